@@ -1,0 +1,26 @@
+// The JSON form of events (SPEC "Event vocabulary"), as produced by Cap'n Proto's JSON
+// codec from eventstore/event.capnp. One JSON object per event; JSON Lines for files.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "eventstore/event.h"
+#include "eventstore/status.h"
+
+namespace holdfast {
+
+// Parses one JSON object into an event. Checks it against the schema before building it:
+// malformed JSON, an unknown or missing "type", a missing required field, an unknown field,
+// an unknown enum value (the error lists the allowed ones), a malformed UUID or RFC 3339
+// time each give InvalidArgument naming the field ("data.outcome: ..."). `origin`, `seq`
+// and `recorded_at` are kept when all three are present (an exported event); `position` is
+// ignored (it is the exporting node's, not the event's).
+Result<Event> EventFromJson(std::string_view json);
+
+// One line of JSON, no trailing newline. With a position, adds "position": N.
+std::string EventToJson(schema::Event::Reader event,
+                        std::optional<uint64_t> position = std::nullopt);
+
+}  // namespace holdfast

@@ -1,0 +1,656 @@
+#include "eventstore/event_store.h"
+
+#include <capnp/message.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <unordered_set>
+
+#include "eventstore/keys.h"
+#include "eventstore/validate.h"
+
+namespace holdfast {
+namespace {
+
+constexpr size_t kMaxGroupEvents = 4096;    // one WriteBatch never grows past this
+constexpr size_t kStreamCacheLimit = 1u << 20;
+
+struct UuidHash {
+  size_t operator()(const Uuid& u) const { return std::hash<uint64_t>()(u.hi ^ (u.lo * 31)); }
+};
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsNotFound()) return Status::NotFound(what);
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IoError(what + ": " + s.ToString());
+}
+
+// The event's content: everything but where and when it was stored.
+kj::Array<capnp::word> ContentOf(schema::Event::Reader event) {
+  capnp::MallocMessageBuilder message;
+  message.setRoot(event);
+  auto root = message.getRoot<schema::Event>();
+  if (root.hasProvenance()) root.disownProvenance();
+  if (root.hasSignature()) root.disownSignature();
+  return capnp::canonicalize(root.asReader());
+}
+
+bool SameContent(schema::Event::Reader a, schema::Event::Reader b) {
+  auto ca = ContentOf(a), cb = ContentOf(b);
+  return ca.size() == cb.size() &&
+         std::memcmp(ca.begin(), cb.begin(), ca.size() * sizeof(capnp::word)) == 0;
+}
+
+rocksdb::Slice AsSlice(const kj::Array<capnp::word>& words) {
+  auto bytes = words.asBytes();
+  return {reinterpret_cast<const char*>(bytes.begin()), bytes.size()};
+}
+
+bool HasPrefix(const rocksdb::Slice& s, const std::string& prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+// Decodes log bytes into a reusable, word-aligned buffer and hands out a reader.
+class LogEntryDecoder {
+ public:
+  Status Decode(const rocksdb::Slice& value, uint64_t position,
+                const EventStore::ScanFn& fn, bool* keep_going) {
+    if (value.size() == 0 || value.size() % sizeof(capnp::word) != 0) {
+      return Status::Corruption("position " + std::to_string(position) +
+                                ": event bytes are not a whole number of words");
+    }
+    words_.resize(value.size() / sizeof(capnp::word));
+    std::memcpy(words_.data(), value.data(), value.size());
+    try {
+      kj::ArrayPtr<const capnp::word> words(words_.data(), words_.size());
+      if (capnp::expectedSizeInWordsFromPrefix(words) != words.size()) {
+        return Status::Corruption("position " + std::to_string(position) +
+                                  ": message size does not match its segment table");
+      }
+      capnp::FlatArrayMessageReader reader(words, BoundedReaderOptions());
+      *keep_going = fn(position, reader.getRoot<schema::Event>());
+    } catch (const kj::Exception& ex) {
+      return Status::Corruption("position " + std::to_string(position) +
+                                ": undecodable event: " + ex.getDescription().cStr());
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<capnp::word> words_;
+};
+
+}  // namespace
+
+struct EventStore::Writer {
+  std::vector<Event> events;
+  bool remote = false;
+  std::optional<ExpectedVersion> expected;
+  const MetaWrites* meta = nullptr;
+  Status status;
+  AppendResult out;
+  bool done = false;
+  std::condition_variable cv;
+};
+
+// What the group written so far holds, before it reaches RocksDB.
+struct EventStore::GroupState {
+  uint64_t next_position = 0;
+  uint64_t next_seq = 0;
+  std::unordered_map<Uuid, std::pair<uint64_t, const Event*>, UuidHash> ids;
+  std::unordered_map<std::string, uint64_t> streams;  // stream -> version after the group
+  std::set<std::pair<std::string, uint64_t>> origin_seqs;
+  std::map<std::string, uint64_t> high_water;
+};
+
+Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
+                                                     const StoreOptions& options) {
+  std::unique_ptr<EventStore> store(new EventStore());
+  store->options_ = options;
+  store->clock_ = HybridClock(options.wall_clock);
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 4;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {keys::kLogFamily, cf_options},
+      {keys::kIdsFamily, cf_options},
+      {keys::kOriginsFamily, cf_options},
+      {keys::kStreamsFamily, cf_options},
+  };
+  // Keep column families other modules created (projections, audit), so Open never fails
+  // on a store they have written to.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok()) {
+    for (const auto& name : existing) {
+      bool known = std::any_of(families.begin(), families.end(),
+                               [&](const auto& f) { return f.name == name; });
+      if (!known) families.emplace_back(name, cf_options);
+    }
+  }
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(db_options, dir, families, &store->handles_, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::IoError("the store in " + dir +
+                             " is in use by another process (is holdfastd already running?)");
+    }
+    return FromRocks(s, "opening the store in " + dir);
+  }
+  store->db_.reset(raw);
+  store->meta_cf_ = store->handles_[0];
+  store->log_cf_ = store->handles_[1];
+  store->ids_cf_ = store->handles_[2];
+  store->origins_cf_ = store->handles_[3];
+  store->streams_cf_ = store->handles_[4];
+
+  std::string stored_id;
+  s = store->db_->Get(rocksdb::ReadOptions(), store->meta_cf_, keys::kNodeIdKey, &stored_id);
+  if (s.IsNotFound()) {
+    if (!IsIdentifier(options.node_id)) {
+      return Status::InvalidArgument("node id \"" + options.node_id +
+                                     "\" is not a valid identifier (1-128 characters, no spaces)");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = store->db_->Put(wo, store->meta_cf_, keys::kNodeIdKey, options.node_id);
+    if (!s.ok()) return FromRocks(s, "writing the node id");
+    stored_id = options.node_id;
+  } else if (!s.ok()) {
+    return FromRocks(s, "reading the node id");
+  } else if (!options.node_id.empty() && options.node_id != stored_id) {
+    return Status::InvalidArgument("this store belongs to node \"" + stored_id + "\", not \"" +
+                                   options.node_id + "\"");
+  }
+  store->node_id_ = stored_id;
+  HOLDFAST_RETURN_IF_ERROR(store->Load());
+  return store;
+}
+
+Status EventStore::Load() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log_cf_));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the log's end");
+  if (it->Valid()) {
+    if (it->key().size() != 8) return Status::Corruption("log key of the wrong size");
+    last_position_ = keys::DecodeFixed64BE(it->key().data());
+  }
+  next_position_ = last_position_ + 1;
+
+  std::unique_ptr<rocksdb::Iterator> meta(db_->NewIterator(rocksdb::ReadOptions(), meta_cf_));
+  const std::string prefix(keys::kHighWaterPrefix);
+  for (meta->Seek(prefix); meta->Valid() && HasPrefix(meta->key(), prefix); meta->Next()) {
+    if (meta->value().size() != 8) return Status::Corruption("high-water mark of the wrong size");
+    high_water_[meta->key().ToString().substr(prefix.size())] =
+        keys::DecodeFixed64BE(meta->value().data());
+  }
+  if (!meta->status().ok()) return FromRocks(meta->status(), "reading high-water marks");
+  auto own = high_water_.find(node_id_);
+  next_seq_ = own == high_water_.end() ? 1 : own->second + 1;
+
+  std::string hlc;
+  auto s = db_->Get(rocksdb::ReadOptions(), meta_cf_, keys::kHlcKey, &hlc);
+  if (s.ok() && hlc.size() == 8) clock_.Observe(keys::DecodeFixed64BE(hlc.data()));
+  return Status::Ok();
+}
+
+EventStore::~EventStore() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+  }
+}
+
+void EventStore::SetCommitListener(std::function<void(uint64_t)> listener) {
+  std::lock_guard<std::mutex> l(mu_);
+  commit_listener_ = std::move(listener);
+}
+
+Result<AppendResult> EventStore::Append(std::vector<Event> events,
+                                        std::optional<ExpectedVersion> expected,
+                                        const MetaWrites& meta) {
+  return Commit(std::move(events), /*remote=*/false, std::move(expected), meta);
+}
+
+Result<AppendResult> EventStore::Insert(std::vector<Event> events, const MetaWrites& meta) {
+  return Commit(std::move(events), /*remote=*/true, std::nullopt, meta);
+}
+
+Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
+                                        std::optional<ExpectedVersion> expected,
+                                        const MetaWrites& meta) {
+  Writer w;
+  w.events = std::move(events);
+  w.remote = remote;
+  w.expected = std::move(expected);
+  w.meta = &meta;
+
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!background_error_.ok()) return background_error_;
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.wait(lock);
+  if (w.done) {
+    if (!w.status.ok()) return w.status;
+    return std::move(w.out);
+  }
+
+  // This writer leads: it takes the writers queued behind it into one group.
+  std::vector<Writer*> group_writers;
+  size_t group_events = 0;
+  for (Writer* x : writers_) {
+    if (!group_writers.empty() && group_events + x->events.size() > kMaxGroupEvents) break;
+    group_writers.push_back(x);
+    group_events += x->events.size();
+  }
+  GroupState group;
+  group.next_position = next_position_;
+  group.next_seq = next_seq_;
+  lock.unlock();
+
+  rocksdb::WriteBatch batch;
+  for (Writer* x : group_writers) x->status = PrepareWriter(x, &group, &batch);
+  Status write_status;
+  if (batch.Count() > 0) {
+    for (const auto& [origin, seq] : group.high_water) {
+      batch.Put(meta_cf_, keys::HighWaterKey(origin), keys::Fixed64BE(seq));
+    }
+    batch.Put(meta_cf_, keys::kHlcKey, keys::Fixed64BE(clock_.last()));
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync;
+    write_status = FromRocks(db_->Write(wo, &batch), "writing events");
+  }
+
+  lock.lock();
+  if (write_status.ok()) {
+    next_position_ = group.next_position;
+    next_seq_ = group.next_seq;
+    if (stream_versions_.size() > kStreamCacheLimit) stream_versions_.clear();
+    for (const auto& [stream, version] : group.streams) stream_versions_[stream] = version;
+    {
+      std::lock_guard<std::mutex> hw(hw_mu_);
+      for (const auto& [origin, seq] : group.high_water) {
+        high_water_[origin] = std::max(high_water_[origin], seq);
+      }
+    }
+    last_position_.store(next_position_ - 1, std::memory_order_release);
+  } else {
+    background_error_ = write_status;
+    for (Writer* x : group_writers) {
+      if (x->status.ok()) x->status = write_status;
+    }
+  }
+  for (Writer* x : group_writers) {
+    writers_.pop_front();
+    x->done = true;
+    if (x != &w) x->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  auto listener = commit_listener_;
+  const uint64_t last = last_position_.load();
+  lock.unlock();
+
+  if (write_status.ok() && batch.Count() > 0 && listener) listener(last);
+  if (!w.status.ok()) return w.status;
+  return std::move(w.out);
+}
+
+Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBatch* batch) {
+  // Everything this writer adds is kept aside until it is known to succeed, so a refused
+  // writer leaves neither the batch nor the group changed.
+  GroupState mine;
+  mine.next_position = group->next_position;
+  mine.next_seq = group->next_seq;
+  auto stream_version = [&](const std::string& stream) -> Result<uint64_t> {
+    auto it = mine.streams.find(stream);
+    if (it != mine.streams.end()) return it->second;
+    return LoadStreamVersion(stream, *group);
+  };
+
+  if (w->expected) {
+    auto current = stream_version(w->expected->stream);
+    if (!current.ok()) return current.status();
+    if (*current != w->expected->version) {
+      return Status::VersionConflict("stream " + w->expected->stream + " is at version " +
+                                     std::to_string(*current) + ", not the expected " +
+                                     std::to_string(w->expected->version));
+    }
+  }
+
+  batch->SetSavePoint();
+  auto fail = [&](Status s) {
+    batch->RollbackToSavePoint();
+    return s;
+  };
+  w->out.events.resize(w->events.size());
+  for (size_t i = 0; i < w->events.size(); ++i) {
+    Event& event = w->events[i];
+    auto reader = event.reader();
+    const std::string which = w->events.size() > 1 ? "event " + std::to_string(i + 1) + ": " : "";
+    Status valid = ValidateEvent(reader);
+    if (!valid.ok()) return fail(Status::InvalidArgument(which + valid.message()));
+    if (!w->remote && reader.hasProvenance()) {
+      return fail(Status::InvalidArgument(
+          which + "origin: a new event must not carry origin, seq or recorded_at"));
+    }
+    if (w->remote && !reader.hasProvenance()) {
+      return fail(Status::InvalidArgument(
+          which + "origin: an event from another node must carry origin, seq and recorded_at"));
+    }
+    const Uuid id = ToUuid(reader.getId());
+
+    // Already held, here or earlier in this group?
+    std::optional<std::pair<uint64_t, const Event*>> held;
+    if (auto it = mine.ids.find(id); it != mine.ids.end()) held = it->second;
+    if (auto it = group->ids.find(id); !held && it != group->ids.end()) held = it->second;
+    if (!held) {
+      auto found = FindPosition(id, *group);
+      if (found.ok()) {
+        held = std::make_pair(*found, nullptr);
+      } else if (found.status().code() != Status::Code::kNotFound) {
+        return fail(found.status());
+      }
+    }
+    if (held) {
+      bool same;
+      if (held->second != nullptr) {
+        same = SameContent(reader, held->second->reader());
+      } else {
+        auto stored = GetAt(held->first);
+        if (!stored.ok()) return fail(stored.status());
+        same = SameContent(reader, stored->reader());
+      }
+      if (!same) {
+        return fail(Status::Conflict(which + "event " + FormatUuid(id) +
+                                     " is already held with different content"));
+      }
+      w->out.events[i] = {held->first, true};
+      continue;
+    }
+
+    std::string origin;
+    uint64_t seq;
+    if (w->remote) {
+      auto p = reader.getProvenance();
+      origin = p.getOrigin();
+      seq = p.getSeq();
+      if (mine.origin_seqs.count({origin, seq}) || group->origin_seqs.count({origin, seq})) {
+        return fail(Status::Conflict(which + "origin " + origin + " seq " + std::to_string(seq) +
+                                     " appears twice with different ids"));
+      }
+      std::string ignored;
+      auto s = db_->Get(rocksdb::ReadOptions(), origins_cf_, keys::OriginKey(origin, seq), &ignored);
+      if (s.ok()) {
+        return fail(Status::Conflict(which + "origin " + origin + " seq " + std::to_string(seq) +
+                                     " is already held by another event"));
+      }
+      if (!s.IsNotFound()) return fail(FromRocks(s, "reading the origin index"));
+      clock_.Observe(p.getRecordedAt().getValue());
+      if (origin == node_id_ && seq >= mine.next_seq) mine.next_seq = seq + 1;
+    } else {
+      origin = node_id_;
+      seq = mine.next_seq++;
+      auto p = event.builder().initProvenance();
+      p.setOrigin(node_id_);
+      p.setSeq(seq);
+      p.initRecordedAt().setValue(clock_.Now());
+      reader = event.reader();
+    }
+
+    const uint64_t position = mine.next_position++;
+    const std::string stream = StreamOf(reader);
+    auto version = stream_version(stream);
+    if (!version.ok()) return fail(version.status());
+    const std::string position_value = keys::Fixed64BE(position);
+    batch->Put(log_cf_, keys::LogKey(position), AsSlice(event.Encode()));
+    batch->Put(ids_cf_, keys::IdKey(id), position_value);
+    batch->Put(origins_cf_, keys::OriginKey(origin, seq), position_value);
+    batch->Put(streams_cf_, keys::StreamKey(stream, *version + 1), position_value);
+    mine.streams[stream] = *version + 1;
+    mine.ids[id] = {position, &event};
+    mine.origin_seqs.insert({origin, seq});
+    uint64_t& hw = mine.high_water[origin];
+    hw = std::max(hw, seq);
+    w->out.events[i] = {position, false};
+  }
+  for (const auto& [key, value] : *w->meta) batch->Put(meta_cf_, key, value);
+  batch->PopSavePoint();
+
+  group->next_position = mine.next_position;
+  group->next_seq = mine.next_seq;
+  for (auto& [id, held] : mine.ids) group->ids[id] = held;
+  for (auto& [stream, version] : mine.streams) group->streams[stream] = version;
+  group->origin_seqs.insert(mine.origin_seqs.begin(), mine.origin_seqs.end());
+  for (auto& [origin, seq] : mine.high_water) {
+    uint64_t& hw = group->high_water[origin];
+    hw = std::max(hw, seq);
+  }
+  return Status::Ok();
+}
+
+Result<uint64_t> EventStore::FindPosition(const Uuid& id, const GroupState&) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), ids_cf_, keys::IdKey(id), &value);
+  if (!s.ok()) return FromRocks(s, "event " + FormatUuid(id));
+  if (value.size() != 8) return Status::Corruption("id index entry of the wrong size");
+  return keys::DecodeFixed64BE(value.data());
+}
+
+Result<uint64_t> EventStore::LoadStreamVersion(const std::string& stream,
+                                               const GroupState& group) {
+  if (auto it = group.streams.find(stream); it != group.streams.end()) return it->second;
+  if (auto it = stream_versions_.find(stream); it != stream_versions_.end()) return it->second;
+  uint64_t version = StreamVersion(stream);
+  stream_versions_[stream] = version;
+  return version;
+}
+
+uint64_t EventStore::StreamVersion(const std::string& stream) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf_));
+  const std::string prefix = keys::NamePrefix(stream);
+  it->SeekForPrev(keys::StreamKey(stream, UINT64_MAX));
+  if (!it->Valid() || !HasPrefix(it->key(), prefix) || it->key().size() != prefix.size() + 8) {
+    return 0;
+  }
+  return keys::DecodeFixed64BE(it->key().data() + prefix.size());
+}
+
+Result<StoredEvent> EventStore::GetAt(uint64_t position) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), log_cf_, keys::LogKey(position), &value);
+  if (!s.ok()) return FromRocks(s, "no event at position " + std::to_string(position));
+  return StoredEvent::Decode(value, position);
+}
+
+Result<StoredEvent> EventStore::ReadPositionValue(rocksdb::ColumnFamilyHandle* cf,
+                                                  const std::string& key) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), cf, key, &value);
+  if (!s.ok()) return FromRocks(s, "no such event");
+  if (value.size() != 8) return Status::Corruption("index entry of the wrong size");
+  return GetAt(keys::DecodeFixed64BE(value.data()));
+}
+
+Result<StoredEvent> EventStore::Get(const Uuid& id) const {
+  return ReadPositionValue(ids_cf_, keys::IdKey(id));
+}
+
+Result<StoredEvent> EventStore::GetByOrigin(const std::string& origin, uint64_t seq) const {
+  return ReadPositionValue(origins_cf_, keys::OriginKey(origin, seq));
+}
+
+Status EventStore::ScanLog(uint64_t after, const ScanFn& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2u << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
+  LogEntryDecoder decoder;
+  for (it->Seek(keys::LogKey(after + 1)); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption("log key of the wrong size");
+    bool keep_going = true;
+    HOLDFAST_RETURN_IF_ERROR(
+        decoder.Decode(it->value(), keys::DecodeFixed64BE(it->key().data()), fn, &keep_going));
+    if (!keep_going) return Status::Ok();
+  }
+  return FromRocks(it->status(), "scanning the log");
+}
+
+Status EventStore::ScanStream(const std::string& stream, const ScanFn& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf_));
+  const std::string prefix = keys::NamePrefix(stream);
+  LogEntryDecoder decoder;
+  for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
+    if (it->value().size() != 8) return Status::Corruption("stream index entry of the wrong size");
+    const uint64_t position = keys::DecodeFixed64BE(it->value().data());
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), log_cf_, keys::LogKey(position), &value);
+    if (!s.ok()) return FromRocks(s, "stream " + stream + " names a missing position");
+    bool keep_going = true;
+    HOLDFAST_RETURN_IF_ERROR(decoder.Decode(value, position, fn, &keep_going));
+    if (!keep_going) return Status::Ok();
+  }
+  return FromRocks(it->status(), "scanning stream " + stream);
+}
+
+VersionVector EventStore::HighWaterMarks() const {
+  std::lock_guard<std::mutex> l(hw_mu_);
+  return high_water_;
+}
+
+Result<std::string> EventStore::GetMeta(const std::string& key) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), meta_cf_, key, &value);
+  if (!s.ok()) return FromRocks(s, "meta key " + key);
+  return value;
+}
+
+Status EventStore::Backup(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  auto s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return FromRocks(s, "starting a backup");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(dir), "writing the backup to " + dir);
+}
+
+VerifyReport EventStore::Verify() const {
+  VerifyReport report;
+  auto problem = [&](std::string p) {
+    if (report.problems.size() < 1000) report.problems.push_back(std::move(p));
+  };
+  // 1. The log: each entry decodes, validates, and is reachable from every index.
+  struct Entry {
+    Uuid id;
+    std::string origin;
+    uint64_t seq;
+    std::string stream;
+  };
+  std::map<std::string, uint64_t> max_seq;
+  uint64_t expected_position = 1;
+  std::unordered_set<uint64_t> positions;
+  std::unordered_map<uint64_t, std::string> stream_of;
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) {
+      problem("log key of " + std::to_string(it->key().size()) + " bytes");
+      continue;
+    }
+    const uint64_t position = keys::DecodeFixed64BE(it->key().data());
+    ++report.events;
+    if (position != expected_position) {
+      problem("position " + std::to_string(position) + ": gap in the log (expected " +
+              std::to_string(expected_position) + ")");
+    }
+    expected_position = position + 1;
+    auto decoded = StoredEvent::Decode(std::string_view(it->value().data(), it->value().size()),
+                                       position);
+    if (!decoded.ok()) {
+      problem("position " + std::to_string(position) + ": " + decoded.status().message());
+      continue;
+    }
+    auto reader = decoded->reader();
+    Status valid = ValidateEvent(reader);
+    if (!valid.ok()) {
+      problem("position " + std::to_string(position) + ": " + valid.message());
+      continue;
+    }
+    if (!reader.hasProvenance()) {
+      problem("position " + std::to_string(position) + ": no provenance");
+      continue;
+    }
+    positions.insert(position);
+    const std::string pos_value = keys::Fixed64BE(position);
+    auto check_index = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                           const char* index) {
+      std::string value;
+      auto s = db_->Get(ro, cf, key, &value);
+      if (!s.ok() || value != pos_value) {
+        problem("position " + std::to_string(position) + ": " + index +
+                " index does not point back to it");
+      }
+    };
+    check_index(ids_cf_, keys::IdKey(ToUuid(reader.getId())), "id");
+    auto p = reader.getProvenance();
+    check_index(origins_cf_, keys::OriginKey(p.getOrigin().cStr(), p.getSeq()), "origin");
+    uint64_t& m = max_seq[p.getOrigin()];
+    m = std::max(m, p.getSeq());
+    stream_of[position] = StreamOf(reader);
+  }
+  if (!it->status().ok()) problem("log scan failed: " + it->status().ToString());
+
+  // 2. Every index entry names a log position that exists (no dangling entries).
+  auto check_family = [&](rocksdb::ColumnFamilyHandle* cf, const char* index) {
+    uint64_t count = 0;
+    std::unique_ptr<rocksdb::Iterator> ix(db_->NewIterator(ro, cf));
+    for (ix->SeekToFirst(); ix->Valid(); ix->Next()) {
+      ++count;
+      if (ix->value().size() != 8 ||
+          !positions.count(keys::DecodeFixed64BE(ix->value().data()))) {
+        problem(std::string(index) + " index entry names no valid log position");
+        continue;
+      }
+      if (cf == streams_cf_) {
+        const uint64_t position = keys::DecodeFixed64BE(ix->value().data());
+        const std::string key = ix->key().ToString();
+        if (key.size() < 9 || key.substr(0, key.size() - 9) != stream_of[position]) {
+          problem("position " + std::to_string(position) +
+                  ": stream index files it under the wrong stream");
+        }
+      }
+    }
+    if (count != report.events) {
+      problem(std::string(index) + " index holds " + std::to_string(count) +
+              " entries for " + std::to_string(report.events) + " events");
+    }
+  };
+  check_family(ids_cf_, "id");
+  check_family(origins_cf_, "origin");
+  check_family(streams_cf_, "stream");
+
+  // 3. High-water marks cover what the log holds.
+  auto hw = HighWaterMarks();
+  for (const auto& [origin, seq] : max_seq) {
+    if (hw[origin] < seq) {
+      problem("high-water mark of origin " + origin + " is " + std::to_string(hw[origin]) +
+              " but the log holds seq " + std::to_string(seq));
+    }
+  }
+  return report;
+}
+
+}  // namespace holdfast

@@ -1,0 +1,175 @@
+// EventStore: a node's durable, idempotent event log on RocksDB.
+//
+// Every event gets a position in this node's log (its arrival order here, 1, 2, 3, ...),
+// is indexed by id, by (origin, seq) and by stream, and is never changed or removed.
+// Local appends are stamped with this node's id as origin, the next origin sequence
+// number and a hybrid-logical-clock `recorded_at`; events from peers keep theirs.
+//
+// Thread-safe. Concurrent Append/Insert calls are group-committed: one leader writes one
+// RocksDB WriteBatch (one WAL fsync) for many callers, and each caller learns its own
+// outcome. Note: an OK from Append or Insert means the events are durable (the WAL was
+// synced) unless StoreOptions::sync was turned off.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "eventstore/event.h"
+#include "eventstore/hlc.h"
+#include "eventstore/status.h"
+
+namespace holdfast {
+
+struct StoreOptions {
+  // This node's id. Required when the store is created; must match on every later open
+  // (empty on a later open means "whatever the store was created with").
+  std::string node_id;
+  // Sync the WAL before acknowledging. Turn off only in benchmarks that say so.
+  bool sync = true;
+  bool create_if_missing = true;
+  HybridClock::WallClockMs wall_clock = SystemWallClockMs;
+  size_t block_cache_bytes = 64u << 20;
+};
+
+// "The stream must be at exactly this version before my events are added" (0: must not
+// exist yet). Protects a case's state changes from two writers who have not seen each
+// other's events.
+struct ExpectedVersion {
+  std::string stream;
+  uint64_t version = 0;
+};
+
+// Extra writes to the default (meta) column family, committed in the same atomic write as
+// the events — for example a sync checkpoint.
+using MetaWrites = std::vector<std::pair<std::string, std::string>>;
+
+struct AppendedEvent {
+  uint64_t position = 0;   // where the event is in this node's log
+  bool duplicate = false;  // already held: nothing was written for it
+};
+
+struct AppendResult {
+  std::vector<AppendedEvent> events;  // one per event given, in the same order
+};
+
+// Per-origin highest sequence number held: the node's version vector.
+using VersionVector = std::map<std::string, uint64_t>;
+
+struct VerifyReport {
+  uint64_t events = 0;
+  std::vector<std::string> problems;  // empty when the store is sound
+  bool ok() const { return problems.empty(); }
+};
+
+class EventStore {
+ public:
+  // Opens (or creates) the store in `dir`. Fails with IoError if another process has it
+  // open, InvalidArgument if node_id does not match the store's.
+  static Result<std::unique_ptr<EventStore>> Open(const std::string& dir,
+                                                  const StoreOptions& options);
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  const std::string& node_id() const { return node_id_; }
+
+  // Appends locally authored events, all or none. Each must pass ValidateEvent and carry
+  // no provenance (the store sets origin, seq and recorded_at). An id already held with the
+  // same content is a no-op reported as duplicate with its existing position; the same id
+  // with different content fails the whole call with Conflict. With `expected`, fails with
+  // VersionConflict unless that stream is at that version.
+  Result<AppendResult> Append(std::vector<Event> events,
+                              std::optional<ExpectedVersion> expected = std::nullopt,
+                              const MetaWrites& meta = {});
+
+  // Inserts events that came from another node (sync, or an import of an export): each
+  // must carry its provenance, which is kept; the clock merges its recorded_at. Idempotent
+  // by id as Append. `meta` is written in the same atomic write (the sync checkpoint).
+  Result<AppendResult> Insert(std::vector<Event> events, const MetaWrites& meta = {});
+
+  // Point reads. NotFound when absent.
+  Result<StoredEvent> Get(const Uuid& id) const;
+  Result<StoredEvent> GetByOrigin(const std::string& origin, uint64_t seq) const;
+  Result<StoredEvent> GetAt(uint64_t position) const;
+
+  // Calls fn for each event after `after` in log order until fn returns false. The reader
+  // is valid only during the call. Corruption if an event's bytes fail to decode.
+  using ScanFn = std::function<bool(uint64_t position, schema::Event::Reader event)>;
+  Status ScanLog(uint64_t after, const ScanFn& fn) const;
+  // The events of one stream in stream order (see StreamOf).
+  Status ScanStream(const std::string& stream, const ScanFn& fn) const;
+  uint64_t StreamVersion(const std::string& stream) const;
+
+  // The position of the last event in the log (0 when empty).
+  uint64_t LastPosition() const { return last_position_.load(std::memory_order_acquire); }
+  VersionVector HighWaterMarks() const;
+  // A meta value written through MetaWrites; NotFound if absent.
+  Result<std::string> GetMeta(const std::string& key) const;
+
+  // Walks the whole store: every log entry decodes and validates, and every index entry
+  // agrees with the log (and the other way round).
+  VerifyReport Verify() const;
+
+  // Called after each successful commit with the new last position, on the committing
+  // thread. Set it before concurrent use; it must not call back into Append.
+  void SetCommitListener(std::function<void(uint64_t last_position)> listener);
+
+  // A consistent copy of the store in `dir` (a RocksDB checkpoint), safe while appending.
+  Status Backup(const std::string& dir) const;
+
+  // For modules that keep their own column families beside the log (projections).
+  rocksdb::DB* db() const { return db_.get(); }
+
+ private:
+  struct Writer;
+  struct GroupState;
+  EventStore() = default;
+  Status Load();
+  Result<AppendResult> Commit(std::vector<Event> events, bool remote,
+                              std::optional<ExpectedVersion> expected, const MetaWrites& meta);
+  Status PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBatch* batch);
+  Result<uint64_t> FindPosition(const Uuid& id, const GroupState& group) const;
+  Result<uint64_t> LoadStreamVersion(const std::string& stream, const GroupState& group);
+  Result<StoredEvent> ReadPositionValue(rocksdb::ColumnFamilyHandle* cf,
+                                        const std::string& key) const;
+
+  std::string node_id_;
+  StoreOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* ids_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* origins_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* streams_cf_ = nullptr;
+
+  // Group commit queue (LevelDB's writers_ pattern): the writer at the front leads.
+  std::mutex mu_;
+  std::deque<Writer*> writers_;
+  Status background_error_;  // a failed write poisons the store until reopened
+
+  // Touched only by the current leader (or under mu_ between groups).
+  uint64_t next_position_ = 1;
+  uint64_t next_seq_ = 1;
+  HybridClock clock_;
+  std::unordered_map<std::string, uint64_t> stream_versions_;
+  std::atomic<uint64_t> last_position_{0};
+
+  mutable std::mutex hw_mu_;
+  VersionVector high_water_;
+  std::function<void(uint64_t)> commit_listener_;
+};
+
+}  // namespace holdfast

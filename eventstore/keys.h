@@ -1,0 +1,96 @@
+// The on-disk layout of a holdfast node's RocksDB store. Every key the store writes is
+// built here; nothing else composes keys.
+//
+//   column family  key                                          value
+//   -------------  -------------------------------------------  -------------------------
+//   log            position (8 bytes, big-endian, from 1)       event bytes: one unpacked
+//                                                               Cap'n Proto message
+//   ids            event id (16 bytes: hi, lo big-endian)       position (8 bytes BE)
+//   origins        origin node id | 0x00 | seq (8 bytes BE)     position (8 bytes BE)
+//   streams        stream name | 0x00 | version (8 bytes BE)    position (8 bytes BE)
+//   default        "node_id"                                    this node's id
+//   (meta)         "hlc"                                        last HLC value (8 bytes BE)
+//                  "hw/" origin                                 highest seq held (8 B BE)
+//                  other modules' keys (e.g. sync checkpoints)  written atomically with
+//                                                               the events they describe
+//
+//   log:     positions are this node's arrival order, gap-free, never reused.
+//   origins: one entry per event; its last key per origin is that origin's high-water mark.
+//   streams: version v is the v-th event of the stream to arrive here (1, 2, 3, ...).
+//
+// Big-endian integers make RocksDB's bytewise order the numeric order, so a log scan is a
+// plain forward iteration and "the last seq of origin X" is one SeekForPrev.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "eventstore/ids.h"
+
+namespace holdfast::keys {
+
+inline constexpr const char* kLogFamily = "log";
+inline constexpr const char* kIdsFamily = "ids";
+inline constexpr const char* kOriginsFamily = "origins";
+inline constexpr const char* kStreamsFamily = "streams";
+
+inline constexpr std::string_view kNodeIdKey = "node_id";
+inline constexpr std::string_view kHlcKey = "hlc";
+inline constexpr std::string_view kHighWaterPrefix = "hw/";
+
+inline void PutFixed64BE(std::string* dst, uint64_t v) {
+  char buf[8];
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  dst->append(buf, 8);
+}
+
+inline uint64_t DecodeFixed64BE(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+inline std::string Fixed64BE(uint64_t v) {
+  std::string s;
+  PutFixed64BE(&s, v);
+  return s;
+}
+
+inline std::string LogKey(uint64_t position) { return Fixed64BE(position); }
+
+inline std::string IdKey(const Uuid& id) {
+  std::string s;
+  PutFixed64BE(&s, id.hi);
+  PutFixed64BE(&s, id.lo);
+  return s;
+}
+
+// Prefix ends in 0x00, which an identifier never contains, so "a" never matches "ab".
+inline std::string NamePrefix(std::string_view name) {
+  std::string s(name);
+  s.push_back('\0');
+  return s;
+}
+
+inline std::string NameSeqKey(std::string_view name, uint64_t n) {
+  std::string s = NamePrefix(name);
+  PutFixed64BE(&s, n);
+  return s;
+}
+
+inline std::string OriginKey(std::string_view origin, uint64_t seq) {
+  return NameSeqKey(origin, seq);
+}
+inline std::string StreamKey(std::string_view stream, uint64_t version) {
+  return NameSeqKey(stream, version);
+}
+
+inline std::string HighWaterKey(std::string_view origin) {
+  return std::string(kHighWaterPrefix) + std::string(origin);
+}
+
+}  // namespace holdfast::keys

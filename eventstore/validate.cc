@@ -1,0 +1,150 @@
+#include "eventstore/validate.h"
+
+#include <capnp/dynamic.h>
+
+#include "eventstore/event.h"
+
+namespace holdfast {
+namespace {
+
+template <typename Annotated>
+bool HasAnnotation(Annotated proto, uint64_t id) {
+  for (auto ann : proto.getAnnotations()) {
+    if (ann.getId() == id) return true;
+  }
+  return false;
+}
+
+template <typename Annotated>
+std::string JsonNameFromProto(Annotated proto) {
+  for (auto ann : proto.getAnnotations()) {
+    if (ann.getId() == kJsonNameAnnotationId) return ann.getValue().getText();
+  }
+  return proto.getName();
+}
+
+Status Invalid(const std::string& path, const std::string& what) {
+  return Status::InvalidArgument(path + ": " + what);
+}
+
+Status CheckText(const std::string& path, capnp::Text::Reader text, bool free_text) {
+  if (free_text) {
+    if (text.size() > kMaxFreeTextBytes) {
+      return Invalid(path, "longer than " + std::to_string(kMaxFreeTextBytes) + " bytes");
+    }
+    return Status::Ok();
+  }
+  if (!IsIdentifier(text.cStr())) {
+    return Invalid(path, "not a valid identifier (1 to 128 characters, no spaces)");
+  }
+  return Status::Ok();
+}
+
+Status CheckEnum(const std::string& path, capnp::DynamicEnum value) {
+  if (value.getEnumerant() == nullptr) {
+    return Invalid(path, "unknown value " + std::to_string(value.getRaw()) + "; allowed: " +
+                             AllowedValues(value.getSchema()));
+  }
+  return Status::Ok();
+}
+
+// Checks every field of a struct against its schema annotations.
+Status CheckStruct(const std::string& path, capnp::DynamicStruct::Reader s) {
+  for (auto field : s.getSchema().getNonUnionFields()) {
+    std::string fpath = path + "." + JsonNameOf(field);
+    bool optional = IsOptionalField(field);
+    auto type = field.getType();
+    switch (type.which()) {
+      case capnp::schema::Type::TEXT:
+        if (!s.has(field) || s.get(field).as<capnp::Text>().size() == 0) {
+          if (!optional) return Invalid(fpath, "missing (required)");
+          break;
+        }
+        HOLDFAST_RETURN_IF_ERROR(
+            CheckText(fpath, s.get(field).as<capnp::Text>(), IsFreeTextField(field)));
+        break;
+      case capnp::schema::Type::ENUM:
+        HOLDFAST_RETURN_IF_ERROR(CheckEnum(fpath, s.get(field).as<capnp::DynamicEnum>()));
+        break;
+      case capnp::schema::Type::STRUCT:
+        if (!s.has(field)) {
+          if (!optional) return Invalid(fpath, "missing (required)");
+          break;
+        }
+        if (type.asStruct() == capnp::Schema::from<schema::Uuid>() &&
+            ToUuid(s.get(field).as<schema::Uuid>()).IsNil()) {
+          return Invalid(fpath, "nil UUID is not a valid id");
+        }
+        break;
+      default:
+        break;  // bools and numbers always hold a value
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsIdentifier(std::string_view text) {
+  if (text.empty() || text.size() > 128) return false;
+  for (unsigned char c : text) {
+    if (c <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+std::string JsonNameOf(capnp::StructSchema::Field field) {
+  return JsonNameFromProto(field.getProto());
+}
+
+std::string JsonNameOf(capnp::EnumSchema::Enumerant enumerant) {
+  return JsonNameFromProto(enumerant.getProto());
+}
+
+bool IsOptionalField(capnp::StructSchema::Field field) {
+  return HasAnnotation(field.getProto(), kOptionalAnnotationId);
+}
+
+bool IsFreeTextField(capnp::StructSchema::Field field) {
+  return HasAnnotation(field.getProto(), kFreeTextAnnotationId);
+}
+
+std::string AllowedValues(capnp::EnumSchema schema) {
+  std::string out;
+  for (auto e : schema.getEnumerants()) {
+    if (!out.empty()) out += ", ";
+    out += JsonNameOf(e);
+  }
+  return out;
+}
+
+Status ValidateEvent(schema::Event::Reader event) {
+  try {
+    if (!event.hasId() || ToUuid(event.getId()).IsNil()) return Invalid("id", "missing");
+    if (!event.hasOccurredAt()) return Invalid("occurred_at", "missing");
+    if (event.getOccurredAt().getUnixNanos() < 0) return Invalid("occurred_at", "before 1970");
+    if (!event.hasAuthor()) return Invalid("author", "missing");
+    HOLDFAST_RETURN_IF_ERROR(
+        CheckStruct("author", capnp::DynamicStruct::Reader(event.getAuthor())));
+    if (event.hasProvenance()) {
+      auto p = event.getProvenance();
+      if (!IsIdentifier(p.getOrigin().cStr())) return Invalid("origin", "not a valid node id");
+      if (p.getSeq() == 0) return Invalid("seq", "must be 1 or more");
+      if (!p.hasRecordedAt()) return Invalid("recorded_at", "missing");
+    }
+    capnp::DynamicStruct::Reader dyn(event);
+    KJ_IF_MAYBE(field, dyn.which()) {
+      std::string type_name(EventTypeName(event.which()));
+      Status s = CheckStruct("data", dyn.get(*field).as<capnp::DynamicStruct>());
+      if (!s.ok()) return Status::InvalidArgument(s.message() + " (in " + type_name + ")");
+      return Status::Ok();
+    }
+    return Invalid("type", "unknown event type " +
+                               std::to_string(static_cast<unsigned>(event.which())));
+  } catch (const kj::Exception& ex) {
+    return Status::InvalidArgument(std::string("malformed event: ") +
+                                   ex.getDescription().cStr());
+  }
+}
+
+}  // namespace holdfast
