@@ -1,11 +1,11 @@
 #include "eventstore/event.h"
 
-#include "eventstore/validate.h"
-
 #include <capnp/schema.h>
 
 #include <cstring>
 #include <unordered_map>
+
+#include "eventstore/validate.h"
 
 namespace holdfast {
 namespace {
@@ -105,9 +105,12 @@ const std::vector<EventType>& AllEventTypes() { return Types().all; }
 std::string StreamOf(schema::Event::Reader e) {
   using W = schema::Event::Which;
   switch (e.which()) {
-    case W::CASE_OPENED: return "case/" + std::string(e.getCaseOpened().getCaseId());
-    case W::CASE_RISK_CHANGED: return "case/" + std::string(e.getCaseRiskChanged().getCaseId());
-    case W::CASE_CLOSED: return "case/" + std::string(e.getCaseClosed().getCaseId());
+    case W::CASE_OPENED:
+      return "case/" + std::string(e.getCaseOpened().getCaseId());
+    case W::CASE_RISK_CHANGED:
+      return "case/" + std::string(e.getCaseRiskChanged().getCaseId());
+    case W::CASE_CLOSED:
+      return "case/" + std::string(e.getCaseClosed().getCaseId());
     case W::INTERVENTION_REFERRED:
       return "case/" + std::string(e.getInterventionReferred().getCaseId());
     case W::INTERVENTION_STARTED:
@@ -118,12 +121,16 @@ std::string StreamOf(schema::Event::Reader e) {
       return "case/" + std::string(e.getInterventionExited().getCaseId());
     case W::ATTENDANCE_RECORDED:
       return "case/" + std::string(e.getAttendanceRecorded().getCaseId());
-    case W::BREACH_REPORTED: return "case/" + std::string(e.getBreachReported().getCaseId());
-    case W::ALERT_RAISED: return "case/" + std::string(e.getAlertRaised().getCaseId());
-    case W::SESSION_HELD: return "session/" + std::string(e.getSessionHeld().getSession());
+    case W::BREACH_REPORTED:
+      return "case/" + std::string(e.getBreachReported().getCaseId());
+    case W::ALERT_RAISED:
+      return "case/" + std::string(e.getAlertRaised().getCaseId());
+    case W::SESSION_HELD:
+      return "session/" + std::string(e.getSessionHeld().getSession());
     case W::INCIDENT_REPORTED:
       return "subject/" + std::string(e.getIncidentReported().getSubject());
-    case W::SUBJECT_ERASED: return "subject/" + std::string(e.getSubjectErased().getSubject());
+    case W::SUBJECT_ERASED:
+      return "subject/" + std::string(e.getSubjectErased().getSubject());
     case W::ALERT_ACKNOWLEDGED:
       return "alert/" + FormatUuid(ToUuid(e.getAlertAcknowledged().getAlert()));
     case W::ALERT_RESOLVED:

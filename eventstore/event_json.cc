@@ -76,12 +76,12 @@ struct Codec {
   SeqHandler seq;
   capnp::JsonCodec json;
   Codec() {
-    json.handleByAnnotation<schema::Event>();
+    // Type handlers first: handleByAnnotation then leaves these types to them.
     json.addTypeHandler(uuid);
     json.addTypeHandler(timestamp);
     json.addTypeHandler(hlc);
-    json.addFieldHandler(
-        capnp::Schema::from<schema::Provenance>().getFieldByName("seq"), seq);
+    json.handleByAnnotation<schema::Event>();
+    json.addFieldHandler(capnp::Schema::from<schema::Provenance>().getFieldByName("seq"), seq);
     json.setMaxNestingDepth(8);
   }
 };
@@ -110,20 +110,26 @@ Status ToObject(const std::string& path, JsonValue::Reader v, Object* out) {
 
 const char* KindOf(JsonValue::Reader v) {
   switch (v.which()) {
-    case JsonValue::NULL_: return "null";
-    case JsonValue::BOOLEAN: return "a boolean";
-    case JsonValue::NUMBER: return "a number";
-    case JsonValue::STRING: return "a string";
-    case JsonValue::ARRAY: return "an array";
-    case JsonValue::OBJECT: return "an object";
-    case JsonValue::CALL: return "a call";
+    case JsonValue::NULL_:
+      return "null";
+    case JsonValue::BOOLEAN:
+      return "a boolean";
+    case JsonValue::NUMBER:
+      return "a number";
+    case JsonValue::STRING:
+      return "a string";
+    case JsonValue::ARRAY:
+      return "an array";
+    case JsonValue::OBJECT:
+      return "an object";
+    case JsonValue::CALL:
+      return "a call";
   }
   return "a value";
 }
 
 // Checks one JSON value against the type of the schema field it is meant for.
-Status CheckValue(const std::string& path, capnp::StructSchema::Field field,
-                  JsonValue::Reader v);
+Status CheckValue(const std::string& path, capnp::StructSchema::Field field, JsonValue::Reader v);
 
 // Checks a JSON object against a struct schema: no unknown fields, no missing required ones.
 Status CheckObject(const std::string& path, capnp::StructSchema schema, JsonValue::Reader v) {
@@ -137,24 +143,26 @@ Status CheckObject(const std::string& path, capnp::StructSchema schema, JsonValu
   }
   for (auto& [name, value] : obj) {
     auto it = fields.find(name);
-    if (it == fields.end()) return Invalid(path + "." + name, "unknown field; expected: " + expected);
+    if (it == fields.end())
+      return Invalid(path + "." + name, "unknown field; expected: " + expected);
     HOLDFAST_RETURN_IF_ERROR(CheckValue(path + "." + name, it->second, value));
   }
   for (auto& [name, field] : fields) {
-    if (!obj.count(name) && !IsOptionalField(field)) return Invalid(path + "." + name, "missing (required)");
+    if (!obj.count(name) && !IsOptionalField(field))
+      return Invalid(path + "." + name, "missing (required)");
   }
   return Status::Ok();
 }
 
-Status CheckValue(const std::string& path, capnp::StructSchema::Field field,
-                  JsonValue::Reader v) {
+Status CheckValue(const std::string& path, capnp::StructSchema::Field field, JsonValue::Reader v) {
   auto type = field.getType();
   switch (type.which()) {
     case capnp::schema::Type::TEXT:
       if (!v.isString()) return Invalid(path, std::string("expected a string, got ") + KindOf(v));
       return Status::Ok();
     case capnp::schema::Type::BOOL:
-      if (!v.isBoolean()) return Invalid(path, std::string("expected true or false, got ") + KindOf(v));
+      if (!v.isBoolean())
+        return Invalid(path, std::string("expected true or false, got ") + KindOf(v));
       return Status::Ok();
     case capnp::schema::Type::ENUM: {
       auto schema = type.asEnum();
@@ -205,7 +213,7 @@ Status CheckValue(const std::string& path, capnp::StructSchema::Field field,
 Status CheckEnvelope(const Object& obj, EventType* type) {
   auto event_schema = capnp::Schema::from<schema::Event>();
   auto provenance_schema = capnp::Schema::from<schema::Provenance>();
-  static const char* const kKnown[] = {"id",     "type", "occurred_at", "author",    "data",
+  static const char* const kKnown[] = {"id",     "type", "occurred_at", "author",   "data",
                                        "origin", "seq",  "recorded_at", "position", "signature"};
   for (auto& [name, value] : obj) {
     bool known = false;
@@ -227,7 +235,8 @@ Status CheckEnvelope(const Object& obj, EventType* type) {
   }
   for (const char* name : {"id", "occurred_at", "author", "signature"}) {
     if (!obj.count(name)) continue;
-    auto field = event_schema.getFieldByName(name == std::string("occurred_at") ? "occurredAt" : name);
+    auto field =
+        event_schema.getFieldByName(name == std::string("occurred_at") ? "occurredAt" : name);
     HOLDFAST_RETURN_IF_ERROR(CheckValue(name, field, obj.at(name)));
   }
   int provenance_keys = 0;

@@ -17,7 +17,7 @@
 namespace holdfast {
 namespace {
 
-constexpr size_t kMaxGroupEvents = 4096;    // one WriteBatch never grows past this
+constexpr size_t kMaxGroupEvents = 4096;  // one WriteBatch never grows past this
 constexpr size_t kStreamCacheLimit = 1u << 20;
 
 struct UuidHash {
@@ -59,8 +59,8 @@ bool HasPrefix(const rocksdb::Slice& s, const std::string& prefix) {
 // Decodes log bytes into a reusable, word-aligned buffer and hands out a reader.
 class LogEntryDecoder {
  public:
-  Status Decode(const rocksdb::Slice& value, uint64_t position,
-                const EventStore::ScanFn& fn, bool* keep_going) {
+  Status Decode(const rocksdb::Slice& value, uint64_t position, const EventStore::ScanFn& fn,
+                bool* keep_going) {
     if (value.size() == 0 || value.size() % sizeof(capnp::word) != 0) {
       return Status::Corruption("position " + std::to_string(position) +
                                 ": event bytes are not a whole number of words");
@@ -395,7 +395,8 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBat
                                      " appears twice with different ids"));
       }
       std::string ignored;
-      auto s = db_->Get(rocksdb::ReadOptions(), origins_cf_, keys::OriginKey(origin, seq), &ignored);
+      auto s =
+          db_->Get(rocksdb::ReadOptions(), origins_cf_, keys::OriginKey(origin, seq), &ignored);
       if (s.ok()) {
         return fail(Status::Conflict(which + "origin " + origin + " seq " + std::to_string(seq) +
                                      " is already held by another event"));
@@ -452,8 +453,7 @@ Result<uint64_t> EventStore::FindPosition(const Uuid& id, const GroupState&) con
   return keys::DecodeFixed64BE(value.data());
 }
 
-Result<uint64_t> EventStore::LoadStreamVersion(const std::string& stream,
-                                               const GroupState& group) {
+Result<uint64_t> EventStore::LoadStreamVersion(const std::string& stream, const GroupState& group) {
   if (auto it = group.streams.find(stream); it != group.streams.end()) return it->second;
   if (auto it = stream_versions_.find(stream); it != stream_versions_.end()) return it->second;
   uint64_t version = StreamVersion(stream);
@@ -577,8 +577,8 @@ VerifyReport EventStore::Verify() const {
               std::to_string(expected_position) + ")");
     }
     expected_position = position + 1;
-    auto decoded = StoredEvent::Decode(std::string_view(it->value().data(), it->value().size()),
-                                       position);
+    auto decoded =
+        StoredEvent::Decode(std::string_view(it->value().data(), it->value().size()), position);
     if (!decoded.ok()) {
       problem("position " + std::to_string(position) + ": " + decoded.status().message());
       continue;
@@ -619,8 +619,7 @@ VerifyReport EventStore::Verify() const {
     std::unique_ptr<rocksdb::Iterator> ix(db_->NewIterator(ro, cf));
     for (ix->SeekToFirst(); ix->Valid(); ix->Next()) {
       ++count;
-      if (ix->value().size() != 8 ||
-          !positions.count(keys::DecodeFixed64BE(ix->value().data()))) {
+      if (ix->value().size() != 8 || !positions.count(keys::DecodeFixed64BE(ix->value().data()))) {
         problem(std::string(index) + " index entry names no valid log position");
         continue;
       }
@@ -634,8 +633,8 @@ VerifyReport EventStore::Verify() const {
       }
     }
     if (count != report.events) {
-      problem(std::string(index) + " index holds " + std::to_string(count) +
-              " entries for " + std::to_string(report.events) + " events");
+      problem(std::string(index) + " index holds " + std::to_string(count) + " entries for " +
+              std::to_string(report.events) + " events");
     }
   };
   check_family(ids_cf_, "id");

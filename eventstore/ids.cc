@@ -103,8 +103,8 @@ std::optional<Uuid> ParseUuid(std::string_view text) {
 
 std::string FormatUuid(const Uuid& id) {
   char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(id.hi >> 32), static_cast<unsigned>((id.hi >> 16) & 0xffff),
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(id.hi >> 32),
+                static_cast<unsigned>((id.hi >> 16) & 0xffff),
                 static_cast<unsigned>(id.hi & 0xffff), static_cast<unsigned>(id.lo >> 48),
                 static_cast<unsigned long long>(id.lo & 0xffffffffffffULL));
   return buf;

@@ -18,7 +18,7 @@ class Status {
     kConflict,         // same event id with different content
     kVersionConflict,  // a stream's expected version did not match
     kPermissionDenied,
-    kUnavailable,      // the store is closed or shutting down; try again later
+    kUnavailable,  // the store is closed or shutting down; try again later
     kIoError,
     kCorruption,
   };
@@ -50,7 +50,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: must not be Ok
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
@@ -69,8 +69,8 @@ class Result {
 
 }  // namespace holdfast
 
-#define HOLDFAST_RETURN_IF_ERROR(expr)         \
-  do {                                         \
-    ::holdfast::Status _hf_status = (expr);    \
-    if (!_hf_status.ok()) return _hf_status;   \
+#define HOLDFAST_RETURN_IF_ERROR(expr)       \
+  do {                                       \
+    ::holdfast::Status _hf_status = (expr);  \
+    if (!_hf_status.ok()) return _hf_status; \
   } while (0)

@@ -42,8 +42,8 @@ Status CheckText(const std::string& path, capnp::Text::Reader text, bool free_te
 
 Status CheckEnum(const std::string& path, capnp::DynamicEnum value) {
   if (value.getEnumerant() == nullptr) {
-    return Invalid(path, "unknown value " + std::to_string(value.getRaw()) + "; allowed: " +
-                             AllowedValues(value.getSchema()));
+    return Invalid(path, "unknown value " + std::to_string(value.getRaw()) +
+                             "; allowed: " + AllowedValues(value.getSchema()));
   }
   return Status::Ok();
 }
@@ -133,17 +133,16 @@ Status ValidateEvent(schema::Event::Reader event) {
       if (!p.hasRecordedAt()) return Invalid("recorded_at", "missing");
     }
     capnp::DynamicStruct::Reader dyn(event);
-    KJ_IF_MAYBE(field, dyn.which()) {
+    KJ_IF_MAYBE (field, dyn.which()) {
       std::string type_name(EventTypeName(event.which()));
       Status s = CheckStruct("data", dyn.get(*field).as<capnp::DynamicStruct>());
       if (!s.ok()) return Status::InvalidArgument(s.message() + " (in " + type_name + ")");
       return Status::Ok();
     }
-    return Invalid("type", "unknown event type " +
-                               std::to_string(static_cast<unsigned>(event.which())));
+    return Invalid("type",
+                   "unknown event type " + std::to_string(static_cast<unsigned>(event.which())));
   } catch (const kj::Exception& ex) {
-    return Status::InvalidArgument(std::string("malformed event: ") +
-                                   ex.getDescription().cStr());
+    return Status::InvalidArgument(std::string("malformed event: ") + ex.getDescription().cStr());
   }
 }
 

@@ -1,7 +1,8 @@
+#include "eventstore/ids.h"
+
 #include <catch2/catch.hpp>
 
 #include "eventstore/hlc.h"
-#include "eventstore/ids.h"
 
 using namespace holdfast;
 

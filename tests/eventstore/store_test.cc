@@ -1,0 +1,311 @@
+// EventStore behaviour on a real RocksDB in a temporary directory.
+#include <rocksdb/db.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+#include "eventstore/event_json.h"
+#include "eventstore/event_store.h"
+#include "eventstore/keys.h"
+
+using namespace holdfast;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/holdfast-store-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+Event Attendance(const std::string& id, const std::string& case_id,
+                 const std::string& outcome = "attended") {
+  auto e = EventFromJson(R"({"id":")" + id +
+                         R"(","type":"attendance.recorded","occurred_at":"2025-03-04T18:00:00Z",)"
+                         R"("author":{"user":"jsmith","role":"facilitator","agency":"provider-a"},)"
+                         R"("data":{"case":")" +
+                         case_id + R"(","intervention":"I-1","session":"S-1","outcome":")" +
+                         outcome + R"("}})");
+  REQUIRE(e.ok());
+  return std::move(e).value();
+}
+
+Event NewAttendance(const std::string& case_id) {
+  return Attendance(FormatUuid(RandomUuid()), case_id);
+}
+
+std::unique_ptr<EventStore> OpenStore(const std::string& dir, StoreOptions options = {}) {
+  if (options.node_id.empty()) options.node_id = "probation-1";
+  auto store = EventStore::Open(dir, options);
+  REQUIRE(store.ok());
+  return std::move(store).value();
+}
+
+std::vector<Event> One(Event e) {
+  std::vector<Event> v;
+  v.push_back(std::move(e));
+  return v;
+}
+
+const std::string kId = "7f0c2a4e-5d1b-4c8e-9a51-2f7b9d0e6c13";
+
+}  // namespace
+
+TEST_CASE("append stamps origin, sequence and recorded_at, and reads find the event", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path);
+  auto r = store->Append(One(Attendance(kId, "C-1")));
+  REQUIRE(r.ok());
+  REQUIRE(r->events.size() == 1);
+  CHECK(r->events[0].position == 1);
+  CHECK_FALSE(r->events[0].duplicate);
+  CHECK(store->LastPosition() == 1);
+
+  auto got = store->Get(*ParseUuid(kId));
+  REQUIRE(got.ok());
+  auto p = got->reader().getProvenance();
+  CHECK(std::string(p.getOrigin()) == "probation-1");
+  CHECK(p.getSeq() == 1);
+  CHECK(p.getRecordedAt().getValue() > 0);
+  CHECK(store->GetByOrigin("probation-1", 1).ok());
+  CHECK(store->GetByOrigin("probation-1", 2).status().code() == Status::Code::kNotFound);
+  CHECK(store->Get(RandomUuid()).status().code() == Status::Code::kNotFound);
+  CHECK(store->HighWaterMarks() == VersionVector{{"probation-1", 1}});
+}
+
+TEST_CASE("appending an id already held is a no-op reporting the existing position", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path);
+  REQUIRE(store->Append(One(NewAttendance("C-1"))).ok());
+  REQUIRE(store->Append(One(Attendance(kId, "C-1"))).ok());
+  auto again = store->Append(One(Attendance(kId, "C-1")));
+  REQUIRE(again.ok());
+  CHECK(again->events[0].position == 2);
+  CHECK(again->events[0].duplicate);
+  CHECK(store->LastPosition() == 2);
+  // A duplicate inside one batch is stored once.
+  std::vector<Event> batch;
+  const std::string other = FormatUuid(RandomUuid());
+  batch.push_back(Attendance(other, "C-2"));
+  batch.push_back(Attendance(other, "C-2"));
+  auto b = store->Append(std::move(batch));
+  REQUIRE(b.ok());
+  CHECK(b->events[0].position == 3);
+  CHECK(b->events[1].position == 3);
+  CHECK(b->events[1].duplicate);
+  CHECK(store->LastPosition() == 3);
+}
+
+TEST_CASE("the same id with different content is refused and nothing is written", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path);
+  REQUIRE(store->Append(One(Attendance(kId, "C-1", "attended"))).ok());
+  std::vector<Event> batch;
+  batch.push_back(NewAttendance("C-9"));
+  batch.push_back(Attendance(kId, "C-1", "absent_unacceptable"));
+  auto r = store->Append(std::move(batch));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kConflict);
+  CHECK(r.status().message().find(kId) != std::string::npos);
+  CHECK(store->LastPosition() == 1);  // the valid first event of the batch was not written
+  CHECK(store->StreamVersion("case/C-9") == 0);
+  CHECK(store->Verify().ok());
+}
+
+TEST_CASE("an invalid event fails the whole batch, naming the event and field", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path);
+  std::vector<Event> batch;
+  batch.push_back(NewAttendance("C-1"));
+  Event bad = NewAttendance("C-1");
+  bad.builder().getAttendanceRecorded().setSession("");
+  batch.push_back(std::move(bad));
+  auto r = store->Append(std::move(batch));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message() ==
+        "event 2: data.session: missing (required) (in attendance.recorded)");
+  CHECK(store->LastPosition() == 0);
+}
+
+TEST_CASE("expected-version appends refuse a stream that moved on", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path);
+  CHECK(store->Append(One(NewAttendance("C-1")), ExpectedVersion{"case/C-1", 0}).ok());
+  CHECK(store->Append(One(NewAttendance("C-1")), ExpectedVersion{"case/C-1", 1}).ok());
+  auto stale = store->Append(One(NewAttendance("C-1")), ExpectedVersion{"case/C-1", 1});
+  REQUIRE_FALSE(stale.ok());
+  CHECK(stale.status().code() == Status::Code::kVersionConflict);
+  CHECK(stale.status().message() == "stream case/C-1 is at version 2, not the expected 1");
+  CHECK(store->StreamVersion("case/C-1") == 2);
+  CHECK(store->Append(One(NewAttendance("C-2")), ExpectedVersion{"case/C-1", 2}).ok());
+  CHECK(store->StreamVersion("case/C-1") == 2);
+  CHECK(store->StreamVersion("case/C-2") == 1);
+}
+
+TEST_CASE("a stream reads back in order, and only its own events", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(FormatUuid(RandomUuid()));
+    REQUIRE(store->Append(One(Attendance(ids.back(), "C-1"))).ok());
+    REQUIRE(store->Append(One(NewAttendance("C-10"))).ok());  // "C-1" must not match "C-10"
+  }
+  std::vector<std::string> seen;
+  REQUIRE(store
+              ->ScanStream("case/C-1",
+                           [&](uint64_t, schema::Event::Reader e) {
+                             seen.push_back(FormatUuid(ToUuid(e.getId())));
+                             return true;
+                           })
+              .ok());
+  CHECK(seen == ids);
+  uint64_t count = 0, last = 0;
+  REQUIRE(store
+              ->ScanLog(4,
+                        [&](uint64_t position, schema::Event::Reader) {
+                          CHECK(position == last + (last ? 1 : 5));
+                          last = position;
+                          return ++count < 3;
+                        })
+              .ok());
+  CHECK(count == 3);
+}
+
+TEST_CASE("recorded_at grows across appends and restarts even when the clock steps back",
+          "[store][hlc]") {
+  TempDir dir;
+  uint64_t wall = 1'800'000'000'000;
+  StoreOptions options;
+  options.wall_clock = [&] { return wall; };
+  uint64_t last = 0;
+  auto recorded = [](EventStore& s, uint64_t position) {
+    return s.GetAt(position)->reader().getProvenance().getRecordedAt().getValue();
+  };
+  {
+    auto store = OpenStore(dir.path, options);
+    for (int i = 0; i < 3; ++i) {
+      auto r = store->Append(One(NewAttendance("C-1")));
+      REQUIRE(r.ok());
+      uint64_t t = recorded(*store, r->events[0].position);
+      CHECK(t > last);
+      last = t;
+      wall -= 60'000;  // the clock steps back a minute each time
+    }
+  }
+  auto store = OpenStore(dir.path, options);  // after a restart too
+  auto r = store->Append(One(NewAttendance("C-1")));
+  REQUIRE(r.ok());
+  CHECK(recorded(*store, r->events[0].position) > last);
+  CHECK(store->GetAt(4)->reader().getProvenance().getSeq() == 4);
+}
+
+TEST_CASE("insert keeps a remote event's provenance and is idempotent", "[store][insert]") {
+  TempDir a_dir, b_dir;
+  auto a = OpenStore(a_dir.path, StoreOptions{"provider-1"});
+  auto b = OpenStore(b_dir.path, StoreOptions{"probation-1"});
+  for (int i = 0; i < 3; ++i) REQUIRE(a->Append(One(NewAttendance("C-1"))).ok());
+  std::vector<Event> shipped;
+  REQUIRE(a->ScanLog(0, [&](uint64_t, schema::Event::Reader e) {
+             shipped.push_back(Event::CopyOf(e));
+             return true;
+           }).ok());
+  const uint64_t remote_hlc = shipped.back().reader().getProvenance().getRecordedAt().getValue();
+  REQUIRE(b->Insert(std::move(shipped), {{"sync/provider-1", "3"}}).ok());
+  CHECK(b->LastPosition() == 3);
+  CHECK(*b->GetMeta("sync/provider-1") == "3");
+  CHECK(b->HighWaterMarks() == VersionVector{{"provider-1", 3}});
+  auto third = b->GetByOrigin("provider-1", 3);
+  REQUIRE(third.ok());
+  CHECK(third->position() == 3);
+  // b's own next event is stamped after what it has seen.
+  auto own = b->Append(One(NewAttendance("C-1")));
+  REQUIRE(own.ok());
+  auto p = b->GetAt(own->events[0].position)->reader().getProvenance();
+  CHECK(std::string(p.getOrigin()) == "probation-1");
+  CHECK(p.getSeq() == 1);
+  CHECK(p.getRecordedAt().getValue() > remote_hlc);
+  // Inserting the same events again adds nothing.
+  std::vector<Event> again;
+  again.push_back(Event::CopyOf(a->GetAt(1)->reader()));
+  auto r = b->Insert(std::move(again));
+  REQUIRE(r.ok());
+  CHECK(r->events[0].duplicate);
+  CHECK(b->LastPosition() == 4);
+  // A local event cannot come in through the remote path, nor a remote one through Append.
+  CHECK(b->Insert(One(NewAttendance("C-1"))).status().code() == Status::Code::kInvalidArgument);
+  CHECK(b->Append(One(Event::CopyOf(a->GetAt(2)->reader()))).status().code() ==
+        Status::Code::kInvalidArgument);
+  CHECK(b->Verify().ok());
+}
+
+TEST_CASE("insert refuses a different event under an (origin, seq) already held",
+          "[store][insert]") {
+  TempDir a_dir, b_dir;
+  auto a = OpenStore(a_dir.path, StoreOptions{"provider-1"});
+  auto b = OpenStore(b_dir.path, StoreOptions{"probation-1"});
+  REQUIRE(a->Append(One(NewAttendance("C-1"))).ok());
+  REQUIRE(b->Insert(One(Event::CopyOf(a->GetAt(1)->reader()))).ok());
+  Event forged = Event::CopyOf(a->GetAt(1)->reader());
+  SetUuid(forged.builder().getId(), RandomUuid());
+  auto r = b->Insert(One(std::move(forged)));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kConflict);
+}
+
+TEST_CASE("the store keeps its node id and refuses another", "[store]") {
+  TempDir dir;
+  { OpenStore(dir.path); }
+  auto wrong = EventStore::Open(dir.path, StoreOptions{"police-1"});
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.status().message().find("belongs to node \"probation-1\"") != std::string::npos);
+  auto again = EventStore::Open(dir.path, StoreOptions{});
+  REQUIRE(again.ok());
+  CHECK((*again)->node_id() == "probation-1");
+  // A second opener of the same directory is refused while the first holds it.
+  auto second = EventStore::Open(dir.path, StoreOptions{});
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().message().find("in use by another process") != std::string::npos);
+}
+
+TEST_CASE("verify reports an undecodable event with its position", "[store][verify]") {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir.path);
+    for (int i = 0; i < 5; ++i) REQUIRE(store->Append(One(NewAttendance("C-1"))).ok());
+    CHECK(store->Verify().ok());
+    CHECK(store->Verify().events == 5);
+    // Damage position 3 behind the store's back.
+    rocksdb::ColumnFamilyHandle* log = nullptr;
+    REQUIRE(store->db()->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "scratch", &log).ok());
+    store->db()->DestroyColumnFamilyHandle(log);
+  }
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    std::vector<std::string> names;
+    REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir.path, &names).ok());
+    for (auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path, families, &handles, &raw).ok());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == keys::kLogFamily) {
+        REQUIRE(raw->Put(rocksdb::WriteOptions(), handles[i], keys::LogKey(3), "garbage!").ok());
+      }
+    }
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  auto store = OpenStore(dir.path);
+  auto report = store->Verify();
+  REQUIRE_FALSE(report.ok());
+  CHECK(report.problems[0].find("position 3:") == 0);
+  auto scan = store->ScanLog(0, [](uint64_t, schema::Event::Reader) { return true; });
+  CHECK(scan.code() == Status::Code::kCorruption);
+  CHECK(scan.message().find("position 3:") == 0);
+}
