@@ -1,0 +1,91 @@
+// The pieces every `holdfast` verb shares: its options, who is acting, the connection to
+// the daemon, and output as a table, JSON or CSV.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/client.h"
+#include "daemon/config.h"
+#include "eventstore/event.h"
+#include "eventstore/status.h"
+
+namespace holdfast::cli {
+
+namespace po = boost::program_options;
+
+// Exit codes: 0 success, 1 the action failed or was refused, 2 the command line was wrong.
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+// A failure that ends the command: its one-line message goes to stderr.
+struct CliError {
+  int exit_code;
+  std::string message;
+};
+
+// Options and identity common to every verb.
+struct Context {
+  std::string verb;  // "case open"
+  std::string socket, config_path, user, role, format;
+  std::optional<NodeConfig> config;
+  po::variables_map vm;
+
+  // The role as the schema's enum; a CliError naming the allowed roles if unknown.
+  schema::Role RoleEnum() const;
+  // Connects to the daemon and makes one call; an error response becomes a CliError.
+  std::unique_ptr<Frame> Call(capnp::MessageBuilder& request);
+  // Fills the request's identity from --user/--role.
+  void SetIdentity(api::Request::Builder request) const;
+  // Refuses a --format this verb does not offer.
+  void RequireFormat(const std::vector<std::string>& allowed) const;
+
+ private:
+  std::unique_ptr<Client> client_;
+};
+
+// Rows of text with named columns, printed as an aligned table, a JSON array of objects,
+// or CSV with a header row. Numeric columns are JSON numbers.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> columns, std::vector<bool> numeric = {});
+  void Add(std::vector<std::string> row);
+  void Print(const std::string& format, std::ostream& out) const;
+  size_t size() const { return rows_.size(); }
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<bool> numeric_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string JsonString(const std::string& s);
+std::string CsvField(const std::string& s);
+
+// One verb: its options, and what it does.
+struct Verb {
+  std::string name;     // "case open"
+  std::string summary;  // one line for `holdfast --help`
+  std::string usage;    // the synopsis line
+  std::string example;  // one example command line
+  std::function<void(po::options_description&)> add_options;
+  std::function<int(Context&)> run;
+  std::vector<std::string> formats = {"table", "json", "csv"};  // the first is the default
+  std::string positional;  // the option a bare argument fills ("dir"), if any
+};
+
+// Verb groups, each in its own file.
+void AddEventVerbs(std::vector<Verb>* verbs);  // case-work verbs that record an event
+void AddReadVerbs(std::vector<Verb>* verbs);   // case show, case list
+void AddDataVerbs(std::vector<Verb>* verbs);   // import, export
+void AddOpsVerbs(std::vector<Verb>* verbs);    // node init, store *, audit list
+
+// A fresh request message with the caller's identity set.
+api::Request::Builder NewRequest(capnp::MallocMessageBuilder& message, const Context& ctx);
+
+}  // namespace holdfast::cli

@@ -1,0 +1,235 @@
+// import and export: moving events in and out of a node in bulk.
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "cli/cli.h"
+#include "eventstore/event_json.h"
+
+namespace holdfast::cli {
+namespace {
+
+constexpr size_t kImportBatch = 2000;
+
+// Batches of parsed events handed from the parsing thread to the sending one; bounded, so
+// memory stays flat however large the file.
+struct Batch {
+  std::vector<Event> events;
+  size_t first_line = 0, last_line = 0;
+  uint64_t bytes_read = 0;  // file offset reached
+  std::string error;        // set on the batch that ends at a bad line
+};
+
+class BatchQueue {
+ public:
+  void Push(Batch b) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return q_.size() < 4 || closed_; });
+    q_.push_back(std::move(b));
+    cv_.notify_all();
+  }
+  bool Pop(Batch* b) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return !q_.empty() || done_; });
+    if (q_.empty()) return false;
+    *b = std::move(q_.front());
+    q_.pop_front();
+    cv_.notify_all();
+    return true;
+  }
+  void Finish() {
+    std::lock_guard<std::mutex> l(mu_);
+    done_ = true;
+    cv_.notify_all();
+  }
+  void Close() {  // the consumer gave up: unblock the producer
+    std::lock_guard<std::mutex> l(mu_);
+    closed_ = true;
+    q_.clear();
+    cv_.notify_all();
+  }
+  bool closed() {
+    std::lock_guard<std::mutex> l(mu_);
+    return closed_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> q_;
+  bool done_ = false, closed_ = false;
+};
+
+void ParseFile(std::ifstream& in, bool skip_invalid, BatchQueue* queue, size_t* skipped) {
+  Batch batch;
+  std::string line;
+  size_t number = 0;
+  uint64_t offset = 0;
+  while (!queue->closed() && std::getline(in, line)) {
+    ++number;
+    offset += line.size() + 1;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto event = EventFromJson(line);
+    if (!event.ok()) {
+      if (skip_invalid) {
+        std::cerr << "\nline " << number << ": skipped: " << event.status().message() << "\n";
+        ++*skipped;
+        continue;
+      }
+      batch.error = "line " + std::to_string(number) + ": " + event.status().message();
+      break;
+    }
+    if (batch.events.empty()) batch.first_line = number;
+    batch.events.push_back(std::move(event).value());
+    batch.last_line = number;
+    batch.bytes_read = offset;
+    if (batch.events.size() >= kImportBatch) {
+      queue->Push(std::move(batch));
+      batch = Batch();
+    }
+  }
+  batch.bytes_read = offset;
+  if (!batch.events.empty() || !batch.error.empty()) queue->Push(std::move(batch));
+  queue->Finish();
+}
+
+int Import(Context& ctx) {
+  if (!ctx.vm.count("file"))
+    throw CliError{kExitUsage, "--file is required (see holdfast help import)"};
+  const std::string path = ctx.vm["file"].as<std::string>();
+  std::ifstream in(path);
+  if (!in) throw CliError{kExitUsage, "cannot read " + path + ": check the path"};
+  in.seekg(0, std::ios::end);
+  const double size = static_cast<double>(in.tellg());
+  in.seekg(0);
+  const bool progress = isatty(STDERR_FILENO) && !ctx.vm["quiet"].as<bool>();
+  ctx.RoleEnum();
+
+  BatchQueue queue;
+  size_t skipped = 0;
+  std::thread parser(ParseFile, std::ref(in), ctx.vm["skip-invalid"].as<bool>(), &queue, &skipped);
+  uint64_t read = 0, added = 0, held = 0;
+  const auto start = std::chrono::steady_clock::now();
+  auto last_report = start;
+  std::string error;
+  try {
+    Batch batch;
+    while (queue.Pop(&batch)) {
+      if (!batch.events.empty()) {
+        capnp::MallocMessageBuilder message;
+        auto list = NewRequest(message, ctx).initImport(static_cast<unsigned>(batch.events.size()));
+        for (size_t i = 0; i < batch.events.size(); ++i) {
+          list.setWithCaveats(static_cast<unsigned>(i), batch.events[i].reader());
+        }
+        auto reply = ctx.Call(message);
+        for (auto a : reply->root<api::Response>().getAppended())
+          ++(a.getDuplicate() ? held : added);
+        read += batch.events.size();
+      }
+      if (!batch.error.empty()) {
+        error = batch.error;
+        break;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (progress && now - last_report > std::chrono::milliseconds(200)) {
+        last_report = now;
+        const double secs = std::chrono::duration<double>(now - start).count();
+        std::fprintf(stderr, "\r%5.1f%%  %llu events, %llu new, %.0f events/s   ",
+                     size > 0 ? 100.0 * static_cast<double>(batch.bytes_read) / size : 100.0,
+                     static_cast<unsigned long long>(read), static_cast<unsigned long long>(added),
+                     static_cast<double>(read) / secs);
+      }
+    }
+  } catch (...) {
+    queue.Close();
+    parser.join();
+    throw;
+  }
+  queue.Close();
+  parser.join();
+  if (progress) std::fprintf(stderr, "\r%70s\r", "");
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!error.empty()) {
+    throw CliError{kExitFailed,
+                   error + " (the " + std::to_string(read) +
+                       " events before it were imported; fix the line and import again, which "
+                       "skips what is already held, or pass --skip-invalid)"};
+  }
+  std::cout << "imported " << path << ": " << read << " events, " << added << " new, " << held
+            << " already held"
+            << (skipped ? ", " + std::to_string(skipped) + " invalid lines skipped" : "") << " in "
+            << static_cast<int>(secs * 1000) << " ms\n";
+  return skipped ? kExitFailed : 0;
+}
+
+int Export(Context& ctx) {
+  const bool capnp_frames = ctx.format == "capnp";
+  uint64_t after = ctx.vm["since"].as<uint64_t>();
+  for (;;) {
+    capnp::MallocMessageBuilder message;
+    auto read = NewRequest(message, ctx).initReadLog();
+    read.setAfter(after);
+    read.setLimit(5000);
+    auto reply = ctx.Call(message);
+    auto items = reply->root<api::Response>().getEvents().getItems();
+    if (items.size() == 0) break;
+    for (auto item : items) {
+      if (capnp_frames) {
+        capnp::MallocMessageBuilder copy;
+        copy.setRoot(item.getEvent());
+        auto words = capnp::messageToFlatArray(copy);
+        auto bytes = words.asBytes();
+        std::cout.write(reinterpret_cast<const char*>(bytes.begin()),
+                        static_cast<std::streamsize>(bytes.size()));
+      } else {
+        std::cout << EventToJson(item.getEvent(), item.getPosition()) << "\n";
+      }
+      after = item.getPosition();
+    }
+  }
+  std::cout.flush();
+  if (!std::cout)
+    throw CliError{kExitFailed, "writing the export failed (disk full or pipe closed?)"};
+  return 0;
+}
+
+}  // namespace
+
+void AddDataVerbs(std::vector<Verb>* verbs) {
+  Verb import;
+  import.name = "import";
+  import.summary =
+      "Import events from a JSON Lines file (idempotent: importing twice adds nothing)";
+  import.usage = "import --file FILE.jsonl [--skip-invalid]";
+  import.example = "holdfast import --file county.jsonl --role operator";
+  import.add_options = [](po::options_description & d) {
+    d.add_options()("file", po::value<std::string>(), "the JSON Lines file (required)")(
+        "skip-invalid", po::bool_switch(), "report bad lines and carry on instead of stopping")(
+        "quiet", po::bool_switch(), "no progress bar");
+};
+import.run = Import;
+import.formats = {"table"};
+verbs->push_back(std::move(import));
+
+Verb exp;
+exp.name = "export";
+exp.summary = "Print every event this node holds, in local log order";
+exp.usage = "export [--since POSITION] [--format jsonl|capnp]";
+exp.example = "holdfast export --since 1000 --role operator > events.jsonl";
+exp.add_options = [](po::options_description& d) {
+  d.add_options()("since", po::value<uint64_t>()->default_value(0),
+                  "only events after this log position");
+};
+exp.run = Export;
+exp.formats = {"jsonl", "capnp"};
+verbs->push_back(std::move(exp));
+}  // namespace holdfast::cli
+
+}  // namespace holdfast::cli

@@ -1,0 +1,215 @@
+// The case-work verbs that record one event each. Their options come from the event's
+// body struct in eventstore/event.capnp: every field is an option named after its JSON
+// name (lead_agency -> --lead-agency), Bool fields are switches, and fields without
+// $optional are required. The event is then built through the same JSON parser as
+// `import`, so the CLI and import accept and refuse exactly the same things.
+#include <capnp/schema.h>
+
+#include <cctype>
+#include <chrono>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "eventstore/event_json.h"
+#include "eventstore/validate.h"
+
+namespace holdfast::cli {
+namespace {
+
+struct EventVerbSpec {
+  const char* name;
+  EventType type;
+  const char* summary;
+  const char* example;
+};
+
+const EventVerbSpec kEventVerbs[] = {
+    {"case open", EventType::CASE_OPENED,
+     "Open a case when a court order or licence requires a programme",
+     "holdfast case open --case C-0042 --subject P-17 --order community_order --risk high "
+     "--lead-agency probation-ce"},
+    {"case risk", EventType::CASE_RISK_CHANGED, "Record a new risk level (and MARAC referral)",
+     "holdfast case risk --case C-0042 --risk very_high --marac"},
+    {"case close", EventType::CASE_CLOSED, "Close a case",
+     "holdfast case close --case C-0042 --reason order_ended"},
+    {"intervention refer", EventType::INTERVENTION_REFERRED, "Refer the person to a programme",
+     "holdfast intervention refer --case C-0042 --intervention I-0042-1 --programme "
+     "building_choices --provider provider-ce"},
+    {"intervention start", EventType::INTERVENTION_STARTED, "Record that a programme started",
+     "holdfast intervention start --case C-0042 --intervention I-0042-1 --at 2025-03-04T18:00:00Z"},
+    {"intervention complete", EventType::INTERVENTION_COMPLETED,
+     "Record that a programme was completed",
+     "holdfast intervention complete --case C-0042 --intervention I-0042-1"},
+    {"intervention exit", EventType::INTERVENTION_EXITED,
+     "Record that the person left a programme early, and why",
+     "holdfast intervention exit --case C-0042 --intervention I-0042-1 --reason non_compliance"},
+    {"session log", EventType::SESSION_HELD, "Log a group or one-to-one session held",
+     "holdfast session log --session S-2025-03-04-grpA --group grpA --module \"Module 3\" "
+     "--facilitator f-ali --at 2025-03-04T18:00:00Z"},
+    {"attendance record", EventType::ATTENDANCE_RECORDED,
+     "Record an attendee's outcome at a session (a later record for the same session corrects "
+     "it)",
+     "holdfast attendance record --case C-0042 --intervention I-0042-1 --session "
+     "S-2025-03-04-grpA --outcome absent_unacceptable --reason \"no contact\""},
+    {"breach report", EventType::BREACH_REPORTED, "Report a breach of an order",
+     "holdfast breach report --case C-0042 --kind failure_to_comply --detail \"missed 3 "
+     "appointments\""},
+    {"incident report", EventType::INCIDENT_REPORTED,
+     "Report a new incident involving a known subject",
+     "holdfast incident report --subject P-17 --incident INC-2025-0001 --category "
+     "domestic_abuse --crime"},
+};
+
+capnp::StructSchema BodySchema(EventType type) {
+  for (auto f : capnp::Schema::from<schema::Event>().getUnionFields()) {
+    if (static_cast<EventType>(f.getProto().getDiscriminantValue()) == type) {
+      return f.getType().asStruct();
+    }
+  }
+  throw CliError{kExitFailed, "event type missing from the schema"};
+}
+
+std::string OptionName(const std::string& json_name) {
+  std::string o = json_name;
+  for (char& c : o) {
+    if (c == '_') c = '-';
+  }
+  return o;
+}
+
+void AddBodyOptions(EventType type, po::options_description& d) {
+  for (auto field : BodySchema(type).getNonUnionFields()) {
+    const std::string name = OptionName(JsonNameOf(field));
+    const bool optional = IsOptionalField(field);
+    auto t = field.getType();
+    std::string help;
+    if (t.isEnum()) {
+      help = "one of: " + AllowedValues(t.asEnum());
+    } else if (t.isStruct()) {
+      help = "a UUID";
+    } else if (IsFreeTextField(field)) {
+      help = "free text";
+    } else {
+      help = "an id (no spaces)";
+    }
+    if (t.isBool()) {
+      d.add_options()(name.c_str(), po::bool_switch(), optional ? "flag" : "flag (required)");
+    } else {
+      d.add_options()(name.c_str(), po::value<std::string>(),
+                      (help + (optional ? "" : " (required)")).c_str());
+    }
+  }
+  d.add_options()("at", po::value<std::string>(),
+                  "when it happened, RFC 3339 UTC, e.g. 2025-03-04T18:00:00Z (default: now)")(
+      "id", po::value<std::string>(),
+      "the event's UUID (default: a new one; give one to make a script safe to re-run)");
+}
+
+// "data.lead_agency: missing (required) (in case.opened)" -> "--lead-agency: missing (required)"
+std::string AsOptionError(const std::string& message) {
+  std::string m = message;
+  if (m.rfind("data.", 0) == 0) {
+    size_t colon = m.find(':');
+    m = "--" + OptionName(m.substr(5, colon - 5)) + m.substr(colon);
+  } else if (m.rfind("occurred_at:", 0) == 0) {
+    m = "--at:" + m.substr(12);
+  }
+  size_t in = m.find(" (in ");
+  if (in != std::string::npos) m.erase(in);
+  return m;
+}
+
+std::string NowRfc3339() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+  return FormatRfc3339(seconds * 1000000000LL);
+}
+
+int RunEventVerb(const EventVerbSpec& spec, Context& ctx) {
+  const auto& vm = ctx.vm;
+  std::string data;
+  for (auto field : BodySchema(spec.type).getNonUnionFields()) {
+    const std::string json = JsonNameOf(field);
+    const std::string name = OptionName(json);
+    std::string value;
+    if (field.getType().isBool()) {
+      if (!vm[name].as<bool>()) {
+        if (IsOptionalField(field)) continue;
+        value = "false";
+      } else {
+        value = "true";
+      }
+    } else if (vm.count(name)) {
+      value = JsonString(vm[name].as<std::string>());
+    } else if (IsOptionalField(field)) {
+      continue;
+    } else {
+      throw CliError{kExitUsage, "--" + name + " is required (see holdfast help " +
+                                     std::string(spec.name) + ")"};
+    }
+    data += (data.empty() ? "" : ",") + JsonString(json) + ":" + value;
+  }
+  const std::string id = vm.count("id") ? vm["id"].as<std::string>() : FormatUuid(RandomUuid());
+  std::string at = vm.count("at") ? vm["at"].as<std::string>() : NowRfc3339();
+  if (vm.count("at") && at.size() == 10) at += "T00:00:00Z";  // a bare date means midnight UTC
+  ctx.RoleEnum();  // a bad role is a usage error, before anything is sent
+  // The daemon replaces the author with the caller's identity and its own agency.
+  const std::string json =
+      "{\"id\":" + JsonString(id) +
+      ",\"type\":" + JsonString(std::string(EventTypeName(spec.type))) +
+      ",\"occurred_at\":" + JsonString(at) +
+      ",\"author\":{\"user\":" + JsonString(ctx.user.empty() ? "-" : ctx.user) +
+      ",\"role\":" + JsonString(ctx.role) + ",\"agency\":\"-\"},\"data\":{" + data + "}}";
+  auto event = EventFromJson(json);
+  if (!event.ok()) {
+    const std::string& m = event.status().message();
+    if (m.rfind("id:", 0) == 0) throw CliError{kExitUsage, "--id:" + m.substr(3)};
+    throw CliError{kExitUsage, AsOptionError(m)};
+  }
+  capnp::MallocMessageBuilder message;
+  auto request = NewRequest(message, ctx);
+  request.initAppend().initEvents(1).setWithCaveats(0, event->reader());
+  auto reply = ctx.Call(message);
+  auto appended = reply->root<api::Response>().getAppended();
+  if (appended.size() != 1) throw CliError{kExitFailed, "unexpected response from holdfastd"};
+  const uint64_t position = appended[0].getPosition();
+  const bool duplicate = appended[0].getDuplicate();
+  if (ctx.format == "table") {
+    std::cout << (duplicate ? "already recorded " : "recorded ") << EventTypeName(spec.type) << " "
+              << id << " at position " << position << "\n";
+  } else {
+    Table t({"id", "type", "position", "duplicate"}, {false, false, true, false});
+    t.Add({id, std::string(EventTypeName(spec.type)), std::to_string(position),
+           duplicate ? "true" : "false"});
+    t.Print(ctx.format, std::cout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddEventVerbs(std::vector<Verb>* verbs) {
+  for (const auto& spec : kEventVerbs) {
+    Verb v;
+    v.name = spec.name;
+    v.summary = spec.summary;
+    std::string usage = std::string(spec.name);
+    for (auto field : BodySchema(spec.type).getNonUnionFields()) {
+      std::string opt = "--" + OptionName(JsonNameOf(field));
+      if (!field.getType().isBool()) {
+        std::string metavar = JsonNameOf(field);
+        for (char& c : metavar) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        opt += " " + metavar;
+      }
+      usage += IsOptionalField(field) ? " [" + opt + "]" : " " + opt;
+    }
+    v.usage = usage + " [--at TIME]";
+    v.example = spec.example;
+    const EventVerbSpec* s = &spec;
+    v.add_options = [s](po::options_description& d) { AddBodyOptions(s->type, d); };
+    v.run = [s](Context& ctx) { return RunEventVerb(*s, ctx); };
+    verbs->push_back(std::move(v));
+  }
+}
+
+}  // namespace holdfast::cli

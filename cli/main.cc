@@ -1,0 +1,242 @@
+// holdfast: the command line of a holdfast node. Each verb is a table entry (cli/*_verbs.cc)
+// with its own options; everything else here is shared: identity, config, the daemon
+// connection, help, and turning failures into one line and an exit code.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+
+#include "cli/cli.h"
+#include "daemon/rights.h"
+#include "eventstore/validate.h"
+
+namespace holdfast::cli {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// Verbs whose capability arrives with a later part of holdfast: they answer clearly.
+const std::map<std::string, std::string>& NotYet() {
+  static const std::map<std::string, std::string> verbs = {
+      {"alerts list", "alerts arrive with projections"},
+      {"alerts ack", "alerts arrive with projections"},
+      {"alerts resolve", "alerts arrive with projections"},
+      {"alerts watch", "alerts arrive with projections"},
+      {"report indicators", "indicators arrive with projections"},
+      {"projections rebuild", "projections are not built yet"},
+      {"peers list", "peers arrive with sync"},
+      {"peers add", "peers arrive with sync"},
+      {"peers remove", "peers arrive with sync"},
+      {"sync status", "sync between nodes is not built yet"},
+      {"sync now", "sync between nodes is not built yet"},
+  };
+  return verbs;
+}
+
+po::options_description CommonOptions(Context* ctx) {
+  po::options_description d("Common options");
+  d.add_options()("socket", po::value(&ctx->socket),
+                  "the daemon's socket (default: HOLDFAST_SOCKET, or node.socket of the config)")(
+      "config", po::value(&ctx->config_path),
+      "the node's holdfast.conf (default: HOLDFAST_CONFIG)")(
+      "user", po::value(&ctx->user), "who is acting (default: HOLDFAST_USER, or client.user)")(
+      "role", po::value(&ctx->role),
+      "probation, facilitator, police or operator (default: HOLDFAST_ROLE, or client.role)")(
+      "format", po::value(&ctx->format)->default_value("table"),
+      "table, json or csv (export: jsonl or capnp)")("help", "show this verb's help");
+  return d;
+}
+
+void PrintVerbHelp(const Verb& verb, const po::options_description& options) {
+  std::cout << "holdfast " << verb.usage << "\n\n"
+            << verb.summary << "\n\n"
+            << options << "\nExample:\n  " << verb.example << "\n";
+}
+
+void PrintOverview(const std::vector<Verb>& verbs) {
+  std::cout << "holdfast: the command line of a holdfast node\n\n"
+               "Usage: holdfast VERB [options]    holdfast help VERB    holdfast VERB --help\n\n"
+               "Verbs:\n";
+  size_t width = 0;
+  for (const auto& v : verbs) width = std::max(width, v.name.size());
+  for (const auto& v : verbs) {
+    std::cout << "  " << v.name << std::string(width - v.name.size() + 2, ' ') << v.summary << "\n";
+  }
+  for (const auto& [name, why] : NotYet()) {
+    std::cout << "  " << name << std::string(width > name.size() ? width - name.size() + 2 : 2, ' ')
+              << "(not available yet: " << why << ")\n";
+  }
+  std::cout << "\nEvery verb takes --socket, --config, --user, --role and --format; see "
+               "`holdfast help VERB`.\n";
+}
+
+// Fills defaults from the environment and the config file.
+void ResolveDefaults(Context* ctx) {
+  if (ctx->config_path.empty()) ctx->config_path = Env("HOLDFAST_CONFIG");
+  if (!ctx->config_path.empty()) {
+    auto config = LoadConfig(ctx->config_path);
+    if (!config.ok()) throw CliError{kExitUsage, config.status().message()};
+    ctx->config = std::move(config).value();
+  }
+  if (ctx->socket.empty()) ctx->socket = Env("HOLDFAST_SOCKET");
+  if (ctx->socket.empty() && ctx->config) ctx->socket = ctx->config->socket;
+  if (ctx->user.empty()) ctx->user = Env("HOLDFAST_USER");
+  if (ctx->user.empty() && ctx->config) ctx->user = ctx->config->client_user;
+  if (ctx->role.empty()) ctx->role = Env("HOLDFAST_ROLE");
+  if (ctx->role.empty() && ctx->config) ctx->role = ctx->config->client_role;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<Verb> verbs;
+  AddEventVerbs(&verbs);
+  AddReadVerbs(&verbs);
+  AddDataVerbs(&verbs);
+  AddOpsVerbs(&verbs);
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
+      (args[0] == "help" && args.size() == 1)) {
+    PrintOverview(verbs);
+    return args.empty() ? kExitUsage : 0;
+  }
+  bool help = false;
+  if (args[0] == "help") {
+    help = true;
+    args.erase(args.begin());
+  }
+  // Find the verb: the longest table name matching the leading words.
+  const Verb* verb = nullptr;
+  size_t words = 0;
+  for (const auto& v : verbs) {
+    size_t n = std::count(v.name.begin(), v.name.end(), ' ') + 1;
+    if (args.size() < n) continue;
+    std::string candidate;
+    for (size_t i = 0; i < n; ++i) candidate += (i ? " " : "") + args[i];
+    if (candidate == v.name && n > words) {
+      verb = &v;
+      words = n;
+    }
+  }
+  if (verb == nullptr) {
+    for (size_t n = 2; n >= 1; --n) {
+      if (args.size() < n) continue;
+      std::string candidate;
+      for (size_t i = 0; i < n; ++i) candidate += (i ? " " : "") + args[i];
+      auto it = NotYet().find(candidate);
+      if (it != NotYet().end()) {
+        throw CliError{kExitFailed,
+                       candidate + ": not available yet in this build (" + it->second + ")"};
+      }
+    }
+    std::string known;
+    for (const auto& v : verbs) {
+      if (v.name.rfind(args[0] + " ", 0) == 0) known += (known.empty() ? "" : ", ") + v.name;
+    }
+    throw CliError{kExitUsage, "unknown command \"" + args[0] +
+                                   (args.size() > 1 && args[1][0] != '-' ? " " + args[1] : "") +
+                                   "\"" + (known.empty() ? "" : "; did you mean: " + known) +
+                                   " (see holdfast --help)"};
+  }
+
+  Context ctx;
+  ctx.verb = verb->name;
+  po::options_description options("Options for holdfast " + verb->name);
+  verb->add_options(options);
+  options.add(CommonOptions(&ctx));
+  std::vector<std::string> rest(args.begin() + static_cast<long>(words), args.end());
+  if (help || std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
+    PrintVerbHelp(*verb, options);
+    return 0;
+  }
+  try {
+    po::positional_options_description positional;
+    if (!verb->positional.empty()) positional.add(verb->positional.c_str(), 1);
+    po::store(po::command_line_parser(rest).options(options).positional(positional).run(), ctx.vm);
+    po::notify(ctx.vm);
+  } catch (const po::error& e) {
+    throw CliError{kExitUsage, e.what() + std::string(" (see holdfast help ") + verb->name + ")"};
+  }
+  ResolveDefaults(&ctx);
+  if (ctx.vm["format"].defaulted()) ctx.format = verb->formats.front();
+  ctx.RequireFormat(verb->formats);
+  return verb->run(ctx);
+}
+
+}  // namespace
+
+schema::Role Context::RoleEnum() const {
+  auto enumerants = capnp::Schema::from<schema::Role>().getEnumerants();
+  for (auto e : enumerants) {
+    if (JsonNameOf(e) == role && JsonNameOf(e) != "system") {
+      return static_cast<schema::Role>(e.getOrdinal());
+    }
+  }
+  if (role.empty()) {
+    throw CliError{kExitUsage,
+                   "no role given: pass --role probation|facilitator|police|operator, or set "
+                   "HOLDFAST_ROLE (or client.role in the config)"};
+  }
+  throw CliError{kExitUsage, "--role: unknown role \"" + role +
+                                 "\"; allowed: probation, facilitator, police, operator"};
+}
+
+void Context::SetIdentity(api::Request::Builder request) const {
+  if (user.empty()) {
+    throw CliError{kExitUsage,
+                   "no user given: pass --user NAME, or set HOLDFAST_USER (or client.user in "
+                   "the config)"};
+  }
+  auto identity = request.initIdentity();
+  identity.setUser(user);
+  identity.setRole(RoleEnum());
+}
+
+void Context::RequireFormat(const std::vector<std::string>& allowed) const {
+  if (std::find(allowed.begin(), allowed.end(), format) != allowed.end()) return;
+  std::string list;
+  for (const auto& f : allowed) list += (list.empty() ? "" : ", ") + f;
+  throw CliError{kExitUsage, "--format: \"" + format + "\" is not offered by " + verb +
+                                 "; use one of: " + list};
+}
+
+std::unique_ptr<Frame> Context::Call(capnp::MessageBuilder& request) {
+  if (!client_) {
+    if (socket.empty()) {
+      throw CliError{kExitUsage,
+                     "no daemon socket: pass --socket PATH, set HOLDFAST_SOCKET, or give "
+                     "--config DIR/holdfast.conf"};
+    }
+    auto client = Client::Connect(socket);
+    if (!client.ok()) throw CliError{kExitFailed, client.status().message()};
+    client_ = std::move(client).value();
+  }
+  auto reply = client_->Call(request);
+  if (!reply.ok()) throw CliError{kExitFailed, reply.status().message()};
+  auto response = (*reply)->root<api::Response>();
+  if (response.isError()) throw CliError{kExitFailed, response.getError().getMessage()};
+  return std::move(reply).value();
+}
+
+api::Request::Builder NewRequest(capnp::MallocMessageBuilder& message, const Context& ctx) {
+  auto request = message.initRoot<api::Request>();
+  ctx.SetIdentity(request);
+  return request;
+}
+
+}  // namespace holdfast::cli
+
+int main(int argc, char** argv) {
+  try {
+    return holdfast::cli::Main(argc, argv);
+  } catch (const holdfast::cli::CliError& e) {
+    std::cerr << "holdfast: " << e.message << "\n";
+    return e.exit_code;
+  } catch (const kj::Exception& e) {
+    std::cerr << "holdfast: unexpected response: " << e.getDescription().cStr() << "\n";
+    return holdfast::cli::kExitFailed;
+  }
+}

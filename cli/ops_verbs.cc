@@ -1,0 +1,259 @@
+// The operator's verbs: node init, store verify|stats|backup|restore, audit list.
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "daemon/rights.h"
+#include "eventstore/event_store.h"
+#include "eventstore/validate.h"
+
+namespace holdfast::cli {
+namespace fs = std::filesystem;
+namespace {
+
+std::string Required(const Context& ctx, const char* option) {
+  if (!ctx.vm.count(option)) {
+    throw CliError{kExitUsage, std::string("--") + option + " is required (see holdfast help " +
+                                   ctx.verb + ")"};
+  }
+  return ctx.vm[option].as<std::string>();
+}
+
+int NodeInit(Context& ctx) {
+  NodeConfig c;
+  c.node_id = Required(ctx, "id");
+  c.agency = Required(ctx, "agency");
+  c.kind = Required(ctx, "kind");
+  const std::string dir = Required(ctx, "data-dir");
+  if (!IsIdentifier(c.node_id))
+    throw CliError{kExitUsage, "--id: a node id is 1-128 characters without spaces"};
+  if (!IsIdentifier(c.agency))
+    throw CliError{kExitUsage, "--agency: an agency id is 1-128 characters without spaces"};
+  bool kind_ok = false;
+  for (const auto& k : NodeKinds()) kind_ok = kind_ok || k == c.kind;
+  if (!kind_ok) {
+    throw CliError{kExitUsage, "--kind: \"" + c.kind +
+                                   "\" is not one of probation, provider, police, partnership"};
+  }
+  c.data_dir = fs::absolute(dir).lexically_normal().string();
+  c.socket = c.data_dir + "/holdfast.sock";
+  if (c.socket.size() >= sizeof(sockaddr_un{}.sun_path)) {
+    throw CliError{kExitUsage, "--data-dir: the socket path " + c.socket +
+                                   " would be too long for a Unix socket; use a shorter directory"};
+  }
+  if (ctx.vm.count("listen")) c.listen = ctx.vm["listen"].as<std::string>();
+  for (const char* tls : {"ca", "cert", "key"}) {
+    if (!ctx.vm.count(tls)) continue;
+    std::string path = fs::absolute(ctx.vm[tls].as<std::string>()).lexically_normal().string();
+    if (!fs::exists(path))
+      throw CliError{kExitUsage, std::string("--") + tls + ": " + path + " does not exist"};
+    (std::string(tls) == "ca" ? c.ca : std::string(tls) == "cert" ? c.cert : c.key) = path;
+  }
+  c.client_user = ctx.user;
+  c.client_role = ctx.role;
+  const std::string conf = c.data_dir + "/holdfast.conf";
+  if (fs::exists(conf)) {
+    throw CliError{kExitFailed, conf +
+                                    " already exists: this node is initialised (remove the "
+                                    "directory to start again)"};
+  }
+  std::error_code ec;
+  fs::create_directories(c.data_dir, ec);
+  if (ec) throw CliError{kExitFailed, "cannot create " + c.data_dir + ": " + ec.message()};
+  ::chmod(c.data_dir.c_str(), 0750);
+  StoreOptions options;
+  options.node_id = c.node_id;
+  {
+    auto store = EventStore::Open(c.store_dir(), options);
+    if (!store.ok()) throw CliError{kExitFailed, store.status().message()};
+  }
+  {
+    std::ofstream out(conf);
+    out << RenderConfig(c);
+    if (!out) throw CliError{kExitFailed, "cannot write " + conf};
+  }
+  ::chmod(conf.c_str(), 0640);
+  std::cout << "initialised node " << c.node_id << " (" << c.kind << ", agency " << c.agency
+            << ") in " << c.data_dir << "\nstart it with: holdfastd --config " << conf << "\n";
+  return 0;
+}
+
+int StoreVerify(Context& ctx) {
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setStoreVerify();
+  auto reply = ctx.Call(message);
+  auto v = reply->root<api::Response>().getVerify();
+  if (ctx.format != "table") {
+    Table t({"events", "problem"}, {true, false});
+    for (auto p : v.getProblems()) t.Add({std::to_string(v.getEvents()), p});
+    t.Print(ctx.format, std::cout);
+  } else if (v.getProblems().size() == 0) {
+    std::cout << "store is sound: " << v.getEvents()
+              << " events, every index agrees with the log\n";
+  } else {
+    for (auto p : v.getProblems()) std::cout << p.cStr() << "\n";
+  }
+  if (v.getProblems().size() > 0) {
+    throw CliError{kExitFailed, std::to_string(v.getProblems().size()) +
+                                    " problems found: restore from a backup (holdfast store "
+                                    "restore) or ask the partnership's holdfast support"};
+  }
+  return 0;
+}
+
+int StoreStats(Context& ctx) {
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setStoreStats();
+  auto reply = ctx.Call(message);
+  Table t({"name", "value"});
+  for (auto s : reply->root<api::Response>().getStats()) t.Add({s.getName(), s.getValue()});
+  t.Print(ctx.format, std::cout);
+  return 0;
+}
+
+std::string PositionalDir(const Context& ctx) {
+  if (!ctx.vm.count("dir"))
+    throw CliError{kExitUsage, ctx.verb + " needs a directory: holdfast " + ctx.verb + " DIR"};
+  return fs::absolute(ctx.vm["dir"].as<std::string>()).lexically_normal().string();
+}
+
+int StoreBackup(Context& ctx) {
+  const std::string dir = PositionalDir(ctx);
+  if (fs::exists(dir)) throw CliError{kExitUsage, dir + " already exists: give a new directory"};
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setStoreBackup(dir);
+  ctx.Call(message);
+  std::cout << "backed up to " << dir << " (restore it with: holdfast store restore " << dir
+            << " --config NODE/holdfast.conf, with the daemon stopped)\n";
+  return 0;
+}
+
+int StoreRestore(Context& ctx) {
+  const std::string from = PositionalDir(ctx);
+  if (!ctx.config) {
+    throw CliError{kExitUsage, "store restore needs the node's config: --config DIR/holdfast.conf"};
+  }
+  if (ctx.RoleEnum() != schema::Role::OPERATOR) {
+    throw CliError{kExitFailed,
+                   "store restore is for the operator role; run it with --role operator"};
+  }
+  const NodeConfig& config = *ctx.config;
+  {
+    auto backup = EventStore::Open(from, StoreOptions{"", true, false});
+    if (!backup.ok())
+      throw CliError{kExitFailed, from + " is not a holdfast backup: " + backup.status().message()};
+    if ((*backup)->node_id() != config.node_id) {
+      throw CliError{kExitFailed, from + " is a backup of node " + (*backup)->node_id() +
+                                      ", not of " + config.node_id};
+    }
+    auto report = (*backup)->Verify();
+    if (!report.ok())
+      throw CliError{kExitFailed, "the backup fails verification: " + report.problems[0]};
+  }
+  if (fs::exists(config.store_dir())) {
+    auto live = EventStore::Open(config.store_dir(), StoreOptions{});
+    if (!live.ok()) {
+      throw CliError{kExitFailed, "cannot restore while the node's store is open (" +
+                                      live.status().message() + "): stop holdfastd first"};
+    }
+  }
+  const auto stamp = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  const std::string aside = config.store_dir() + ".before-restore-" + std::to_string(stamp);
+  std::error_code ec;
+  if (fs::exists(config.store_dir())) fs::rename(config.store_dir(), aside, ec);
+  if (ec) throw CliError{kExitFailed, "cannot move the current store aside: " + ec.message()};
+  fs::copy(from, config.store_dir(), fs::copy_options::recursive, ec);
+  if (ec) {
+    fs::remove_all(config.store_dir());
+    fs::rename(aside, config.store_dir());
+    throw CliError{kExitFailed,
+                   "copying the backup failed (" + ec.message() + "); the store is unchanged"};
+  }
+  std::cout << "restored " << from << " into " << config.store_dir()
+            << "; the previous store is kept in " << aside << "\n";
+  return 0;
+}
+
+int AuditList(Context& ctx) {
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).initAuditList().setLimit(ctx.vm["limit"].as<uint32_t>());
+  auto reply = ctx.Call(message);
+  Table t({"at", "user", "role", "verb", "target", "outcome"});
+  for (auto e : reply->root<api::Response>().getAudit()) {
+    t.Add({FormatRfc3339(e.getAt()), e.getUser(), e.getRole(), e.getVerb(), e.getTarget(),
+           e.getOutcome()});
+  }
+  t.Print(ctx.format, std::cout);
+  return 0;
+}
+
+Verb Simple(std::string name, std::string summary, std::string usage, std::string example,
+            std::function<int(Context&)> run) {
+  Verb v;
+  v.name = std::move(name);
+  v.summary = std::move(summary);
+  v.usage = std::move(usage);
+  v.example = std::move(example);
+  v.add_options = [](po::options_description&) {};
+  v.run = std::move(run);
+  return v;
+}
+
+}  // namespace
+
+void AddOpsVerbs(std::vector<Verb>* verbs) {
+  Verb init = Simple("node init", "Initialise a node: its data directory, config and store",
+                     "node init --id ID --agency ID --kind probation|provider|police|partnership "
+                     "--data-dir DIR [--listen HOST:PORT] [--ca FILE --cert FILE --key FILE]",
+                     "holdfast node init --id probation-1 --agency probation-ce --kind probation "
+                     "--data-dir /var/lib/holdfast",
+                     NodeInit);
+  init.add_options = [](po::options_description& d) {
+    d.add_options()("id", po::value<std::string>(), "this node's id (required)")(
+        "agency", po::value<std::string>(), "the agency it serves (required)")(
+        "kind", po::value<std::string>(), "probation, provider, police or partnership (required)")(
+        "data-dir", po::value<std::string>(), "where the store, config and socket live (required)")(
+        "listen", po::value<std::string>(), "HOST:PORT for peers")(
+        "ca", po::value<std::string>(), "the partnership CA certificate")(
+        "cert", po::value<std::string>(), "this node's certificate")(
+        "key", po::value<std::string>(), "this node's private key");
+  };
+  verbs->push_back(std::move(init));
+  verbs->push_back(Simple("store verify", "Check every event and index in the store",
+                          "store verify", "holdfast store verify --role operator", StoreVerify));
+  verbs->push_back(Simple("store stats", "Show the store's size and per-origin sequence numbers",
+                          "store stats", "holdfast store stats --role operator", StoreStats));
+  auto with_dir = [](po::options_description& d) {
+    d.add_options()("dir", po::value<std::string>(), "the directory");
+  };
+  Verb backup =
+      Simple("store backup", "Write a consistent copy of the store (daemon running)",
+             "store backup DIR", "holdfast store backup /backups/holdfast-2025-03-04", StoreBackup);
+  backup.add_options = with_dir;
+  backup.positional = "dir";
+  verbs->push_back(std::move(backup));
+  Verb restore = Simple("store restore", "Restore a backup into a stopped node's data directory",
+                        "store restore DIR --config NODE/holdfast.conf",
+                        "holdfast store restore /backups/holdfast-2025-03-04 --config "
+                        "/var/lib/holdfast/holdfast.conf --role operator",
+                        StoreRestore);
+  restore.add_options = with_dir;
+  restore.positional = "dir";
+  verbs->push_back(std::move(restore));
+  Verb audit =
+      Simple("audit list", "Show who read or wrote case data, newest first",
+             "audit list [--limit N]", "holdfast audit list --limit 50 --role operator", AuditList);
+  audit.add_options = [](po::options_description& d) {
+    d.add_options()("limit", po::value<uint32_t>()->default_value(100), "how many entries");
+  };
+  verbs->push_back(std::move(audit));
+}
+
+}  // namespace holdfast::cli

@@ -1,0 +1,180 @@
+// case show and case list: what a probation officer reads about cases.
+#include <capnp/dynamic.h>
+
+#include <iostream>
+#include <map>
+
+#include "cli/cli.h"
+#include "eventstore/event_json.h"
+#include "eventstore/validate.h"
+
+namespace holdfast::cli {
+namespace {
+
+// "subject=P-17 order=community_order" from an event's body, by its schema (the case id,
+// which the reader already knows, is left out).
+std::string DescribeBody(schema::Event::Reader event) {
+  capnp::DynamicStruct::Reader dyn(event);
+  std::string out;
+  KJ_IF_MAYBE (member, dyn.which()) {
+    auto body = dyn.get(*member).as<capnp::DynamicStruct>();
+    for (auto field : body.getSchema().getNonUnionFields()) {
+      const std::string name = JsonNameOf(field);
+      if (name == "case") continue;
+      std::string value;
+      auto t = field.getType();
+      if (t.isText()) {
+        value = body.get(field).as<capnp::Text>().cStr();
+      } else if (t.isBool()) {
+        if (body.get(field).as<bool>()) value = "yes";
+      } else if (t.isEnum()) {
+        auto e = body.get(field).as<capnp::DynamicEnum>().getEnumerant();
+        KJ_IF_MAYBE (en, e) {
+          value = JsonNameOf(*en);
+        }
+      } else if (t.isStruct() && body.has(field)) {
+        value = FormatUuid(ToUuid(body.get(field).as<schema::Uuid>()));
+      }
+      if (value.empty()) continue;
+      if (value.find(' ') != std::string::npos) value = "\"" + value + "\"";
+      out += (out.empty() ? "" : " ") + name + "=" + value;
+    }
+  }
+  return out;
+}
+
+std::string Author(schema::Event::Reader e) {
+  auto a = e.getAuthor();
+  auto role = capnp::Schema::from<schema::Role>().getEnumerants();
+  auto i = static_cast<unsigned>(a.getRole());
+  return std::string(a.getUser().cStr()) + "/" + (i < role.size() ? JsonNameOf(role[i]) : "?");
+}
+
+int CaseShow(Context& ctx) {
+  if (!ctx.vm.count("case"))
+    throw CliError{kExitUsage, "--case is required (see holdfast help case show)"};
+  const std::string case_id = ctx.vm["case"].as<std::string>();
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setReadStream("case/" + case_id);
+  auto reply = ctx.Call(message);
+  auto items = reply->root<api::Response>().getEvents().getItems();
+  bool opened = false;
+  for (auto item : items) opened = opened || item.getEvent().isCaseOpened();
+  if (items.size() == 0 || !opened) {
+    throw CliError{kExitFailed, "case " + case_id +
+                                    " is not known on this node: check the id with `holdfast "
+                                    "case list`"};
+  }
+  // Timeline in the order things happened (then recorded), not the order they arrived.
+  std::vector<api::PositionedEvent::Reader> timeline;
+  for (auto item : items) timeline.push_back(item);
+  std::stable_sort(timeline.begin(), timeline.end(), [](auto a, auto b) {
+    auto ea = a.getEvent(), eb = b.getEvent();
+    if (ea.getOccurredAt().getUnixNanos() != eb.getOccurredAt().getUnixNanos()) {
+      return ea.getOccurredAt().getUnixNanos() < eb.getOccurredAt().getUnixNanos();
+    }
+    return ea.getProvenance().getRecordedAt().getValue() <
+           eb.getProvenance().getRecordedAt().getValue();
+  });
+  if (ctx.format == "json") {
+    std::cout << "[";
+    for (size_t i = 0; i < timeline.size(); ++i) {
+      std::cout << (i ? ",\n " : "")
+                << EventToJson(timeline[i].getEvent(), timeline[i].getPosition());
+    }
+    std::cout << "]\n";
+    return 0;
+  }
+  Table t({"when", "what", "by", "details", "position"}, {false, false, false, false, true});
+  // Standing attendance: per session, the record with the latest recorded_at, then id.
+  std::map<std::string, schema::Event::Reader> standing;
+  std::vector<schema::Event::Reader> alerts;
+  for (auto item : timeline) {
+    auto e = item.getEvent();
+    t.Add({FormatRfc3339(e.getOccurredAt().getUnixNanos()), std::string(EventTypeName(e.which())),
+           Author(e), DescribeBody(e), std::to_string(item.getPosition())});
+    if (e.isAttendanceRecorded()) {
+      std::string session = e.getAttendanceRecorded().getSession();
+      auto it = standing.find(session);
+      auto key = [](schema::Event::Reader x) {
+        return std::make_pair(x.getProvenance().getRecordedAt().getValue(), ToUuid(x.getId()));
+      };
+      if (it == standing.end() || key(it->second) < key(e)) standing.insert_or_assign(session, e);
+    }
+    if (e.isAlertRaised()) alerts.push_back(e);
+  }
+  if (ctx.format == "csv") {
+    t.Print("csv", std::cout);
+    return 0;
+  }
+  std::cout << "Case " << case_id << "\n\nTimeline\n";
+  t.Print("table", std::cout);
+  std::map<std::string, int> outcomes;
+  int positive = 0, counted = 0;
+  for (const auto& [session, e] : standing) {
+    auto outcome = e.getAttendanceRecorded().getOutcome();
+    auto en = capnp::Schema::from<schema::AttendanceOutcome>().getEnumerants();
+    ++outcomes[JsonNameOf(en[static_cast<unsigned>(outcome)])];
+    using O = schema::AttendanceOutcome;
+    if (outcome != O::ABSENT_ACCEPTABLE) ++counted;
+    if (outcome == O::ATTENDED || outcome == O::LATE || outcome == O::LEFT_EARLY) ++positive;
+  }
+  std::cout << "\nAttendance (standing outcomes, after corrections): " << standing.size()
+            << " sessions";
+  for (const auto& [name, n] : outcomes) std::cout << ", " << name << " " << n;
+  if (counted > 0) std::cout << "; attendance rate " << (positive * 100 / counted) << "%";
+  std::cout << "\n\nAlerts: ";
+  if (alerts.empty()) std::cout << "none held on this node";
+  std::cout << "\n";
+  for (auto a : alerts) std::cout << "  " << DescribeBody(a) << "\n";
+  return 0;
+}
+
+int CaseList(Context& ctx) {
+  capnp::MallocMessageBuilder message;
+  auto list = NewRequest(message, ctx).initListCases();
+  list.setOpenOnly(ctx.vm["open"].as<bool>());
+  if (ctx.vm.count("agency")) list.setAgency(ctx.vm["agency"].as<std::string>());
+  auto reply = ctx.Call(message);
+  Table t({"case", "subject", "order", "risk", "lead_agency", "opened", "status", "events"},
+          {false, false, false, false, false, false, false, true});
+  auto orders = capnp::Schema::from<schema::OrderKind>().getEnumerants();
+  auto risks = capnp::Schema::from<schema::RiskLevel>().getEnumerants();
+  for (auto c : reply->root<api::Response>().getCases()) {
+    t.Add({c.getCaseId(), c.getSubject(), JsonNameOf(orders[static_cast<unsigned>(c.getOrder())]),
+           JsonNameOf(risks[static_cast<unsigned>(c.getRisk())]), c.getLeadAgency(),
+           FormatRfc3339(c.getOpenedAt()), c.getClosed() ? "closed" : "open",
+           std::to_string(c.getEvents())});
+  }
+  t.Print(ctx.format, std::cout);
+  return 0;
+}
+
+}  // namespace
+
+void AddReadVerbs(std::vector<Verb>* verbs) {
+  Verb show;
+  show.name = "case show";
+  show.summary = "Show a case's timeline, attendance summary and alerts";
+  show.usage = "case show --case ID";
+  show.example = "holdfast case show --case C-0042";
+  show.add_options = [](po::options_description& d) {
+    d.add_options()("case", po::value<std::string>(), "the case id (required)");
+  };
+  show.run = CaseShow;
+  verbs->push_back(std::move(show));
+
+  Verb list;
+  list.name = "case list";
+  list.summary = "List the cases this node holds";
+  list.usage = "case list [--open] [--agency ID]";
+  list.example = "holdfast case list --open --agency probation-ce --format csv";
+  list.add_options = [](po::options_description& d) {
+    d.add_options()("open", po::bool_switch(), "only cases not closed")(
+        "agency", po::value<std::string>(), "only cases led by this agency");
+  };
+  list.run = CaseList;
+  verbs->push_back(std::move(list));
+}
+
+}  // namespace holdfast::cli

@@ -1,0 +1,171 @@
+#include "daemon/config.h"
+
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "eventstore/validate.h"
+
+namespace holdfast {
+namespace po = boost::program_options;
+namespace {
+
+po::options_description Keys(NodeConfig* c) {
+  po::options_description d("holdfast.conf");
+  d.add_options()("node.id", po::value(&c->node_id))("node.agency", po::value(&c->agency))(
+      "node.kind", po::value(&c->kind))("node.data_dir", po::value(&c->data_dir))(
+      "node.socket", po::value(&c->socket))("log.level", po::value(&c->log_level))(
+      "log.file", po::value(&c->log_file))("client.user", po::value(&c->client_user))(
+      "client.role", po::value(&c->client_role))("sync.listen", po::value(&c->listen))(
+      "sync.ca", po::value(&c->ca))("sync.cert", po::value(&c->cert))("sync.key",
+                                                                      po::value(&c->key));
+  return d;
+}
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+bool OneOf(const std::string& v, const std::vector<std::string>& allowed) {
+  for (const auto& a : allowed) {
+    if (a == v) return true;
+  }
+  return false;
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string Absolute(const std::string& path, const std::filesystem::path& base) {
+  if (path.empty()) return path;
+  std::filesystem::path p(path);
+  return (p.is_absolute() ? p : base / p).lexically_normal().string();
+}
+
+}  // namespace
+
+const std::vector<std::string>& NodeKinds() {
+  static const std::vector<std::string> kinds = {"probation", "provider", "police", "partnership"};
+  return kinds;
+}
+
+const std::vector<std::string>& LogLevels() {
+  static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
+  return levels;
+}
+
+Result<NodeConfig> LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Status::NotFound("cannot read config " + path +
+                            ": create one with `holdfast node init` or give --config");
+  }
+  NodeConfig config;
+  auto keys = Keys(&config);
+
+  // First pass: find each key's line, so errors can point at it; refuse unknown keys.
+  std::map<std::string, int> line_of;
+  std::string section, line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string t = Trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
+    if (t.front() == '[') {
+      if (t.back() != ']')
+        return Status::InvalidArgument(path + ":" + std::to_string(number) +
+                                       ": unclosed section header");
+      section = Trim(t.substr(1, t.size() - 2));
+      continue;
+    }
+    size_t eq = t.find('=');
+    if (eq == std::string::npos) {
+      return Status::InvalidArgument(path + ":" + std::to_string(number) +
+                                     ": expected `key = value` or `[section]`");
+    }
+    std::string key = (section.empty() ? "" : section + ".") + Trim(t.substr(0, eq));
+    if (keys.find_nothrow(key, false) == nullptr) {
+      return Status::InvalidArgument(path + ":" + std::to_string(number) + ": unknown key " + key +
+                                     " (see ops/holdfast.conf.example for every key)");
+    }
+    if (line_of.count(key)) {
+      return Status::InvalidArgument(path + ":" + std::to_string(number) + ": " + key +
+                                     " is set twice (first on line " +
+                                     std::to_string(line_of[key]) + ")");
+    }
+    line_of[key] = number;
+  }
+  try {
+    po::variables_map vm;
+    std::ifstream again(path);
+    po::store(po::parse_config_file(again, keys, false), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Status::InvalidArgument(path + ": " + e.what());
+  }
+  auto bad = [&](const std::string& key, const std::string& what) {
+    std::string where = line_of.count(key) ? ":" + std::to_string(line_of[key]) : "";
+    return Status::InvalidArgument(path + where + ": " + key + ": " + what);
+  };
+  if (!IsIdentifier(config.node_id)) return bad("node.id", "required: a node id without spaces");
+  if (!IsIdentifier(config.agency))
+    return bad("node.agency", "required: an agency id without spaces");
+  if (!OneOf(config.kind, NodeKinds())) {
+    return bad("node.kind", "\"" + config.kind + "\" is not one of " + Join(NodeKinds()));
+  }
+  if (config.data_dir.empty()) return bad("node.data_dir", "required: the node's data directory");
+  if (!OneOf(config.log_level, LogLevels())) {
+    return bad("log.level", "\"" + config.log_level + "\" is not one of " + Join(LogLevels()));
+  }
+  if (!config.listen.empty() && config.listen.rfind(':') == std::string::npos) {
+    return bad("sync.listen", "expected HOST:PORT");
+  }
+  const auto base = std::filesystem::absolute(path).parent_path();
+  config.path = std::filesystem::absolute(path).lexically_normal().string();
+  config.data_dir = Absolute(config.data_dir, base);
+  config.socket =
+      config.socket.empty() ? config.data_dir + "/holdfast.sock" : Absolute(config.socket, base);
+  config.log_file = Absolute(config.log_file, base);
+  config.ca = Absolute(config.ca, base);
+  config.cert = Absolute(config.cert, base);
+  config.key = Absolute(config.key, base);
+  return config;
+}
+
+std::string RenderConfig(const NodeConfig& c) {
+  std::ostringstream out;
+  out << "# holdfast node configuration (every key: ops/holdfast.conf.example)\n"
+      << "[node]\n"
+      << "# this node's id, its agency, and what kind of agency it serves\n"
+      << "id = " << c.node_id << "\n"
+      << "agency = " << c.agency << "\n"
+      << "kind = " << c.kind << "\n"
+      << "# the store, the socket and logs live here\n"
+      << "data_dir = " << c.data_dir << "\n"
+      << "socket = " << c.socket << "\n\n"
+      << "[log]\n"
+      << "# trace, debug, info, warn, error or off; file empty means stderr\n"
+      << "level = " << c.log_level << "\n"
+      << "file = " << c.log_file << "\n\n"
+      << "[client]\n"
+      << "# defaults for the CLI's --user and --role (or HOLDFAST_USER / HOLDFAST_ROLE)\n"
+      << "user = " << c.client_user << "\n"
+      << "role = " << c.client_role << "\n\n"
+      << "[sync]\n"
+      << "# where peers connect (HOST:PORT), and this node's TLS files from ops/make-node-cert\n"
+      << "listen = " << c.listen << "\n"
+      << "ca = " << c.ca << "\n"
+      << "cert = " << c.cert << "\n"
+      << "key = " << c.key << "\n";
+  return out.str();
+}
+
+}  // namespace holdfast

@@ -1,0 +1,50 @@
+// A node's configuration: one INI-style file (ops/holdfast.conf.example documents every
+// key), read with Boost.Program_options. Shared by holdfastd, which runs from it, and the
+// CLI, which takes its socket and default identity from it and writes it at `node init`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "eventstore/status.h"
+
+namespace holdfast {
+
+struct NodeConfig {
+  std::string path;  // the file it was read from (absolute)
+
+  // [node]
+  std::string node_id;
+  std::string agency;
+  std::string kind;      // probation | provider | police | partnership
+  std::string data_dir;  // absolute; relative values are taken from the file's folder
+  std::string socket;    // default: <data_dir>/holdfast.sock
+
+  // [log]
+  std::string log_level = "info";  // trace | debug | info | warn | error | off
+  std::string log_file;            // empty: stderr
+
+  // [client]: defaults for the CLI's --user and --role
+  std::string client_user;
+  std::string client_role;
+
+  // [sync]: the peer listener and TLS files (used once sync lands)
+  std::string listen;
+  std::string ca;
+  std::string cert;
+  std::string key;
+
+  std::string store_dir() const { return data_dir + "/store"; }
+};
+
+const std::vector<std::string>& NodeKinds();
+const std::vector<std::string>& LogLevels();
+
+// Reads and checks a config file. An unknown key or a bad value fails with
+// "FILE:LINE: section.key: what is wrong".
+Result<NodeConfig> LoadConfig(const std::string& path);
+
+// The file `node init` writes: every key, with a comment saying what it is for.
+std::string RenderConfig(const NodeConfig& config);
+
+}  // namespace holdfast

@@ -1,0 +1,421 @@
+#include "daemon/handler.h"
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "daemon/rights.h"
+#include "eventstore/validate.h"
+
+namespace holdfast {
+namespace {
+
+api::Error::Code ToApiCode(Status::Code code) {
+  using C = api::Error::Code;
+  switch (code) {
+    case Status::Code::kInvalidArgument:
+      return C::INVALID_ARGUMENT;
+    case Status::Code::kNotFound:
+      return C::NOT_FOUND;
+    case Status::Code::kConflict:
+      return C::CONFLICT;
+    case Status::Code::kVersionConflict:
+      return C::VERSION_CONFLICT;
+    case Status::Code::kPermissionDenied:
+      return C::PERMISSION_DENIED;
+    case Status::Code::kUnavailable:
+      return C::UNAVAILABLE;
+    case Status::Code::kIoError:
+      return C::IO_ERROR;
+    case Status::Code::kCorruption:
+      return C::CORRUPTION;
+    case Status::Code::kOk:
+      break;
+  }
+  return C::INTERNAL;
+}
+
+const char* VerbOf(api::Request::Which which) {
+  using W = api::Request::Which;
+  switch (which) {
+    case W::PING:
+      return "ping";
+    case W::APPEND:
+      return "append";
+    case W::IMPORT:
+      return "import";
+    case W::READ_LOG:
+      return "export";
+    case W::READ_STREAM:
+      return "read-stream";
+    case W::LIST_CASES:
+      return "case-list";
+    case W::STORE_VERIFY:
+      return "store-verify";
+    case W::STORE_STATS:
+      return "store-stats";
+    case W::STORE_BACKUP:
+      return "store-backup";
+    case W::AUDIT_LIST:
+      return "audit-list";
+  }
+  return "unknown";
+}
+
+// The case an event is about, or "" when it names none.
+std::string CaseOf(schema::Event::Reader e) {
+  std::string stream = StreamOf(e);
+  return stream.rfind("case/", 0) == 0 ? stream.substr(5) : "";
+}
+
+void SetAppended(const AppendResult& result, api::Response::Builder response) {
+  auto list = response.initAppended(static_cast<unsigned>(result.events.size()));
+  for (size_t i = 0; i < result.events.size(); ++i) {
+    list[i].setPosition(result.events[i].position);
+    list[i].setDuplicate(result.events[i].duplicate);
+  }
+}
+
+Status RequireOperator(schema::Role role, const char* verb) {
+  if (IsOperator(role)) return Status::Ok();
+  return Status::PermissionDenied(std::string(verb) + " is for the operator role, not " +
+                                  RoleName(role) + "; run it with --role operator");
+}
+
+}  // namespace
+
+void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder response) {
+  Status status;
+  AuditRecord audit;
+  try {
+    auto identity = request.getIdentity();
+    const auto role = identity.getRole();
+    audit.user = identity.getUser();
+    audit.role = RoleName(role);
+    audit.verb = VerbOf(request.which());
+    if (!IsIdentifier(audit.user)) {
+      status = Status::InvalidArgument(
+          "no user given: pass --user NAME or set HOLDFAST_USER (or client.user in the config)");
+    } else if (role == schema::Role::SYSTEM || audit.role == "unknown") {
+      status = Status::PermissionDenied("role " + audit.role +
+                                        " cannot be used by a client; use probation, "
+                                        "facilitator, police or operator");
+    } else {
+      using W = api::Request::Which;
+      switch (request.which()) {
+        case W::PING: {
+          auto pong = response.initPong();
+          pong.setNodeId(node_.node_id);
+          pong.setAgency(node_.agency);
+          pong.setKind(node_.kind);
+          pong.setLastPosition(store_->LastPosition());
+          audit.verb.clear();  // touches no case data
+          break;
+        }
+        case W::APPEND:
+          status = HandleAppend(request, response, &audit.target);
+          break;
+        case W::IMPORT:
+          status = RequireOperator(role, "import");
+          if (status.ok()) status = HandleImport(request, response);
+          break;
+        case W::READ_LOG:
+          status = RequireOperator(role, "export");
+          audit.target = "after " + std::to_string(request.getReadLog().getAfter());
+          if (status.ok()) status = HandleReadLog(request.getReadLog(), response);
+          break;
+        case W::READ_STREAM:
+          audit.target = request.getReadStream();
+          status = HandleReadStream(audit.target, response);
+          break;
+        case W::LIST_CASES:
+          status = HandleListCases(request.getListCases(), response);
+          break;
+        case W::STORE_VERIFY:
+          status = RequireOperator(role, "store verify");
+          if (status.ok()) {
+            auto report = store_->Verify();
+            auto v = response.initVerify();
+            v.setEvents(report.events);
+            auto problems = v.initProblems(static_cast<unsigned>(report.problems.size()));
+            for (size_t i = 0; i < report.problems.size(); ++i) {
+              problems.set(static_cast<unsigned>(i), report.problems[i]);
+            }
+          }
+          break;
+        case W::STORE_STATS:
+          status = RequireOperator(role, "store stats");
+          if (status.ok()) status = HandleStats(response);
+          break;
+        case W::STORE_BACKUP:
+          status = RequireOperator(role, "store backup");
+          audit.target = request.getStoreBackup();
+          if (status.ok()) status = HandleBackup(audit.target, response);
+          break;
+        case W::AUDIT_LIST:
+          status = RequireOperator(role, "audit list");
+          if (status.ok()) status = HandleAuditList(request.getAuditList(), response);
+          break;
+        default:
+          status = Status::InvalidArgument("unknown request: is the CLI newer than holdfastd?");
+      }
+    }
+  } catch (const kj::Exception& ex) {
+    status =
+        Status::InvalidArgument(std::string("malformed request: ") + ex.getDescription().cStr());
+  } catch (const std::exception& ex) {
+    status = Status::InvalidArgument(std::string("request failed: ") + ex.what());
+  }
+  if (!status.ok()) {
+    auto error = response.initError();
+    error.setCode(ToApiCode(status.code()));
+    error.setMessage(status.message());
+  }
+  if (!audit.verb.empty()) {
+    audit.outcome = status.ok() ? "ok" : status.ToString().substr(0, status.ToString().find(':'));
+    (void)audit_->Record(audit);
+  }
+}
+
+Status RequestHandler::CheckCasesKnown(const std::vector<Event>& events) {
+  std::set<std::string> opened_here;
+  for (const auto& e : events) {
+    if (e.reader().isCaseOpened()) opened_here.insert(e.reader().getCaseOpened().getCaseId());
+  }
+  std::set<std::string> checked;
+  for (const auto& e : events) {
+    const std::string c = CaseOf(e.reader());
+    if (c.empty() || e.reader().isCaseOpened() || opened_here.count(c) ||
+        !checked.insert(c).second) {
+      continue;
+    }
+    bool known = false;
+    HOLDFAST_RETURN_IF_ERROR(
+        store_->ScanStream("case/" + c, [&](uint64_t, schema::Event::Reader s) {
+          known = s.isCaseOpened();
+          return !known;
+        }));
+    if (!known) {
+      return Status::NotFound("case " + c +
+                              " is not known on this node: check the case id (`holdfast case "
+                              "list`), or open it first with `holdfast case open`");
+    }
+  }
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleAppend(api::Request::Reader request, api::Response::Builder response,
+                                    std::string* target) {
+  auto append = request.getAppend();
+  const auto role = request.getIdentity().getRole();
+  std::vector<Event> events;
+  for (auto e : append.getEvents()) {
+    Event event = Event::CopyOf(e);
+    auto author = event.builder().initAuthor();
+    author.setUser(request.getIdentity().getUser());
+    author.setRole(role);
+    author.setAgency(node_.agency);
+    events.push_back(std::move(event));
+  }
+  if (events.empty()) return Status::InvalidArgument("no events to append");
+  *target = CaseOf(events[0].reader());
+  if (target->empty()) *target = StreamOf(events[0].reader());
+  for (const auto& e : events) {
+    if (!MayAppend(role, e.reader().which())) {
+      return Status::PermissionDenied("the " + RoleName(role) + " role may not record " +
+                                      std::string(EventTypeName(e.reader().which())) +
+                                      " (it may record: " + AppendableTypes(role) + ")");
+    }
+    HOLDFAST_RETURN_IF_ERROR(ValidateEvent(e.reader()));
+  }
+  HOLDFAST_RETURN_IF_ERROR(CheckCasesKnown(events));
+  std::optional<ExpectedVersion> expected;
+  if (append.hasExpectedStream()) {
+    expected = ExpectedVersion{append.getExpectedStream(), append.getExpectedVersion()};
+  }
+  auto result = store_->Append(std::move(events), expected);
+  if (!result.ok()) return result.status();
+  SetAppended(*result, response);
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleImport(api::Request::Reader request, api::Response::Builder response) {
+  // Events with provenance (an export of some node) keep it; the others are new here.
+  std::vector<Event> local, remote;
+  std::vector<std::pair<bool, size_t>> where;  // (remote?, index) per event, in order
+  for (auto e : request.getImport()) {
+    auto& into = e.hasProvenance() ? remote : local;
+    where.emplace_back(e.hasProvenance(), into.size());
+    into.push_back(Event::CopyOf(e));
+  }
+  AppendResult local_result, remote_result;
+  if (!local.empty()) {
+    auto r = store_->Append(std::move(local));
+    if (!r.ok()) return r.status();
+    local_result = std::move(r).value();
+  }
+  if (!remote.empty()) {
+    auto r = store_->Insert(std::move(remote));
+    if (!r.ok()) return r.status();
+    remote_result = std::move(r).value();
+  }
+  AppendResult merged;
+  for (auto [is_remote, i] : where) {
+    merged.events.push_back(is_remote ? remote_result.events[i] : local_result.events[i]);
+  }
+  SetAppended(merged, response);
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response) {
+  const uint32_t limit = std::min(read.getLimit() == 0 ? kMaxPage : read.getLimit(), kMaxPage);
+  std::vector<std::pair<uint64_t, Event>> page;
+  HOLDFAST_RETURN_IF_ERROR(
+      store_->ScanLog(read.getAfter(), [&](uint64_t position, schema::Event::Reader e) {
+        page.emplace_back(position, Event::CopyOf(e));
+        return page.size() < limit;
+      }));
+  FillEvents(page, response);
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleReadStream(const std::string& stream,
+                                        api::Response::Builder response) {
+  std::vector<std::pair<uint64_t, Event>> events;
+  HOLDFAST_RETURN_IF_ERROR(
+      store_->ScanStream(stream, [&](uint64_t position, schema::Event::Reader e) {
+        events.emplace_back(position, Event::CopyOf(e));
+        return true;
+      }));
+  FillEvents(events, response);
+  return Status::Ok();
+}
+
+void RequestHandler::FillEvents(const std::vector<std::pair<uint64_t, Event>>& events,
+                                api::Response::Builder response) {
+  auto out = response.initEvents();
+  out.setLastPosition(store_->LastPosition());
+  auto items = out.initItems(static_cast<unsigned>(events.size()));
+  for (size_t i = 0; i < events.size(); ++i) {
+    items[i].setPosition(events[i].first);
+    items[i].setEvent(events[i].second.reader());
+  }
+}
+
+Status RequestHandler::HandleListCases(api::ListCases::Reader list,
+                                       api::Response::Builder response) {
+  // Until projections keep a case table, a scan of the log answers this.
+  struct Summary {
+    std::string subject, lead_agency;
+    schema::OrderKind order = schema::OrderKind::LICENCE;
+    schema::RiskLevel risk = schema::RiskLevel::STANDARD;
+    int64_t opened_at = -1, risk_at = -1, closed_at = -1;
+    uint32_t events = 0;
+  };
+  std::map<std::string, Summary> cases;
+  HOLDFAST_RETURN_IF_ERROR(store_->ScanLog(0, [&](uint64_t, schema::Event::Reader e) {
+    const std::string c = CaseOf(e);
+    if (c.empty()) return true;
+    Summary& s = cases[c];
+    ++s.events;
+    const int64_t at = e.getOccurredAt().getUnixNanos();
+    if (e.isCaseOpened() && (s.opened_at < 0 || at < s.opened_at)) {
+      auto o = e.getCaseOpened();
+      s.subject = o.getSubject();
+      s.lead_agency = o.getLeadAgency();
+      s.order = o.getOrder();
+      if (at >= s.risk_at) {
+        s.risk = o.getRisk();
+        s.risk_at = at;
+      }
+      s.opened_at = at;
+    } else if (e.isCaseRiskChanged() && at >= s.risk_at) {
+      s.risk = e.getCaseRiskChanged().getRisk();
+      s.risk_at = at;
+    } else if (e.isCaseClosed() && (s.closed_at < 0 || at < s.closed_at)) {
+      s.closed_at = at;
+    }
+    return true;
+  }));
+  std::vector<std::pair<const std::string*, const Summary*>> shown;
+  for (const auto& [id, s] : cases) {
+    if (s.opened_at < 0) continue;  // events for a case whose opening has not arrived
+    if (list.getOpenOnly() && s.closed_at >= 0) continue;
+    if (list.hasAgency() && list.getAgency().size() > 0 &&
+        s.lead_agency != list.getAgency().cStr()) {
+      continue;
+    }
+    shown.emplace_back(&id, &s);
+  }
+  auto out = response.initCases(static_cast<unsigned>(shown.size()));
+  for (size_t i = 0; i < shown.size(); ++i) {
+    const Summary& s = *shown[i].second;
+    auto c = out[static_cast<unsigned>(i)];
+    c.setCaseId(*shown[i].first);
+    c.setSubject(s.subject);
+    c.setOrder(s.order);
+    c.setRisk(s.risk);
+    c.setLeadAgency(s.lead_agency);
+    c.setOpenedAt(s.opened_at);
+    c.setClosed(s.closed_at >= 0);
+    c.setClosedAt(s.closed_at < 0 ? 0 : s.closed_at);
+    c.setEvents(s.events);
+  }
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleStats(api::Response::Builder response) {
+  std::vector<std::pair<std::string, std::string>> stats = {
+      {"node", node_.node_id},
+      {"agency", node_.agency},
+      {"kind", node_.kind},
+      {"events", std::to_string(store_->LastPosition())},
+  };
+  for (const auto& [origin, seq] : store_->HighWaterMarks()) {
+    stats.emplace_back("origin " + origin + " seq", std::to_string(seq));
+  }
+  uint64_t sst = 0, wal = 0;
+  store_->db()->GetIntProperty("rocksdb.total-sst-files-size", &sst);
+  store_->db()->GetIntProperty("rocksdb.cur-size-all-mem-tables", &wal);
+  stats.emplace_back("sst bytes", std::to_string(sst));
+  stats.emplace_back("memtable bytes", std::to_string(wal));
+  auto out = response.initStats(static_cast<unsigned>(stats.size()));
+  for (size_t i = 0; i < stats.size(); ++i) {
+    out[static_cast<unsigned>(i)].setName(stats[i].first);
+    out[static_cast<unsigned>(i)].setValue(stats[i].second);
+  }
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleBackup(const std::string& dir, api::Response::Builder response) {
+  if (dir.empty() || dir[0] != '/') {
+    return Status::InvalidArgument("backup directory must be an absolute path");
+  }
+  if (std::filesystem::exists(dir)) {
+    return Status::InvalidArgument("backup directory " + dir +
+                                   " already exists: give a new directory");
+  }
+  HOLDFAST_RETURN_IF_ERROR(store_->Backup(dir));
+  response.setOk();
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleAuditList(api::AuditList::Reader list,
+                                       api::Response::Builder response) {
+  auto records = audit_->Recent(list.getLimit() == 0 ? 100 : list.getLimit());
+  if (!records.ok()) return records.status();
+  auto out = response.initAudit(static_cast<unsigned>(records->size()));
+  for (size_t i = 0; i < records->size(); ++i) {
+    const auto& r = (*records)[i];
+    auto e = out[static_cast<unsigned>(i)];
+    e.setAt(r.at);
+    e.setUser(r.user);
+    e.setRole(r.role);
+    e.setVerb(r.verb);
+    e.setTarget(r.target);
+    e.setOutcome(r.outcome);
+  }
+  return Status::Ok();
+}
+
+}  // namespace holdfast

@@ -1,0 +1,234 @@
+#include "daemon/local_server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <deque>
+
+#include "daemon/frame.h"
+
+namespace holdfast {
+namespace {
+
+constexpr size_t kMaxQueuedRequests = 16;  // per connection, before reading pauses
+
+std::string ErrorFrame(api::Error::Code code, const std::string& message) {
+  capnp::MallocMessageBuilder m;
+  auto error = m.initRoot<api::Response>().initError();
+  error.setCode(code);
+  error.setMessage(message);
+  return EncodeFrame(m);
+}
+
+struct WriteRequest {
+  uv_write_t req;
+  std::string bytes;
+};
+
+}  // namespace
+
+struct LocalServer::Connection {
+  uv_pipe_t pipe{};
+  LocalServer* server = nullptr;
+  FrameDecoder decoder;
+  std::deque<kj::Array<capnp::word>> queued;
+  bool reading = false;
+  bool busy = false;     // a request is on the thread pool
+  bool closing = false;  // no more requests; close once idle
+  bool closed = false;
+  // The request on the thread pool and its answer.
+  uv_work_t work{};
+  kj::Array<capnp::word> request;
+  std::string response;
+  char read_buffer[64 * 1024];
+};
+
+Status LocalServer::Listen(const std::string& path) {
+  path_ = path;
+  uv_pipe_init(loop_, &pipe_, 0);
+  pipe_.data = this;
+  // The store's lock is already held, so a socket file left here is a stale one.
+  ::unlink(path.c_str());
+  int rc = uv_pipe_bind(&pipe_, path.c_str());
+  if (rc == 0 && ::chmod(path.c_str(), 0660) != 0) rc = -errno;
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&pipe_), 128, OnConnection);
+  if (rc != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), nullptr);
+    pipe_closed_ = true;
+    return Status::IoError("cannot listen on " + path + ": " + uv_strerror(rc));
+  }
+  listening_ = true;
+  return Status::Ok();
+}
+
+void LocalServer::OnConnection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<LocalServer*>(listener->data);
+  if (status < 0) {
+    spdlog::warn("local socket: accept failed: {}", uv_strerror(status));
+    return;
+  }
+  auto* c = new Connection();
+  c->server = self;
+  uv_pipe_init(self->loop_, &c->pipe, 0);
+  c->pipe.data = c;
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c->pipe)) != 0 || self->stopping_) {
+    c->closed = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->pipe),
+             [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+    return;
+  }
+  self->connections_.insert(c);
+  c->reading = true;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&c->pipe), OnAlloc, OnRead);
+}
+
+void LocalServer::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(handle->data);
+  *buf = uv_buf_init(c->read_buffer, sizeof c->read_buffer);
+}
+
+void LocalServer::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(stream->data);
+  LocalServer* self = c->server;
+  if (nread == 0) return;
+  if (nread < 0) {  // EOF or error: answer nothing more
+    c->closing = true;
+    if (!c->busy) self->Close(c);
+    return;
+  }
+  Status s = c->decoder.Feed(buf->base, static_cast<size_t>(nread));
+  for (auto words = c->decoder.Next(); words.size() > 0; words = c->decoder.Next()) {
+    c->queued.push_back(std::move(words));
+  }
+  if (!s.ok()) {
+    spdlog::warn("local socket: dropping a client: {}", s.message());
+    c->queued.clear();
+    uv_read_stop(stream);
+    c->reading = false;
+    c->closing = true;
+    if (!c->busy) self->Send(c, ErrorFrame(api::Error::Code::INVALID_ARGUMENT, s.message()), true);
+    return;
+  }
+  if (c->queued.size() >= kMaxQueuedRequests) {
+    uv_read_stop(stream);
+    c->reading = false;
+  }
+  self->Dispatch(c);
+}
+
+void LocalServer::Dispatch(Connection* c) {
+  if (c->busy || c->closed || c->queued.empty()) return;
+  c->busy = true;
+  c->request = std::move(c->queued.front());
+  c->queued.pop_front();
+  c->work.data = c;
+  uv_queue_work(loop_, &c->work, OnWork, OnAfterWork);
+  if (!c->reading && !c->closing && c->queued.size() < kMaxQueuedRequests / 2) {
+    c->reading = true;
+    uv_read_start(reinterpret_cast<uv_stream_t*>(&c->pipe), OnAlloc, OnRead);
+  }
+}
+
+void LocalServer::OnWork(uv_work_t* req) {
+  auto* c = static_cast<Connection*>(req->data);
+  auto frame = Frame::Parse(std::move(c->request));
+  if (!frame.ok()) {
+    c->response = ErrorFrame(api::Error::Code::INVALID_ARGUMENT,
+                             "malformed request: " + frame.status().message());
+    return;
+  }
+  capnp::MallocMessageBuilder message;
+  auto response = message.initRoot<api::Response>();
+  try {
+    c->server->handler_->Handle((*frame)->root<api::Request>(), response);
+    c->response = EncodeFrame(message);
+  } catch (const kj::Exception& ex) {
+    c->response = ErrorFrame(api::Error::Code::INVALID_ARGUMENT,
+                             std::string("malformed request: ") + ex.getDescription().cStr());
+  }
+}
+
+void LocalServer::OnAfterWork(uv_work_t* req, int) {
+  auto* c = static_cast<Connection*>(req->data);
+  c->busy = false;
+  LocalServer* self = c->server;
+  if (c->closed) return;
+  self->Send(c, std::move(c->response), false);
+  if (c->closing) {
+    self->Close(c);
+  } else {
+    self->Dispatch(c);
+  }
+}
+
+void LocalServer::Send(Connection* c, std::string frame, bool close_after) {
+  auto* w = new WriteRequest();
+  w->bytes = std::move(frame);
+  w->req.data = w;
+  uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
+  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c->pipe), &buf, 1,
+                    [](uv_write_t* req, int) { delete static_cast<WriteRequest*>(req->data); });
+  if (rc != 0) delete w;
+  if (close_after) Close(c);
+}
+
+void LocalServer::Close(Connection* c) {
+  if (c->closed) return;
+  c->closed = true;
+  connections_.erase(c);
+  // uv_close would cancel queued writes: shut the write side down first, which waits for
+  // them, so the last response (often an error) reaches the client.
+  auto* shutdown = new uv_shutdown_t();
+  shutdown->data = c;
+  int rc =
+      uv_shutdown(shutdown, reinterpret_cast<uv_stream_t*>(&c->pipe), [](uv_shutdown_t* req, int) {
+        auto* conn = static_cast<Connection*>(req->data);
+        delete req;
+        uv_close(reinterpret_cast<uv_handle_t*>(&conn->pipe), [](uv_handle_t* h) {
+          auto* done = static_cast<Connection*>(h->data);
+          LocalServer* server = done->server;
+          delete done;
+          server->MaybeFinishShutdown();
+        });
+      });
+  if (rc != 0) {
+    delete shutdown;
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->pipe), [](uv_handle_t* h) {
+      auto* done = static_cast<Connection*>(h->data);
+      LocalServer* server = done->server;
+      delete done;
+      server->MaybeFinishShutdown();
+    });
+  }
+}
+
+void LocalServer::Shutdown(std::function<void()> done) {
+  stopping_ = true;
+  on_shutdown_ = std::move(done);
+  if (listening_ && !pipe_closed_) {
+    pipe_closed_ = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), [](uv_handle_t* h) {
+      auto* self = static_cast<LocalServer*>(h->data);
+      ::unlink(self->path_.c_str());
+      self->listening_ = false;
+      self->MaybeFinishShutdown();
+    });
+  }
+  std::vector<Connection*> all(connections_.begin(), connections_.end());
+  for (Connection* c : all) {
+    c->closing = true;
+    c->queued.clear();
+    if (!c->busy) Close(c);
+  }
+  MaybeFinishShutdown();
+}
+
+void LocalServer::MaybeFinishShutdown() {
+  if (!stopping_ || listening_ || !connections_.empty() || !on_shutdown_) return;
+  auto done = std::move(on_shutdown_);
+  on_shutdown_ = nullptr;
+  done();
+}
+
+}  // namespace holdfast

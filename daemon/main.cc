@@ -1,0 +1,174 @@
+// holdfastd: a holdfast node. Owns the RocksDB store, serves the CLI on a Unix socket.
+//
+//   holdfastd --config DIR/holdfast.conf
+//
+// SIGTERM / SIGINT: stop accepting, finish in-flight requests, close the store.
+// SIGHUP: re-read the config and apply what can change while running (the log level).
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+#include <uv.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "daemon/audit.h"
+#include "daemon/config.h"
+#include "daemon/handler.h"
+#include "daemon/local_server.h"
+#include "eventstore/event_store.h"
+
+namespace po = boost::program_options;
+using namespace holdfast;
+
+namespace {
+
+struct Daemon {
+  NodeConfig config;
+  std::unique_ptr<EventStore> store;
+  std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<RequestHandler> handler;
+  std::unique_ptr<LocalServer> server;
+  uv_loop_t* loop = nullptr;
+  uv_signal_t sigterm{}, sigint{}, sighup{};
+  bool stopping = false;
+};
+
+Status SetUpLogging(const NodeConfig& config) {
+  try {
+    std::shared_ptr<spdlog::logger> logger;
+    if (config.log_file.empty()) {
+      logger = spdlog::stderr_logger_mt("holdfastd");
+    } else {
+      logger = spdlog::basic_logger_mt("holdfastd", config.log_file);
+    }
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+    logger->flush_on(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+  } catch (const spdlog::spdlog_ex& e) {
+    return Status::IoError(std::string("cannot open the log: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+void Stop(Daemon* d, const char* why) {
+  if (d->stopping) return;
+  d->stopping = true;
+  spdlog::info("{}: stopping; finishing in-flight requests", why);
+  d->server->Shutdown([d] {
+    uv_close(reinterpret_cast<uv_handle_t*>(&d->sigterm), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&d->sigint), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&d->sighup), nullptr);
+  });
+}
+
+void Reload(Daemon* d) {
+  auto fresh = LoadConfig(d->config.path);
+  if (!fresh.ok()) {
+    spdlog::error("SIGHUP: config not reloaded: {}", fresh.status().message());
+    return;
+  }
+  if (fresh->log_level != d->config.log_level) {
+    spdlog::set_level(spdlog::level::from_str(fresh->log_level));
+    spdlog::info("SIGHUP: log level now {}", fresh->log_level);
+  }
+  d->config.log_level = fresh->log_level;
+  spdlog::info("SIGHUP: config reloaded");
+}
+
+int Run(const std::string& config_path) {
+  Daemon d;
+  auto config = LoadConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << "holdfastd: " << config.status().message() << "\n";
+    return 2;
+  }
+  d.config = std::move(config).value();
+  if (Status s = SetUpLogging(d.config); !s.ok()) {
+    std::cerr << "holdfastd: " << s.message() << "\n";
+    return 2;
+  }
+  StoreOptions options;
+  options.node_id = d.config.node_id;
+  options.create_if_missing = true;
+  auto store = EventStore::Open(d.config.store_dir(), options);
+  if (!store.ok()) {
+    spdlog::error("cannot open the store: {}", store.status().message());
+    std::cerr << "holdfastd: " << store.status().message() << "\n";
+    return 1;
+  }
+  d.store = std::move(store).value();
+  auto audit = AuditLog::Open(d.store.get());
+  if (!audit.ok()) {
+    std::cerr << "holdfastd: " << audit.status().message() << "\n";
+    return 1;
+  }
+  d.audit = std::move(audit).value();
+  d.handler = std::make_unique<RequestHandler>(
+      d.store.get(), d.audit.get(), NodeIdentity{d.config.node_id, d.config.agency, d.config.kind});
+
+  d.loop = uv_default_loop();
+  d.server = std::make_unique<LocalServer>(d.loop, d.handler.get());
+  if (Status s = d.server->Listen(d.config.socket); !s.ok()) {
+    spdlog::error("{}", s.message());
+    std::cerr << "holdfastd: " << s.message() << "\n";
+    return 1;
+  }
+  auto on_signal = [](uv_signal_t* h, int signum) {
+    auto* daemon = static_cast<Daemon*>(h->data);
+    if (signum == SIGHUP) {
+      Reload(daemon);
+    } else {
+      Stop(daemon, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    }
+  };
+  for (auto* sig : {&d.sigterm, &d.sigint, &d.sighup}) {
+    uv_signal_init(d.loop, sig);
+    sig->data = &d;
+  }
+  uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+  uv_signal_start(&d.sigint, on_signal, SIGINT);
+  uv_signal_start(&d.sighup, on_signal, SIGHUP);
+
+  spdlog::info("node {} ({}) serving {} events on {}", d.config.node_id, d.config.kind,
+               d.store->LastPosition(), d.config.socket);
+  uv_run(d.loop, UV_RUN_DEFAULT);
+  d.server.reset();
+  d.handler.reset();
+  d.audit.reset();
+  d.store.reset();  // flushes and closes RocksDB
+  uv_loop_close(d.loop);
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Requests run on libuv's pool: enough threads that many clients' appends share one
+  // group commit. Must be set before the pool starts.
+  setenv("UV_THREADPOOL_SIZE", "32", 0);
+  po::options_description desc("holdfastd --config FILE\n\nThe holdfast node daemon");
+  std::string config_path;
+  desc.add_options()("config", po::value(&config_path), "the node's holdfast.conf")(
+      "help", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "holdfastd: " << e.what() << " (see holdfastd --help)\n";
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << desc << "\nExample: holdfastd --config /var/lib/holdfast/holdfast.conf\n";
+    return 0;
+  }
+  if (config_path.empty()) {
+    std::cerr << "holdfastd: --config FILE is required (make one with `holdfast node init`)\n";
+    return 2;
+  }
+  return Run(config_path);
+}
