@@ -539,6 +539,18 @@ Result<std::string> EventStore::GetMeta(const std::string& key) const {
   return value;
 }
 
+Result<rocksdb::ColumnFamilyHandle*> EventStore::ColumnFamily(const std::string& name) {
+  std::lock_guard<std::mutex> l(families_mu_);
+  for (auto* h : handles_) {
+    if (h->GetName() == name) return h;
+  }
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+  auto s = db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &handle);
+  if (!s.ok()) return FromRocks(s, "creating column family " + name);
+  handles_.push_back(handle);
+  return handle;
+}
+
 Status EventStore::Backup(const std::string& dir) const {
   rocksdb::Checkpoint* raw = nullptr;
   auto s = rocksdb::Checkpoint::Create(db_.get(), &raw);

@@ -129,7 +129,10 @@ class EventStore {
   // A consistent copy of the store in `dir` (a RocksDB checkpoint), safe while appending.
   Status Backup(const std::string& dir) const;
 
-  // For modules that keep their own column families beside the log (projections).
+  // For modules that keep their own data beside the log (projections, the audit log):
+  // the named column family, created on first use, owned by the store (valid until it
+  // closes). Writes to it share the log's WAL, so one WriteBatch can span both.
+  Result<rocksdb::ColumnFamilyHandle*> ColumnFamily(const std::string& name);
   rocksdb::DB* db() const { return db_.get(); }
 
  private:
@@ -148,6 +151,7 @@ class EventStore {
   std::string node_id_;
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::mutex families_mu_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;
