@@ -575,7 +575,10 @@ VerifyReport EventStore::Verify() const {
   uint64_t expected_position = 1;
   std::unordered_set<uint64_t> positions;
   std::unordered_map<uint64_t, std::string> stream_of;
+  // One snapshot for every read, so appends running meanwhile are simply not seen.
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->key().size() != 8) {
@@ -653,7 +656,9 @@ VerifyReport EventStore::Verify() const {
   check_family(origins_cf_, "origin");
   check_family(streams_cf_, "stream");
 
-  // 3. High-water marks cover what the log holds.
+  db_->ReleaseSnapshot(snapshot);
+  // 3. High-water marks cover what the log holds (they only grow, so reading them after
+  //    the snapshot is safe).
   auto hw = HighWaterMarks();
   for (const auto& [origin, seq] : max_seq) {
     if (hw[origin] < seq) {

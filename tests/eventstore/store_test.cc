@@ -226,7 +226,9 @@ TEST_CASE("insert keeps a remote event's provenance and is idempotent", "[store]
   // b's own next event is stamped after what it has seen.
   auto own = b->Append(One(NewAttendance("C-1")));
   REQUIRE(own.ok());
-  auto p = b->GetAt(own->events[0].position)->reader().getProvenance();
+  auto own_event = b->GetAt(own->events[0].position);
+  REQUIRE(own_event.ok());
+  auto p = own_event->reader().getProvenance();
   CHECK(std::string(p.getOrigin()) == "probation-1");
   CHECK(p.getSeq() == 1);
   CHECK(p.getRecordedAt().getValue() > remote_hlc);
