@@ -40,6 +40,8 @@ struct Context {
   schema::Role RoleEnum() const;
   // Connects to the daemon and makes one call; an error response becomes a CliError.
   std::unique_ptr<Frame> Call(capnp::MessageBuilder& request);
+  // The next frame of a request answered with several; an error response is a CliError.
+  std::unique_ptr<Frame> Next();
   // Fills the request's identity from --user/--role.
   void SetIdentity(api::Request::Builder request) const;
   // Refuses a --format this verb does not offer.
@@ -84,6 +86,9 @@ void AddEventVerbs(std::vector<Verb>* verbs);  // case-work verbs that record an
 void AddReadVerbs(std::vector<Verb>* verbs);   // case show, case list
 void AddDataVerbs(std::vector<Verb>* verbs);   // import, export
 void AddOpsVerbs(std::vector<Verb>* verbs);    // node init, store *, audit list
+void AddSyncVerbs(std::vector<Verb>* verbs);   // peers list|add|remove, sync status|now
+void AddAlertVerbs(std::vector<Verb>* verbs);  // alerts list|watch, report indicators,
+                                               // projections rebuild
 
 // A fresh request message with the caller's identity set.
 api::Request::Builder NewRequest(capnp::MallocMessageBuilder& message, const Context& ctx);

@@ -58,6 +58,12 @@ const EventVerbSpec kEventVerbs[] = {
      "Report a new incident involving a known subject",
      "holdfast incident report --subject P-17 --incident INC-2025-0001 --category "
      "domestic_abuse --crime"},
+    {"alerts ack", EventType::ALERT_ACKNOWLEDGED, "Acknowledge an alert, with a note",
+     "holdfast alerts ack --alert 0b5a3c1e-2f4d-5e6f-8a9b-0c1d2e3f4a5b --note \"called the "
+     "officer in charge\""},
+    {"alerts resolve", EventType::ALERT_RESOLVED, "Resolve an alert, recording the action taken",
+     "holdfast alerts resolve --alert 0b5a3c1e-2f4d-5e6f-8a9b-0c1d2e3f4a5b --action \"home "
+     "visit made\""},
 };
 
 capnp::StructSchema BodySchema(EventType type) {

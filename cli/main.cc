@@ -21,19 +21,7 @@ std::string Env(const char* name) {
 
 // Verbs whose capability arrives with a later part of holdfast: they answer clearly.
 const std::map<std::string, std::string>& NotYet() {
-  static const std::map<std::string, std::string> verbs = {
-      {"alerts list", "alerts arrive with projections"},
-      {"alerts ack", "alerts arrive with projections"},
-      {"alerts resolve", "alerts arrive with projections"},
-      {"alerts watch", "alerts arrive with projections"},
-      {"report indicators", "indicators arrive with projections"},
-      {"projections rebuild", "projections are not built yet"},
-      {"peers list", "peers arrive with sync"},
-      {"peers add", "peers arrive with sync"},
-      {"peers remove", "peers arrive with sync"},
-      {"sync status", "sync between nodes is not built yet"},
-      {"sync now", "sync between nodes is not built yet"},
-  };
+  static const std::map<std::string, std::string> verbs;
   return verbs;
 }
 
@@ -96,6 +84,8 @@ int Main(int argc, char** argv) {
   AddReadVerbs(&verbs);
   AddDataVerbs(&verbs);
   AddOpsVerbs(&verbs);
+  AddAlertVerbs(&verbs);
+  AddSyncVerbs(&verbs);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
@@ -215,6 +205,14 @@ std::unique_ptr<Frame> Context::Call(capnp::MessageBuilder& request) {
     client_ = std::move(client).value();
   }
   auto reply = client_->Call(request);
+  if (!reply.ok()) throw CliError{kExitFailed, reply.status().message()};
+  auto response = (*reply)->root<api::Response>();
+  if (response.isError()) throw CliError{kExitFailed, response.getError().getMessage()};
+  return std::move(reply).value();
+}
+
+std::unique_ptr<Frame> Context::Next() {
+  auto reply = client_->Next();
   if (!reply.ok()) throw CliError{kExitFailed, reply.status().message()};
   auto response = (*reply)->root<api::Response>();
   if (response.isError()) throw CliError{kExitFailed, response.getError().getMessage()};

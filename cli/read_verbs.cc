@@ -88,7 +88,6 @@ int CaseShow(Context& ctx) {
   Table t({"when", "what", "by", "details", "position"}, {false, false, false, false, true});
   // Standing attendance: per session, the record with the latest recorded_at, then id.
   std::map<std::string, schema::Event::Reader> standing;
-  std::vector<schema::Event::Reader> alerts;
   for (auto item : timeline) {
     auto e = item.getEvent();
     t.Add({FormatRfc3339(e.getOccurredAt().getUnixNanos()), std::string(EventTypeName(e.which())),
@@ -101,7 +100,6 @@ int CaseShow(Context& ctx) {
       };
       if (it == standing.end() || key(it->second) < key(e)) standing.insert_or_assign(session, e);
     }
-    if (e.isAlertRaised()) alerts.push_back(e);
   }
   if (ctx.format == "csv") {
     t.Print("csv", std::cout);
@@ -123,10 +121,24 @@ int CaseShow(Context& ctx) {
             << " sessions";
   for (const auto& [name, n] : outcomes) std::cout << ", " << name << " " << n;
   if (counted > 0) std::cout << "; attendance rate " << (positive * 100 / counted) << "%";
-  std::cout << "\n\nAlerts: ";
-  if (alerts.empty()) std::cout << "none held on this node";
-  std::cout << "\n";
-  for (auto a : alerts) std::cout << "  " << DescribeBody(a) << "\n";
+  std::cout << "\n\nAlerts (open and acknowledged)\n";
+  capnp::MallocMessageBuilder alerts_message;
+  auto list = NewRequest(alerts_message, ctx).initListAlerts();
+  list.setStatus("all");
+  list.setCaseId(case_id);
+  auto alerts_reply = ctx.Call(alerts_message);
+  Table a({"raised_at", "rule", "severity", "status", "intervention", "alert", "reason"});
+  for (auto info : alerts_reply->root<api::Response>().getAlerts()) {
+    const std::string status = info.getStatus();
+    if (status != "open" && status != "acknowledged") continue;
+    a.Add({FormatRfc3339(info.getRaisedAt()), info.getRule(), info.getSeverity(), status,
+           info.getIntervention(), info.getAlert(), info.getReason()});
+  }
+  if (a.size() == 0) {
+    std::cout << "none\n";
+  } else {
+    a.Print("table", std::cout);
+  }
   return 0;
 }
 

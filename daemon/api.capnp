@@ -33,7 +33,46 @@ struct Request {
     storeStats @8 :Void;            # -> stats
     storeBackup @9 :Text;           # a directory that must not exist yet -> ok
     auditList @10 :AuditList;       # operator only -> audit
+    listAlerts @11 :ListAlerts;     # -> alerts
+    watchAlerts @12 :Void;          # -> ok, then one `alert` response per alert raised, until
+                                    #    the client disconnects
+    indicators @13 :Indicators;     # -> report
+    rebuildProjections @14 :Void;   # operator -> progress frames, then ok (the final answer)
+    peersList @15 :Void;            # -> peers
+    peersAdd @16 :PeerInfo;         # operator -> ok
+    peersRemove @17 :Text;          # operator: a peer id -> ok
+    syncStatus @18 :Void;           # -> peers
+    syncNow @19 :Text;              # operator: a peer id, or empty for all -> ok
   }
+}
+
+struct PeerInfo {
+  id @0 :Text;
+  address @1 :Text;                 # HOST:PORT; empty: accept only
+  send @2 :Text;                    # outbound filter: type prefixes, comma separated; "*": all
+  source @3 :Text;                  # "config" (holdfast.conf) or "added" (holdfast peers add)
+  connected @4 :Bool;
+  lastContact @5 :Int64;            # unix nanoseconds; 0: never
+  behindIn @6 :UInt64;              # peer events not yet pulled here
+  behindOut @7 :UInt64;             # events here the peer has not pulled yet
+  eventsIn @8 :UInt64;
+  eventsOut @9 :UInt64;
+  bytesIn @10 :UInt64;
+  bytesOut @11 :UInt64;
+  lastError @12 :Text;
+}
+
+struct ListAlerts {
+  status @0 :Text;                  # open | acknowledged | resolved | withdrawn | all
+  rule @1 :Text;                    # empty for every rule
+  asOf @2 :Int64;                   # unix nanoseconds; 0 means now
+  caseId @3 :Text;                  # empty for every case
+}
+
+struct Indicators {
+  from @0 :Int64;                   # unix nanoseconds, inclusive
+  to @1 :Int64;                     # exclusive
+  format @2 :Text;                  # table | json | csv
 }
 
 struct Append {
@@ -67,7 +106,37 @@ struct Response {
     verify @6 :VerifyResult;
     stats @7 :List(Stat);
     audit @8 :List(AuditEntry);
+    alerts @9 :List(AlertInfo);
+    report @10 :Text;               # the indicators, rendered in the asked format
+    progress @11 :Progress;         # an interim frame of a long request
+    alert @12 :AlertInfo;           # a watched alert
+    peers @13 :List(PeerInfo);
   }
+}
+
+struct Progress {
+  done @0 :UInt64;
+  total @1 :UInt64;
+}
+
+struct AlertInfo {
+  alert @0 :Text;                   # the alert id (UUID)
+  rule @1 :Text;
+  caseId @2 :Text;
+  subject @3 :Text;
+  intervention @4 :Text;
+  severity @5 :Text;
+  raisedAt @6 :Int64;
+  status @7 :Text;
+  trigger @8 :Text;
+  reason @9 :Text;
+  acknowledgedAt @10 :Int64;        # -1 when not acknowledged
+  acknowledgedBy @11 :Text;
+  note @12 :Text;
+  resolvedAt @13 :Int64;            # -1 when not resolved
+  resolvedBy @14 :Text;
+  action @15 :Text;
+  withdrawReason @16 :Text;
 }
 
 struct Error {

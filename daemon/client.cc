@@ -48,6 +48,10 @@ Result<std::unique_ptr<Frame>> Client::Call(capnp::MessageBuilder& request) {
     if (n <= 0) return Status::Unavailable("the daemon on " + path_ + " closed the connection");
     sent += static_cast<size_t>(n);
   }
+  return Next();
+}
+
+Result<std::unique_ptr<Frame>> Client::Next() {
   char buf[64 * 1024];
   for (;;) {
     auto words = decoder_.Next();

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "daemon/api.capnp.h"
-#include "daemon/frame.h"
+#include "eventstore/frame.h"
 #include "eventstore/status.h"
 
 namespace holdfast {
@@ -20,6 +20,8 @@ class Client {
 
   // Sends one request and waits for its response. Unavailable if the connection drops.
   Result<std::unique_ptr<Frame>> Call(capnp::MessageBuilder& request);
+  // The next frame of a request that answers with several (progress, watched alerts).
+  Result<std::unique_ptr<Frame>> Next();
 
  private:
   explicit Client(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}

@@ -14,13 +14,27 @@ namespace {
 
 po::options_description Keys(NodeConfig* c) {
   po::options_description d("holdfast.conf");
-  d.add_options()("node.id", po::value(&c->node_id))("node.agency", po::value(&c->agency))(
-      "node.kind", po::value(&c->kind))("node.data_dir", po::value(&c->data_dir))(
-      "node.socket", po::value(&c->socket))("log.level", po::value(&c->log_level))(
-      "log.file", po::value(&c->log_file))("client.user", po::value(&c->client_user))(
-      "client.role", po::value(&c->client_role))("sync.listen", po::value(&c->listen))(
-      "sync.ca", po::value(&c->ca))("sync.cert", po::value(&c->cert))("sync.key",
-                                                                      po::value(&c->key));
+  auto add = d.add_options();
+  add("node.id", po::value(&c->node_id));
+  add("node.agency", po::value(&c->agency));
+  add("node.kind", po::value(&c->kind));
+  add("node.data_dir", po::value(&c->data_dir));
+  add("node.socket", po::value(&c->socket));
+  add("log.level", po::value(&c->log_level));
+  add("log.file", po::value(&c->log_file));
+  add("client.user", po::value(&c->client_user));
+  add("client.role", po::value(&c->client_role));
+  add("sync.listen", po::value(&c->listen));
+  add("sync.ca", po::value(&c->ca));
+  add("sync.cert", po::value(&c->cert));
+  add("sync.key", po::value(&c->key));
+  add("sync.peer", po::value(&c->peers)->composing());
+  add("rules.derive", po::value(&c->derive));
+  add("rules.non_engagement_absences", po::value(&c->non_engagement_absences));
+  add("rules.non_engagement_window_days", po::value(&c->non_engagement_window_days));
+  add("rules.no_contact_days", po::value(&c->no_contact_days));
+  add("rules.reoffending_days", po::value(&c->reoffending_days));
+  add("rules.tick_seconds", po::value(&c->tick_seconds));
   return d;
 }
 
@@ -96,7 +110,7 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
       return Status::InvalidArgument(path + ":" + std::to_string(number) + ": unknown key " + key +
                                      " (see ops/holdfast.conf.example for every key)");
     }
-    if (line_of.count(key)) {
+    if (line_of.count(key) && key != "sync.peer") {
       return Status::InvalidArgument(path + ":" + std::to_string(number) + ": " + key +
                                      " is set twice (first on line " +
                                      std::to_string(line_of[key]) + ")");
@@ -125,8 +139,27 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
   if (!OneOf(config.log_level, LogLevels())) {
     return bad("log.level", "\"" + config.log_level + "\" is not one of " + Join(LogLevels()));
   }
+  if (!config.derive.empty() && config.derive != "true" && config.derive != "false") {
+    return bad("rules.derive", "\"" + config.derive + "\" is not true or false");
+  }
+  for (auto [key, value] : {std::pair<const char*, int>{"rules.non_engagement_absences",
+                                                        config.non_engagement_absences},
+                            {"rules.non_engagement_window_days", config.non_engagement_window_days},
+                            {"rules.no_contact_days", config.no_contact_days},
+                            {"rules.reoffending_days", config.reoffending_days},
+                            {"rules.tick_seconds", config.tick_seconds}}) {
+    if (value < 1) return bad(key, "must be a whole number of 1 or more");
+  }
   if (!config.listen.empty() && config.listen.rfind(':') == std::string::npos) {
     return bad("sync.listen", "expected HOST:PORT");
+  }
+  for (const auto& peer : config.peers) {
+    std::istringstream words(peer);
+    std::string id, address;
+    words >> id >> address;
+    if (!IsIdentifier(id) || address.empty()) {
+      return bad("sync.peer", "\"" + peer + "\": expected ID ADDRESS [PREFIX,PREFIX...]");
+    }
   }
   const auto base = std::filesystem::absolute(path).parent_path();
   config.path = std::filesystem::absolute(path).lexically_normal().string();
@@ -164,7 +197,21 @@ std::string RenderConfig(const NodeConfig& c) {
       << "listen = " << c.listen << "\n"
       << "ca = " << c.ca << "\n"
       << "cert = " << c.cert << "\n"
-      << "key = " << c.key << "\n";
+      << "key = " << c.key << "\n"
+      << "# peers: one line each, `peer = ID HOST:PORT [PREFIX,...]` (or use holdfast peers "
+         "add)\n\n"
+      << "[rules]\n"
+      << "# derive alerts here? true or false; empty: yes on probation and partnership nodes\n"
+      << "derive = " << c.derive << "\n"
+      << "# non_engagement: N unacceptable absences within W days\n"
+      << "non_engagement_absences = " << c.non_engagement_absences << "\n"
+      << "non_engagement_window_days = " << c.non_engagement_window_days << "\n"
+      << "# no_contact: no positive contact for D days\n"
+      << "no_contact_days = " << c.no_contact_days << "\n"
+      << "# reoffending: incidents up to R days after a case closed\n"
+      << "reoffending_days = " << c.reoffending_days << "\n"
+      << "# how often (seconds) time-based rules are re-checked\n"
+      << "tick_seconds = " << c.tick_seconds << "\n";
   return out.str();
 }
 

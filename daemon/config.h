@@ -33,8 +33,22 @@ struct NodeConfig {
   std::string ca;
   std::string cert;
   std::string key;
+  // Peers declared in the file, each "ID ADDRESS [PREFIX,PREFIX...]" (ADDRESS "-" to only
+  // accept from it); `holdfast peers add` keeps more in the store.
+  std::vector<std::string> peers;
+
+  // [rules]: alert derivation and the rules' parameters (SPEC defaults)
+  std::string derive;  // "true" | "false"; empty: true on probation and partnership nodes
+  int non_engagement_absences = 2;
+  int non_engagement_window_days = 365;
+  int no_contact_days = 21;
+  int reoffending_days = 365;
+  int tick_seconds = 60;  // how often time-based rules (no_contact) are re-checked
 
   std::string store_dir() const { return data_dir + "/store"; }
+  bool Derives() const {
+    return derive.empty() ? (kind == "probation" || kind == "partnership") : derive == "true";
+  }
 };
 
 const std::vector<std::string>& NodeKinds();

@@ -1,5 +1,6 @@
 #include "daemon/handler.h"
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -58,6 +59,24 @@ const char* VerbOf(api::Request::Which which) {
       return "store-backup";
     case W::AUDIT_LIST:
       return "audit-list";
+    case W::LIST_ALERTS:
+      return "alerts-list";
+    case W::WATCH_ALERTS:
+      return "alerts-watch";
+    case W::INDICATORS:
+      return "report-indicators";
+    case W::REBUILD_PROJECTIONS:
+      return "projections-rebuild";
+    case W::PEERS_LIST:
+      return "peers-list";
+    case W::PEERS_ADD:
+      return "peers-add";
+    case W::PEERS_REMOVE:
+      return "peers-remove";
+    case W::SYNC_STATUS:
+      return "sync-status";
+    case W::SYNC_NOW:
+      return "sync-now";
   }
   return "unknown";
 }
@@ -84,7 +103,8 @@ Status RequireOperator(schema::Role role, const char* verb) {
 
 }  // namespace
 
-void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder response) {
+void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder response,
+                            ResponseChannel* channel) {
   Status status;
   AuditRecord audit;
   try {
@@ -156,6 +176,53 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
           status = RequireOperator(role, "audit list");
           if (status.ok()) status = HandleAuditList(request.getAuditList(), response);
           break;
+        case W::LIST_ALERTS:
+          audit.target = request.getListAlerts().getCaseId();
+          status = HandleListAlerts(request.getListAlerts(), response);
+          break;
+        case W::WATCH_ALERTS:
+          if (channel == nullptr) {
+            status = Status::InvalidArgument("alerts watch needs a live connection");
+          } else {
+            channel->WatchAlerts();
+            response.setOk();
+          }
+          break;
+        case W::INDICATORS:
+          status = HandleIndicators(request.getIndicators(), response);
+          break;
+        case W::REBUILD_PROJECTIONS:
+          status = RequireOperator(role, "projections rebuild");
+          if (status.ok()) status = HandleRebuild(response, channel);
+          break;
+        case W::PEERS_LIST:
+        case W::SYNC_STATUS:
+          status = RequireOperator(role, request.isPeersList() ? "peers list" : "sync status");
+          if (status.ok()) status = HandlePeers(response);
+          break;
+        case W::PEERS_ADD: {
+          status = RequireOperator(role, "peers add");
+          auto info = request.getPeersAdd();
+          audit.target = info.getId();
+          if (status.ok()) {
+            PeerConfig peer{info.getId(), info.getAddress(), PeerFilter::Parse(info.getSend())};
+            status = sync_->AddPeer(peer);
+          }
+          if (status.ok()) response.setOk();
+          break;
+        }
+        case W::PEERS_REMOVE:
+          status = RequireOperator(role, "peers remove");
+          audit.target = request.getPeersRemove();
+          if (status.ok()) status = sync_->RemovePeer(audit.target);
+          if (status.ok()) response.setOk();
+          break;
+        case W::SYNC_NOW:
+          status = RequireOperator(role, "sync now");
+          audit.target = request.getSyncNow();
+          if (status.ok()) status = sync_->SyncNow(audit.target);
+          if (status.ok()) response.setOk();
+          break;
         default:
           status = Status::InvalidArgument("unknown request: is the CLI newer than holdfastd?");
       }
@@ -175,6 +242,24 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
     audit.outcome = status.ok() ? "ok" : status.ToString().substr(0, status.ToString().find(':'));
     (void)audit_->Record(audit);
   }
+}
+
+Status RequestHandler::CheckAlertsKnown(const std::vector<Event>& events) {
+  for (const auto& e : events) {
+    auto r = e.reader();
+    if (!r.isAlertAcknowledged() && !r.isAlertResolved()) continue;
+    const Uuid id = ToUuid(r.isAlertAcknowledged() ? r.getAlertAcknowledged().getAlert()
+                                                   : r.getAlertResolved().getAlert());
+    HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
+    auto alert = projector_->GetAlert(id);
+    if (!alert.ok()) return alert.status();
+    if (!*alert || !(*alert)->has_raised) {
+      return Status::NotFound("alert " + FormatUuid(id) +
+                              " is not known on this node: check the id with `holdfast alerts "
+                              "list --status all`");
+    }
+  }
+  return Status::Ok();
 }
 
 Status RequestHandler::CheckCasesKnown(const std::vector<Event>& events) {
@@ -229,6 +314,7 @@ Status RequestHandler::HandleAppend(api::Request::Reader request, api::Response:
     HOLDFAST_RETURN_IF_ERROR(ValidateEvent(e.reader()));
   }
   HOLDFAST_RETURN_IF_ERROR(CheckCasesKnown(events));
+  HOLDFAST_RETURN_IF_ERROR(CheckAlertsKnown(events));
   std::optional<ExpectedVersion> expected;
   if (append.hasExpectedStream()) {
     expected = ExpectedVersion{append.getExpectedStream(), append.getExpectedVersion()};
@@ -236,7 +322,7 @@ Status RequestHandler::HandleAppend(api::Request::Reader request, api::Response:
   auto result = store_->Append(std::move(events), expected);
   if (!result.ok()) return result.status();
   SetAppended(*result, response);
-  return Status::Ok();
+  return projector_->CatchUp();  // read your writes: lists already show what was appended
 }
 
 Status RequestHandler::HandleImport(api::Request::Reader request, api::Response::Builder response) {
@@ -264,7 +350,7 @@ Status RequestHandler::HandleImport(api::Request::Reader request, api::Response:
     merged.events.push_back(is_remote ? remote_result.events[i] : local_result.events[i]);
   }
   SetAppended(merged, response);
-  return Status::Ok();
+  return projector_->CatchUp();
 }
 
 Status RequestHandler::HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response) {
@@ -304,61 +390,27 @@ void RequestHandler::FillEvents(const std::vector<std::pair<uint64_t, Event>>& e
 
 Status RequestHandler::HandleListCases(api::ListCases::Reader list,
                                        api::Response::Builder response) {
-  // Until projections keep a case table, a scan of the log answers this.
-  struct Summary {
-    std::string subject, lead_agency;
-    schema::OrderKind order = schema::OrderKind::LICENCE;
-    schema::RiskLevel risk = schema::RiskLevel::STANDARD;
-    int64_t opened_at = -1, risk_at = -1, closed_at = -1;
-    uint32_t events = 0;
-  };
-  std::map<std::string, Summary> cases;
-  HOLDFAST_RETURN_IF_ERROR(store_->ScanLog(0, [&](uint64_t, schema::Event::Reader e) {
-    const std::string c = CaseOf(e);
-    if (c.empty()) return true;
-    Summary& s = cases[c];
-    ++s.events;
-    const int64_t at = e.getOccurredAt().getUnixNanos();
-    if (e.isCaseOpened() && (s.opened_at < 0 || at < s.opened_at)) {
-      auto o = e.getCaseOpened();
-      s.subject = o.getSubject();
-      s.lead_agency = o.getLeadAgency();
-      s.order = o.getOrder();
-      if (at >= s.risk_at) {
-        s.risk = o.getRisk();
-        s.risk_at = at;
-      }
-      s.opened_at = at;
-    } else if (e.isCaseRiskChanged() && at >= s.risk_at) {
-      s.risk = e.getCaseRiskChanged().getRisk();
-      s.risk_at = at;
-    } else if (e.isCaseClosed() && (s.closed_at < 0 || at < s.closed_at)) {
-      s.closed_at = at;
-    }
-    return true;
-  }));
-  std::vector<std::pair<const std::string*, const Summary*>> shown;
-  for (const auto& [id, s] : cases) {
-    if (s.opened_at < 0) continue;  // events for a case whose opening has not arrived
-    if (list.getOpenOnly() && s.closed_at >= 0) continue;
-    if (list.hasAgency() && list.getAgency().size() > 0 &&
-        s.lead_agency != list.getAgency().cStr()) {
-      continue;
-    }
-    shown.emplace_back(&id, &s);
+  HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
+  auto cases = projector_->ListCases();
+  if (!cases.ok()) return cases.status();
+  std::vector<const CaseRow*> shown;
+  for (const auto& c : *cases) {
+    if (list.getOpenOnly() && c.has_closed) continue;
+    if (list.getAgency().size() > 0 && c.lead_agency != list.getAgency().cStr()) continue;
+    shown.push_back(&c);
   }
   auto out = response.initCases(static_cast<unsigned>(shown.size()));
   for (size_t i = 0; i < shown.size(); ++i) {
-    const Summary& s = *shown[i].second;
+    const CaseRow& s = *shown[i];
     auto c = out[static_cast<unsigned>(i)];
-    c.setCaseId(*shown[i].first);
+    c.setCaseId(s.case_id);
     c.setSubject(s.subject);
     c.setOrder(s.order);
     c.setRisk(s.risk);
     c.setLeadAgency(s.lead_agency);
     c.setOpenedAt(s.opened_at);
-    c.setClosed(s.closed_at >= 0);
-    c.setClosedAt(s.closed_at < 0 ? 0 : s.closed_at);
+    c.setClosed(s.has_closed);
+    c.setClosedAt(s.has_closed ? s.closed_at : 0);
     c.setEvents(s.events);
   }
   return Status::Ok();
@@ -414,6 +466,124 @@ Status RequestHandler::HandleAuditList(api::AuditList::Reader list,
     e.setVerb(r.verb);
     e.setTarget(r.target);
     e.setOutcome(r.outcome);
+  }
+  return Status::Ok();
+}
+
+void RequestHandler::FillAlertInfo(const AlertState& a, const std::string& status,
+                                   api::AlertInfo::Builder out) {
+  static const char* const kSeverity[] = {"low", "medium", "high"};
+  out.setAlert(FormatUuid(a.alert));
+  out.setRule(RuleName(a.rule));
+  out.setCaseId(a.case_id);
+  out.setSubject(a.subject);
+  out.setIntervention(a.intervention);
+  out.setSeverity(kSeverity[static_cast<unsigned>(a.severity) % 3]);
+  out.setRaisedAt(a.raised_at);
+  out.setStatus(status);
+  out.setTrigger(FormatUuid(a.trigger));
+  out.setReason(a.reason);
+  out.setAcknowledgedAt(a.acknowledged_at);
+  out.setAcknowledgedBy(a.acknowledged_by);
+  out.setNote(a.note);
+  out.setResolvedAt(a.resolved_at);
+  out.setResolvedBy(a.resolved_by);
+  out.setAction(a.action);
+  out.setWithdrawReason(a.withdraw_reason);
+}
+
+Status RequestHandler::HandleListAlerts(api::ListAlerts::Reader list,
+                                        api::Response::Builder response) {
+  static const char* const kStatuses[] = {"open", "acknowledged", "resolved", "withdrawn", "all"};
+  AlertFilter filter;
+  filter.status = list.getStatus().size() > 0 ? list.getStatus().cStr() : "open";
+  bool known = false;
+  for (const char* s : kStatuses) known = known || filter.status == s;
+  if (!known) {
+    return Status::InvalidArgument("--status: \"" + filter.status +
+                                   "\" is not one of open, acknowledged, resolved, withdrawn, all");
+  }
+  filter.rule = list.getRule();
+  if (!filter.rule.empty()) {
+    bool rule_known = false;
+    for (auto r : {schema::AlertRule::NON_ENGAGEMENT, schema::AlertRule::NO_CONTACT,
+                   schema::AlertRule::REOFFENDING, schema::AlertRule::BREACH,
+                   schema::AlertRule::DROPOUT, schema::AlertRule::RISK_ESCALATION}) {
+      rule_known = rule_known || RuleName(r) == filter.rule;
+    }
+    if (!rule_known) {
+      return Status::InvalidArgument("--rule: \"" + filter.rule +
+                                     "\" is not one of non_engagement, no_contact, reoffending, "
+                                     "breach, dropout, risk_escalation");
+    }
+  }
+  filter.case_id = list.getCaseId();
+  filter.as_of = list.getAsOf();
+  if (filter.as_of == 0) {
+    filter.as_of = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  }
+  HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
+  auto alerts = projector_->ListAlerts(filter);
+  if (!alerts.ok()) return alerts.status();
+  auto out = response.initAlerts(static_cast<unsigned>(alerts->size()));
+  for (size_t i = 0; i < alerts->size(); ++i) {
+    FillAlertInfo((*alerts)[i].state, (*alerts)[i].status, out[static_cast<unsigned>(i)]);
+  }
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleIndicators(api::Indicators::Reader req,
+                                        api::Response::Builder response) {
+  if (req.getTo() <= req.getFrom()) {
+    return Status::InvalidArgument("--to must be after --from");
+  }
+  const std::string format = req.getFormat().size() > 0 ? req.getFormat().cStr() : "table";
+  HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
+  auto report = projector_->Indicators(req.getFrom(), req.getTo());
+  if (!report.ok()) return report.status();
+  response.setReport(RenderIndicators(*report, format));
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleRebuild(api::Response::Builder response, ResponseChannel* channel) {
+  auto last_sent = std::chrono::steady_clock::now();
+  Status s = projector_->Rebuild([&](uint64_t done, uint64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (channel == nullptr || now - last_sent < std::chrono::milliseconds(200)) return;
+    last_sent = now;
+    capnp::MallocMessageBuilder m;
+    auto p = m.initRoot<api::Response>().initProgress();
+    p.setDone(done);
+    p.setTotal(total);
+    channel->SendInterim(m);
+  });
+  HOLDFAST_RETURN_IF_ERROR(s);
+  response.setOk();
+  return Status::Ok();
+}
+
+Status RequestHandler::HandlePeers(api::Response::Builder response) {
+  auto peers = sync_->ListPeers();
+  if (!peers.ok()) return peers.status();
+  auto out = response.initPeers(static_cast<unsigned>(peers->size()));
+  for (size_t i = 0; i < peers->size(); ++i) {
+    const auto& v = (*peers)[i];
+    auto p = out[static_cast<unsigned>(i)];
+    p.setId(v.status.config.id);
+    p.setAddress(v.status.config.address);
+    p.setSend(v.status.config.send.ToString());
+    p.setSource(v.source);
+    p.setConnected(v.status.connected);
+    p.setLastContact(v.status.last_contact);
+    p.setBehindIn(v.status.behind_in);
+    p.setBehindOut(v.status.behind_out);
+    p.setEventsIn(v.status.events_in);
+    p.setEventsOut(v.status.events_out);
+    p.setBytesIn(v.status.bytes_in);
+    p.setBytesOut(v.status.bytes_out);
+    p.setLastError(v.status.last_error);
   }
   return Status::Ok();
 }

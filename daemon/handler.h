@@ -10,7 +10,9 @@
 
 #include "daemon/api.capnp.h"
 #include "daemon/audit.h"
+#include "daemon/peer_registry.h"
 #include "eventstore/event_store.h"
+#include "projections/projector.h"
 
 namespace holdfast {
 
@@ -20,13 +22,30 @@ struct NodeIdentity {
   std::string kind;
 };
 
+// What a request may do beyond answering once, provided by the server per connection.
+class ResponseChannel {
+ public:
+  virtual ~ResponseChannel() = default;
+  // Sends an interim response (progress) ahead of the final one. Thread-safe.
+  virtual void SendInterim(capnp::MessageBuilder& message) = 0;
+  // Subscribes the connection to every alert raised from now on.
+  virtual void WatchAlerts() = 0;
+};
+
 class RequestHandler {
  public:
-  RequestHandler(EventStore* store, AuditLog* audit, NodeIdentity node)
-      : store_(store), audit_(audit), node_(std::move(node)) {}
+  RequestHandler(EventStore* store, AuditLog* audit, Projector* projector, SyncControl* sync,
+                 NodeIdentity node)
+      : store_(store), audit_(audit), projector_(projector), sync_(sync), node_(std::move(node)) {}
 
-  // Fills `response` with the answer or an error. Thread-safe; never throws.
-  void Handle(api::Request::Reader request, api::Response::Builder response);
+  // Fills `response` with the answer or an error. Thread-safe; never throws. `channel` may
+  // be null (no interim frames, no watching).
+  void Handle(api::Request::Reader request, api::Response::Builder response,
+              ResponseChannel* channel = nullptr);
+
+  // An alert as the API shows it.
+  static void FillAlertInfo(const AlertState& alert, const std::string& status,
+                            api::AlertInfo::Builder out);
 
   // Largest page a readLog request gets, in events.
   static constexpr uint32_t kMaxPage = 10000;
@@ -41,13 +60,21 @@ class RequestHandler {
   Status HandleStats(api::Response::Builder response);
   Status HandleBackup(const std::string& dir, api::Response::Builder response);
   Status HandleAuditList(api::AuditList::Reader list, api::Response::Builder response);
+  Status HandleListAlerts(api::ListAlerts::Reader list, api::Response::Builder response);
+  Status HandleIndicators(api::Indicators::Reader req, api::Response::Builder response);
+  Status HandleRebuild(api::Response::Builder response, ResponseChannel* channel);
+  Status HandlePeers(api::Response::Builder response);
   void FillEvents(const std::vector<std::pair<uint64_t, Event>>& events,
                   api::Response::Builder response);
   // Refuses case-work events naming a case this node holds no case.opened for.
   Status CheckCasesKnown(const std::vector<Event>& events);
+  // Refuses acknowledgements and resolutions of alerts this node does not hold.
+  Status CheckAlertsKnown(const std::vector<Event>& events);
 
   EventStore* store_;
   AuditLog* audit_;
+  Projector* projector_;
+  SyncControl* sync_;
   NodeIdentity node_;
 };
 

@@ -6,7 +6,7 @@
 
 #include <deque>
 
-#include "daemon/frame.h"
+#include "eventstore/frame.h"
 
 namespace holdfast {
 namespace {
@@ -28,9 +28,14 @@ struct WriteRequest {
 
 }  // namespace
 
-struct LocalServer::Connection {
+struct LocalServer::Connection : public ResponseChannel {
   uv_pipe_t pipe{};
   LocalServer* server = nullptr;
+  uint64_t id = 0;
+  void SendInterim(capnp::MessageBuilder& message) override {
+    server->Post(id, EncodeFrame(message));
+  }
+  void WatchAlerts() override { server->AddWatcher(id); }
   FrameDecoder decoder;
   std::deque<kj::Array<capnp::word>> queued;
   bool reading = false;
@@ -58,8 +63,51 @@ Status LocalServer::Listen(const std::string& path) {
     pipe_closed_ = true;
     return Status::IoError("cannot listen on " + path + ": " + uv_strerror(rc));
   }
+  uv_async_init(loop_, &async_, OnAsync);
+  async_.data = this;
   listening_ = true;
   return Status::Ok();
+}
+
+void LocalServer::Post(uint64_t connection, std::string frame) {
+  {
+    std::lock_guard<std::mutex> l(outbox_mu_);
+    outbox_.push_back({connection, std::move(frame)});
+  }
+  uv_async_send(&async_);
+}
+
+void LocalServer::AddWatcher(uint64_t connection) {
+  std::lock_guard<std::mutex> l(outbox_mu_);
+  watchers_.insert(connection);
+}
+
+void LocalServer::BroadcastAlert(const AlertState& alert) {
+  capnp::MallocMessageBuilder m;
+  RequestHandler::FillAlertInfo(alert, "open", m.initRoot<api::Response>().initAlert());
+  const std::string frame = EncodeFrame(m);
+  std::vector<uint64_t> to;
+  {
+    std::lock_guard<std::mutex> l(outbox_mu_);
+    to.assign(watchers_.begin(), watchers_.end());
+  }
+  for (uint64_t id : to) Post(id, frame);
+}
+
+void LocalServer::OnAsync(uv_async_t* async) {
+  static_cast<LocalServer*>(async->data)->DrainOutbox();
+}
+
+void LocalServer::DrainOutbox() {
+  std::vector<Outgoing> out;
+  {
+    std::lock_guard<std::mutex> l(outbox_mu_);
+    out.swap(outbox_);
+  }
+  for (auto& o : out) {
+    auto it = by_id_.find(o.connection);
+    if (it != by_id_.end() && !it->second->closed) Send(it->second, std::move(o.frame), false);
+  }
 }
 
 void LocalServer::OnConnection(uv_stream_t* listener, int status) {
@@ -79,6 +127,8 @@ void LocalServer::OnConnection(uv_stream_t* listener, int status) {
     return;
   }
   self->connections_.insert(c);
+  c->id = self->next_id_++;
+  self->by_id_[c->id] = c;
   c->reading = true;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&c->pipe), OnAlloc, OnRead);
 }
@@ -141,7 +191,7 @@ void LocalServer::OnWork(uv_work_t* req) {
   capnp::MallocMessageBuilder message;
   auto response = message.initRoot<api::Response>();
   try {
-    c->server->handler_->Handle((*frame)->root<api::Request>(), response);
+    c->server->handler_->Handle((*frame)->root<api::Request>(), response, c);
     c->response = EncodeFrame(message);
   } catch (const kj::Exception& ex) {
     c->response = ErrorFrame(api::Error::Code::INVALID_ARGUMENT,
@@ -154,6 +204,7 @@ void LocalServer::OnAfterWork(uv_work_t* req, int) {
   c->busy = false;
   LocalServer* self = c->server;
   if (c->closed) return;
+  self->DrainOutbox();  // interim frames of this request go before its answer
   self->Send(c, std::move(c->response), false);
   if (c->closing) {
     self->Close(c);
@@ -177,6 +228,11 @@ void LocalServer::Close(Connection* c) {
   if (c->closed) return;
   c->closed = true;
   connections_.erase(c);
+  by_id_.erase(c->id);
+  {
+    std::lock_guard<std::mutex> l(outbox_mu_);
+    watchers_.erase(c->id);
+  }
   // uv_close would cancel queued writes: shut the write side down first, which waits for
   // them, so the last response (often an error) reaches the client.
   auto* shutdown = new uv_shutdown_t();
@@ -208,6 +264,7 @@ void LocalServer::Shutdown(std::function<void()> done) {
   on_shutdown_ = std::move(done);
   if (listening_ && !pipe_closed_) {
     pipe_closed_ = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), [](uv_handle_t* h) {
       auto* self = static_cast<LocalServer*>(h->data);
       ::unlink(self->path_.c_str());

@@ -11,8 +11,11 @@
 #include <uv.h>
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "daemon/handler.h"
 #include "eventstore/status.h"
@@ -31,6 +34,8 @@ class LocalServer {
   // then calls `done` on the loop thread.
   void Shutdown(std::function<void()> done);
   size_t connections() const { return connections_.size(); }
+  // Sends an alert to every connection that asked to watch alerts. Thread-safe.
+  void BroadcastAlert(const AlertState& alert);
 
  private:
   struct Connection;
@@ -43,6 +48,22 @@ class LocalServer {
   void Send(Connection* c, std::string frame, bool close_after);
   void Close(Connection* c);
   void MaybeFinishShutdown();
+  // Queues a frame for a connection from any thread; the loop thread writes it.
+  void Post(uint64_t connection, std::string frame);
+  void AddWatcher(uint64_t connection);
+  static void OnAsync(uv_async_t* async);
+  void DrainOutbox();
+
+  struct Outgoing {
+    uint64_t connection;
+    std::string frame;
+  };
+  uv_async_t async_{};
+  std::mutex outbox_mu_;  // guards outbox_ and watchers_
+  std::vector<Outgoing> outbox_;
+  std::set<uint64_t> watchers_;
+  std::map<uint64_t, Connection*> by_id_;  // loop thread only
+  uint64_t next_id_ = 1;
 
   uv_loop_t* loop_;
   RequestHandler* handler_;

@@ -17,7 +17,10 @@
 #include "daemon/config.h"
 #include "daemon/handler.h"
 #include "daemon/local_server.h"
+#include "daemon/peer_registry.h"
 #include "eventstore/event_store.h"
+#include "projections/projector.h"
+#include "sync/sync_manager.h"
 
 namespace po = boost::program_options;
 using namespace holdfast;
@@ -28,12 +31,45 @@ struct Daemon {
   NodeConfig config;
   std::unique_ptr<EventStore> store;
   std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<Projector> projector;
+  std::unique_ptr<SyncManager> sync;
+  std::unique_ptr<PeerRegistry> peers;
   std::unique_ptr<RequestHandler> handler;
   std::unique_ptr<LocalServer> server;
   uv_loop_t* loop = nullptr;
   uv_signal_t sigterm{}, sigint{}, sighup{};
+  uv_timer_t tick{};
+  uv_work_t tick_work{};
+  bool ticking = false;
   bool stopping = false;
 };
+
+RuleConfig RulesOf(const NodeConfig& c) {
+  RuleConfig r;
+  r.derive = c.Derives();
+  r.non_engagement_absences = c.non_engagement_absences;
+  r.non_engagement_window_days = c.non_engagement_window_days;
+  r.no_contact_days = c.no_contact_days;
+  r.reoffending_days = c.reoffending_days;
+  return r;
+}
+
+// Time-based rules: every tick_seconds, re-check cases whose no_contact deadline passed,
+// on the thread pool so the loop never waits for it.
+void OnTick(uv_timer_t* timer) {
+  auto* d = static_cast<Daemon*>(timer->data);
+  if (d->ticking || d->stopping) return;
+  d->ticking = true;
+  d->tick_work.data = d;
+  uv_queue_work(
+      d->loop, &d->tick_work,
+      [](uv_work_t* w) {
+        auto* daemon = static_cast<Daemon*>(w->data);
+        Status s = daemon->projector->Tick();
+        if (!s.ok()) spdlog::error("time-based rules: {}", s.ToString());
+      },
+      [](uv_work_t* w, int) { static_cast<Daemon*>(w->data)->ticking = false; });
+}
 
 Status SetUpLogging(const NodeConfig& config) {
   try {
@@ -57,7 +93,12 @@ void Stop(Daemon* d, const char* why) {
   if (d->stopping) return;
   d->stopping = true;
   spdlog::info("{}: stopping; finishing in-flight requests", why);
+  uv_timer_stop(&d->tick);
+  d->peers->Close();
+  d->store->SetCommitListener(nullptr);
+  if (d->sync) d->sync->Shutdown([] {});
   d->server->Shutdown([d] {
+    uv_close(reinterpret_cast<uv_handle_t*>(&d->tick), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&d->sigterm), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&d->sigint), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&d->sighup), nullptr);
@@ -75,7 +116,9 @@ void Reload(Daemon* d) {
     spdlog::info("SIGHUP: log level now {}", fresh->log_level);
   }
   d->config.log_level = fresh->log_level;
-  spdlog::info("SIGHUP: config reloaded");
+  d->projector->SetRules(RulesOf(*fresh));
+  d->peers->ReloadConfig(fresh->peers);
+  spdlog::info("SIGHUP: config reloaded (log level, rules)");
 }
 
 int Run(const std::string& config_path) {
@@ -106,16 +149,69 @@ int Run(const std::string& config_path) {
     return 1;
   }
   d.audit = std::move(audit).value();
-  d.handler = std::make_unique<RequestHandler>(
-      d.store.get(), d.audit.get(), NodeIdentity{d.config.node_id, d.config.agency, d.config.kind});
-
+  auto projector = Projector::Open(d.store.get(), RulesOf(d.config));
+  if (!projector.ok()) {
+    std::cerr << "holdfastd: " << projector.status().message() << "\n";
+    return 1;
+  }
+  d.projector = std::move(projector).value();
+  spdlog::info("projections: catching up from position {} to {}", d.projector->checkpoint(),
+               d.store->LastPosition());
+  if (Status s = d.projector->CatchUp(); !s.ok()) {
+    spdlog::error("projections: {}", s.ToString());
+    std::cerr << "holdfastd: projections: " << s.message()
+              << " (try `holdfast projections rebuild`)\n";
+  }
   d.loop = uv_default_loop();
+  // Sync runs when the node has a listener and its TLS files; there is no plaintext mode.
+  if (!d.config.listen.empty() || !d.config.peers.empty()) {
+    if (d.config.ca.empty() || d.config.cert.empty() || d.config.key.empty()) {
+      std::cerr << "holdfastd: " << d.config.path
+                << ": [sync] needs ca, cert and key (make them with ops/make-ca and "
+                   "ops/make-node-cert)\n";
+      return 2;
+    }
+    auto tls = TlsContext::Create(d.config.ca, d.config.cert, d.config.key);
+    if (!tls.ok()) {
+      std::cerr << "holdfastd: " << d.config.path << ": " << tls.status().message() << "\n";
+      return 2;
+    }
+    Projector* projector = d.projector.get();
+    d.sync =
+        std::make_unique<SyncManager>(d.loop, d.store.get(), std::move(tls).value(), [projector] {
+          Status s = projector->CatchUp();
+          if (!s.ok()) spdlog::error("projections after sync: {}", s.ToString());
+        });
+    if (!d.config.listen.empty()) {
+      if (Status s = d.sync->Listen(d.config.listen); !s.ok()) {
+        std::cerr << "holdfastd: " << s.message() << "\n";
+        return 1;
+      }
+    }
+    SyncManager* sync = d.sync.get();
+    d.store->SetCommitListener([sync](uint64_t) { sync->NotifyAppend(); });
+  }
+  d.peers = std::make_unique<PeerRegistry>(d.loop, d.store.get(), d.sync.get());
+  if (Status s = d.peers->Start(d.config.peers); !s.ok()) {
+    std::cerr << "holdfastd: peers: " << s.message() << "\n";
+    return 1;
+  }
+  d.handler = std::make_unique<RequestHandler>(
+      d.store.get(), d.audit.get(), d.projector.get(), d.peers.get(),
+      NodeIdentity{d.config.node_id, d.config.agency, d.config.kind});
+
   d.server = std::make_unique<LocalServer>(d.loop, d.handler.get());
   if (Status s = d.server->Listen(d.config.socket); !s.ok()) {
     spdlog::error("{}", s.message());
     std::cerr << "holdfastd: " << s.message() << "\n";
     return 1;
   }
+  LocalServer* server = d.server.get();
+  d.projector->SetAlertListener([server](const AlertState& a) { server->BroadcastAlert(a); });
+  uv_timer_init(d.loop, &d.tick);
+  d.tick.data = &d;
+  const uint64_t tick_ms = static_cast<uint64_t>(d.config.tick_seconds) * 1000;
+  uv_timer_start(&d.tick, OnTick, tick_ms, tick_ms);
   auto on_signal = [](uv_signal_t* h, int signum) {
     auto* daemon = static_cast<Daemon*>(h->data);
     if (signum == SIGHUP) {
@@ -135,9 +231,13 @@ int Run(const std::string& config_path) {
   spdlog::info("node {} ({}) serving {} events on {}", d.config.node_id, d.config.kind,
                d.store->LastPosition(), d.config.socket);
   uv_run(d.loop, UV_RUN_DEFAULT);
+  d.projector->SetAlertListener(nullptr);
+  d.store->SetCommitListener(nullptr);
   d.server.reset();
+  d.sync.reset();
   d.handler.reset();
   d.audit.reset();
+  d.projector.reset();
   d.store.reset();  // flushes and closes RocksDB
   uv_loop_close(d.loop);
   spdlog::info("stopped cleanly");

@@ -39,8 +39,12 @@ Event::Event() : message_(std::make_unique<capnp::MallocMessageBuilder>(64)) {
   message_->initRoot<schema::Event>();
 }
 
+Event::Event(Empty) : message_(std::make_unique<capnp::MallocMessageBuilder>(64)) {}
+
 Event Event::CopyOf(schema::Event::Reader reader) {
-  Event e;
+  // setRoot on a message that already has a root would leave the old one behind as dead
+  // words, making copies larger than the original.
+  Event e{Empty{}};
   e.message_->setRoot(reader);
   return e;
 }

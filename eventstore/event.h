@@ -37,6 +37,8 @@ class Event {
   kj::Array<capnp::word> Encode() const;
 
  private:
+  struct Empty {};
+  explicit Event(Empty);  // a message with no root yet
   std::unique_ptr<capnp::MallocMessageBuilder> message_;
 };
 

@@ -448,6 +448,7 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBat
 Result<uint64_t> EventStore::FindPosition(const Uuid& id, const GroupState&) const {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), ids_cf_, keys::IdKey(id), &value);
+  if (s.IsNotFound()) return Status::NotFound("");  // the usual case: no message to build
   if (!s.ok()) return FromRocks(s, "event " + FormatUuid(id));
   if (value.size() != 8) return Status::Corruption("id index entry of the wrong size");
   return keys::DecodeFixed64BE(value.data());
@@ -530,6 +531,26 @@ Status EventStore::ScanStream(const std::string& stream, const ScanFn& fn) const
 VersionVector EventStore::HighWaterMarks() const {
   std::lock_guard<std::mutex> l(hw_mu_);
   return high_water_;
+}
+
+VersionVector EventStore::ContiguousMarks(const VersionVector& hints) const {
+  VersionVector out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), origins_cf_));
+  for (const auto& [origin, high] : HighWaterMarks()) {
+    auto hint = hints.find(origin);
+    uint64_t mark = hint == hints.end() ? 0 : std::min(hint->second, high);
+    const std::string prefix = keys::NamePrefix(origin);
+    for (it->Seek(keys::OriginKey(origin, mark + 1)); it->Valid() && HasPrefix(it->key(), prefix);
+         it->Next()) {
+      if (it->key().size() != prefix.size() + 8 ||
+          keys::DecodeFixed64BE(it->key().data() + prefix.size()) != mark + 1) {
+        break;
+      }
+      ++mark;
+    }
+    out[origin] = mark;
+  }
+  return out;
 }
 
 Result<std::string> EventStore::GetMeta(const std::string& key) const {

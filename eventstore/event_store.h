@@ -115,6 +115,9 @@ class EventStore {
   // The position of the last event in the log (0 when empty).
   uint64_t LastPosition() const { return last_position_.load(std::memory_order_acquire); }
   VersionVector HighWaterMarks() const;
+  // Per origin, the highest seq n such that every event 1..n of that origin is held: what a
+  // peer may safely skip sending. `hints` (earlier marks, which only grow) shorten the walk.
+  VersionVector ContiguousMarks(const VersionVector& hints = {}) const;
   // A meta value written through MetaWrites; NotFound if absent.
   Result<std::string> GetMeta(const std::string& key) const;
 

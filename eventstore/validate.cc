@@ -2,6 +2,10 @@
 
 #include <capnp/dynamic.h>
 
+#include <map>
+#include <mutex>
+#include <vector>
+
 #include "eventstore/event.h"
 
 namespace holdfast {
@@ -48,32 +52,56 @@ Status CheckEnum(const std::string& path, capnp::DynamicEnum value) {
   return Status::Ok();
 }
 
+// What validation needs of each field, read from the schema's annotations once per struct
+// type (events are validated on every append; annotation scans are not cheap).
+struct FieldInfo {
+  capnp::StructSchema::Field field;
+  std::string json_name;
+  bool optional, free_text;
+};
+
+const std::vector<FieldInfo>& FieldsOf(capnp::StructSchema schema) {
+  static std::mutex mu;
+  static std::map<uint64_t, std::vector<FieldInfo>> cache;
+  std::lock_guard<std::mutex> l(mu);
+  auto& fields = cache[schema.getProto().getId()];
+  if (fields.empty()) {
+    for (auto f : schema.getNonUnionFields()) {
+      fields.push_back({f, JsonNameOf(f), IsOptionalField(f), IsFreeTextField(f)});
+    }
+  }
+  return fields;
+}
+
 // Checks every field of a struct against its schema annotations.
 Status CheckStruct(const std::string& path, capnp::DynamicStruct::Reader s) {
-  for (auto field : s.getSchema().getNonUnionFields()) {
-    std::string fpath = path + "." + JsonNameOf(field);
-    bool optional = IsOptionalField(field);
+  static const auto kUuid = capnp::Schema::from<schema::Uuid>();
+  for (const FieldInfo& info : FieldsOf(s.getSchema())) {
+    const auto& field = info.field;
+    auto fpath = [&] { return path + "." + info.json_name; };  // built only on error
     auto type = field.getType();
     switch (type.which()) {
       case capnp::schema::Type::TEXT:
         if (!s.has(field) || s.get(field).as<capnp::Text>().size() == 0) {
-          if (!optional) return Invalid(fpath, "missing (required)");
+          if (!info.optional) return Invalid(fpath(), "missing (required)");
           break;
         }
-        HOLDFAST_RETURN_IF_ERROR(
-            CheckText(fpath, s.get(field).as<capnp::Text>(), IsFreeTextField(field)));
+        if (Status t = CheckText("", s.get(field).as<capnp::Text>(), info.free_text); !t.ok()) {
+          return Status::InvalidArgument(fpath() + t.message());
+        }
         break;
-      case capnp::schema::Type::ENUM:
-        HOLDFAST_RETURN_IF_ERROR(CheckEnum(fpath, s.get(field).as<capnp::DynamicEnum>()));
+      case capnp::schema::Type::ENUM: {
+        auto value = s.get(field).as<capnp::DynamicEnum>();
+        if (value.getEnumerant() == nullptr) return CheckEnum(fpath(), value);
         break;
+      }
       case capnp::schema::Type::STRUCT:
         if (!s.has(field)) {
-          if (!optional) return Invalid(fpath, "missing (required)");
+          if (!info.optional) return Invalid(fpath(), "missing (required)");
           break;
         }
-        if (type.asStruct() == capnp::Schema::from<schema::Uuid>() &&
-            ToUuid(s.get(field).as<schema::Uuid>()).IsNil()) {
-          return Invalid(fpath, "nil UUID is not a valid id");
+        if (type.asStruct() == kUuid && ToUuid(s.get(field).as<schema::Uuid>()).IsNil()) {
+          return Invalid(fpath(), "nil UUID is not a valid id");
         }
         break;
       default:

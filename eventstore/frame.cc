@@ -1,4 +1,4 @@
-#include "daemon/frame.h"
+#include "eventstore/frame.h"
 
 #include <cstring>
 
@@ -46,9 +46,9 @@ Status FrameDecoder::Feed(const char* data, size_t size) {
       return Status::InvalidArgument("malformed frame: length " + std::to_string(n) +
                                      " is not a whole number of words");
     }
-    if (n > kMaxFrameBytes) {
+    if (n > max_) {
       return Status::InvalidArgument("oversized frame: " + std::to_string(n) +
-                                     " bytes, the limit is " + std::to_string(kMaxFrameBytes));
+                                     " bytes, the limit is " + std::to_string(max_));
     }
     if (buffer_.size() - offset - 4 < n) break;
     auto words = kj::heapArray<capnp::word>(n / sizeof(capnp::word));

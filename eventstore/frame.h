@@ -1,10 +1,11 @@
-// Length-prefixed Cap'n Proto frames for the local socket (layout in daemon/api.capnp):
+// Length-prefixed Cap'n Proto frames, for the local socket (daemon/api.capnp) and for
+// peer links (sync/sync.capnp):
 //
 //   +----------------------+-----------------------------------------+
 //   | length N (4 bytes LE)| N bytes: one unpacked Cap'n Proto message|
 //   +----------------------+-----------------------------------------+
 //
-// N must be a non-zero multiple of 8 and at most kMaxFrameBytes.
+// N must be a non-zero multiple of 8 and at most the decoder's limit.
 #pragma once
 
 #include <capnp/message.h>
@@ -42,6 +43,7 @@ class Frame {
 // Cuts a byte stream into frames. Feed it bytes as they arrive; take frames with Next.
 class FrameDecoder {
  public:
+  explicit FrameDecoder(uint32_t max_frame_bytes = kMaxFrameBytes) : max_(max_frame_bytes) {}
   // InvalidArgument when a header announces a frame that is too large or not whole words;
   // the stream cannot be resynchronised after that, so the connection must be closed.
   Status Feed(const char* data, size_t size);
@@ -51,6 +53,7 @@ class FrameDecoder {
   size_t buffered() const { return buffer_.size(); }
 
  private:
+  uint32_t max_;
   std::string buffer_;
   std::deque<kj::Array<capnp::word>> ready_;
 };

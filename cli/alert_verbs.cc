@@ -1,0 +1,206 @@
+// Alerts and indicators: alerts list and watch, report indicators, projections rebuild.
+// (alerts ack and alerts resolve record events: they are in event_verbs.cc.)
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+#include "cli/cli.h"
+
+namespace holdfast::cli {
+namespace {
+
+int64_t TimeOption(const Context& ctx, const char* name) {
+  const std::string text = ctx.vm[name].as<std::string>();
+  auto t = ParseDateOrTime(text);
+  if (!t) {
+    throw CliError{kExitUsage, std::string("--") + name + ": \"" + text +
+                                   "\" is not a date (2025-03-04) or an RFC 3339 UTC time "
+                                   "(2025-03-04T18:00:00Z)"};
+  }
+  return *t;
+}
+
+std::vector<std::string> AlertRow(api::AlertInfo::Reader a) {
+  return {a.getAlert(),
+          a.getRule(),
+          a.getCaseId(),
+          a.getSubject(),
+          a.getIntervention(),
+          a.getSeverity(),
+          FormatRfc3339(a.getRaisedAt()),
+          a.getStatus(),
+          a.getTrigger(),
+          a.getReason(),
+          a.getAcknowledgedAt() >= 0 ? FormatRfc3339(a.getAcknowledgedAt()) : "",
+          a.getAcknowledgedBy(),
+          a.getResolvedAt() >= 0 ? FormatRfc3339(a.getResolvedAt()) : "",
+          a.getResolvedBy(),
+          a.getAction()};
+}
+
+const std::vector<std::string> kAlertColumns = {
+    "alert",       "rule",        "case",    "subject", "intervention",    "severity",
+    "raised_at",   "status",      "trigger", "reason",  "acknowledged_at", "acknowledged_by",
+    "resolved_at", "resolved_by", "action"};
+
+int AlertsList(Context& ctx) {
+  capnp::MallocMessageBuilder message;
+  auto list = NewRequest(message, ctx).initListAlerts();
+  list.setStatus(ctx.vm["status"].as<std::string>());
+  if (ctx.vm.count("rule")) list.setRule(ctx.vm["rule"].as<std::string>());
+  if (ctx.vm.count("case")) list.setCaseId(ctx.vm["case"].as<std::string>());
+  if (ctx.vm.count("as-of")) list.setAsOf(TimeOption(ctx, "as-of"));
+  auto reply = ctx.Call(message);
+  auto alerts = reply->root<api::Response>().getAlerts();
+  if (ctx.format == "table") {
+    // A person reads the essentials; json and csv carry every field.
+    Table t({"raised_at", "rule", "severity", "status", "case", "subject", "intervention", "alert",
+             "reason"});
+    for (auto a : alerts) {
+      t.Add({FormatRfc3339(a.getRaisedAt()), a.getRule(), a.getSeverity(), a.getStatus(),
+             a.getCaseId(), a.getSubject(), a.getIntervention(), a.getAlert(), a.getReason()});
+    }
+    t.Print("table", std::cout);
+    std::cout << alerts.size() << " alert" << (alerts.size() == 1 ? "" : "s") << "\n";
+    return 0;
+  }
+  Table t(kAlertColumns);
+  for (auto a : alerts) t.Add(AlertRow(a));
+  t.Print(ctx.format, std::cout);
+  return 0;
+}
+
+int AlertsWatch(Context& ctx) {
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setWatchAlerts();
+  ctx.Call(message);  // ok: watching
+  if (ctx.format == "table" && isatty(STDOUT_FILENO)) {
+    std::cerr << "watching for alerts (Ctrl-C to stop)\n";
+  }
+  for (;;) {
+    auto frame = ctx.Next();
+    auto response = frame->root<api::Response>();
+    if (!response.isAlert()) continue;
+    auto a = response.getAlert();
+    if (ctx.format == "json") {
+      Table t(kAlertColumns);
+      t.Add(AlertRow(a));
+      std::string line;
+      std::ostringstream out;
+      t.Print("json", out);
+      line = out.str();  // "[{...}]\n": print the object alone
+      std::cout << line.substr(1, line.size() - 3) << std::endl;
+    } else {
+      std::cout << FormatRfc3339(a.getRaisedAt()) << "  " << a.getRule().cStr() << "  "
+                << a.getSeverity().cStr() << "  case " << a.getCaseId().cStr() << "  subject "
+                << a.getSubject().cStr()
+                << (a.getIntervention().size() ? "  " + std::string(a.getIntervention().cStr())
+                                               : "")
+                << "  " << a.getAlert().cStr() << "  " << a.getReason().cStr() << std::endl;
+    }
+  }
+}
+
+int ReportIndicators(Context& ctx) {
+  if (!ctx.vm.count("from") || !ctx.vm.count("to")) {
+    throw CliError{kExitUsage,
+                   "--from and --to are required (see holdfast help report indicators)"};
+  }
+  capnp::MallocMessageBuilder message;
+  auto req = NewRequest(message, ctx).initIndicators();
+  req.setFrom(TimeOption(ctx, "from"));
+  req.setTo(TimeOption(ctx, "to"));
+  req.setFormat(ctx.format);
+  auto reply = ctx.Call(message);
+  std::cout << reply->root<api::Response>().getReport().cStr();
+  return 0;
+}
+
+int ProjectionsRebuild(Context& ctx) {
+  const auto start = std::chrono::steady_clock::now();
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setRebuildProjections();
+  const bool tty = isatty(STDERR_FILENO);
+  uint64_t total = 0;
+  for (auto frame = ctx.Call(message);; frame = ctx.Next()) {
+    auto response = frame->root<api::Response>();
+    if (!response.isProgress()) break;
+    auto p = response.getProgress();
+    total = p.getTotal();
+    if (tty) {
+      std::fprintf(stderr, "\rrebuilding projections: %5.1f%%  %llu of %llu events   ",
+                   p.getTotal() ? 100.0 * static_cast<double>(p.getDone()) /
+                                      static_cast<double>(p.getTotal())
+                                : 100.0,
+                   static_cast<unsigned long long>(p.getDone()),
+                   static_cast<unsigned long long>(p.getTotal()));
+    }
+  }
+  if (tty) std::fprintf(stderr, "\r%70s\r", "");
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "projections rebuilt from the whole log"
+            << (total ? " (" + std::to_string(total) + " events)" : "") << " in "
+            << static_cast<int>(secs * 1000) << " ms\n";
+  return 0;
+}
+
+}  // namespace
+
+void AddAlertVerbs(std::vector<Verb>* verbs) {
+  Verb list;
+  list.name = "alerts list";
+  list.summary = "List accountability alerts (open ones, as of now, by default)";
+  list.usage =
+      "alerts list [--status open|acknowledged|resolved|withdrawn|all] [--rule R] [--case ID] "
+      "[--as-of TIME]";
+  list.example = "holdfast alerts list --status all --as-of 2025-06-30 --format json";
+  list.add_options = [](po::options_description& d) {
+    d.add_options()("status", po::value<std::string>()->default_value("open"),
+                    "open, acknowledged, resolved, withdrawn or all")(
+        "rule", po::value<std::string>(),
+        "non_engagement, no_contact, reoffending, breach, dropout or risk_escalation")(
+        "case", po::value<std::string>(), "only this case's alerts")(
+        "as-of", po::value<std::string>(),
+        "as things stood then: a date or RFC 3339 time (default: now)");
+  };
+  list.run = AlertsList;
+  verbs->push_back(std::move(list));
+
+  Verb watch;
+  watch.name = "alerts watch";
+  watch.summary = "Print each new alert as it is raised, until interrupted";
+  watch.usage = "alerts watch [--format table|json]";
+  watch.example = "holdfast alerts watch --format json";
+  watch.add_options = [](po::options_description&) {};
+  watch.run = AlertsWatch;
+  watch.formats = {"table", "json"};
+  verbs->push_back(std::move(watch));
+
+  Verb report;
+  report.name = "report indicators";
+  report.summary = "The partnership's indicators for a period [from, to)";
+  report.usage = "report indicators --from DATE --to DATE [--format table|json|csv]";
+  report.example = "holdfast report indicators --from 2025-04-01 --to 2026-04-01 --format csv";
+  report.add_options = [](po::options_description& d) {
+    d.add_options()("from", po::value<std::string>(),
+                    "start, inclusive: YYYY-MM-DD or RFC 3339 (required)")(
+        "to", po::value<std::string>(), "end, exclusive: YYYY-MM-DD or RFC 3339 (required)");
+  };
+  report.run = ReportIndicators;
+  verbs->push_back(std::move(report));
+
+  Verb rebuild;
+  rebuild.name = "projections rebuild";
+  rebuild.summary = "Recompute every projection (cases, attendance, alerts) from the log";
+  rebuild.usage = "projections rebuild";
+  rebuild.example = "holdfast projections rebuild --role operator";
+  rebuild.add_options = [](po::options_description&) {};
+  rebuild.run = ProjectionsRebuild;
+  rebuild.formats = {"table"};
+  verbs->push_back(std::move(rebuild));
+}
+
+}  // namespace holdfast::cli

@@ -1,0 +1,133 @@
+// The operator's sync verbs: peers list|add|remove, sync status|now.
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace holdfast::cli {
+namespace {
+
+std::string Ago(int64_t at) {
+  if (at == 0) return "never";
+  return FormatRfc3339(at - at % 1000000000LL);
+}
+
+api::Response::Reader PeersOf(Context& ctx, std::unique_ptr<Frame>* keep, bool status) {
+  capnp::MallocMessageBuilder message;
+  auto request = NewRequest(message, ctx);
+  if (status) {
+    request.setSyncStatus();
+  } else {
+    request.setPeersList();
+  }
+  *keep = ctx.Call(message);
+  return (*keep)->root<api::Response>();
+}
+
+int PeersList(Context& ctx) {
+  std::unique_ptr<Frame> reply;
+  Table t({"peer", "address", "sends", "source", "connected"});
+  for (auto p : PeersOf(ctx, &reply, false).getPeers()) {
+    t.Add({p.getId(), p.getAddress().size() ? p.getAddress().cStr() : "(accepts only)", p.getSend(),
+           p.getSource(), p.getConnected() ? "yes" : "no"});
+  }
+  t.Print(ctx.format, std::cout);
+  return 0;
+}
+
+int SyncStatus(Context& ctx) {
+  std::unique_ptr<Frame> reply;
+  Table t({"peer", "connected", "last_contact", "behind_in", "behind_out", "events_in",
+           "events_out", "bytes_in", "bytes_out", "last_error"},
+          {false, false, false, true, true, true, true, true, true, false});
+  for (auto p : PeersOf(ctx, &reply, true).getPeers()) {
+    t.Add({p.getId(), p.getConnected() ? "yes" : "no", Ago(p.getLastContact()),
+           std::to_string(p.getBehindIn()), std::to_string(p.getBehindOut()),
+           std::to_string(p.getEventsIn()), std::to_string(p.getEventsOut()),
+           std::to_string(p.getBytesIn()), std::to_string(p.getBytesOut()), p.getLastError()});
+  }
+  t.Print(ctx.format, std::cout);
+  return 0;
+}
+
+int PeersAdd(Context& ctx) {
+  if (!ctx.vm.count("id"))
+    throw CliError{kExitUsage, "--id is required (see holdfast help peers add)"};
+  capnp::MallocMessageBuilder message;
+  auto info = NewRequest(message, ctx).initPeersAdd();
+  info.setId(ctx.vm["id"].as<std::string>());
+  if (ctx.vm.count("address")) info.setAddress(ctx.vm["address"].as<std::string>());
+  info.setSend(ctx.vm.count("send") ? ctx.vm["send"].as<std::string>() : "*");
+  ctx.Call(message);
+  std::cout << "peer " << ctx.vm["id"].as<std::string>() << " added; the daemon is linking to it\n";
+  return 0;
+}
+
+int PeersRemove(Context& ctx) {
+  if (!ctx.vm.count("id"))
+    throw CliError{kExitUsage, "--id is required (see holdfast help peers remove)"};
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setPeersRemove(ctx.vm["id"].as<std::string>());
+  ctx.Call(message);
+  std::cout << "peer " << ctx.vm["id"].as<std::string>() << " removed\n";
+  return 0;
+}
+
+int SyncNow(Context& ctx) {
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setSyncNow(ctx.vm.count("peer") ? ctx.vm["peer"].as<std::string>() : "");
+  ctx.Call(message);
+  std::cout << "sync started; see `holdfast sync status`\n";
+  return 0;
+}
+
+Verb Make(std::string name, std::string summary, std::string usage, std::string example,
+          std::function<void(po::options_description&)> options, std::function<int(Context&)> run) {
+  Verb v;
+  v.name = std::move(name);
+  v.summary = std::move(summary);
+  v.usage = std::move(usage);
+  v.example = std::move(example);
+  v.add_options = std::move(options);
+  v.run = std::move(run);
+  return v;
+}
+
+}  // namespace
+
+void AddSyncVerbs(std::vector<Verb>* verbs) {
+  auto none = [](po::options_description&) {};
+  verbs->push_back(Make("peers list", "List this node's peers and what each may receive",
+                        "peers list", "holdfast peers list --role operator", none, PeersList));
+  verbs->push_back(Make(
+      "peers add", "Add a peer (kept in the store; the daemon links at once)",
+      "peers add --id NODE [--address HOST:PORT] [--send PREFIX,PREFIX...]",
+      "holdfast peers add --id police-1 --address 10.0.0.7:7400 --send alert.,breach.,case.opened",
+      [](po::options_description& d) {
+        d.add_options()("id", po::value<std::string>(),
+                        "the peer's node id (its certificate's name)")(
+            "address", po::value<std::string>(), "HOST:PORT to dial (omit to only accept from it)")(
+            "send", po::value<std::string>(),
+            "event type prefixes it may receive, comma separated (default: everything)");
+      },
+      PeersAdd));
+  verbs->push_back(Make(
+      "peers remove", "Remove a peer added with peers add", "peers remove --id NODE",
+      "holdfast peers remove --id police-1",
+      [](po::options_description& d) {
+        d.add_options()("id", po::value<std::string>(), "the peer's node id");
+      },
+      PeersRemove));
+  verbs->push_back(
+      Make("sync status",
+           "Per peer: connected, last contact, events behind each way, traffic, last error",
+           "sync status", "holdfast sync status --role operator", none, SyncStatus));
+  verbs->push_back(Make(
+      "sync now", "Connect to peers now instead of waiting for the next retry",
+      "sync now [--peer NODE]", "holdfast sync now --peer provider-1",
+      [](po::options_description& d) {
+        d.add_options()("peer", po::value<std::string>(), "only this peer");
+      },
+      SyncNow));
+}
+
+}  // namespace holdfast::cli

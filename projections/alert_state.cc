@@ -1,0 +1,189 @@
+#include "projections/alert_state.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace holdfast {
+namespace {
+
+constexpr Uuid kLifecycleNamespace{0x2d4c6e8f1a3b4c5dULL, 0x9e0f1a2b3c4d5e6fULL};
+
+bool Later(uint64_t recorded_a, const Uuid& id_a, uint64_t recorded_b, const Uuid& id_b) {
+  return std::tie(recorded_a, id_a) > std::tie(recorded_b, id_b);
+}
+
+// Earliest by (occurred_at, id): a stable choice whatever the arrival order.
+bool Earlier(int64_t at_a, const Uuid& id_a, int64_t at_b, const Uuid& id_b) {
+  return std::tie(at_a, id_a) < std::tie(at_b, id_b);
+}
+
+std::string WithdrawReason(schema::AlertRule rule) {
+  switch (rule) {
+    case schema::AlertRule::NON_ENGAGEMENT:
+      return "late evidence: the unacceptable absences that raised it do not stand (corrected, "
+             "or outside the active programme)";
+    case schema::AlertRule::NO_CONTACT:
+      return "late evidence: a positive contact, or the programme ending, falls within the "
+             "no-contact period";
+    case schema::AlertRule::REOFFENDING:
+      return "late evidence: the case was not open, or not closed recently enough, at the "
+             "incident";
+    case schema::AlertRule::BREACH:
+      return "late evidence: the breach report is not held for this case";
+    case schema::AlertRule::DROPOUT:
+      return "late evidence: no exit for non-compliance or withdrawal stands";
+    case schema::AlertRule::RISK_ESCALATION:
+      return "late evidence: the earlier risk level was as high or higher, and no MARAC referral";
+  }
+  return "late evidence: the condition never held";
+}
+
+Uuid TransitionId(const Uuid& alert, bool withdrawn, int64_t at, const AlertState* standing) {
+  int counter = 0;
+  if (standing != nullptr) {
+    for (const auto& t : standing->transitions) {
+      if (t.withdrawn == withdrawn && t.at == at) ++counter;
+    }
+  }
+  return NameUuid(kLifecycleNamespace, FormatUuid(alert) +
+                                           (withdrawn ? "/withdrawn/" : "/raised/") +
+                                           std::to_string(at) + "/" + std::to_string(counter));
+}
+
+}  // namespace
+
+void FoldAlertFact(const Fact& f, AlertState* s) {
+  s->alert = f.alert;
+  switch (f.type) {
+    case EventType::ALERT_RAISED:
+    case EventType::ALERT_WITHDRAWN: {
+      const bool withdrawn = f.type == EventType::ALERT_WITHDRAWN;
+      for (const auto& t : s->transitions) {
+        if (t.id == f.id) return;  // already folded
+      }
+      // Is this the latest lifecycle event? Then it decides the standing state.
+      bool latest = true;
+      bool latest_raise = !withdrawn;
+      for (const auto& t : s->transitions) {
+        if (Later(t.recorded_at, t.id, f.recorded_at, f.id)) {
+          latest = false;
+          if (!t.withdrawn) latest_raise = false;
+        }
+      }
+      s->transitions.push_back({withdrawn, f.occurred_at, f.recorded_at, f.id});
+      if (!withdrawn && latest_raise) {
+        s->has_raised = true;
+        s->rule = f.rule;
+        s->case_id = f.case_id;
+        s->subject = f.subject;
+        s->intervention = f.intervention;
+        s->reason = f.text;
+        s->severity = f.severity;
+        s->trigger = f.trigger;
+      }
+      if (latest) {
+        s->withdrawn = withdrawn;
+        if (withdrawn) {
+          s->withdraw_reason = f.text;
+        } else {
+          s->raised_at = f.occurred_at;
+          s->raised_by = f.origin;
+        }
+      }
+      break;
+    }
+    case EventType::ALERT_ACKNOWLEDGED:
+      if (s->acknowledged_at < 0 ||
+          Earlier(f.occurred_at, f.id, s->acknowledged_at, s->acknowledged_id)) {
+        s->acknowledged_at = f.occurred_at;
+        s->acknowledged_by = f.user;
+        s->acknowledged_id = f.id;
+        s->note = f.text;
+      }
+      break;
+    case EventType::ALERT_RESOLVED:
+      if (s->resolved_at < 0 || Earlier(f.occurred_at, f.id, s->resolved_at, s->resolved_id)) {
+        s->resolved_at = f.occurred_at;
+        s->resolved_by = f.user;
+        s->resolved_id = f.id;
+        s->action = f.text;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+std::optional<std::string> StatusAsOf(const AlertState& s, int64_t as_of) {
+  if (!s.has_raised) return std::nullopt;
+  // A withdrawn alert never held: withdrawn at every as-of time, never open before it.
+  const int64_t first_raise = [&] {
+    int64_t t = s.raised_at;
+    for (const auto& tr : s.transitions) {
+      if (!tr.withdrawn) t = std::min(t, tr.at);
+    }
+    return t;
+  }();
+  if (s.withdrawn) {
+    if (first_raise > as_of) return std::nullopt;
+    return std::string("withdrawn");
+  }
+  if (s.raised_at > as_of) return std::nullopt;
+  if (s.resolved_at >= 0 && s.resolved_at <= as_of) return std::string("resolved");
+  if (s.acknowledged_at >= 0 && s.acknowledged_at <= as_of) return std::string("acknowledged");
+  return std::string("open");
+}
+
+void SetSystemAuthor(schema::Author::Builder author) {
+  author.setUser("holdfastd");
+  author.setRole(schema::Role::SYSTEM);
+  author.setAgency("holdfast");
+}
+
+std::vector<Event> PlanLifecycle(const std::vector<DerivedAlert>& derived,
+                                 const std::vector<AlertState>& standing,
+                                 const std::string& node_id) {
+  std::map<Uuid, const AlertState*> held;
+  for (const auto& s : standing) held[s.alert] = &s;
+  std::vector<Event> out;
+  std::map<Uuid, bool> still_holds;
+  for (const DerivedAlert& d : derived) {
+    still_holds[d.alert] = true;
+    auto it = held.find(d.alert);
+    const AlertState* s = it == held.end() ? nullptr : it->second;
+    if (s != nullptr && s->has_raised && !s->withdrawn && s->raised_at == d.raised_at) continue;
+    Event e;
+    auto b = e.builder();
+    SetUuid(b.initId(), TransitionId(d.alert, false, d.raised_at, s));
+    b.initOccurredAt().setUnixNanos(d.raised_at);
+    SetSystemAuthor(b.initAuthor());
+    auto r = b.initAlertRaised();
+    SetUuid(r.initAlert(), d.alert);
+    r.setRule(d.rule);
+    r.setCaseId(d.case_id);
+    r.setSubject(d.subject);
+    if (!d.intervention.empty()) r.setIntervention(d.intervention);
+    r.setSeverity(d.severity);
+    SetUuid(r.initTrigger(), d.trigger);
+    r.setReason(d.reason);
+    out.push_back(std::move(e));
+  }
+  for (const AlertState& s : standing) {
+    if (!s.has_raised || s.withdrawn || s.raised_by != node_id || still_holds.count(s.alert)) {
+      continue;
+    }
+    Event e;
+    auto b = e.builder();
+    SetUuid(b.initId(), TransitionId(s.alert, true, s.raised_at, &s));
+    b.initOccurredAt().setUnixNanos(s.raised_at);
+    SetSystemAuthor(b.initAuthor());
+    auto w = b.initAlertWithdrawn();
+    SetUuid(w.initAlert(), s.alert);
+    w.setReason(WithdrawReason(s.rule));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace holdfast

@@ -1,0 +1,57 @@
+// Facts: events reduced to the fields projections, rules and indicators read. Plain
+// values, so rules are plain functions that tests can feed by hand.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eventstore/event.h"
+#include "eventstore/ids.h"
+
+namespace holdfast {
+
+constexpr int64_t kNanosPerDay = 86400LL * 1000000000LL;
+
+struct Fact {
+  Uuid id;
+  EventType type = EventType::CASE_OPENED;
+  int64_t occurred_at = 0;   // unix nanoseconds
+  uint64_t recorded_at = 0;  // HLC at the origin
+  std::string origin;
+
+  // Body fields, set where the event type has them.
+  std::string case_id, subject, intervention, session, incident, lead_agency, programme;
+  schema::OrderKind order = schema::OrderKind::COMMUNITY_ORDER;
+  schema::RiskLevel risk = schema::RiskLevel::STANDARD;
+  bool marac = false;
+  schema::CloseReason close_reason = schema::CloseReason::OTHER;
+  schema::ExitReason exit_reason = schema::ExitReason::OTHER;
+  schema::AttendanceOutcome outcome = schema::AttendanceOutcome::ATTENDED;
+  schema::BreachKind breach_kind = schema::BreachKind::FAILURE_TO_COMPLY;
+  schema::IncidentCategory category = schema::IncidentCategory::OTHER;
+  bool crime = false;
+  // alert.* events
+  Uuid alert;
+  schema::AlertRule rule = schema::AlertRule::BREACH;
+  schema::Severity severity = schema::Severity::MEDIUM;
+  Uuid trigger;
+  std::string text;  // alert reason, note, action or withdrawal reason
+  std::string user;  // the author's user (for acknowledgements)
+};
+
+Fact FactOf(schema::Event::Reader event);
+
+// The canonical order: occurred_at, then recorded_at, then id. Folding in this order makes
+// a result depend only on the set of events, never on their arrival order.
+bool CanonicalLess(const Fact& a, const Fact& b);
+void SortCanonical(std::vector<Fact>* facts);
+
+// Positive contact: attended, late or left_early.
+bool IsPositive(schema::AttendanceOutcome outcome);
+
+// Per (case, session), the attendance record that stands after corrections: the one with
+// the latest recorded_at, then the larger id. Returns them in canonical order.
+std::vector<Fact> StandingAttendance(const std::vector<Fact>& facts);
+
+}  // namespace holdfast

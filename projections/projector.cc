@@ -1,0 +1,505 @@
+#include "projections/projector.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "eventstore/keys.h"
+#include "projections/records.h"
+
+namespace holdfast {
+namespace {
+
+constexpr const char* kFamily = "projections";
+constexpr size_t kChunkEvents = 20000;
+const std::string kCheckpointKey = "ckpt";
+
+std::string CaseKey(const std::string& c) { return "case/" + c; }
+std::string SubjectKey(const std::string& s, const std::string& c) {
+  return "subj/" + keys::NamePrefix(s) + c;
+}
+std::string StandingKey(const std::string& c, const std::string& session) {
+  return "att/" + keys::NamePrefix(c) + session;
+}
+std::string StandingTimeKey(int64_t t, const std::string& c, const std::string& session) {
+  return "attt/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + keys::NamePrefix(c) + session;
+}
+std::string IndicatorKey(int64_t t, const Uuid& id) {
+  return "ind/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + keys::IdKey(id);
+}
+std::string AlertKey(const Uuid& id) { return "alert/" + keys::IdKey(id); }
+std::string CaseAlertKey(const std::string& c, const Uuid& id) {
+  return "calert/" + keys::NamePrefix(c) + keys::IdKey(id);
+}
+std::string DueKey(int64_t t, const std::string& c) {
+  return "due/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + c;
+}
+std::string CaseDueKey(const std::string& c) { return "cdue/" + c; }
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  return Status::IoError(what + ": " + s.ToString());
+}
+
+bool IsIndicatorType(EventType t) {
+  return t == EventType::INTERVENTION_REFERRED || t == EventType::INTERVENTION_STARTED ||
+         t == EventType::INTERVENTION_COMPLETED || t == EventType::INTERVENTION_EXITED ||
+         t == EventType::INCIDENT_REPORTED;
+}
+
+bool IsAlertType(EventType t) {
+  return t == EventType::ALERT_RAISED || t == EventType::ALERT_ACKNOWLEDGED ||
+         t == EventType::ALERT_RESOLVED || t == EventType::ALERT_WITHDRAWN;
+}
+
+std::tuple<int64_t, uint64_t, Uuid> KeyOf(const Fact& f) {
+  return {f.occurred_at, f.recorded_at, f.id};
+}
+
+// Calls fn(key, value) for every key with `prefix`, in order, until fn returns false.
+template <typename Fn>
+Status ScanPrefix(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
+                  Fn fn, const std::string& start = "") {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+  for (it->Seek(start.empty() ? prefix : start); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    if (!fn(it->key(), it->value())) break;
+  }
+  return FromRocks(it->status(), "reading projections");
+}
+
+}  // namespace
+
+// The rows one chunk of events touches, held decoded until the chunk is written in one
+// batch with its checkpoint.
+struct Projector::Chunk {
+  rocksdb::DB* db;
+  rocksdb::ColumnFamilyHandle* cf;
+  std::map<std::string, CaseRow> cases;
+  std::map<std::string, StandingRow> standing;
+  std::map<Uuid, AlertState> alerts;
+  // Index writes, the last one for a key winning (nullopt deletes).
+  std::map<std::string, std::optional<std::string>> writes;
+  std::multimap<std::string, std::string> new_subject_cases;
+  std::vector<AlertState> raised;  // alerts that became raised or moved: tell the watchers
+
+  std::string Get(const std::string& key) {
+    std::string value;
+    auto s = db->Get(rocksdb::ReadOptions(), cf, key, &value);
+    return s.ok() ? value : std::string();
+  }
+
+  CaseRow& Case(const std::string& c) {
+    auto it = cases.find(c);
+    if (it != cases.end()) return it->second;
+    CaseRow row;
+    const std::string bytes = Get(CaseKey(c));
+    if (bytes.empty() || !DecodeCase(bytes, &row)) row = CaseRow{};
+    row.case_id = c;
+    return cases.emplace(c, std::move(row)).first->second;
+  }
+
+  AlertState& Alert(const Uuid& id) {
+    auto it = alerts.find(id);
+    if (it != alerts.end()) return it->second;
+    AlertState s;
+    const std::string bytes = Get(AlertKey(id));
+    if (bytes.empty() || !DecodeAlert(bytes, &s)) s = AlertState{};
+    s.alert = id;
+    return alerts.emplace(id, std::move(s)).first->second;
+  }
+
+  void FoldCaseEvent(const Fact& f) {
+    CaseRow& row = Case(f.case_id);
+    ++row.events;
+    switch (f.type) {
+      case EventType::CASE_OPENED:
+        if (!row.has_opened || KeyOf(f) < row.opened_key) {
+          if (!row.has_opened || row.subject != f.subject) {
+            writes[SubjectKey(f.subject, f.case_id)] = "";
+            new_subject_cases.emplace(f.subject, f.case_id);
+          }
+          row.has_opened = true;
+          row.opened_key = KeyOf(f);
+          row.opened_at = f.occurred_at;
+          row.subject = f.subject;
+          row.order = f.order;
+          row.lead_agency = f.lead_agency;
+        }
+        [[fallthrough]];
+      case EventType::CASE_RISK_CHANGED:
+        if (!row.has_risk || KeyOf(f) > row.risk_key) {
+          row.has_risk = true;
+          row.risk_key = KeyOf(f);
+          row.risk = f.risk;
+        }
+        break;
+      case EventType::CASE_CLOSED:
+        if (!row.has_closed || KeyOf(f) < row.closed_key) {
+          row.has_closed = true;
+          row.closed_key = KeyOf(f);
+          row.closed_at = f.occurred_at;
+        }
+        break;
+      case EventType::ATTENDANCE_RECORDED: {
+        const std::string key = StandingKey(f.case_id, f.session);
+        auto it = standing.find(key);
+        if (it == standing.end()) {
+          StandingRow held;
+          const std::string bytes = Get(key);
+          if (!bytes.empty() && DecodeStanding(bytes, &held))
+            it = standing.emplace(key, held).first;
+        }
+        if (it != standing.end() &&
+            std::tie(it->second.recorded_at, it->second.id) >= std::tie(f.recorded_at, f.id)) {
+          break;  // an earlier record than the one standing: a corrected one
+        }
+        if (it != standing.end()) {
+          writes[StandingTimeKey(it->second.occurred_at, f.case_id, f.session)] = std::nullopt;
+        }
+        standing[key] = StandingRow{f.recorded_at, f.id, f.occurred_at, f.outcome, f.intervention};
+        writes[StandingTimeKey(f.occurred_at, f.case_id, f.session)] =
+            std::string(1, static_cast<char>(f.outcome));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  void FoldAlertEvent(const Fact& f) {
+    AlertState& a = Alert(f.alert);
+    const bool was_raised = a.has_raised && !a.withdrawn;
+    const int64_t was_at = a.raised_at;
+    FoldAlertFact(f, &a);
+    if (a.has_raised && !a.case_id.empty()) writes[CaseAlertKey(a.case_id, a.alert)] = "";
+    if (a.has_raised && !a.withdrawn && (!was_raised || was_at != a.raised_at)) raised.push_back(a);
+  }
+
+  Status Commit(uint64_t checkpoint) {
+    rocksdb::WriteBatch batch;
+    for (const auto& [k, v] : writes) {
+      if (v) {
+        batch.Put(cf, k, *v);
+      } else {
+        batch.Delete(cf, k);
+      }
+    }
+    for (const auto& [c, row] : cases) batch.Put(cf, CaseKey(c), EncodeCase(row));
+    for (const auto& [k, row] : standing) batch.Put(cf, k, EncodeStanding(row));
+    for (const auto& [id, a] : alerts) batch.Put(cf, AlertKey(id), EncodeAlert(a));
+    batch.Put(cf, kCheckpointKey, keys::Fixed64BE(checkpoint));
+    return FromRocks(db->Write(rocksdb::WriteOptions(), &batch), "writing projections");
+  }
+};
+
+Projector::Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const RuleConfig& rules,
+                     std::function<int64_t()> now)
+    : store_(store), cf_(cf), rules_(rules), now_(std::move(now)) {
+  if (!now_) {
+    now_ = [] {
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+}
+
+Result<std::unique_ptr<Projector>> Projector::Open(EventStore* store, const RuleConfig& rules,
+                                                   std::function<int64_t()> now) {
+  auto cf = store->ColumnFamily(kFamily);
+  if (!cf.ok()) return cf.status();
+  std::unique_ptr<Projector> p(new Projector(store, *cf, rules, std::move(now)));
+  std::string value;
+  auto s = store->db()->Get(rocksdb::ReadOptions(), *cf, kCheckpointKey, &value);
+  if (s.ok() && value.size() == 8) p->checkpoint_ = keys::DecodeFixed64BE(value.data());
+  return p;
+}
+
+void Projector::SetRules(const RuleConfig& rules) {
+  std::lock_guard<std::mutex> l(mu_);
+  rules_ = rules;
+}
+
+void Projector::SetAlertListener(std::function<void(const AlertState&)> listener) {
+  std::lock_guard<std::mutex> l(mu_);
+  listener_ = std::move(listener);
+}
+
+uint64_t Projector::checkpoint() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return checkpoint_;
+}
+
+Status Projector::FoldPending(std::set<std::string>* dirty,
+                              const std::function<void(uint64_t, uint64_t)>& progress) {
+  const uint64_t last = store_->LastPosition();
+  while (checkpoint_ < last) {
+    Chunk chunk{store_->db(), cf_, {}, {}, {}, {}, {}, {}};
+    uint64_t reached = checkpoint_;
+    size_t n = 0;
+    std::vector<std::string> incident_subjects;
+    HOLDFAST_RETURN_IF_ERROR(
+        store_->ScanLog(checkpoint_, [&](uint64_t position, schema::Event::Reader e) {
+          Fact f = FactOf(e);
+          if (IsAlertType(f.type)) {
+            chunk.FoldAlertEvent(f);
+          } else if (!f.case_id.empty()) {
+            chunk.FoldCaseEvent(f);
+            dirty->insert(f.case_id);
+          } else if (f.type == EventType::INCIDENT_REPORTED) {
+            incident_subjects.push_back(f.subject);
+          }
+          if (IsIndicatorType(f.type)) {
+            chunk.writes[IndicatorKey(f.occurred_at, f.id)] = EncodeIndicatorFact(f);
+          }
+          reached = position;
+          return ++n < kChunkEvents;
+        }));
+    // An incident touches every case of its subject, held already or opened in this chunk.
+    for (const auto& subject : incident_subjects) {
+      auto range = chunk.new_subject_cases.equal_range(subject);
+      for (auto it = range.first; it != range.second; ++it) dirty->insert(it->second);
+      HOLDFAST_RETURN_IF_ERROR(ScanPrefix(store_->db(), cf_, "subj/" + keys::NamePrefix(subject),
+                                          [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
+                                            const size_t skip = 5 + subject.size() + 1;
+                                            dirty->insert(k.ToString().substr(skip));
+                                            return true;
+                                          }));
+    }
+    HOLDFAST_RETURN_IF_ERROR(chunk.Commit(reached));
+    checkpoint_ = reached;
+    if (listener_) {
+      for (const auto& a : chunk.raised) listener_(a);
+    }
+    if (progress) progress(checkpoint_, last);
+  }
+  return Status::Ok();
+}
+
+Status Projector::LoadCaseFacts(const std::string& case_id, std::vector<Fact>* facts,
+                                std::vector<Fact>* incidents, std::optional<CaseRow>* row) const {
+  HOLDFAST_RETURN_IF_ERROR(
+      store_->ScanStream("case/" + case_id, [&](uint64_t, schema::Event::Reader e) {
+        if (!e.isAlertRaised()) facts->push_back(FactOf(e));
+        return true;
+      }));
+  auto r = GetCase(case_id);
+  if (!r.ok()) return r.status();
+  *row = *r;
+  if (*row && (*row)->has_opened) {
+    HOLDFAST_RETURN_IF_ERROR(
+        store_->ScanStream("subject/" + (*row)->subject, [&](uint64_t, schema::Event::Reader e) {
+          if (e.isIncidentReported()) incidents->push_back(FactOf(e));
+          return true;
+        }));
+  }
+  return Status::Ok();
+}
+
+Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
+  const int64_t now = now_();
+  rocksdb::WriteBatch due;
+  Status first_error;
+  for (const auto& case_id : cases) {
+    std::vector<Fact> facts, incidents;
+    std::optional<CaseRow> row;
+    HOLDFAST_RETURN_IF_ERROR(LoadCaseFacts(case_id, &facts, &incidents, &row));
+    if (!row || !row->has_opened) continue;
+    auto derived = EvaluateCase(facts, incidents, rules_, now);
+    auto standing = CaseAlerts(case_id);
+    if (!standing.ok()) return standing.status();
+    auto plan = PlanLifecycle(derived, *standing, store_->node_id());
+    if (!plan.empty()) {
+      auto r = store_->Append(std::move(plan));
+      if (r.ok()) {
+        for (const auto& e : r->events) *appended = *appended || !e.duplicate;
+      } else if (first_error.ok()) {
+        first_error = r.status();  // keep evaluating the other cases
+      }
+    }
+    // The next no_contact deadline of this case, for Tick.
+    std::string old;
+    if (store_->db()->Get(rocksdb::ReadOptions(), cf_, CaseDueKey(case_id), &old).ok() &&
+        old.size() == 8) {
+      due.Delete(cf_, DueKey(static_cast<int64_t>(keys::DecodeFixed64BE(old.data())), case_id));
+      due.Delete(cf_, CaseDueKey(case_id));
+    }
+    auto next = NextDeadline(BuildCaseContext(facts), rules_, now);
+    if (next) {
+      due.Put(cf_, DueKey(*next, case_id), "");
+      due.Put(cf_, CaseDueKey(case_id), keys::Fixed64BE(static_cast<uint64_t>(*next)));
+    }
+  }
+  HOLDFAST_RETURN_IF_ERROR(
+      FromRocks(store_->db()->Write(rocksdb::WriteOptions(), &due), "writing deadlines"));
+  return first_error;
+}
+
+Status Projector::CatchUp() {
+  std::lock_guard<std::mutex> l(mu_);
+  for (int round = 0; round < 8; ++round) {
+    std::set<std::string> dirty;
+    HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, nullptr));
+    if (!rules_.derive || dirty.empty()) return Status::Ok();
+    bool appended = false;
+    HOLDFAST_RETURN_IF_ERROR(Evaluate(dirty, &appended));
+    if (!appended) return Status::Ok();
+    // The lifecycle events just appended are folded on the next round; they touch no case.
+  }
+  return Status::Ok();
+}
+
+Status Projector::Tick() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (!rules_.derive) return Status::Ok();
+  std::set<std::string> dirty;
+  HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, nullptr));
+  const std::string until = DueKey(now_() + 1, "");  // deadlines at or before now
+  HOLDFAST_RETURN_IF_ERROR(
+      ScanPrefix(store_->db(), cf_, "due/", [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
+        if (k.compare(until) >= 0) return false;
+        dirty.insert(k.ToString().substr(4 + 8));
+        return true;
+      }));
+  if (dirty.empty()) return Status::Ok();
+  bool appended = false;
+  HOLDFAST_RETURN_IF_ERROR(Evaluate(dirty, &appended));
+  std::set<std::string> more;
+  return FoldPending(&more, nullptr);
+}
+
+Status Projector::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) {
+  std::lock_guard<std::mutex> l(mu_);
+  HOLDFAST_RETURN_IF_ERROR(
+      FromRocks(store_->db()->DeleteRange(rocksdb::WriteOptions(), cf_, "", std::string(8, '\xff')),
+                "clearing projections"));
+  checkpoint_ = 0;
+  std::set<std::string> dirty;
+  HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, progress));
+  if (!rules_.derive) return Status::Ok();
+  bool appended = false;
+  HOLDFAST_RETURN_IF_ERROR(Evaluate(dirty, &appended));
+  std::set<std::string> more;
+  return FoldPending(&more, nullptr);
+}
+
+Result<std::vector<AlertState>> Projector::CaseAlerts(const std::string& case_id) const {
+  std::vector<AlertState> out;
+  Status s =
+      ScanPrefix(store_->db(), cf_, "calert/" + keys::NamePrefix(case_id),
+                 [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
+                   std::string id = k.ToString().substr(k.size() - 16);
+                   std::string bytes;
+                   AlertState a;
+                   if (store_->db()->Get(rocksdb::ReadOptions(), cf_, "alert/" + id, &bytes).ok() &&
+                       DecodeAlert(bytes, &a)) {
+                     out.push_back(std::move(a));
+                   }
+                   return true;
+                 });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<ListedAlert>> Projector::ListAlerts(const AlertFilter& filter) const {
+  std::vector<ListedAlert> out;
+  auto consider = [&](AlertState a) {
+    auto status = StatusAsOf(a, filter.as_of);
+    if (!status) return;
+    if (filter.status != "all" && *status != filter.status) return;
+    if (!filter.rule.empty() && RuleName(a.rule) != filter.rule) return;
+    out.push_back({std::move(a), *status});
+  };
+  if (!filter.case_id.empty()) {
+    auto alerts = CaseAlerts(filter.case_id);
+    if (!alerts.ok()) return alerts.status();
+    for (auto& a : *alerts) consider(std::move(a));
+  } else {
+    Status s = ScanPrefix(store_->db(), cf_, "alert/",
+                          [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
+                            AlertState a;
+                            if (DecodeAlert(std::string_view(v.data(), v.size()), &a))
+                              consider(std::move(a));
+                            return true;
+                          });
+    if (!s.ok()) return s;
+  }
+  std::sort(out.begin(), out.end(), [](const ListedAlert& a, const ListedAlert& b) {
+    return std::tie(a.state.raised_at, a.state.alert) < std::tie(b.state.raised_at, b.state.alert);
+  });
+  return out;
+}
+
+Result<std::optional<AlertState>> Projector::GetAlert(const Uuid& alert) const {
+  std::string bytes;
+  auto s = store_->db()->Get(rocksdb::ReadOptions(), cf_, AlertKey(alert), &bytes);
+  if (s.IsNotFound()) return std::optional<AlertState>();
+  if (!s.ok()) return FromRocks(s, "reading an alert");
+  AlertState a;
+  if (!DecodeAlert(bytes, &a)) return Status::Corruption("undecodable alert record");
+  return std::optional<AlertState>(std::move(a));
+}
+
+Result<std::optional<CaseRow>> Projector::GetCase(const std::string& case_id) const {
+  std::string bytes;
+  auto s = store_->db()->Get(rocksdb::ReadOptions(), cf_, CaseKey(case_id), &bytes);
+  if (s.IsNotFound()) return std::optional<CaseRow>();
+  if (!s.ok()) return FromRocks(s, "reading a case");
+  CaseRow row;
+  if (!DecodeCase(bytes, &row)) return Status::Corruption("undecodable case record");
+  return std::optional<CaseRow>(std::move(row));
+}
+
+Result<std::vector<CaseRow>> Projector::ListCases() const {
+  std::vector<CaseRow> out;
+  Status s =
+      ScanPrefix(store_->db(), cf_, "case/", [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
+        CaseRow row;
+        if (DecodeCase(std::string_view(v.data(), v.size()), &row) && row.has_opened)
+          out.push_back(std::move(row));
+        return true;
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<IndicatorReport> Projector::Indicators(int64_t from, int64_t to) const {
+  IndicatorBuilder builder(from, to);
+  const std::string ind_end = "ind/" + keys::Fixed64BE(static_cast<uint64_t>(to));
+  HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
+      store_->db(), cf_, "ind/",
+      [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+        if (k.compare(ind_end) >= 0) return false;
+        Fact f;
+        if (DecodeIndicatorFact(std::string_view(v.data(), v.size()),
+                                static_cast<int64_t>(keys::DecodeFixed64BE(k.data() + 4)), &f)) {
+          builder.AddEvent(f);
+        }
+        return true;
+      },
+      "ind/" + keys::Fixed64BE(static_cast<uint64_t>(from))));
+  const std::string att_end = "attt/" + keys::Fixed64BE(static_cast<uint64_t>(to));
+  HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
+      store_->db(), cf_, "attt/",
+      [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+        if (k.compare(att_end) >= 0) return false;
+        if (v.size() == 1) {
+          builder.AddStandingAttendance(static_cast<int64_t>(keys::DecodeFixed64BE(k.data() + 5)),
+                                        static_cast<schema::AttendanceOutcome>(v[0]));
+        }
+        return true;
+      },
+      "attt/" + keys::Fixed64BE(static_cast<uint64_t>(from))));
+  HOLDFAST_RETURN_IF_ERROR(
+      ScanPrefix(store_->db(), cf_, "alert/", [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
+        AlertState a;
+        if (DecodeAlert(std::string_view(v.data(), v.size()), &a)) builder.AddAlert(a);
+        return true;
+      }));
+  return builder.Finish();
+}
+
+}  // namespace holdfast

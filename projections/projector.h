@@ -1,0 +1,105 @@
+// Projector: folds the store's log into the projections a node answers from (cases,
+// standing attendance, alerts, indicator facts) and, on a deriving node, appends the alert
+// lifecycle events the rules call for.
+//
+// State lives in the store's "projections" column family, written in one batch with the
+// checkpoint (the last log position folded), so a crash never leaves it half-applied; on
+// start the projector catches up from the checkpoint. Layout:
+//
+//   ckpt                                      last folded log position (8 bytes BE)
+//   case/<case>                               state.CaseRecord
+//   subj/<subject> 0x00 <case>                ""  (the subject's cases, for reoffending)
+//   att/<case> 0x00 <session>                 state.StandingAttendance
+//   attt/<occurred_at BE8><case> 0x00 <session>  outcome (1 byte): standing attendance by time
+//   ind/<occurred_at BE8><event id 16>        state.IndicatorFact
+//   alert/<alert id 16>                       state.AlertRecord
+//   calert/<case> 0x00 <alert id 16>          ""  (a case's alerts)
+//   due/<time BE8><case>                      ""  (the next no_contact deadline of a case)
+//   cdue/<case>                               that time (8 bytes BE)
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eventstore/event_store.h"
+#include "projections/alert_state.h"
+#include "projections/indicators.h"
+#include "projections/rules.h"
+
+namespace holdfast {
+
+struct CaseRow {
+  std::string case_id, subject, lead_agency;
+  bool has_opened = false, has_closed = false;
+  int64_t opened_at = 0, closed_at = 0;
+  std::tuple<int64_t, uint64_t, Uuid> opened_key{}, closed_key{}, risk_key{};
+  bool has_risk = false;
+  schema::OrderKind order = schema::OrderKind::COMMUNITY_ORDER;
+  schema::RiskLevel risk = schema::RiskLevel::STANDARD;
+  uint32_t events = 0;
+};
+
+struct AlertFilter {
+  std::string status = "open";  // open | acknowledged | resolved | withdrawn | all
+  std::string rule;             // empty for every rule
+  std::string case_id;          // empty for every case
+  int64_t as_of = 0;
+};
+
+struct ListedAlert {
+  AlertState state;
+  std::string status;
+};
+
+class Projector {
+ public:
+  // `now` gives the evaluation time for rules (unix nanoseconds); tests may fix it.
+  static Result<std::unique_ptr<Projector>> Open(EventStore* store, const RuleConfig& rules,
+                                                 std::function<int64_t()> now = nullptr);
+
+  // Folds every event the log holds beyond the checkpoint, then (deriving) evaluates the
+  // touched cases and appends lifecycle events, folding those too. Thread-safe; when it
+  // returns, every query reflects the whole log as it was when it was called.
+  Status CatchUp();
+  // Re-evaluates cases whose no_contact deadline has passed (the daemon's timer).
+  Status Tick();
+  // Drops every projection and folds the whole log again. `progress(done, total)`.
+  Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress = nullptr);
+  void SetRules(const RuleConfig& rules);
+
+  // Called (from the folding thread) when an alert becomes raised or changes raise time.
+  void SetAlertListener(std::function<void(const AlertState&)> listener);
+
+  // Queries (call CatchUp first for read-your-writes).
+  Result<std::vector<ListedAlert>> ListAlerts(const AlertFilter& filter) const;
+  Result<std::optional<AlertState>> GetAlert(const Uuid& alert) const;
+  Result<std::optional<CaseRow>> GetCase(const std::string& case_id) const;
+  Result<std::vector<CaseRow>> ListCases() const;
+  Result<IndicatorReport> Indicators(int64_t from, int64_t to) const;
+  uint64_t checkpoint() const;
+
+ private:
+  struct Chunk;
+  Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const RuleConfig& rules,
+            std::function<int64_t()> now);
+  Status FoldPending(std::set<std::string>* dirty,
+                     const std::function<void(uint64_t, uint64_t)>& progress);
+  Status Evaluate(const std::set<std::string>& cases, bool* appended);
+  Status LoadCaseFacts(const std::string& case_id, std::vector<Fact>* facts,
+                       std::vector<Fact>* incidents, std::optional<CaseRow>* row) const;
+  Result<std::vector<AlertState>> CaseAlerts(const std::string& case_id) const;
+
+  EventStore* store_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  RuleConfig rules_;
+  std::function<int64_t()> now_;
+  mutable std::mutex mu_;  // one fold at a time
+  std::function<void(const AlertState&)> listener_;
+  uint64_t checkpoint_ = 0;
+};
+
+}  // namespace holdfast

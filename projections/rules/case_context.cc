@@ -1,0 +1,94 @@
+#include <capnp/schema.h>
+
+#include <algorithm>
+
+#include "eventstore/validate.h"
+#include "projections/rules.h"
+
+namespace holdfast {
+namespace {
+// The namespace of every alert id: NameUuid(kAlertNamespace, "rule/case/intervention/key").
+constexpr Uuid kAlertNamespace{0x6b1f3e2a9c4d4f5aULL, 0x8e7d6c5b4a392817ULL};
+}  // namespace
+
+Uuid AlertId(schema::AlertRule rule, const std::string& case_id, const std::string& intervention,
+             const std::string& key) {
+  return NameUuid(kAlertNamespace, RuleName(rule) + "/" + case_id + "/" + intervention + "/" + key);
+}
+
+std::string RuleName(schema::AlertRule rule) {
+  auto e = capnp::Schema::from<schema::AlertRule>().getEnumerants();
+  return JsonNameOf(e[static_cast<unsigned>(rule)]);
+}
+
+std::string EnumName(schema::AttendanceOutcome v) {
+  auto e = capnp::Schema::from<schema::AttendanceOutcome>().getEnumerants();
+  return JsonNameOf(e[static_cast<unsigned>(v)]);
+}
+
+CaseContext BuildCaseContext(const std::vector<Fact>& case_events) {
+  CaseContext c;
+  for (const Fact& f : case_events) {
+    switch (f.type) {
+      case EventType::ALERT_RAISED:
+      case EventType::ALERT_ACKNOWLEDGED:
+      case EventType::ALERT_RESOLVED:
+      case EventType::ALERT_WITHDRAWN:
+        continue;  // the rules' output, never their input
+      default:
+        c.events.push_back(&f);
+    }
+  }
+  std::sort(c.events.begin(), c.events.end(),
+            [](const Fact* a, const Fact* b) { return CanonicalLess(*a, *b); });
+  std::vector<Fact> attendance;
+  for (const Fact* f : c.events) {
+    if (c.case_id.empty()) c.case_id = f->case_id;
+    switch (f->type) {
+      case EventType::CASE_OPENED:
+        if (c.opened == nullptr) c.opened = f;
+        break;
+      case EventType::CASE_CLOSED:
+        if (c.closed == nullptr) c.closed = f;
+        break;
+      case EventType::INTERVENTION_STARTED: {
+        auto& i = c.interventions[f->intervention];
+        if (i.start == nullptr) i.start = f;
+        break;
+      }
+      case EventType::INTERVENTION_COMPLETED:
+      case EventType::INTERVENTION_EXITED: {
+        auto& i = c.interventions[f->intervention];
+        if (i.end == nullptr) i.end = f;
+        break;
+      }
+      case EventType::ATTENDANCE_RECORDED:
+        attendance.push_back(*f);
+        break;
+      default:
+        break;
+    }
+  }
+  if (c.opened != nullptr) c.subject = c.opened->subject;
+  c.standing = StandingAttendance(attendance);
+  return c;
+}
+
+std::vector<DerivedAlert> EvaluateCase(const std::vector<Fact>& case_events,
+                                       const std::vector<Fact>& subject_incidents,
+                                       const RuleConfig& config, int64_t as_of) {
+  std::vector<DerivedAlert> out;
+  CaseContext c = BuildCaseContext(case_events);
+  if (c.opened == nullptr) return out;  // an alert needs the case's subject
+  NonEngagementRule(c, config, as_of, &out);
+  NoContactRule(c, config, as_of, &out);
+  ReoffendingRule(c, subject_incidents, config, as_of, &out);
+  BreachRule(c, as_of, &out);
+  DropoutRule(c, as_of, &out);
+  RiskEscalationRule(c, as_of, &out);
+  std::sort(out.begin(), out.end(),
+            [](const DerivedAlert& a, const DerivedAlert& b) { return a.alert < b.alert; });
+  return out;
+}
+
+}  // namespace holdfast

@@ -1,0 +1,265 @@
+#include "sync/peer_link.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "eventstore/keys.h"
+#include "sync/sync_manager.h"
+
+namespace holdfast {
+namespace {
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct WriteRequest {
+  uv_write_t req;
+  std::string bytes;
+};
+
+capnp::ReaderOptions WireReaderOptions() {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = PeerLink::kMaxFrameBytes / sizeof(capnp::word) * 2;
+  options.nestingLimit = 32;
+  return options;
+}
+
+}  // namespace
+
+std::string CheckpointKey(const std::string& peer) { return "sync/ckpt/" + peer; }
+
+struct PeerLink::ReadWork {
+  uv_work_t req;
+  PeerLink* link;
+  uint64_t after;
+  uint32_t max;
+  VersionVector held;
+  PeerFilter filter;
+  std::vector<Event> events;
+  uint64_t through = 0, last = 0;
+  Status status;
+};
+
+struct PeerLink::InsertWork {
+  uv_work_t req;
+  PeerLink* link;
+  std::vector<Event> events;
+  uint64_t through;
+  size_t inserted = 0;
+  Status status;
+};
+
+PeerLink::PeerLink(SyncManager* manager, bool outbound, std::string expected_peer)
+    : manager_(manager), outbound_(outbound), expected_peer_(std::move(expected_peer)) {
+  uv_tcp_init(manager_->loop_, &tcp_);
+  tcp_.data = this;
+}
+
+void PeerLink::Begin() {
+  tls_ = std::make_unique<TlsChannel>(*manager_->tls_, !outbound_);
+  Status s = tls_->Start();
+  if (!s.ok()) return Close(s.message());
+  Flush();
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead);
+}
+
+void PeerLink::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  auto* link = static_cast<PeerLink*>(handle->data);
+  *buf = uv_buf_init(link->buffer_, sizeof link->buffer_);
+}
+
+void PeerLink::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* link = static_cast<PeerLink*>(stream->data);
+  if (nread == 0 || link->closing_) return;
+  if (nread < 0)
+    return link->Close(nread == UV_EOF ? "connection closed by peer"
+                                       : uv_strerror(static_cast<int>(nread)));
+  auto* state = link->peer_.empty() ? nullptr : link->manager_->peers_[link->peer_].get();
+  if (state) {
+    state->status.bytes_in += static_cast<uint64_t>(nread);
+    state->status.last_contact = NowNanos();
+  }
+  std::string plaintext;
+  const bool was_done = link->tls_->handshake_done();
+  Status s = link->tls_->Feed(buf->base, static_cast<size_t>(nread), &plaintext);
+  link->Flush();
+  if (!s.ok()) return link->Close(s.message());
+  if (!was_done && link->tls_->handshake_done()) {
+    link->OnEstablished();
+    if (link->closing_) return;
+  }
+  if (plaintext.empty()) return;
+  s = link->decoder_.Feed(plaintext.data(), plaintext.size());
+  if (!s.ok()) return link->Close(s.message());
+  for (auto words = link->decoder_.Next(); words.size() > 0 && !link->closing_;
+       words = link->decoder_.Next()) {
+    try {
+      capnp::FlatArrayMessageReader reader(words.asPtr(), WireReaderOptions());
+      if (link->session_ == nullptr) return link->Close("protocol: message before TLS finished");
+      link->session_->OnMessage(reader.getRoot<wire::Message>());
+    } catch (const kj::Exception& ex) {
+      return link->Close(std::string("malformed message: ") + ex.getDescription().cStr());
+    }
+  }
+}
+
+void PeerLink::OnEstablished() {
+  peer_ = tls_->PeerName();
+  if (outbound_ && peer_ != expected_peer_) {
+    const std::string named = peer_;
+    peer_.clear();
+    return Close("certificate names node \"" + named + "\", not the peer dialled (" +
+                 expected_peer_ + ")");
+  }
+  if (!manager_->IsPeer(peer_)) {
+    const std::string named = peer_;
+    peer_.clear();
+    return Close("certificate names node \"" + named + "\", which is not a configured peer");
+  }
+  uint64_t checkpoint = 0;
+  auto stored = manager_->store_->GetMeta(CheckpointKey(peer_));
+  if (stored.ok() && stored->size() == 8) checkpoint = keys::DecodeFixed64BE(stored->data());
+  session_ = std::make_unique<SyncSession>(manager_->store_->node_id(), peer_, checkpoint, this);
+  auto& state = *manager_->peers_[peer_];
+  ++state.established;
+  state.attempts = 0;
+  state.status.connected = true;
+  state.status.last_contact = NowNanos();
+  spdlog::info("sync: linked with {} ({})", peer_, outbound_ ? "dialled" : "accepted");
+  manager_->held_hint_ = manager_->store_->ContiguousMarks(manager_->held_hint_);
+  session_->Start(manager_->held_hint_, manager_->store_->LastPosition());
+}
+
+void PeerLink::Send(capnp::MessageBuilder& message) {
+  if (closing_) return;
+  const std::string frame = EncodeFrame(message);
+  Status s = tls_->Write(frame);
+  if (!s.ok()) return Close(s.message());
+  if (!peer_.empty()) manager_->peers_[peer_]->status.bytes_out += frame.size();
+  Flush();
+}
+
+void PeerLink::Flush() {
+  std::string out = tls_->TakeOutgoing();
+  if (out.empty() || handle_closed_) return;
+  auto* w = new WriteRequest();
+  w->bytes = std::move(out);
+  w->req.data = w;
+  uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
+  if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1,
+               [](uv_write_t* req, int) { delete static_cast<WriteRequest*>(req->data); }) != 0) {
+    delete w;
+  }
+}
+
+void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVector& peer_held) {
+  auto* work = new ReadWork();
+  work->req.data = work;
+  work->link = this;
+  work->after = after;
+  work->max = max_events;
+  work->held = peer_held;
+  work->filter = *manager_->FilterFor(peer_);
+  ++works_;
+  EventStore* store = manager_->store_;
+  uv_queue_work(
+      manager_->loop_, &work->req,
+      [](uv_work_t* req) {
+        auto* w = static_cast<ReadWork*>(req->data);
+        EventStore* s = w->link->manager_->store_;
+        w->last = s->LastPosition();
+        w->through = w->after;
+        size_t scanned = 0;
+        w->status = s->ScanLog(w->after, [&](uint64_t position, schema::Event::Reader e) {
+          w->through = position;
+          if (ShouldSend(e, w->filter, w->held)) w->events.push_back(Event::CopyOf(e));
+          return w->events.size() < w->max && ++scanned < 20 * w->max;
+        });
+      },
+      [](uv_work_t* req, int) {
+        std::unique_ptr<ReadWork> w(static_cast<ReadWork*>(req->data));
+        PeerLink* link = w->link;
+        --link->works_;
+        if (link->closing_) return link->MaybeDelete();
+        if (!w->status.ok()) return link->Close("reading the log: " + w->status.ToString());
+        auto& state = *link->manager_->peers_[link->peer_];
+        state.status.events_out += w->events.size();
+        state.status.behind_out = w->last > w->through ? w->last - w->through : 0;
+        link->session_->OnChanges(std::move(w->events), w->through, w->last);
+      });
+  (void)store;
+}
+
+void PeerLink::Insert(std::vector<Event> events, uint64_t through) {
+  auto* work = new InsertWork();
+  work->req.data = work;
+  work->link = this;
+  work->events = std::move(events);
+  work->through = through;
+  ++works_;
+  uv_queue_work(
+      manager_->loop_, &work->req,
+      [](uv_work_t* req) {
+        auto* w = static_cast<InsertWork*>(req->data);
+        SyncManager* m = w->link->manager_;
+        const size_t n = w->events.size();
+        auto r = m->store_->Insert(std::move(w->events),
+                                   {{CheckpointKey(w->link->peer_), keys::Fixed64BE(w->through)}});
+        if (!r.ok()) {
+          w->status = r.status();
+          return;
+        }
+        for (const auto& e : r->events) w->inserted += e.duplicate ? 0 : 1;
+        (void)n;
+        if (w->inserted > 0 && m->on_inserted_) m->on_inserted_();
+      },
+      [](uv_work_t* req, int) {
+        std::unique_ptr<InsertWork> w(static_cast<InsertWork*>(req->data));
+        PeerLink* link = w->link;
+        --link->works_;
+        if (link->closing_) return link->MaybeDelete();
+        auto& state = *link->manager_->peers_[link->peer_];
+        state.status.events_in += w->inserted;
+        link->session_->OnInserted(w->status, w->through, w->inserted);
+        state.status.behind_in = link->session_->peer_last() > link->session_->checkpoint()
+                                     ? link->session_->peer_last() - link->session_->checkpoint()
+                                     : 0;
+        if (w->inserted > 0) link->manager_->NotifyAppend();  // pass them on to other peers
+      });
+}
+
+VersionVector PeerLink::Held() {
+  manager_->held_hint_ = manager_->store_->ContiguousMarks(manager_->held_hint_);
+  return manager_->held_hint_;
+}
+
+void PeerLink::NotifyAppend() {
+  if (session_ && !closing_) session_->OnLocalAppend();
+}
+
+void PeerLink::Close(const std::string& why) {
+  if (closing_) return;
+  closing_ = true;
+  manager_->OnLinkClosed(this, why);
+  if (tls_ && tls_->handshake_done()) Flush();
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) {
+    auto* link = static_cast<PeerLink*>(h->data);
+    link->handle_closed_ = true;
+    link->MaybeDelete();
+  });
+}
+
+void PeerLink::MaybeDelete() {
+  if (handle_closed_ && works_ == 0) {
+    SyncManager* m = manager_;
+    delete this;
+    m->MaybeFinish();
+  }
+}
+
+}  // namespace holdfast

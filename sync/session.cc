@@ -1,0 +1,193 @@
+#include "sync/session.h"
+
+#include <algorithm>
+
+namespace holdfast {
+
+bool PeerFilter::Allows(std::string_view type) const {
+  if (prefixes.empty()) return true;
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](const std::string& p) { return type.substr(0, p.size()) == p; });
+}
+
+PeerFilter PeerFilter::Parse(const std::string& text) {
+  PeerFilter f;
+  std::string item;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == ',') {
+      if (!item.empty() && item != "*") f.prefixes.push_back(item);
+      item.clear();
+    } else if (text[i] != ' ') {
+      item += text[i];
+    }
+  }
+  return f;
+}
+
+std::string PeerFilter::ToString() const {
+  if (prefixes.empty()) return "*";
+  std::string out;
+  for (const auto& p : prefixes) out += (out.empty() ? "" : ",") + p;
+  return out;
+}
+
+bool ShouldSend(schema::Event::Reader e, const PeerFilter& filter, const VersionVector& held) {
+  if (!filter.Allows(EventTypeName(e.which()))) return false;
+  auto p = e.getProvenance();
+  auto it = held.find(p.getOrigin());
+  return it == held.end() || p.getSeq() > it->second;
+}
+
+SyncSession::SyncSession(std::string self, std::string expected_peer, uint64_t checkpoint,
+                         SessionEffects* effects)
+    : self_(std::move(self)),
+      expected_peer_(std::move(expected_peer)),
+      effects_(effects),
+      checkpoint_(checkpoint) {}
+
+void SyncSession::Start(const VersionVector& held, uint64_t last_position) {
+  capnp::MallocMessageBuilder m;
+  auto hello = m.initRoot<wire::Message>().initHello();
+  hello.setProtocol(wire::PROTOCOL_VERSION);
+  hello.setNodeId(self_);
+  hello.setLastPosition(last_position);
+  auto list = hello.initHeld(static_cast<unsigned>(held.size()));
+  unsigned i = 0;
+  for (const auto& [origin, seq] : held) {
+    list[i].setOrigin(origin);
+    list[i].setSeq(seq);
+    ++i;
+  }
+  effects_->Send(m);
+}
+
+void SyncSession::Fail(const std::string& why) {
+  if (closed_) return;
+  closed_ = true;
+  effects_->Close(why);
+}
+
+void SyncSession::OnMessage(wire::Message::Reader message) {
+  if (closed_) return;
+  try {
+    switch (message.which()) {
+      case wire::Message::HELLO: {
+        if (hello_received_) return Fail("protocol: a second hello");
+        auto hello = message.getHello();
+        if (hello.getProtocol() != wire::PROTOCOL_VERSION) {
+          return Fail("protocol: peer speaks version " + std::to_string(hello.getProtocol()) +
+                      ", this node " + std::to_string(wire::PROTOCOL_VERSION));
+        }
+        if (hello.getNodeId() != expected_peer_) {
+          return Fail("hello names node " + std::string(hello.getNodeId().cStr()) +
+                      " but its certificate is for " + expected_peer_);
+        }
+        hello_received_ = true;
+        peer_last_ = hello.getLastPosition();
+        for (auto h : hello.getHeld()) peer_held_[h.getOrigin()] = h.getSeq();
+        SendPull();
+        return;
+      }
+      case wire::Message::PULL: {
+        if (!hello_received_) return Fail("protocol: pull before hello");
+        if (pending_pull_ || reading_) return Fail("protocol: a second pull while one is open");
+        auto pull = message.getPull();
+        pending_pull_ = pull.getAfter();
+        peer_after_ = pull.getAfter();
+        pending_max_ = std::min(std::max<uint32_t>(pull.getMaxEvents(), 1), kMaxBatch);
+        for (auto h : pull.getHeld()) {
+          uint64_t& mark = peer_held_[h.getOrigin()];
+          mark = std::max(mark, h.getSeq());
+        }
+        MaybeServe();
+        return;
+      }
+      case wire::Message::BATCH: {
+        if (!hello_received_) return Fail("protocol: batch before hello");
+        if (!pull_outstanding_) return Fail("protocol: a batch nobody asked for");
+        auto batch = message.getBatch();
+        if (batch.getThrough() < checkpoint_) return Fail("protocol: batch goes backwards");
+        if (batch.getEvents().size() > kMaxBatch) return Fail("protocol: batch too large");
+        std::vector<Event> events;
+        events.reserve(batch.getEvents().size());
+        for (auto e : batch.getEvents()) {
+          if (!e.hasProvenance()) return Fail("protocol: an event without provenance");
+          events.push_back(Event::CopyOf(e));
+        }
+        pull_outstanding_ = false;
+        inserting_ = true;
+        peer_last_ = std::max(peer_last_, batch.getServerLast());
+        effects_->Insert(std::move(events), batch.getThrough());
+        return;
+      }
+      case wire::Message::GOODBYE:
+        return Fail(std::string("peer closed: ") + message.getGoodbye().cStr());
+    }
+    return Fail("protocol: unknown message");
+  } catch (const kj::Exception& ex) {
+    return Fail(std::string("malformed message: ") + ex.getDescription().cStr());
+  }
+}
+
+void SyncSession::SendPull() {
+  if (closed_ || pull_outstanding_ || inserting_) return;
+  capnp::MallocMessageBuilder m;
+  auto pull = m.initRoot<wire::Message>().initPull();
+  pull.setAfter(checkpoint_);
+  pull.setMaxEvents(kMaxBatch);
+  const VersionVector held = effects_->Held();
+  auto list = pull.initHeld(static_cast<unsigned>(held.size()));
+  unsigned i = 0;
+  for (const auto& [origin, seq] : held) {
+    list[i].setOrigin(origin);
+    list[i].setSeq(seq);
+    ++i;
+  }
+  pull_outstanding_ = true;
+  effects_->Send(m);
+}
+
+void SyncSession::OnInserted(const Status& status, uint64_t through, size_t) {
+  if (closed_) return;
+  inserting_ = false;
+  if (!status.ok()) return Fail("could not store the peer's events: " + status.ToString());
+  checkpoint_ = through;
+  SendPull();
+}
+
+void SyncSession::MaybeServe() {
+  if (closed_ || !pending_pull_ || reading_) return;
+  reading_ = true;
+  appended_while_reading_ = false;
+  effects_->ReadChanges(*pending_pull_, pending_max_, peer_held_);
+}
+
+void SyncSession::OnChanges(std::vector<Event> events, uint64_t through, uint64_t server_last) {
+  if (closed_) return;
+  reading_ = false;
+  if (!pending_pull_) return;
+  if (events.empty() && through <= *pending_pull_) {
+    // Nothing new: hold the pull until something is appended (or was, during the read).
+    if (appended_while_reading_) {
+      appended_while_reading_ = false;
+      MaybeServe();
+    }
+    return;
+  }
+  capnp::MallocMessageBuilder m;
+  auto batch = m.initRoot<wire::Message>().initBatch();
+  auto list = batch.initEvents(static_cast<unsigned>(events.size()));
+  for (size_t i = 0; i < events.size(); ++i)
+    list.setWithCaveats(static_cast<unsigned>(i), events[i].reader());
+  batch.setThrough(through);
+  batch.setServerLast(server_last);
+  pending_pull_.reset();
+  effects_->Send(m);
+}
+
+void SyncSession::OnLocalAppend() {
+  if (reading_) appended_while_reading_ = true;
+  MaybeServe();
+}
+
+}  // namespace holdfast

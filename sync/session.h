@@ -1,0 +1,96 @@
+// SyncSession: the replication state machine of one connection to one peer, as plain
+// code (no sockets, no disk): it decides what to send, what to ask for, what to insert and
+// which checkpoint to keep. An adapter (peer_link.h) carries its effects out over TLS and
+// the store, and feeds the results back. Tests drive it directly.
+#pragma once
+
+#include <capnp/message.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eventstore/event.h"
+#include "eventstore/event_store.h"
+#include "sync/sync.capnp.h"
+
+namespace holdfast {
+
+// The data-sharing agreement with one peer: which event types it may receive, by type
+// prefix ("alert.", "breach.", "case.opened"). Empty: every type.
+struct PeerFilter {
+  std::vector<std::string> prefixes;
+  bool Allows(std::string_view type) const;
+  // "alert.,breach.,case.opened" <-> prefixes; "*" or "" means every type.
+  static PeerFilter Parse(const std::string& text);
+  std::string ToString() const;
+};
+
+// Should the server send this event to a peer with this filter that already holds `held`?
+bool ShouldSend(schema::Event::Reader event, const PeerFilter& filter, const VersionVector& held);
+
+class SessionEffects {
+ public:
+  virtual ~SessionEffects() = default;
+  virtual void Send(capnp::MessageBuilder& message) = 0;
+  // Read the local log after `after` for this peer; answer with SyncSession::OnChanges.
+  virtual void ReadChanges(uint64_t after, uint32_t max_events, const VersionVector& peer_held) = 0;
+  // Insert the peer's events with the checkpoint `through`, atomically; answer with
+  // SyncSession::OnInserted.
+  virtual void Insert(std::vector<Event> events, uint64_t through) = 0;
+  virtual void Close(const std::string& why) = 0;
+  // This node's version vector now (contiguous marks), sent with each pull.
+  virtual VersionVector Held() = 0;
+};
+
+class SyncSession {
+ public:
+  static constexpr uint32_t kMaxBatch = 2000;
+
+  // `expected_peer`: the node id the TLS certificate proved; the hello must match it.
+  // `checkpoint`: the stored position reached in that peer's log.
+  SyncSession(std::string self, std::string expected_peer, uint64_t checkpoint,
+              SessionEffects* effects);
+
+  // Sends our hello.
+  void Start(const VersionVector& held, uint64_t last_position);
+  // A message from the peer. Protocol violations close the session.
+  void OnMessage(wire::Message::Reader message);
+  // Results of the effects.
+  void OnChanges(std::vector<Event> events, uint64_t through, uint64_t server_last);
+  void OnInserted(const Status& status, uint64_t through, size_t inserted);
+  // New local events: serve a held pull.
+  void OnLocalAppend();
+
+  bool closed() const { return closed_; }
+  uint64_t checkpoint() const { return checkpoint_; }
+  // The peer's log length as last heard, and how far it had pulled ours.
+  uint64_t peer_last() const { return peer_last_; }
+  uint64_t peer_pulled_after() const { return peer_after_; }
+
+ private:
+  void Fail(const std::string& why);
+  void SendPull();
+  void MaybeServe();
+
+  std::string self_, expected_peer_;
+  SessionEffects* effects_;
+  bool closed_ = false;
+  bool hello_received_ = false;
+  // Puller side.
+  uint64_t checkpoint_;
+  bool pull_outstanding_ = false;
+  bool inserting_ = false;
+  uint64_t peer_last_ = 0;
+  // Server side.
+  VersionVector peer_held_;
+  std::optional<uint64_t> pending_pull_;  // the position a held pull asked from
+  uint32_t pending_max_ = kMaxBatch;
+  bool reading_ = false;
+  bool appended_while_reading_ = false;
+  uint64_t peer_after_ = 0;
+};
+
+}  // namespace holdfast

@@ -1,0 +1,284 @@
+#include "sync/sync_manager.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "sync/peer_link.h"
+
+namespace holdfast {
+namespace {
+
+bool SplitAddress(const std::string& address, std::string* host, int* port) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = address.substr(0, colon);
+  try {
+    *port = std::stoi(address.substr(colon + 1));
+  } catch (...) {
+    return false;
+  }
+  return *port >= 0 && *port <= 65535;
+}
+
+struct DialRequest {
+  uv_connect_t req;
+  SyncManager* manager;
+  PeerLink* link;
+  std::string peer;
+};
+
+}  // namespace
+
+SyncManager::SyncManager(uv_loop_t* loop, EventStore* store, std::unique_ptr<TlsContext> tls,
+                         std::function<void()> on_inserted)
+    : loop_(loop), store_(store), tls_(std::move(tls)), on_inserted_(std::move(on_inserted)) {
+  uv_async_init(loop_, &append_async_, [](uv_async_t* a) {
+    auto* self = static_cast<SyncManager*>(a->data);
+    for (PeerLink* link : self->links_) link->NotifyAppend();
+  });
+  append_async_.data = this;
+  ++open_handles_;
+}
+
+SyncManager::~SyncManager() = default;
+
+holdfast::Status SyncManager::Listen(const std::string& address) {
+  std::string host;
+  int port = 0;
+  if (!SplitAddress(address, &host, &port)) {
+    return Status::InvalidArgument("sync.listen: expected HOST:PORT, got \"" + address + "\"");
+  }
+  sockaddr_storage addr{};
+  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0 &&
+      uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)) != 0) {
+    return Status::InvalidArgument("sync.listen: \"" + host + "\" is not an IP address");
+  }
+  uv_tcp_init(loop_, &listener_);
+  listener_.data = this;
+  ++open_handles_;
+  int rc = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&addr), 0);
+  if (rc == 0) {
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 64,
+                   [](uv_stream_t* server, int status) {
+                     auto* self = static_cast<SyncManager*>(server->data);
+                     if (status < 0 || self->stopping_) return;
+                     auto* link = new PeerLink(self, /*outbound=*/false, "");
+                     if (uv_accept(server, reinterpret_cast<uv_stream_t*>(link->tcp())) != 0) {
+                       link->Close("accept failed");
+                       return;
+                     }
+                     self->links_.insert(link);
+                     link->Begin();
+                   });
+  }
+  if (rc != 0) {
+    return Status::IoError("cannot listen for peers on " + address + ": " + uv_strerror(rc));
+  }
+  listening_ = true;
+  sockaddr_storage bound{};
+  int len = sizeof bound;
+  uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&bound), &len);
+  port_ = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  spdlog::info("sync: listening for peers on {}:{}", host, port_);
+  return Status::Ok();
+}
+
+void SyncManager::SetPeers(const std::vector<PeerConfig>& peers) {
+  std::set<std::string> wanted;
+  for (const auto& p : peers) {
+    wanted.insert(p.id);
+    auto& state = peers_[p.id];
+    if (!state) {
+      state = std::make_unique<PeerState>();
+      state->manager = this;
+      state->id = p.id;
+      uv_timer_init(loop_, &state->redial);
+      state->redial.data = state.get();
+      ++open_handles_;
+    }
+    const bool address_changed = state->status.config.address != p.address;
+    state->status.config = p;
+    if (!p.address.empty() && state->established == 0 && (address_changed || !state->dialing)) {
+      state->attempts = 0;
+      Dial(p.id);
+    }
+  }
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    if (wanted.count(it->first)) {
+      ++it;
+      continue;
+    }
+    const std::string id = it->first;
+    std::vector<PeerLink*> doomed;
+    for (PeerLink* link : links_) {
+      if (link->peer() == id || link->expected_peer() == id) doomed.push_back(link);
+    }
+    for (PeerLink* link : doomed) link->Close("peer removed");
+    // The state's timer is closed; the state itself lives on (as a tombstone) only while
+    // links still reference it by id, so keep it but mark it unconfigured.
+    it->second->status.config.address.clear();
+    uv_timer_stop(&it->second->redial);
+    it->second->status.config.id.clear();
+    ++it;
+  }
+}
+
+bool SyncManager::IsPeer(const std::string& id) const {
+  auto it = peers_.find(id);
+  return it != peers_.end() && !it->second->status.config.id.empty();
+}
+
+const PeerFilter* SyncManager::FilterFor(const std::string& id) const {
+  static const PeerFilter kNothing{{"\x01"}};  // a removed peer gets nothing
+  auto it = peers_.find(id);
+  if (it == peers_.end() || it->second->status.config.id.empty()) return &kNothing;
+  return &it->second->status.config.send;
+}
+
+void SyncManager::Dial(const std::string& id) {
+  auto it = peers_.find(id);
+  if (it == peers_.end() || stopping_) return;
+  PeerState* state = it->second.get();
+  const std::string address = state->status.config.address;
+  std::string host;
+  int port = 0;
+  sockaddr_storage addr{};
+  if (!SplitAddress(address, &host, &port) ||
+      (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0 &&
+       uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)) != 0)) {
+    state->status.last_error = "address \"" + address + "\" is not IP:PORT";
+    return;
+  }
+  state->dialing = true;
+  auto* dial = new DialRequest{{}, this, new PeerLink(this, /*outbound=*/true, id), id};
+  dial->req.data = dial;
+  links_.insert(dial->link);
+  int rc = uv_tcp_connect(&dial->req, dial->link->tcp(), reinterpret_cast<sockaddr*>(&addr),
+                          [](uv_connect_t* req, int status) {
+                            std::unique_ptr<DialRequest> d(static_cast<DialRequest*>(req->data));
+                            auto it = d->manager->peers_.find(d->peer);
+                            if (it != d->manager->peers_.end()) it->second->dialing = false;
+                            if (status != 0) {
+                              d->link->Close(std::string("connect: ") + uv_strerror(status));
+                              return;
+                            }
+                            d->link->Begin();
+                          });
+  if (rc != 0) {
+    state->dialing = false;
+    dial->link->Close(std::string("connect: ") + uv_strerror(rc));
+    delete dial;
+  }
+}
+
+void SyncManager::ScheduleRedial(PeerState* state) {
+  if (stopping_ || state->status.config.address.empty() || state->dialing ||
+      state->established > 0) {
+    return;
+  }
+  // Exponential backoff from 250 ms to 30 s, with jitter so peers do not stampede.
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  const double base =
+      std::min(30000.0, 250.0 * static_cast<double>(1u << std::min(state->attempts, 7)));
+  const auto delay =
+      static_cast<uint64_t>(base * (0.5 + std::uniform_real_distribution<double>(0, 0.5)(rng)));
+  ++state->attempts;
+  uv_timer_stop(&state->redial);
+  uv_timer_start(
+      &state->redial,
+      [](uv_timer_t* t) {
+        auto* peer = static_cast<PeerState*>(t->data);
+        peer->manager->Dial(peer->id);
+      },
+      delay, 0);
+}
+
+void SyncManager::OnLinkClosed(PeerLink* link, const std::string& why) {
+  links_.erase(link);
+  const std::string id = !link->peer().empty() ? link->peer() : link->expected_peer();
+  auto it = peers_.find(id);
+  if (it == peers_.end()) {
+    spdlog::warn("sync: refused a connection: {}", why);
+    return;
+  }
+  PeerState* state = it->second.get();
+  if (link->session() != nullptr) {
+    state->established = std::max(0, state->established - 1);
+    if (state->established == 0) state->status.connected = false;
+  }
+  state->status.last_error = why;
+  if (link->session() != nullptr) {
+    spdlog::info("sync: link with {} closed: {}", id, why);
+  } else {
+    spdlog::warn("sync: connection for {} failed: {}", id, why);
+  }
+  ScheduleRedial(state);
+}
+
+std::vector<PeerStatus> SyncManager::Peers() const {
+  std::vector<PeerStatus> out;
+  for (const auto& [id, state] : peers_) {
+    if (!state->status.config.id.empty()) out.push_back(state->status);
+  }
+  return out;
+}
+
+holdfast::Status SyncManager::SyncNow(const std::string& peer) {
+  bool found = false;
+  for (auto& [id, state] : peers_) {
+    if (state->status.config.id.empty() || (!peer.empty() && id != peer)) continue;
+    found = true;
+    if (state->established == 0 && !state->dialing && !state->status.config.address.empty()) {
+      uv_timer_stop(&state->redial);
+      state->attempts = 0;
+      Dial(id);
+    }
+  }
+  NotifyAppend();
+  if (!peer.empty() && !found) {
+    return Status::NotFound("no peer " + peer + ": see `holdfast peers list`");
+  }
+  return Status::Ok();
+}
+
+void SyncManager::NotifyAppend() { uv_async_send(&append_async_); }
+
+void SyncManager::Shutdown(std::function<void()> done) {
+  stopping_ = true;
+  on_stopped_ = std::move(done);
+  // Every handle's data leads back here: the listener and async hold `this`, the timers
+  // their PeerState.
+  if (listener_.loop != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener_), [](uv_handle_t* h) {
+      auto* self = static_cast<SyncManager*>(h->data);
+      --self->open_handles_;
+      self->MaybeFinish();
+    });
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&append_async_), [](uv_handle_t* h) {
+    auto* self = static_cast<SyncManager*>(h->data);
+    --self->open_handles_;
+    self->MaybeFinish();
+  });
+  for (auto& [id, state] : peers_) {
+    uv_timer_stop(&state->redial);
+    uv_close(reinterpret_cast<uv_handle_t*>(&state->redial), [](uv_handle_t* h) {
+      auto* self = static_cast<PeerState*>(h->data)->manager;
+      --self->open_handles_;
+      self->MaybeFinish();
+    });
+  }
+  std::vector<PeerLink*> all(links_.begin(), links_.end());
+  for (PeerLink* link : all) link->Close("node stopping");
+  MaybeFinish();
+}
+
+void SyncManager::MaybeFinish() {
+  if (!stopping_ || open_handles_ > 0 || !links_.empty() || !on_stopped_) return;
+  auto done = std::move(on_stopped_);
+  on_stopped_ = nullptr;
+  done();
+}
+
+}  // namespace holdfast

@@ -1,0 +1,95 @@
+// SyncManager: a node's peer links. It listens for peers on TCP, dials the peers it has an
+// address for (reconnecting with exponential backoff and jitter, each peer on its own
+// schedule), runs a SyncSession per link over mutual TLS, and keeps the per-peer state an
+// operator sees. Runs on the daemon's libuv loop; store reads and writes go to the thread
+// pool.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "eventstore/event_store.h"
+#include "sync/session.h"
+#include "sync/tls.h"
+
+namespace holdfast {
+
+struct PeerConfig {
+  std::string id;
+  std::string address;  // HOST:PORT to dial; empty: this node only accepts from it
+  PeerFilter send;      // what this node sends it (the data-sharing agreement)
+};
+
+struct PeerStatus {
+  PeerConfig config;
+  bool connected = false;
+  int64_t last_contact = 0;  // unix nanoseconds; 0: never
+  uint64_t behind_in = 0;    // events of the peer's log this node has not pulled yet
+  uint64_t behind_out = 0;   // events of this node's log the peer has not pulled yet
+  uint64_t events_in = 0, events_out = 0, bytes_in = 0, bytes_out = 0;
+  std::string last_error;
+};
+
+class SyncManager {
+ public:
+  // `on_inserted` runs on a pool thread after peer events are stored (the projector's
+  // catch-up, so reads reflect synced events).
+  SyncManager(uv_loop_t* loop, EventStore* store, std::unique_ptr<TlsContext> tls,
+              std::function<void()> on_inserted);
+  ~SyncManager();
+
+  // Listens on HOST:PORT (port 0 picks one; see port()).
+  Status Listen(const std::string& address);
+  int port() const { return port_; }
+  // Replaces the peer table: new peers are dialled, removed ones disconnected.
+  void SetPeers(const std::vector<PeerConfig>& peers);
+  std::vector<PeerStatus> Peers() const;
+  // Dial now the peers not connected (one, or all when empty), resetting their backoff.
+  holdfast::Status SyncNow(const std::string& peer);
+  // New local events: wake the links holding a pull. Thread-safe.
+  void NotifyAppend();
+  // Closes the listener and every link; `done` runs on the loop when all are closed.
+  void Shutdown(std::function<void()> done);
+
+ private:
+  friend class PeerLink;
+  struct PeerState {
+    SyncManager* manager = nullptr;
+    std::string id;
+    PeerStatus status;
+    uv_timer_t redial{};
+    bool dialing = false;
+    int attempts = 0;
+    int established = 0;  // links up
+    VersionVector held_hint;
+  };
+  void Dial(const std::string& peer);
+  void ScheduleRedial(PeerState* state);
+  void OnLinkClosed(class PeerLink* link, const std::string& why);
+  bool IsPeer(const std::string& id) const;
+  const PeerFilter* FilterFor(const std::string& id) const;
+  void MaybeFinish();
+
+  uv_loop_t* loop_;
+  EventStore* store_;
+  std::unique_ptr<TlsContext> tls_;
+  std::function<void()> on_inserted_;
+  uv_tcp_t listener_{};
+  bool listening_ = false;
+  int port_ = 0;
+  uv_async_t append_async_{};
+  std::map<std::string, std::unique_ptr<PeerState>> peers_;
+  std::set<class PeerLink*> links_;
+  VersionVector held_hint_;  // contiguous marks seen so far (they only grow)
+  bool stopping_ = false;
+  std::function<void()> on_stopped_;
+  int open_handles_ = 0;
+};
+
+}  // namespace holdfast
