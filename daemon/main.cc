@@ -8,6 +8,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+
+#include <csignal>
 #include <uv.h>
 
 #include <boost/program_options.hpp>
@@ -250,6 +252,9 @@ int main(int argc, char** argv) {
   // Requests run on libuv's pool: enough threads that many clients' appends share one
   // group commit. Must be set before the pool starts.
   setenv("UV_THREADPOOL_SIZE", "32", 0);
+  // A client or peer that hangs up before its answer must cost the daemon nothing: writes
+  // to it fail with EPIPE (and are dropped) instead of killing the process.
+  signal(SIGPIPE, SIG_IGN);
   po::options_description desc("holdfastd --config FILE\n\nThe holdfast node daemon");
   std::string config_path;
   desc.add_options()("config", po::value(&config_path), "the node's holdfast.conf")(
