@@ -66,7 +66,8 @@ class BatchQueue {
   bool done_ = false, closed_ = false;
 };
 
-void ParseFile(std::ifstream& in, bool skip_invalid, BatchQueue* queue, size_t* skipped) {
+void ParseFile(std::ifstream& in, bool skip_invalid, bool progress, BatchQueue* queue,
+               size_t* skipped) {
   Batch batch;
   std::string line;
   size_t number = 0;
@@ -78,7 +79,9 @@ void ParseFile(std::ifstream& in, bool skip_invalid, BatchQueue* queue, size_t* 
     auto event = EventFromJson(line);
     if (!event.ok()) {
       if (skip_invalid) {
-        std::cerr << "\nline " << number << ": skipped: " << event.status().message() << "\n";
+        // On a terminal, end the progress line first.
+        std::cerr << (progress ? "\n" : "") << "line " << number
+                  << ": skipped: " << event.status().message() << "\n";
         ++*skipped;
         continue;
       }
@@ -113,7 +116,8 @@ int Import(Context& ctx) {
 
   BatchQueue queue;
   size_t skipped = 0;
-  std::thread parser(ParseFile, std::ref(in), ctx.vm["skip-invalid"].as<bool>(), &queue, &skipped);
+  std::thread parser(ParseFile, std::ref(in), ctx.vm["skip-invalid"].as<bool>(), progress, &queue,
+                     &skipped);
   uint64_t read = 0, added = 0, held = 0;
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;

@@ -326,28 +326,24 @@ Status RequestHandler::HandleAppend(api::Request::Reader request, api::Response:
 }
 
 Status RequestHandler::HandleImport(api::Request::Reader request, api::Response::Builder response) {
-  // Events with provenance (an export of some node) keep it; the others are new here.
-  std::vector<Event> local, remote;
-  std::vector<std::pair<bool, size_t>> where;  // (remote?, index) per event, in order
-  for (auto e : request.getImport()) {
-    auto& into = e.hasProvenance() ? remote : local;
-    where.emplace_back(e.hasProvenance(), into.size());
-    into.push_back(Event::CopyOf(e));
-  }
-  AppendResult local_result, remote_result;
-  if (!local.empty()) {
-    auto r = store_->Append(std::move(local));
-    if (!r.ok()) return r.status();
-    local_result = std::move(r).value();
-  }
-  if (!remote.empty()) {
-    auto r = store_->Insert(std::move(remote));
-    if (!r.ok()) return r.status();
-    remote_result = std::move(r).value();
-  }
+  // Events with provenance (an export of some node) keep it (Insert); the others are new
+  // here (Append). Runs of each kind go in file order, so an import that fails at an event
+  // has written what came before it and nothing after it.
+  auto events = request.getImport();
   AppendResult merged;
-  for (auto [is_remote, i] : where) {
-    merged.events.push_back(is_remote ? remote_result.events[i] : local_result.events[i]);
+  size_t i = 0;
+  while (i < events.size()) {
+    const bool remote = events[i].hasProvenance();
+    std::vector<Event> run;
+    for (; i < events.size() && events[i].hasProvenance() == remote; ++i) {
+      run.push_back(Event::CopyOf(events[i]));
+    }
+    auto r = remote ? store_->Insert(std::move(run)) : store_->Append(std::move(run));
+    if (!r.ok()) {
+      (void)projector_->CatchUp();  // what was written before the failure is folded too
+      return r.status();
+    }
+    for (const auto& e : r->events) merged.events.push_back(e);
   }
   SetAppended(merged, response);
   return projector_->CatchUp();

@@ -94,6 +94,21 @@ Codec& ThreadCodec() {
 
 using Object = std::map<std::string, JsonValue::Reader>;
 
+// The JSON parser's own words, without its internal assertion text: its descriptions read
+// "expected prefix == expected [...]; Unexpected input in JSON message."
+std::string ParserComplaint(const kj::Exception& ex) {
+  std::string d = ex.getDescription().cStr();
+  const size_t semicolon = d.rfind("; ");
+  if (semicolon != std::string::npos) d = d.substr(semicolon + 2);
+  for (char& c : d) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (d.find(" == ") != std::string::npos || d.empty()) {
+    d = "not a valid JSON object (check quotes, commas and braces)";
+  }
+  return d;
+}
+
 Status Invalid(const std::string& path, const std::string& what) {
   return Status::InvalidArgument(path + ": " + what);
 }
@@ -270,7 +285,7 @@ Result<Event> EventFromJson(std::string_view json) {
   try {
     codec.json.decodeRaw(kj::ArrayPtr<const char>(json.data(), json.size()), value);
   } catch (const kj::Exception& ex) {
-    return Status::InvalidArgument(std::string("malformed JSON: ") + ex.getDescription().cStr());
+    return Status::InvalidArgument("malformed JSON: " + ParserComplaint(ex));
   }
   Object obj;
   if (!value.asReader().isObject()) {
