@@ -1,0 +1,337 @@
+// holdfastd as a server: many clients at once, hostile bytes on its socket, a second daemon
+// on the same data directory, signals, and the socket's permissions.
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "daemon/api.capnp.h"
+#include "tests/daemon/harness.h"
+
+namespace holdfast::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string LengthPrefix(uint32_t n) {
+  std::string h(4, '\0');
+  for (int i = 0; i < 4; ++i) h[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+  return h;
+}
+
+// One framed Request from a raw client (layout in daemon/api.capnp).
+std::string RequestFrame(const std::function<void(api::Request::Builder)>& fill) {
+  capnp::MallocMessageBuilder message;
+  auto request = message.initRoot<api::Request>();
+  auto identity = request.initIdentity();
+  identity.setUser("raw-client");
+  identity.setRole(schema::Role::OPERATOR);
+  fill(request);
+  auto words = capnp::messageToFlatArray(message);
+  auto bytes = words.asBytes();
+  return LengthPrefix(static_cast<uint32_t>(bytes.size())) +
+         std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+bool SendAll(int fd, const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+struct RawReply {
+  std::string bytes;    // everything received
+  bool closed = false;  // the daemon closed the connection
+  // The first frame, when complete: its Response's error message, or "(not an error)".
+  std::optional<std::string> error;
+};
+
+// Reads until the daemon closes the connection, or has sent one whole frame and then
+// `linger` passes without more, or the time limit is reached.
+RawReply ReadReply(int fd, milliseconds limit, milliseconds linger = milliseconds(300)) {
+  RawReply reply;
+  const auto deadline = Clock::now() + limit;
+  char buf[65536];
+  auto whole_frame = [&] {
+    if (reply.bytes.size() < 4) return false;
+    const auto* p = reinterpret_cast<const unsigned char*>(reply.bytes.data());
+    const uint32_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+    return reply.bytes.size() >= 4 + static_cast<size_t>(n);
+  };
+  while (Clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    const int wait_ms = whole_frame() ? static_cast<int>(linger.count()) : 50;
+    int ready = ::poll(&p, 1, wait_ms);
+    if (ready == 0) {
+      if (whole_frame()) break;
+      continue;
+    }
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      reply.closed = true;
+      break;
+    }
+    reply.bytes.append(buf, static_cast<size_t>(n));
+  }
+  if (whole_frame()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(reply.bytes.data());
+    const uint32_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+    auto words = kj::heapArray<capnp::word>(n / sizeof(capnp::word));
+    std::memcpy(words.begin(), reply.bytes.data() + 4, words.asBytes().size());
+    try {
+      capnp::FlatArrayMessageReader reader(words);
+      auto response = reader.getRoot<api::Response>();
+      reply.error = response.isError() ? std::string(response.getError().getMessage().cStr())
+                                       : std::string("(not an error)");
+    } catch (const kj::Exception& e) {
+      reply.error = std::string("(undecodable response: ") + e.getDescription().cStr() + ")";
+    }
+  }
+  return reply;
+}
+
+// The daemon is alive and another client is served normally.
+void CheckStillServing(Node& node) {
+  std::this_thread::sleep_for(Scaled(milliseconds(300)));
+  INFO("holdfastd log:\n" << node.Log());
+  const bool running = node.Running();
+  INFO("holdfastd exit status " << node.ExitStatus() << " (141: killed by SIGPIPE)");
+  REQUIRE(running);
+  auto r = node.Cli({"case", "list"}, "probation");
+  INFO(r.Describe());
+  CHECK(r.exit == 0);
+}
+
+}  // namespace
+
+TEST_CASE("64 concurrent clients recording attendance all succeed and every record is held",
+          "[daemon][concurrency]") {
+  StartedNode n;
+  auto open = n.node.Cli({"case", "open", "--case", "C-1", "--subject", "P-1", "--order", "licence",
+                          "--risk", "high", "--lead-agency", "probation-ce"},
+                         "probation");
+  REQUIRE(open.exit == 0);
+  constexpr int kClients = 64;
+  RunOptions options;
+  options.timeout = Scaled(milliseconds(60000));
+  std::vector<std::unique_ptr<Child>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(
+        Child::Start({HoldfastPath(), "attendance", "record", "--case", "C-1", "--intervention",
+                      "I-1", "--session", "S-" + std::to_string(i), "--outcome", "attended", "--id",
+                      TestUuid(0xc0c0, static_cast<uint64_t>(i))},
+                     n.node.ClientEnv("facilitator", "f-" + std::to_string(i)), options));
+  }
+  for (int i = 0; i < kClients; ++i) {
+    auto r = clients[i]->Wait();
+    INFO("client " << i << ": " << r.Describe());
+    CHECK(r.exit == 0);
+  }
+  const auto ids = EventIds(n.node.Export());
+  CHECK(ids.size() == kClients + 1);
+  for (int i = 0; i < kClients; ++i) {
+    const std::string id = TestUuid(0xc0c0, static_cast<uint64_t>(i));
+    INFO("event " << id);
+    CHECK(std::count(ids.begin(), ids.end(), id) == 1);
+  }
+}
+
+TEST_CASE("the daemon's socket file is a socket with mode 0660", "[daemon][socket]") {
+  StartedNode n;
+  struct stat st {};
+  REQUIRE(::stat(n.node.socket().c_str(), &st) == 0);
+  CHECK(S_ISSOCK(st.st_mode));
+  CHECK((st.st_mode & 07777) == 0660);
+}
+
+TEST_CASE(
+    "a second holdfastd on the same data directory refuses to start while the first serves on",
+    "[daemon][lock]") {
+  StartedNode n;
+  RunOptions options;
+  options.timeout = Scaled(milliseconds(20000));
+  auto second = Run({HoldfastdPath(), "--config", n.node.config()}, {}, options);
+  INFO(second.Describe());
+  CHECK(second.exit > 0);
+  CHECK(second.exit < 128);
+  CHECK(Contains(second.err, "in use"));
+  CHECK(Contains(second.err, n.node.data_dir()));
+  struct stat st {};
+  CHECK(::stat(n.node.socket().c_str(), &st) == 0);
+  CheckStillServing(n.node);
+}
+
+TEST_CASE("SIGTERM stops the daemon cleanly and removes its socket", "[daemon][signals]") {
+  StartedNode n;
+  SECTION("with no clients") {}
+  SECTION("with an idle client and one that sent half a frame still connected") {
+    int idle = ConnectUnix(n.node.socket());
+    int half = ConnectUnix(n.node.socket());
+    REQUIRE(idle >= 0);
+    REQUIRE(half >= 0);
+    REQUIRE(SendAll(half, LengthPrefix(64) + std::string(10, '\0')));
+    std::this_thread::sleep_for(milliseconds(100));
+    CHECK(n.node.Stop() == 0);
+    ::close(idle);
+    ::close(half);
+  }
+  if (n.node.Running()) CHECK(n.node.Stop() == 0);
+  CHECK(!std::filesystem::exists(n.node.socket()));
+  CHECK(Contains(n.node.Log(), "stopped cleanly"));
+}
+
+TEST_CASE("SIGHUP reloads the log level and keeps serving, and does not apply a broken config",
+          "[daemon][signals]") {
+  StartedNode n;
+  const std::string original = ReadFile(n.node.config());
+  std::string debug = original;
+  debug.replace(debug.find("level = info"), 12, "level = debug");
+  WriteFile(n.node.config(), debug);
+  ::kill(n.node.pid(), SIGHUP);
+  const auto deadline = Clock::now() + Scaled(milliseconds(5000));
+  while (!Contains(n.node.Log(), "log level now debug") && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  CHECK(Contains(n.node.Log(), "log level now debug"));
+  CheckStillServing(n.node);
+
+  WriteFile(n.node.config(), original + "nonsense = 1\n");
+  ::kill(n.node.pid(), SIGHUP);
+  const auto deadline2 = Clock::now() + Scaled(milliseconds(5000));
+  while (!Contains(n.node.Log(), "config not reloaded") && Clock::now() < deadline2) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  CHECK(Contains(n.node.Log(), "config not reloaded"));
+  WriteFile(n.node.config(), original);  // the CLI reads the config too
+  CheckStillServing(n.node);
+}
+
+TEST_CASE(
+    "malformed frames on the socket get an error or a closed connection, and the daemon "
+    "serves on",
+    "[daemon][frames]") {
+  StartedNode n;
+  int fd = ConnectUnix(n.node.socket());
+  REQUIRE(fd >= 0);
+  const milliseconds limit = Scaled(milliseconds(5000));
+
+  SECTION("a well-formed ping gets a pong (the raw client itself works)") {
+    REQUIRE(SendAll(fd, RequestFrame([](api::Request::Builder r) { r.setPing(); })));
+    auto reply = ReadReply(fd, limit);
+    INFO("received " << reply.bytes.size() << " bytes: " << reply.error.value_or("(no frame)"));
+    CHECK(reply.error == std::optional<std::string>("(not an error)"));
+    CHECK(!reply.closed);
+  }
+  SECTION("an oversized length header gets an error response, then the connection closes") {
+    REQUIRE(SendAll(fd, LengthPrefix(0xFFFFFFF0u) + std::string(64, 'x')));
+    auto reply = ReadReply(fd, limit);
+    INFO("received " << reply.bytes.size() << " bytes");
+    REQUIRE(reply.error.has_value());
+    CHECK(Contains(*reply.error, "oversized"));
+    CHECK(reply.closed);
+  }
+  SECTION("garbage bytes under a valid small length get an error response") {
+    REQUIRE(SendAll(fd, LengthPrefix(8) + std::string(8, '\xff')));
+    auto reply = ReadReply(fd, limit);
+    INFO("received " << reply.bytes.size() << " bytes, closed " << reply.closed);
+    CHECK((reply.error.has_value() || reply.closed));
+    if (reply.error) CHECK(*reply.error != "(not an error)");
+  }
+  SECTION("a length of zero, or not a whole number of words, gets an error and a close") {
+    for (uint32_t length : {0u, 5u}) {
+      int other = ConnectUnix(n.node.socket());
+      REQUIRE(other >= 0);
+      REQUIRE(SendAll(other, LengthPrefix(length) + std::string(length, '\0')));
+      auto reply = ReadReply(other, limit);
+      ::close(other);
+      INFO("length " << length);
+      CHECK(reply.error.has_value());
+      CHECK(reply.closed);
+    }
+  }
+  SECTION("a message whose root points outside it gets an error response") {
+    // Segment table: one segment of 1 word; the root: a struct pointer 1000 words away.
+    std::string message = LengthPrefix(0) + LengthPrefix(1);
+    const uint64_t pointer = (uint64_t{1} << 48) | (uint64_t{1} << 32) | (1000u << 2);
+    for (int i = 0; i < 8; ++i) message += static_cast<char>((pointer >> (8 * i)) & 0xff);
+    REQUIRE(SendAll(fd, LengthPrefix(static_cast<uint32_t>(message.size())) + message));
+    auto reply = ReadReply(fd, limit);
+    CHECK((reply.error.has_value() || reply.closed));
+    if (reply.error) CHECK(*reply.error != "(not an error)");
+  }
+  SECTION("a request whose role is out of range is refused") {
+    REQUIRE(SendAll(fd, RequestFrame([](api::Request::Builder r) {
+                      r.getIdentity().setRole(static_cast<schema::Role>(77));
+                      r.initListCases();
+                    })));
+    auto reply = ReadReply(fd, limit);
+    REQUIRE(reply.error.has_value());
+    CHECK(*reply.error != "(not an error)");
+  }
+  SECTION("a truncated frame, then the client closes") {
+    REQUIRE(SendAll(fd, LengthPrefix(64) + std::string(10, '\x01')));
+    ::close(fd);
+    fd = -1;
+  }
+  if (fd >= 0) ::close(fd);
+  CheckStillServing(n.node);
+}
+
+TEST_CASE("a client that disconnects before its answer does not stop the daemon",
+          "[daemon][frames]") {
+  // What an interrupted CLI does (Ctrl-C during an import): the answer to its last request is
+  // written to a socket nobody reads any more. That must cost the daemon one connection, not
+  // its life.
+  StartedNode n;
+  const std::string file = n.dir / "events.jsonl";
+  std::string contents;
+  for (int i = 0; i < 40000; ++i) {
+    contents += AttendanceJson(TestUuid(0xd15c, i), "C-" + std::to_string(i % 50),
+                               "S-" + std::to_string(i)) +
+                "\n";
+  }
+  WriteFile(file, contents);
+
+  SECTION("raw clients that close right after sending a request") {
+    REQUIRE(n.node.Cli({"import", "--file", file}, "operator").exit == 0);
+    const std::string request = RequestFrame([](api::Request::Builder r) {
+      auto read = r.initReadLog();
+      read.setAfter(0);
+      read.setLimit(5000);
+    });
+    for (int i = 0; i < 20 && n.node.Running(); ++i) {
+      int fd = ConnectUnix(n.node.socket());
+      if (fd < 0) break;
+      SendAll(fd, request);
+      ::close(fd);
+    }
+  }
+  SECTION("holdfast import interrupted with Ctrl-C (SIGINT)") {
+    for (int attempt = 0; attempt < 5 && n.node.Running(); ++attempt) {
+      auto import =
+          Child::Start({HoldfastPath(), "import", "--file", file}, n.node.ClientEnv("operator"));
+      std::this_thread::sleep_for(milliseconds(150 + 50 * attempt));
+      import->Signal(SIGINT);
+      import->Wait();
+    }
+  }
+  CheckStillServing(n.node);
+}
+
+}  // namespace holdfast::test

@@ -1,0 +1,491 @@
+#include "tests/daemon/harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace holdfast::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The test process writes into pipes and sockets whose readers may be gone; that must be an
+// error value here, not a signal. Children get SIGPIPE back (see Child::Start), so a binary
+// under test that forgets to handle it is caught.
+const bool kSigpipeIgnored = [] {
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
+[[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
+
+std::string ErrnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+int DecodeWaitStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+int OpenForAppend(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) Fail(ErrnoText("open " + path));
+  return fd;
+}
+
+}  // namespace
+
+const std::string& HoldfastdPath() {
+  static const std::string path = HOLDFASTD_PATH;
+  return path;
+}
+
+const std::string& HoldfastPath() {
+  static const std::string path = HOLDFAST_PATH;
+  return path;
+}
+
+bool Sanitized() {
+#ifdef HOLDFAST_TEST_SANITIZED
+  return true;
+#else
+  return false;
+#endif
+}
+
+milliseconds Scaled(milliseconds release_limit) {
+  return Sanitized() ? release_limit * 6 : release_limit;
+}
+
+std::vector<std::string> RunResult::ErrLines() const { return Lines(err); }
+
+std::string RunResult::Describe() const {
+  return "exit " + std::to_string(exit) + "\n--- stdout:\n" + out.substr(0, 4000) +
+         "\n--- stderr:\n" + err.substr(0, 4000);
+}
+
+// --- Child ------------------------------------------------------------------------------
+
+std::unique_ptr<Child> Child::Start(const std::vector<std::string>& args, const Env& env,
+                                    const RunOptions& options) {
+  (void)kSigpipeIgnored;
+  if (args.empty()) Fail("Child::Start: no program");
+  // Everything the child needs is prepared before fork: after it, only async-signal-safe
+  // calls.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "HOLDFAST_", 9) == 0) continue;
+    const char* eq = std::strchr(*e, '=');
+    if (eq != nullptr && env.count(std::string(*e, static_cast<size_t>(eq - *e)))) continue;
+    env_strings.emplace_back(*e);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, argv;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> arg_strings = args;
+  for (auto& s : arg_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  gid_t gid = 0;
+  if (options.as_uid) {
+    struct passwd* pw = ::getpwuid(*options.as_uid);
+    gid = pw != nullptr ? pw->pw_gid : static_cast<gid_t>(*options.as_uid);
+  }
+
+  int in[2], out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (::pipe2(in, O_CLOEXEC) != 0) Fail(ErrnoText("pipe2"));
+  if (options.stdout_path.empty()) {
+    if (::pipe2(out, O_CLOEXEC) != 0) Fail(ErrnoText("pipe2"));
+  } else {
+    out[1] = OpenForAppend(options.stdout_path);
+  }
+  if (options.stderr_path.empty()) {
+    if (::pipe2(err, O_CLOEXEC) != 0) Fail(ErrnoText("pipe2"));
+  } else {
+    err[1] = OpenForAppend(options.stderr_path);
+  }
+
+  const pid_t pid = ::fork();
+  if (pid < 0) Fail(ErrnoText("fork"));
+  if (pid == 0) {
+    ::signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    if (options.as_uid) {
+      if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(*options.as_uid) != 0) {
+        const char msg[] = "harness: cannot switch user\n";
+        (void)!::write(2, msg, sizeof msg - 1);
+        ::_exit(126);
+      }
+    }
+    ::execve(argv[0], argv.data(), envp.data());
+    const char msg[] = "harness: exec failed\n";
+    (void)!::write(2, msg, sizeof msg - 1);
+    ::_exit(127);
+  }
+
+  std::unique_ptr<Child> child(new Child());
+  child->pid_ = pid;
+  child->timeout_ = options.timeout;
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  child->out_ = out[0];
+  child->err_ = err[0];
+  if (options.stdin_data.empty()) {
+    ::close(in[1]);
+  } else {
+    child->in_ = in[1];
+    ::fcntl(child->in_, F_SETFL, ::fcntl(child->in_, F_GETFL) | O_NONBLOCK);
+    child->stdin_data_ = options.stdin_data;
+  }
+  return child;
+}
+
+Child::~Child() {
+  if (!status_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  for (int fd : {in_, out_, err_}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+bool Child::Running() {
+  if (status_) return false;
+  int status = 0;
+  pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    status_ = status;
+    return false;
+  }
+  return true;
+}
+
+void Child::Signal(int signum) {
+  if (!status_) ::kill(pid_, signum);
+}
+
+RunResult Child::Wait(milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  bool timed_out = false;
+  char buf[65536];
+  for (;;) {
+    std::vector<pollfd> fds;
+    if (in_ >= 0) fds.push_back({in_, POLLOUT, 0});
+    if (out_ >= 0) fds.push_back({out_, POLLIN, 0});
+    if (err_ >= 0) fds.push_back({err_, POLLIN, 0});
+    if (fds.empty()) {
+      if (!Running()) break;
+      if (Clock::now() > deadline) {
+        timed_out = true;
+        break;
+      }
+      std::this_thread::sleep_for(milliseconds(5));
+      continue;
+    }
+    ::poll(fds.data(), fds.size(), 100);
+    for (const auto& p : fds) {
+      if (p.revents == 0) continue;
+      if (p.fd == in_) {
+        ssize_t n =
+            ::write(in_, stdin_data_.data() + stdin_written_, stdin_data_.size() - stdin_written_);
+        if (n > 0) stdin_written_ += static_cast<size_t>(n);
+        if ((n < 0 && errno != EAGAIN && errno != EINTR) || stdin_written_ == stdin_data_.size()) {
+          ::close(in_);
+          in_ = -1;
+        }
+        continue;
+      }
+      ssize_t n = ::read(p.fd, buf, sizeof buf);
+      if (n > 0) {
+        (p.fd == out_ ? result_.out : result_.err).append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        if (p.fd == out_) {
+          ::close(out_);
+          out_ = -1;
+        } else {
+          ::close(err_);
+          err_ = -1;
+        }
+      }
+    }
+    if (Clock::now() > deadline) {
+      timed_out = true;
+      break;
+    }
+  }
+  if (timed_out && Running()) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    status_ = status;
+    result_.err += "\n[harness: killed after " + std::to_string(timeout.count()) + " ms]";
+    result_.exit = -1;
+    return result_;
+  }
+  if (!status_) {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    status_ = status;
+  }
+  result_.exit = DecodeWaitStatus(*status_);
+  return result_;
+}
+
+RunResult Run(const std::vector<std::string>& args, const Env& env, const std::string& stdin_data) {
+  RunOptions options;
+  options.stdin_data = stdin_data;
+  return Run(args, env, options);
+}
+
+RunResult Run(const std::vector<std::string>& args, const Env& env, const RunOptions& options) {
+  return Child::Start(args, env, options)->Wait(options.timeout);
+}
+
+RunResult Holdfast(const std::vector<std::string>& args, const Env& env,
+                   const RunOptions& options) {
+  std::vector<std::string> full = {HoldfastPath()};
+  full.insert(full.end(), args.begin(), args.end());
+  return Run(full, env, options);
+}
+
+// --- TempDir ----------------------------------------------------------------------------
+
+TempDir::TempDir() {
+  char pattern[] = "/tmp/hfd-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) Fail(ErrnoText("mkdtemp"));
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("HOLDFAST_TEST_KEEP") != nullptr) return;
+  std::error_code ec;
+  // A test may have taken permissions away; give them back so everything can go.
+  for (auto it = std::filesystem::recursive_directory_iterator(
+           path_, std::filesystem::directory_options::skip_permission_denied, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec)) ::chmod(it->path().c_str(), 0700);
+  }
+  ::chmod(path_.c_str(), 0700);
+  std::filesystem::remove_all(path_, ec);
+}
+
+// --- Node -------------------------------------------------------------------------------
+
+Node::Node(const std::string& data_dir, const std::string& id, const std::string& agency,
+           const std::string& kind)
+    : data_dir_(data_dir),
+      config_(data_dir + "/holdfast.conf"),
+      socket_(data_dir + "/holdfast.sock"),
+      log_(data_dir + ".holdfastd.log"),
+      id_(id) {
+  auto r = Holdfast(
+      {"node", "init", "--id", id, "--agency", agency, "--kind", kind, "--data-dir", data_dir});
+  if (r.exit != 0) Fail("holdfast node init failed: " + r.Describe());
+}
+
+Node::~Node() {
+  if (daemon_ && daemon_->Running()) {
+    daemon_->Signal(SIGTERM);
+    // Kills it if it does not stop in time.
+    const int exit = daemon_->Wait(Scaled(milliseconds(10000))).exit;
+    // Every test that leaves its daemon running also checks that it stops cleanly: exit 0,
+    // which in the sanitizer build also means no leak or error report.
+    if (std::uncaught_exceptions() == 0) {
+      INFO("holdfastd " << id_ << " log:\n" << Log());
+      CHECK(exit == 0);
+    }
+  }
+}
+
+void Node::Start() {
+  if (daemon_ && daemon_->Running()) Fail("Node::Start: holdfastd is already running");
+  RunOptions options;
+  options.stdout_path = log_;
+  options.stderr_path = log_;
+  daemon_ = Child::Start({HoldfastdPath(), "--config", config_}, {}, options);
+  const auto deadline = Clock::now() + Scaled(milliseconds(20000));
+  RunResult last;
+  while (Clock::now() < deadline) {
+    if (!daemon_->Running()) {
+      Fail("holdfastd exited while starting (" + std::to_string(daemon_->Wait().exit) +
+           "); its log:\n" + Log());
+    }
+    int fd = ConnectUnix(socket_);
+    if (fd >= 0) {
+      ::close(fd);
+      last = Cli({"case", "list"}, "probation", "harness");
+      if (last.exit == 0) return;
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  Fail("holdfastd did not answer `holdfast case list` in time: " + last.Describe() +
+       "\nits log:\n" + Log());
+}
+
+int Node::Stop() {
+  if (!daemon_) Fail("Node::Stop: holdfastd was never started");
+  daemon_->Signal(SIGTERM);
+  return daemon_->Wait(Scaled(milliseconds(30000))).exit;
+}
+
+void Node::Kill() {
+  if (!daemon_) Fail("Node::Kill: holdfastd was never started");
+  daemon_->Signal(SIGKILL);
+  daemon_->Wait(Scaled(milliseconds(30000)));
+}
+
+bool Node::Running() { return daemon_ && daemon_->Running(); }
+
+int Node::ExitStatus() {
+  if (!daemon_ || daemon_->Running()) return -1;
+  return daemon_->Wait(milliseconds(0)).exit;
+}
+
+pid_t Node::pid() const { return daemon_ ? daemon_->pid() : -1; }
+
+Env Node::ClientEnv(const std::string& role, const std::string& user) const {
+  return {{"HOLDFAST_CONFIG", config_}, {"HOLDFAST_USER", user}, {"HOLDFAST_ROLE", role}};
+}
+
+RunResult Node::Cli(const std::vector<std::string>& args, const std::string& role,
+                    const std::string& user, const RunOptions& options) const {
+  return Holdfast(args, ClientEnv(role, user), options);
+}
+
+std::vector<std::string> Node::Export() const {
+  RunOptions options;
+  options.timeout = Scaled(milliseconds(60000));
+  auto r = Cli({"export"}, "operator", "harness", options);
+  if (r.exit != 0) Fail("holdfast export failed: " + r.Describe());
+  return Lines(r.out);
+}
+
+std::string Node::Log() const { return ReadFile(log_); }
+
+bool IsOneLineFailure(const RunResult& r) {
+  auto lines = r.ErrLines();
+  return r.exit > 0 && r.exit < 128 && lines.size() == 1 && !lines[0].empty();
+}
+
+// --- Helpers ----------------------------------------------------------------------------
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteFile(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+  if (!out) Fail("cannot write " + path);
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string TestUuid(uint32_t prefix, uint64_t n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-0000-4000-8000-%012llx", prefix,
+                static_cast<unsigned long long>(n & 0xffffffffffffULL));
+  return buf;
+}
+
+std::string EventIdOf(const std::string& json_line) {
+  const std::string key = "\"id\":\"";
+  size_t at = json_line.find(key);
+  if (at == std::string::npos || at + key.size() + 36 > json_line.size()) return "";
+  return json_line.substr(at + key.size(), 36);
+}
+
+std::string WithoutPosition(const std::string& json_line) {
+  const std::string key = "\"position\":";
+  size_t at = json_line.find(key);
+  if (at == std::string::npos) return json_line;
+  size_t end = at + key.size();
+  while (end < json_line.size() && json_line[end] >= '0' && json_line[end] <= '9') ++end;
+  if (at > 0 && json_line[at - 1] == ',') {
+    --at;
+  } else if (end < json_line.size() && json_line[end] == ',') {
+    ++end;
+  }
+  return json_line.substr(0, at) + json_line.substr(end);
+}
+
+std::string AttendanceJson(const std::string& id, const std::string& case_id,
+                           const std::string& session, const std::string& occurred_at) {
+  return "{\"id\":\"" + id + "\",\"type\":\"attendance.recorded\",\"occurred_at\":\"" +
+         occurred_at +
+         "\",\"author\":{\"user\":\"f-1\",\"role\":\"facilitator\",\"agency\":"
+         "\"provider-a\"},\"data\":{\"case\":\"" +
+         case_id + "\",\"intervention\":\"I-" + case_id + "\",\"session\":\"" + session +
+         "\",\"outcome\":\"attended\"}}";
+}
+
+std::vector<std::string> EventIds(const std::vector<std::string>& json_lines) {
+  std::vector<std::string> ids;
+  ids.reserve(json_lines.size());
+  for (const auto& l : json_lines) ids.push_back(EventIdOf(l));
+  return ids;
+}
+
+int ConnectUnix(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace holdfast::test

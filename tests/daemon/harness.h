@@ -1,0 +1,178 @@
+// End-to-end harness: real `holdfastd` daemons on temporary directories, driven by the real
+// `holdfast` binary run as a subprocess. Nothing is mocked; every helper here starts or talks
+// to an actual process. Harness failures (a daemon that will not start, a child that hangs)
+// throw std::runtime_error with the daemon's log attached, so Catch2 reports them; a daemon
+// that does not stop cleanly at the end of a test is a Catch2 CHECK failure.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace holdfast::test {
+
+using std::chrono::milliseconds;
+
+// The binaries under test (compile definitions from tests/daemon/CMakeLists.txt).
+const std::string& HoldfastdPath();
+const std::string& HoldfastPath();
+
+// True in the sanitizer build, where the binaries under test run several times slower.
+bool Sanitized();
+// A time limit for the release build, stretched for the sanitizer build.
+milliseconds Scaled(milliseconds release_limit);
+
+// Extra environment for a child. The child starts from this process's environment with
+// every HOLDFAST_* variable removed, so a developer's shell cannot leak into a test.
+using Env = std::map<std::string, std::string>;
+
+struct RunOptions {
+  std::string stdin_data;       // written to the child's stdin, then closed
+  std::string stdout_path;      // when set, stdout goes to this file (appended), not to out
+  std::string stderr_path;      // when set, stderr goes to this file (appended), not to err
+  std::optional<uid_t> as_uid;  // run as this user (and its primary group); needs root
+  milliseconds timeout = Scaled(milliseconds(30000));
+};
+
+struct RunResult {
+  int exit = -1;  // exit status; 128 + N when killed by signal N; -1 when the harness timed out
+  std::string out, err;
+  // stderr cut into lines (no empty last line).
+  std::vector<std::string> ErrLines() const;
+  // Everything, for failure messages.
+  std::string Describe() const;
+};
+
+// One child process with its stdout and stderr captured (or sent to files).
+class Child {
+ public:
+  // Starts args[0] with args; throws if fork or exec setup fails.
+  static std::unique_ptr<Child> Start(const std::vector<std::string>& args, const Env& env = {},
+                                      const RunOptions& options = {});
+  ~Child();  // kills and reaps the child if it is still running
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // True while the process has not exited (reaps it if it has).
+  bool Running();
+  void Signal(int signum);
+  // Collects output until the child exits; on timeout kills it and returns exit -1.
+  RunResult Wait(milliseconds timeout);
+  RunResult Wait() { return Wait(timeout_); }
+
+ private:
+  Child() = default;
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1, err_ = -1;
+  std::string stdin_data_;
+  size_t stdin_written_ = 0;
+  std::optional<int> status_;  // wait status once reaped
+  milliseconds timeout_{0};
+  RunResult result_;
+};
+
+// Runs a program to completion. args[0] is the program's path.
+RunResult Run(const std::vector<std::string>& args, const Env& env = {},
+              const std::string& stdin_data = "");
+RunResult Run(const std::vector<std::string>& args, const Env& env, const RunOptions& options);
+
+// The `holdfast` CLI with these arguments.
+RunResult Holdfast(const std::vector<std::string>& args, const Env& env = {},
+                   const RunOptions& options = {});
+
+// A fresh directory under /tmp (short, so socket paths fit in sun_path), removed with its
+// contents when destroyed unless HOLDFAST_TEST_KEEP is set.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// One holdfast node: `holdfast node init` in DIR, then holdfastd started from DIR's config.
+class Node {
+ public:
+  // Runs `holdfast node init`; throws if it fails.
+  Node(const std::string& data_dir, const std::string& id = "probation-1",
+       const std::string& agency = "probation-ce", const std::string& kind = "probation");
+  // Stops a running daemon (SIGTERM, then SIGKILL after a while) and, unless the test is
+  // already failing with an exception, CHECKs that it exited 0.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Starts holdfastd and waits until `holdfast case list` succeeds against it.
+  void Start();
+  // SIGTERM, then waits for the daemon to exit; returns its exit status (as RunResult::exit).
+  int Stop();
+  // SIGKILL, then reaps it.
+  void Kill();
+  bool Running();
+  // The daemon's exit status once it has exited (as RunResult::exit); -1 while it runs.
+  int ExitStatus();
+  pid_t pid() const;
+
+  // The environment a client of this node uses: its config, a user and a role.
+  Env ClientEnv(const std::string& role, const std::string& user = "tester") const;
+  // `holdfast ARGS` as that user and role.
+  RunResult Cli(const std::vector<std::string>& args, const std::string& role,
+                const std::string& user = "tester", const RunOptions& options = {}) const;
+  // `holdfast export` (JSON Lines) as an operator, cut into lines; throws if it fails.
+  std::vector<std::string> Export() const;
+  // The daemon's log (its stdout and stderr) so far.
+  std::string Log() const;
+
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& config() const { return config_; }
+  const std::string& socket() const { return socket_; }
+  const std::string& id() const { return id_; }
+
+ private:
+  std::string data_dir_, config_, socket_, log_, id_;
+  std::unique_ptr<Child> daemon_;
+};
+
+// What most tests begin with: a probation node in its own temporary directory, running.
+struct StartedNode {
+  TempDir dir;
+  Node node{dir / "n1"};
+  StartedNode() { node.Start(); }
+};
+
+// A refusal as the SPEC wants it: a non-zero exit and exactly one non-empty line on stderr.
+bool IsOneLineFailure(const RunResult& r);
+
+// --- Small helpers over the CLI's text output -------------------------------------------
+
+std::vector<std::string> Lines(const std::string& text);
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& contents);
+bool Contains(const std::string& haystack, const std::string& needle);
+// A deterministic UUID: "<prefix as 8 hex digits>-0000-4000-8000-<n as 12 hex digits>".
+std::string TestUuid(uint32_t prefix, uint64_t n);
+// The envelope "id" of one exported JSON line ("" if none).
+std::string EventIdOf(const std::string& json_line);
+// The line without its "position" member (the exporting node's, not the event's).
+std::string WithoutPosition(const std::string& json_line);
+// One import line per SPEC: an attendance.recorded event by a provider's facilitator.
+std::string AttendanceJson(const std::string& id, const std::string& case_id,
+                           const std::string& session,
+                           const std::string& occurred_at = "2025-03-04T18:00:00Z");
+// The envelope ids of exported JSON lines, in order.
+std::vector<std::string> EventIds(const std::vector<std::string>& json_lines);
+// Connects a raw stream socket to a Unix socket path; -1 on failure (errno set).
+int ConnectUnix(const std::string& path);
+
+}  // namespace holdfast::test
