@@ -32,6 +32,9 @@ capnp::ReaderOptions WireReaderOptions() {
 
 std::string CheckpointKey(const std::string& peer) { return "sync/ckpt/" + peer; }
 
+// Half the frame limit: the batch's list and envelope add a little to its events' size.
+constexpr size_t kMaxBatchBytes = PeerLink::kMaxFrameBytes / 2;
+
 struct PeerLink::ReadWork {
   uv_work_t req;
   PeerLink* link;
@@ -173,11 +176,15 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
         EventStore* s = w->link->manager_->store_;
         w->last = s->LastPosition();
         w->through = w->after;
-        size_t scanned = 0;
+        size_t scanned = 0, bytes = 0;
         w->status = s->ScanLog(w->after, [&](uint64_t position, schema::Event::Reader e) {
           w->through = position;
-          if (ShouldSend(e, w->filter, w->held)) w->events.push_back(Event::CopyOf(e));
-          return w->events.size() < w->max && ++scanned < 20 * w->max;
+          if (ShouldSend(e, w->filter, w->held)) {
+            w->events.push_back(Event::CopyOf(e));
+            bytes += e.totalSize().wordCount * sizeof(capnp::word);
+          }
+          // A batch stays well under the frame limit, however large its events.
+          return w->events.size() < w->max && bytes < kMaxBatchBytes && ++scanned < 20 * w->max;
         });
       },
       [](uv_work_t* req, int) {
