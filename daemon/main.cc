@@ -8,11 +8,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
-
-#include <csignal>
 #include <uv.h>
 
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "daemon/audit.h"
