@@ -1,0 +1,498 @@
+// SyncSession, the replication state machine, driven directly: no sockets, no store. A fake
+// SessionEffects records what the session asks for (sends, log reads, inserts, a close) and
+// the tests feed the peer's messages and the effects' results back by hand, checking the
+// protocol of sync/sync.capnp step by step.
+#include "sync/session.h"
+
+#include <capnp/any.h>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/eventstore/test_events.h"
+
+namespace holdfast {
+namespace {
+
+using testing::MakeAttendance;
+using testing::MakeBreach;
+using testing::MakeCaseClosed;
+using testing::MakeCaseOpened;
+
+// An event as it travels between nodes: with its origin's provenance.
+Event FromOrigin(Event e, const std::string& origin, uint64_t seq) {
+  auto p = e.builder().initProvenance();
+  p.setOrigin(origin);
+  p.setSeq(seq);
+  p.initRecordedAt().setValue(HlcPack(1741111200000ULL + seq, 0));
+  return e;
+}
+
+std::vector<Event> Attendances(const std::string& origin, uint64_t first_seq, size_t n) {
+  std::vector<Event> out;
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(FromOrigin(MakeAttendance("C-1"), origin, first_seq + i));
+  }
+  return out;
+}
+
+// A message the session sent, decoded again from its flat bytes (as the peer would).
+class SentMessage {
+ public:
+  explicit SentMessage(capnp::MessageBuilder& builder)
+      : words_(capnp::messageToFlatArray(builder)),
+        reader_(std::make_unique<capnp::FlatArrayMessageReader>(words_.asPtr())) {}
+  wire::Message::Reader get() const { return reader_->getRoot<wire::Message>(); }
+
+ private:
+  kj::Array<capnp::word> words_;
+  std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
+};
+
+struct ReadRequest {
+  uint64_t after;
+  uint32_t max;
+  VersionVector peer_held;
+};
+
+struct InsertRequest {
+  std::vector<Uuid> ids;
+  uint64_t through;
+};
+
+class FakeEffects : public SessionEffects {
+ public:
+  void Send(capnp::MessageBuilder& message) override {
+    sent.push_back(std::make_unique<SentMessage>(message));
+  }
+  void ReadChanges(uint64_t after, uint32_t max_events, const VersionVector& peer_held) override {
+    reads.push_back({after, max_events, peer_held});
+  }
+  void Insert(std::vector<Event> events, uint64_t through) override {
+    InsertRequest r{{}, through};
+    for (const auto& e : events) r.ids.push_back(ToUuid(e.reader().getId()));
+    inserts.push_back(std::move(r));
+  }
+  void Close(const std::string& why) override { closes.push_back(why); }
+  VersionVector Held() override { return held; }
+
+  wire::Message::Reader Last() const {
+    REQUIRE(!sent.empty());
+    return sent.back()->get();
+  }
+
+  std::vector<std::unique_ptr<SentMessage>> sent;
+  std::vector<ReadRequest> reads;
+  std::vector<InsertRequest> inserts;
+  std::vector<std::string> closes;
+  VersionVector held;
+};
+
+// Messages from the peer, built as the peer's session would build them.
+class PeerMessage {
+ public:
+  wire::Message::Builder root() { return builder_.initRoot<wire::Message>(); }
+  wire::Message::Reader reader() { return builder_.getRoot<wire::Message>().asReader(); }
+
+ private:
+  capnp::MallocMessageBuilder builder_;
+};
+
+void SetHeld(capnp::List<wire::OriginSeq>::Builder list, const VersionVector& held) {
+  unsigned i = 0;
+  for (const auto& [origin, seq] : held) {
+    list[i].setOrigin(origin);
+    list[i].setSeq(seq);
+    ++i;
+  }
+}
+
+void FeedHello(SyncSession& s, const std::string& node, const VersionVector& held = {},
+               uint64_t last = 0, uint32_t protocol = wire::PROTOCOL_VERSION) {
+  PeerMessage m;
+  auto hello = m.root().initHello();
+  hello.setProtocol(protocol);
+  hello.setNodeId(node);
+  hello.setLastPosition(last);
+  SetHeld(hello.initHeld(static_cast<unsigned>(held.size())), held);
+  s.OnMessage(m.reader());
+}
+
+void FeedPull(SyncSession& s, uint64_t after, uint32_t max = SyncSession::kMaxBatch,
+              const VersionVector& held = {}) {
+  PeerMessage m;
+  auto pull = m.root().initPull();
+  pull.setAfter(after);
+  pull.setMaxEvents(max);
+  SetHeld(pull.initHeld(static_cast<unsigned>(held.size())), held);
+  s.OnMessage(m.reader());
+}
+
+void FeedBatch(SyncSession& s, const std::vector<Event>& events, uint64_t through,
+               uint64_t server_last) {
+  PeerMessage m;
+  auto batch = m.root().initBatch();
+  auto list = batch.initEvents(static_cast<unsigned>(events.size()));
+  for (size_t i = 0; i < events.size(); ++i) {
+    list.setWithCaveats(static_cast<unsigned>(i), events[i].reader());
+  }
+  batch.setThrough(through);
+  batch.setServerLast(server_last);
+  s.OnMessage(m.reader());
+}
+
+VersionVector HeldOf(capnp::List<wire::OriginSeq>::Reader list) {
+  VersionVector out;
+  for (auto h : list) out[h.getOrigin()] = h.getSeq();
+  return out;
+}
+
+// A session of "probation-1" with its peer "provider-1" whose hellos have been exchanged:
+// it has sent its hello and its first pull (after `checkpoint`).
+struct Linked {
+  FakeEffects fx;
+  SyncSession session;
+  explicit Linked(uint64_t checkpoint = 0, VersionVector held = {{"probation-1", 7}})
+      : session("probation-1", "provider-1", checkpoint, &fx) {
+    fx.held = std::move(held);
+    session.Start(fx.held, 7);
+    FeedHello(session, "provider-1", {{"provider-1", 40}}, 40);
+  }
+};
+
+TEST_CASE("a session opens with its hello: protocol, node id, version vector, log length",
+          "[sync][session]") {
+  FakeEffects fx;
+  SyncSession s("probation-1", "provider-1", 0, &fx);
+  s.Start({{"probation-1", 12}, {"police-1", 3}}, 15);
+  REQUIRE(fx.sent.size() == 1);
+  auto m = fx.Last();
+  REQUIRE(m.isHello());
+  CHECK(m.getHello().getProtocol() == wire::PROTOCOL_VERSION);
+  CHECK(std::string(m.getHello().getNodeId()) == "probation-1");
+  CHECK(m.getHello().getLastPosition() == 15);
+  CHECK(HeldOf(m.getHello().getHeld()) == VersionVector{{"probation-1", 12}, {"police-1", 3}});
+  CHECK(fx.reads.empty());
+  CHECK(fx.closes.empty());
+}
+
+TEST_CASE("after the peer's hello the session pulls from its checkpoint with its version vector",
+          "[sync][session]") {
+  Linked l(/*checkpoint=*/25, {{"probation-1", 7}, {"provider-1", 30}});
+  REQUIRE(l.fx.sent.size() == 2);
+  auto m = l.fx.Last();
+  REQUIRE(m.isPull());
+  CHECK(m.getPull().getAfter() == 25);
+  CHECK(m.getPull().getMaxEvents() == SyncSession::kMaxBatch);
+  CHECK(HeldOf(m.getPull().getHeld()) == VersionVector{{"probation-1", 7}, {"provider-1", 30}});
+  CHECK(l.session.peer_last() == 40);
+  CHECK(l.session.checkpoint() == 25);
+  CHECK(!l.session.closed());
+  CHECK(l.fx.reads.empty());  // nothing is served before the peer asks
+}
+
+TEST_CASE("a batch before the session pulled closes it", "[sync][session]") {
+  FakeEffects fx;
+  SyncSession s("probation-1", "provider-1", 0, &fx);
+  s.Start({}, 0);
+  FeedBatch(s, Attendances("provider-1", 1, 2), 2, 2);
+  CHECK(s.closed());
+  REQUIRE(fx.closes.size() == 1);
+  CHECK(fx.inserts.empty());
+}
+
+TEST_CASE("a second batch while the first is being inserted closes the session",
+          "[sync][session]") {
+  Linked l;
+  FeedBatch(l.session, Attendances("provider-1", 1, 2), 2, 40);
+  REQUIRE(l.fx.inserts.size() == 1);
+  FeedBatch(l.session, Attendances("provider-1", 3, 2), 4, 40);  // nobody asked for it
+  CHECK(l.session.closed());
+  CHECK(l.fx.closes.size() == 1);
+  CHECK(l.fx.inserts.size() == 1);
+}
+
+TEST_CASE("a second hello closes the session", "[sync][session]") {
+  Linked l;
+  FeedHello(l.session, "provider-1");
+  CHECK(l.session.closed());
+  REQUIRE(l.fx.closes.size() == 1);
+  CHECK_THAT(l.fx.closes[0], Catch::Contains("hello"));
+}
+
+TEST_CASE("a hello naming a node other than the certificate's closes the session",
+          "[sync][session]") {
+  FakeEffects fx;
+  SyncSession s("probation-1", "provider-1", 0, &fx);
+  s.Start({}, 0);
+  FeedHello(s, "police-1");
+  CHECK(s.closed());
+  REQUIRE(fx.closes.size() == 1);
+  CHECK_THAT(fx.closes[0], Catch::Contains("police-1") && Catch::Contains("provider-1"));
+  // No pull is sent, and a pull that follows is not served.
+  CHECK(fx.sent.size() == 1);
+  FeedPull(s, 0);
+  CHECK(fx.reads.empty());
+}
+
+TEST_CASE("a hello of another protocol version closes the session", "[sync][session]") {
+  FakeEffects fx;
+  SyncSession s("probation-1", "provider-1", 0, &fx);
+  s.Start({}, 0);
+  FeedHello(s, "provider-1", {}, 0, wire::PROTOCOL_VERSION + 1);
+  CHECK(s.closed());
+  CHECK(fx.closes.size() == 1);
+  CHECK(fx.sent.size() == 1);
+}
+
+TEST_CASE("a pull before the hello closes the session", "[sync][session]") {
+  FakeEffects fx;
+  SyncSession s("probation-1", "provider-1", 0, &fx);
+  s.Start({}, 0);
+  FeedPull(s, 0);
+  CHECK(s.closed());
+  CHECK(fx.closes.size() == 1);
+  CHECK(fx.reads.empty());
+}
+
+TEST_CASE("a second pull while one is open closes the session", "[sync][session]") {
+  SECTION("while the first is being read") {
+    Linked l;
+    FeedPull(l.session, 0);
+    REQUIRE(l.fx.reads.size() == 1);
+    FeedPull(l.session, 0);
+    CHECK(l.session.closed());
+    CHECK(l.fx.closes.size() == 1);
+  }
+  SECTION("while the first is held for want of news") {
+    Linked l;
+    FeedPull(l.session, 7);
+    REQUIRE(l.fx.reads.size() == 1);
+    l.session.OnChanges({}, 7, 7);  // nothing new: held
+    CHECK(!l.session.closed());
+    FeedPull(l.session, 7);
+    CHECK(l.session.closed());
+    CHECK(l.fx.closes.size() == 1);
+  }
+}
+
+TEST_CASE("a pull is read with its position, its clamped size and the peer's version vector",
+          "[sync][session]") {
+  Linked l;
+  // The hello said provider-1 holds 40 of its own; the pull adds what it got meanwhile.
+  FeedPull(l.session, 3, 10, {{"probation-1", 2}, {"provider-1", 35}});
+  REQUIRE(l.fx.reads.size() == 1);
+  CHECK(l.fx.reads[0].after == 3);
+  CHECK(l.fx.reads[0].max == 10);
+  CHECK(l.fx.reads[0].peer_held == VersionVector{{"probation-1", 2}, {"provider-1", 40}});
+  CHECK(l.session.peer_pulled_after() == 3);
+
+  l.session.OnChanges({}, 5, 7);  // filtered out: an empty batch still moves the peer on
+  auto m = l.fx.Last();
+  REQUIRE(m.isBatch());
+  CHECK(m.getBatch().getEvents().size() == 0);
+  CHECK(m.getBatch().getThrough() == 5);
+
+  FeedPull(l.session, 5, 0);
+  REQUIRE(l.fx.reads.size() == 2);
+  CHECK(l.fx.reads[1].max == 1);
+  l.session.OnChanges(Attendances("probation-1", 3, 1), 6, 7);
+  FeedPull(l.session, 6, 1000000);
+  REQUIRE(l.fx.reads.size() == 3);
+  CHECK(l.fx.reads[2].max == SyncSession::kMaxBatch);
+  CHECK(!l.session.closed());
+}
+
+TEST_CASE("a held pull is served after a local append", "[sync][session]") {
+  Linked l;
+  FeedPull(l.session, 7);
+  REQUIRE(l.fx.reads.size() == 1);
+  const size_t sent_before = l.fx.sent.size();
+  l.session.OnChanges({}, 7, 7);
+  CHECK(l.fx.sent.size() == sent_before);  // held: no empty batch
+
+  l.session.OnLocalAppend();
+  REQUIRE(l.fx.reads.size() == 2);
+  CHECK(l.fx.reads[1].after == 7);
+  auto events = Attendances("probation-1", 8, 3);
+  const Uuid first = ToUuid(events[0].reader().getId());
+  l.session.OnChanges(std::move(events), 10, 10);
+  REQUIRE(l.fx.sent.size() == sent_before + 1);
+  auto m = l.fx.Last();
+  REQUIRE(m.isBatch());
+  CHECK(m.getBatch().getEvents().size() == 3);
+  CHECK(ToUuid(m.getBatch().getEvents()[0].getId()) == first);
+  CHECK(m.getBatch().getThrough() == 10);
+  CHECK(m.getBatch().getServerLast() == 10);
+
+  // Served: a later append reads nothing until the peer pulls again.
+  l.session.OnLocalAppend();
+  CHECK(l.fx.reads.size() == 2);
+}
+
+TEST_CASE("an append during a read is not missed", "[sync][session]") {
+  Linked l;
+  FeedPull(l.session, 7);
+  REQUIRE(l.fx.reads.size() == 1);
+  l.session.OnLocalAppend();  // lands after the read's scan has passed the end
+  CHECK(l.fx.reads.size() == 1);
+  l.session.OnChanges({}, 7, 7);
+  REQUIRE(l.fx.reads.size() == 2);  // read again at once
+  CHECK(l.fx.reads[1].after == 7);
+  l.session.OnChanges(Attendances("probation-1", 8, 1), 8, 8);
+  CHECK(l.fx.Last().isBatch());
+}
+
+TEST_CASE("an inserted batch advances the checkpoint and pulls again from its through",
+          "[sync][session]") {
+  Linked l(/*checkpoint=*/4);
+  auto events = Attendances("provider-1", 5, 4);
+  std::vector<Uuid> ids;
+  for (const auto& e : events) ids.push_back(ToUuid(e.reader().getId()));
+  FeedBatch(l.session, events, 12, 50);
+  REQUIRE(l.fx.inserts.size() == 1);
+  CHECK(l.fx.inserts[0].ids == ids);
+  CHECK(l.fx.inserts[0].through == 12);
+  CHECK(l.session.checkpoint() == 4);  // not before the insert is durable
+  CHECK(l.session.peer_last() == 50);
+  const size_t sent_before = l.fx.sent.size();
+
+  l.fx.held = {{"probation-1", 7}, {"provider-1", 44}};
+  l.session.OnInserted(Status::Ok(), 12, 4);
+  CHECK(l.session.checkpoint() == 12);
+  REQUIRE(l.fx.sent.size() == sent_before + 1);
+  auto m = l.fx.Last();
+  REQUIRE(m.isPull());
+  CHECK(m.getPull().getAfter() == 12);
+  CHECK(HeldOf(m.getPull().getHeld()) == l.fx.held);
+  CHECK(!l.session.closed());
+}
+
+TEST_CASE("a batch that goes back before the checkpoint closes the session", "[sync][session]") {
+  Linked l(/*checkpoint=*/20);
+  FeedBatch(l.session, Attendances("provider-1", 1, 1), 19, 40);
+  CHECK(l.session.closed());
+  CHECK(l.fx.inserts.empty());
+}
+
+TEST_CASE("a batch larger than a pull may ask for closes the session", "[sync][session]") {
+  Linked l;
+  FeedBatch(l.session, Attendances("provider-1", 1, SyncSession::kMaxBatch + 1),
+            SyncSession::kMaxBatch + 1, 40);
+  CHECK(l.session.closed());
+  CHECK(l.fx.inserts.empty());
+}
+
+TEST_CASE("a batch holding an event without provenance closes the session", "[sync][session]") {
+  Linked l;
+  std::vector<Event> events = Attendances("provider-1", 1, 1);
+  events.push_back(MakeBreach("C-1"));  // never stored anywhere: no origin, no seq
+  FeedBatch(l.session, events, 2, 40);
+  CHECK(l.session.closed());
+  CHECK(l.fx.inserts.empty());
+}
+
+TEST_CASE("a failed insert closes the session and keeps the checkpoint", "[sync][session]") {
+  Linked l(/*checkpoint=*/3);
+  FeedBatch(l.session, Attendances("provider-1", 4, 2), 9, 40);
+  REQUIRE(l.fx.inserts.size() == 1);
+  const size_t sent_before = l.fx.sent.size();
+  l.session.OnInserted(Status::IoError("disk full"), 9, 0);
+  CHECK(l.session.closed());
+  REQUIRE(l.fx.closes.size() == 1);
+  CHECK_THAT(l.fx.closes[0], Catch::Contains("disk full"));
+  CHECK(l.session.checkpoint() == 3);
+  CHECK(l.fx.sent.size() == sent_before);  // no further pull
+}
+
+TEST_CASE("a goodbye closes the session with the peer's reason", "[sync][session]") {
+  Linked l;
+  PeerMessage m;
+  m.root().setGoodbye("node stopping");
+  l.session.OnMessage(m.reader());
+  CHECK(l.session.closed());
+  REQUIRE(l.fx.closes.size() == 1);
+  CHECK_THAT(l.fx.closes[0], Catch::Contains("node stopping"));
+}
+
+TEST_CASE("a message of a kind this version does not know closes the session", "[sync][session]") {
+  Linked l;
+  PeerMessage m;
+  auto root = m.root();
+  root.setGoodbye("");
+  // The union's discriminant is the first 16 bits of Message's data section; 7 is no member.
+  capnp::AnyStruct::Builder any = capnp::toAny(root);
+  any.getDataSection()[0] = 7;
+  any.getDataSection()[1] = 0;
+  l.session.OnMessage(m.reader());
+  CHECK(l.session.closed());
+  CHECK(l.fx.closes.size() == 1);
+}
+
+TEST_CASE("a closed session does nothing more", "[sync][session]") {
+  Linked l;
+  FeedPull(l.session, 7);
+  FeedHello(l.session, "provider-1");  // closes it
+  REQUIRE(l.session.closed());
+  const size_t sent = l.fx.sent.size(), reads = l.fx.reads.size();
+  l.session.OnChanges(Attendances("probation-1", 8, 1), 8, 8);
+  l.session.OnLocalAppend();
+  FeedPull(l.session, 8);
+  FeedBatch(l.session, Attendances("provider-1", 1, 1), 1, 1);
+  l.session.OnInserted(Status::Ok(), 1, 1);
+  CHECK(l.fx.sent.size() == sent);
+  CHECK(l.fx.reads.size() == reads);
+  CHECK(l.fx.inserts.empty());
+  CHECK(l.fx.closes.size() == 1);
+}
+
+TEST_CASE("ShouldSend respects the peer's filter and version vector", "[sync][session]") {
+  const PeerFilter police = PeerFilter::Parse("alert.,breach.,case.opened");
+  const PeerFilter everything = PeerFilter::Parse("*");
+  const Event attendance = FromOrigin(MakeAttendance("C-1"), "provider-1", 5);
+  const Event breach = FromOrigin(MakeBreach("C-1"), "probation-1", 5);
+  const Event opened = FromOrigin(MakeCaseOpened("C-1"), "probation-1", 6);
+  const Event closed = FromOrigin(MakeCaseClosed("C-1"), "probation-1", 7);
+
+  CHECK(ShouldSend(attendance.reader(), everything, {}));
+  CHECK(!ShouldSend(attendance.reader(), police, {}));
+  CHECK(ShouldSend(breach.reader(), police, {}));
+  CHECK(ShouldSend(opened.reader(), police, {}));
+  CHECK(!ShouldSend(closed.reader(), police, {}));  // "case.opened" is not "case."
+
+  // The version vector: the peer holds every event of an origin up to its mark.
+  CHECK(!ShouldSend(breach.reader(), everything, {{"probation-1", 5}}));
+  CHECK(!ShouldSend(breach.reader(), everything, {{"probation-1", 9}}));
+  CHECK(ShouldSend(breach.reader(), everything, {{"probation-1", 4}}));
+  CHECK(ShouldSend(breach.reader(), everything, {{"provider-1", 9}}));  // other origins
+  CHECK(!ShouldSend(attendance.reader(), police, {{"probation-1", 9}}));
+}
+
+TEST_CASE("PeerFilter::Parse reads the data-sharing agreement", "[sync][session]") {
+  CHECK(PeerFilter::Parse("alert.,breach.,case.opened").prefixes ==
+        std::vector<std::string>{"alert.", "breach.", "case.opened"});
+  CHECK(PeerFilter::Parse(" alert. , breach.,,").prefixes ==
+        std::vector<std::string>{"alert.", "breach."});
+  CHECK(PeerFilter::Parse("*").prefixes.empty());
+  CHECK(PeerFilter::Parse("").prefixes.empty());
+
+  CHECK(PeerFilter::Parse("*").ToString() == "*");
+  CHECK(PeerFilter::Parse("alert.,breach.,case.opened").ToString() == "alert.,breach.,case.opened");
+  const PeerFilter f = PeerFilter::Parse("alert.,case.opened");
+  CHECK(PeerFilter::Parse(f.ToString()).prefixes == f.prefixes);
+
+  CHECK(f.Allows("alert.raised"));
+  CHECK(f.Allows("alert.withdrawn"));
+  CHECK(f.Allows("case.opened"));
+  CHECK(!f.Allows("case.closed"));
+  CHECK(!f.Allows("attendance.recorded"));
+  CHECK(!f.Allows("alert"));
+  CHECK(PeerFilter::Parse("*").Allows("attendance.recorded"));
+}
+
+}  // namespace
+}  // namespace holdfast
