@@ -65,7 +65,8 @@ void PrintOverview(const std::vector<Verb>& verbs) {
 // Fills defaults from the environment and the config file.
 void ResolveDefaults(Context* ctx) {
   if (ctx->config_path.empty()) ctx->config_path = Env("HOLDFAST_CONFIG");
-  if (!ctx->config_path.empty()) {
+  // node init writes the config: one named in the environment may not exist yet.
+  if (!ctx->config_path.empty() && ctx->verb != "node init") {
     auto config = LoadConfig(ctx->config_path);
     if (!config.ok()) throw CliError{kExitUsage, config.status().message()};
     ctx->config = std::move(config).value();

@@ -302,7 +302,8 @@ Status Projector::LoadCaseFacts(const std::string& case_id, std::vector<Fact>* f
 Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
   const int64_t now = now_();
   rocksdb::WriteBatch due;
-  Status first_error;
+  // Every case's lifecycle events go in one append: one fsync, however many cases changed.
+  std::vector<Event> lifecycle;
   for (const auto& case_id : cases) {
     std::vector<Fact> facts, incidents;
     std::optional<CaseRow> row;
@@ -311,14 +312,8 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
     auto derived = EvaluateCase(facts, incidents, rules_, now);
     auto standing = CaseAlerts(case_id);
     if (!standing.ok()) return standing.status();
-    auto plan = PlanLifecycle(derived, *standing, store_->node_id());
-    if (!plan.empty()) {
-      auto r = store_->Append(std::move(plan));
-      if (r.ok()) {
-        for (const auto& e : r->events) *appended = *appended || !e.duplicate;
-      } else if (first_error.ok()) {
-        first_error = r.status();  // keep evaluating the other cases
-      }
+    for (auto& e : PlanLifecycle(derived, *standing, store_->node_id())) {
+      lifecycle.push_back(std::move(e));
     }
     // The next no_contact deadline of this case, for Tick.
     std::string old;
@@ -335,7 +330,11 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
   }
   HOLDFAST_RETURN_IF_ERROR(
       FromRocks(store_->db()->Write(rocksdb::WriteOptions(), &due), "writing deadlines"));
-  return first_error;
+  if (lifecycle.empty()) return Status::Ok();
+  auto r = store_->Append(std::move(lifecycle));
+  if (!r.ok()) return r.status();
+  for (const auto& e : r->events) *appended = *appended || !e.duplicate;
+  return Status::Ok();
 }
 
 Status Projector::CatchUp() {
