@@ -1,34 +1,20 @@
 #include "bench/report.h"
 
+#include <fcntl.h>
 #include <rocksdb/version.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 namespace holdfast::bench {
 namespace {
-
-// 12345.6 -> "12,346"
-std::string Grouped(double value) {
-  std::string digits = std::to_string(static_cast<long long>(value + 0.5));
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
-std::string Fixed(double value, int decimals) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
-  return buf;
-}
-
-std::string Percent(double ratio) { return Fixed(ratio * 100, 0) + "%"; }
 
 std::string FileSystemOf(const std::string& dir) {
   struct statfs fs;
@@ -74,6 +60,30 @@ void PrintTarget(const Report& report, const std::string& row_prefix, const char
 
 }  // namespace
 
+std::string Grouped(double value) {
+  std::string digits = std::to_string(static_cast<long long>(value + 0.5));
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string Fixed(double value, int decimals) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  return buf;
+}
+
+std::string Percent(double ratio) { return Fixed(ratio * 100, 0) + "%"; }
+
+double ProcessCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 double Ratio(const Throughput& store, const Throughput& raw) {
   const double r = raw.EventsPerSecond();
   return r > 0 ? store.EventsPerSecond() / r : 0;
@@ -88,6 +98,28 @@ std::string LoadAverage() {
   std::ifstream in("/proc/loadavg");
   std::string one_minute;
   return in >> one_minute ? one_minute : "unknown";
+}
+
+double FsyncMedianSeconds(const std::string& dir) {
+  const std::string path = dir + "/fsync-probe";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return 0;
+  const std::string block(4096, 'x');
+  std::vector<double> seconds;
+  for (int i = 0; i < 50; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) ||
+        ::fdatasync(fd) != 0) {
+      break;
+    }
+    seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
+  if (seconds.empty()) return 0;
+  std::nth_element(seconds.begin(), seconds.begin() + seconds.size() / 2, seconds.end());
+  return seconds[seconds.size() / 2];
 }
 
 std::string UtcNow() {

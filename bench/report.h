@@ -25,6 +25,16 @@ struct Throughput {
   }
 };
 
+// 12345.6 -> "12,346"
+std::string Grouped(double value);
+// Fixed(3.14159, 1) -> "3.1"
+std::string Fixed(double value, int decimals);
+// 0.234 -> "23%"
+std::string Percent(double ratio);
+
+// The CPU time of this whole process so far (every thread's), in seconds.
+double ProcessCpuSeconds();
+
 // store / raw in events per second (0 when raw is 0).
 double Ratio(const Throughput& store, const Throughput& raw);
 
@@ -53,6 +63,9 @@ std::string DescribeMachine(const std::string& dir);
 std::string UtcNow();
 // The 1-minute load average, "1.23".
 std::string LoadAverage();
+// The median time of 50 rounds of a 4 KB append plus fdatasync to a file in `dir`: what one
+// durable write costs on that disk right now (a shared VM disk drifts by 10x in minutes).
+double FsyncMedianSeconds(const std::string& dir);
 
 // Prints the report as Markdown on stdout: a header, one table row per workload with
 // events/s, MB/s and the store's share of raw RocksDB, notes, and the targets.

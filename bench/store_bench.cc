@@ -70,12 +70,6 @@ constexpr int kScanWorkload = 5;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-double ProcessCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 struct Timed {
   size_t appends = 0;  // completed
   double seconds = 0;

@@ -1,0 +1,67 @@
+// holdfast_system_bench: the product measured end to end, in one run, on one county:
+//
+//   A. daemon       a real holdfastd importing the county through `holdfast import`, its peak
+//                   RSS, and the round trip of one CLI append;
+//   B. projections  a full Projector::Rebuild over the imported store, and the cost of
+//                   folding one new event, in-process;
+//   C. sync         initial sync of the store to an empty node over loopback TLS, catch-up
+//                   of 100 new events, and the latency from an append on a provider node to
+//                   the alert on the police node.
+//
+// Each section reuses what the one before left: A's node (its store) serves B in-process
+// with the daemon stopped, then C as the sync source. Every rate is compared with raw
+// RocksDB writing the same event bytes in the same run (bench/raw_baseline.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/bench_node.h"
+#include "bench/county.h"
+#include "bench/figures.h"
+
+namespace holdfast::bench {
+
+struct SystemOptions {
+  std::string dir;                      // an empty directory on the disk to measure
+  std::string build_dir;                // where holdfastd, holdfast and holdfast-sample were built
+  std::string ops_dir;                  // the repository's ops/ (make-ca, make-node-cert)
+  uint64_t county_events = 1000000;     // holdfast-sample --events-target
+  uint64_t small_node_events = 100000;  // the second node size for catch-up (0: none)
+  int cli_runs = 200;                   // A: CLI appends timed
+  int fold_runs = 200;                  // B: single-event folds timed
+  int catch_up_rounds = 10;             // C: rounds of 100 events, per node size
+  int alert_runs = 30;                  // C: append-to-alert runs
+};
+
+struct SystemBench {
+  SystemOptions options;
+  Programs programs;
+  std::string cert_dir;
+  County county;
+  int64_t now = 0;  // unix ns: the fixed evaluation time of the in-process projector
+  Clock::time_point started;
+
+  // The probation node A imports the county into; B and C reuse it.
+  std::unique_ptr<BenchNode> probation;
+  uint64_t imported_through = 0;  // its last log position after the import
+
+  SystemReport report;
+
+  // "[  12.3 s] MESSAGE" on stderr.
+  void Progress(const std::string& message) const;
+  std::vector<Figure>& Section(const std::string& name);
+};
+
+void RunDaemonSection(SystemBench* bench);      // A
+void RunProjectionSection(SystemBench* bench);  // B
+void RunSyncSection(SystemBench* bench);        // C
+
+// Waits (up to `timeout_seconds`) until process `pid` used at most one clock tick of CPU
+// over 300 ms: a daemon's leftover work (projection catch-up, compaction) is kept off the
+// next measurement. Returns the seconds waited.
+double WaitUntilIdle(pid_t pid, double timeout_seconds = 60);
+
+}  // namespace holdfast::bench
