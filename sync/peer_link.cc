@@ -104,6 +104,14 @@ void PeerLink::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
       capnp::FlatArrayMessageReader reader(words.asPtr(), WireReaderOptions());
       if (link->session_ == nullptr) return link->Close("protocol: message before TLS finished");
       link->session_->OnMessage(reader.getRoot<wire::Message>());
+      if (!link->counted_linked_ && link->session_->linked()) {
+        // Only a peer that answered our hello counts as connected, and only then does the
+        // redial backoff start over (a peer refusing us after TLS keeps backing off).
+        link->counted_linked_ = true;
+        auto& state = *link->manager_->peers_[link->peer_];
+        state.attempts = 0;
+        state.status.connected = true;
+      }
     } catch (const kj::Exception& ex) {
       return link->Close(std::string("malformed message: ") + ex.getDescription().cStr());
     }
@@ -129,8 +137,6 @@ void PeerLink::OnEstablished() {
   session_ = std::make_unique<SyncSession>(manager_->store_->node_id(), peer_, checkpoint, this);
   auto& state = *manager_->peers_[peer_];
   ++state.established;
-  state.attempts = 0;
-  state.status.connected = true;
   state.status.last_contact = NowNanos();
   spdlog::info("sync: linked with {} ({})", peer_, outbound_ ? "dialled" : "accepted");
   manager_->held_hint_ = manager_->store_->ContiguousMarks(manager_->held_hint_);

@@ -60,6 +60,7 @@ class PeerLink : public SessionEffects {
   std::unique_ptr<SyncSession> session_;
   bool closing_ = false;
   bool handle_closed_ = false;
+  bool counted_linked_ = false;
   int works_ = 0;
   char buffer_[64 * 1024];
 };

@@ -65,6 +65,8 @@ class SyncSession {
   void OnLocalAppend();
 
   bool closed() const { return closed_; }
+  // The peer's hello arrived and matched: the link is up as far as the protocol goes.
+  bool linked() const { return hello_received_ && !closed_; }
   uint64_t checkpoint() const { return checkpoint_; }
   // The peer's log length as last heard, and how far it had pulled ours.
   uint64_t peer_last() const { return peer_last_; }
