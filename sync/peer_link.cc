@@ -1,8 +1,13 @@
 #include "sync/peer_link.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "eventstore/keys.h"
 #include "sync/sync_manager.h"
@@ -31,6 +36,10 @@ capnp::ReaderOptions WireReaderOptions() {
 }  // namespace
 
 std::string CheckpointKey(const std::string& peer) { return "sync/ckpt/" + peer; }
+
+// Keepalive probes after this long idle, so a link whose peer vanished (host crash, cut
+// network) does not linger and, being kept over a new link, shut its peer out.
+constexpr unsigned kKeepAliveSeconds = 30;
 
 // Half the frame limit: the batch's list and envelope add a little to its events' size.
 constexpr size_t kMaxBatchBytes = PeerLink::kMaxFrameBytes / 2;
@@ -130,6 +139,30 @@ void PeerLink::OnEstablished() {
     const std::string named = peer_;
     peer_.clear();
     return Close("certificate names node \"" + named + "\", which is not a configured peer");
+  }
+  // One link per peer: when both nodes dial each other (or a peer redials while an old
+  // link of its is still open here), two links would pull the same log twice over. Of
+  // two links dialled by different nodes, both ends keep the one dialled by the lower
+  // node id; of two dialled by the same node, the newer (the older is likely half-open).
+  const std::string self = manager_->store_->node_id();
+  const std::string dialer = outbound_ ? self : peer_;
+  const std::string keeper = std::min(self, peer_);
+  for (PeerLink* other : std::vector<PeerLink*>(manager_->links_.begin(), manager_->links_.end())) {
+    if (other == this || other->peer_ != peer_ || !other->established()) continue;
+    const std::string other_dialer = other->outbound_ ? self : peer_;
+    if (other_dialer != dialer && dialer != keeper) {
+      return Supersede("a link with " + peer_ + " dialled by " + keeper + " is up");
+    }
+    other->Supersede(other_dialer == dialer
+                         ? "superseded by a newer link with " + peer_
+                         : "a link with " + peer_ + " dialled by " + keeper + " is up");
+  }
+  uv_tcp_keepalive(&tcp_, 1, kKeepAliveSeconds);
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0) {
+    const int interval = 10, probes = 3;  // so: gone after about a minute without answer
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
   }
   uint64_t checkpoint = 0;
   auto stored = manager_->store_->GetMeta(CheckpointKey(peer_));
@@ -265,6 +298,16 @@ void PeerLink::Close(const std::string& why) {
     link->handle_closed_ = true;
     link->MaybeDelete();
   });
+}
+
+void PeerLink::Supersede(const std::string& why) {
+  superseded_ = true;
+  if (session_ != nullptr && !closing_) {  // tell the peer why, should it not see the other
+    capnp::MallocMessageBuilder m;
+    m.initRoot<wire::Message>().setGoodbye(why);
+    Send(m);
+  }
+  Close(why);
 }
 
 void PeerLink::MaybeDelete() {

@@ -30,6 +30,8 @@ class PeerLink : public SessionEffects {
   void NotifyAppend();
 
   bool outbound() const { return outbound_; }
+  // Closed because another link with the same peer is kept (not a failure).
+  bool superseded() const { return superseded_; }
   bool established() const { return session_ != nullptr && !closing_; }
   const std::string& peer() const { return peer_; }
   const std::string& expected_peer() const { return expected_peer_; }
@@ -49,6 +51,7 @@ class PeerLink : public SessionEffects {
   void OnEstablished();
   void Flush();
   void MaybeDelete();
+  void Supersede(const std::string& why);
 
   SyncManager* manager_;
   bool outbound_;
@@ -61,6 +64,7 @@ class PeerLink : public SessionEffects {
   bool closing_ = false;
   bool handle_closed_ = false;
   bool counted_linked_ = false;
+  bool superseded_ = false;
   int works_ = 0;
   char buffer_[64 * 1024];
 };

@@ -1,6 +1,7 @@
 #include "sync/session.h"
 
 #include <algorithm>
+#include <map>
 
 namespace holdfast {
 
@@ -110,10 +111,16 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
         if (batch.getEvents().size() > kMaxBatch) return Fail("protocol: batch too large");
         std::vector<Event> events;
         events.reserve(batch.getEvents().size());
+        std::map<std::string, std::vector<uint64_t>> received;
         for (auto e : batch.getEvents()) {
           if (!e.hasProvenance()) return Fail("protocol: an event without provenance");
           events.push_back(Event::CopyOf(e));
+          received[e.getProvenance().getOrigin()].push_back(e.getProvenance().getSeq());
         }
+        // The peer holds what it sends: its version vector (which the server side uses)
+        // grows by every run of seqs this batch extends, so a held pull of the peer's is
+        // not answered with these very events.
+        for (auto& [origin, seqs] : received) NoteHeldByPeer(origin, &seqs);
         pull_outstanding_ = false;
         inserting_ = true;
         peer_last_ = std::max(peer_last_, batch.getServerLast());
@@ -126,6 +133,18 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
     return Fail("protocol: unknown message");
   } catch (const kj::Exception& ex) {
     return Fail(std::string("malformed message: ") + ex.getDescription().cStr());
+  }
+}
+
+void SyncSession::NoteHeldByPeer(const std::string& origin, std::vector<uint64_t>* seqs) {
+  std::sort(seqs->begin(), seqs->end());
+  uint64_t& mark = peer_held_[origin];
+  for (uint64_t seq : *seqs) {
+    if (seq == mark + 1) {
+      mark = seq;
+    } else if (seq > mark) {
+      break;  // a gap: the marks say only what the peer holds without one
+    }
   }
 }
 

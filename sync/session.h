@@ -75,6 +75,8 @@ class SyncSession {
  private:
   void Fail(const std::string& why);
   void SendPull();
+  // Events of `origin` with these seqs came from the peer: it holds them.
+  void NoteHeldByPeer(const std::string& origin, std::vector<uint64_t>* seqs);
   void MaybeServe();
 
   std::string self_, expected_peer_;

@@ -189,7 +189,8 @@ void SyncManager::ScheduleRedial(PeerState* state) {
       &state->redial,
       [](uv_timer_t* t) {
         auto* peer = static_cast<PeerState*>(t->data);
-        peer->manager->Dial(peer->id);
+        // The peer may have dialled us meanwhile: one link is enough.
+        if (peer->established == 0) peer->manager->Dial(peer->id);
       },
       delay, 0);
 }
@@ -206,6 +207,10 @@ void SyncManager::OnLinkClosed(PeerLink* link, const std::string& why) {
   if (link->session() != nullptr) {
     state->established = std::max(0, state->established - 1);
     if (state->established == 0) state->status.connected = false;
+  }
+  if (link->superseded()) {
+    spdlog::info("sync: one of two links with {} closed: {}", id, why);
+    return;
   }
   state->status.last_error = why;
   if (link->session() != nullptr) {

@@ -80,6 +80,14 @@ void CutProxy::DropAll() {
   Wake();
 }
 
+void CutProxy::Hold(bool on) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    hold_ = on;
+  }
+  Wake();
+}
+
 CutProxy::Stats CutProxy::stats() {
   std::lock_guard<std::mutex> l(mu_);
   return stats_;
@@ -94,9 +102,11 @@ void CutProxy::ClosePair(Pair* p) {
 void CutProxy::Loop() {
   char buf[16384];
   for (;;) {
+    bool hold = false;
     {
       std::lock_guard<std::mutex> l(mu_);
       if (stop_) return;
+      hold = hold_;
       if (drop_all_) {
         for (auto& p : pairs_) ClosePair(&p);
         drop_all_ = false;
@@ -107,6 +117,7 @@ void CutProxy::Loop() {
         pairs_.end());
     std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}, {listener_, POLLIN, 0}};
     for (const auto& p : pairs_) {
+      if (hold) break;
       fds.push_back({p.a, POLLIN, 0});
       fds.push_back({p.b, POLLIN, 0});
     }

@@ -25,6 +25,9 @@ class CutProxy {
   void CutNextAfter(uint64_t bytes);
   // Closes every connection open now (both sides at once).
   void DropAll();
+  // While on, connections are accepted (and made to the target) but no bytes pass either
+  // way: a dial stays in flight, its TLS handshake unfinished, until Hold(false).
+  void Hold(bool on);
 
   struct Stats {
     int accepted = 0;
@@ -51,6 +54,7 @@ class CutProxy {
   std::mutex mu_;
   bool stop_ = false;
   bool drop_all_ = false;
+  bool hold_ = false;
   std::optional<uint64_t> next_limit_;
   Stats stats_;
   std::vector<Pair> pairs_;  // the relay thread's own

@@ -372,6 +372,26 @@ TEST_CASE("an inserted batch advances the checkpoint and pulls again from its th
   CHECK(!l.session.closed());
 }
 
+TEST_CASE("events that came from the peer are not offered back to it", "[sync][session]") {
+  // provider-1's pull is held here; then a batch of its own events (and some it relayed)
+  // arrives on the same link. The held pull is read with a version vector that counts
+  // them as provider-1's, so they are not echoed back.
+  Linked l;
+  FeedPull(l.session, 7, SyncSession::kMaxBatch, {{"provider-1", 40}, {"police-1", 2}});
+  l.session.OnChanges({}, 7, 7);  // held
+  std::vector<Event> events = Attendances("provider-1", 41, 3);
+  for (auto& e : Attendances("police-1", 4, 1)) events.push_back(std::move(e));  // a gap: 3
+  for (auto& e : Attendances("police-1", 3, 1)) events.push_back(std::move(e));  // out of order
+  for (auto& e : Attendances("police-1", 6, 1)) events.push_back(std::move(e));  // after a gap
+  FeedBatch(l.session, events, 20, 50);
+  REQUIRE(l.fx.inserts.size() == 1);
+  l.session.OnInserted(Status::Ok(), 20, 6);
+  l.session.OnLocalAppend();  // the insert wakes the held pull
+  REQUIRE(l.fx.reads.size() == 2);
+  CHECK(l.fx.reads[1].peer_held == VersionVector{{"provider-1", 43}, {"police-1", 4}});
+  CHECK(!l.session.closed());
+}
+
 TEST_CASE("a batch that goes back before the checkpoint closes the session", "[sync][session]") {
   Linked l(/*checkpoint=*/20);
   FeedBatch(l.session, Attendances("provider-1", 1, 1), 19, 40);
