@@ -1,86 +1,122 @@
 #include "projections/facts.h"
 
 #include <algorithm>
-#include <map>
 #include <tuple>
 
 namespace holdfast {
 
+namespace {
+
+void Set(std::string* s, capnp::Text::Reader t) { s->assign(t.begin(), t.size()); }
+
+}  // namespace
+
+void ClearFact(Fact* f) {
+  f->id = Uuid();
+  f->type = EventType::CASE_OPENED;
+  f->occurred_at = 0;
+  f->recorded_at = 0;
+  for (std::string* s : {&f->origin, &f->case_id, &f->subject, &f->intervention, &f->session,
+                         &f->incident, &f->lead_agency, &f->programme, &f->text, &f->user}) {
+    s->clear();
+  }
+  f->order = schema::OrderKind::COMMUNITY_ORDER;
+  f->risk = schema::RiskLevel::STANDARD;
+  f->marac = false;
+  f->close_reason = schema::CloseReason::OTHER;
+  f->exit_reason = schema::ExitReason::OTHER;
+  f->outcome = schema::AttendanceOutcome::ATTENDED;
+  f->breach_kind = schema::BreachKind::FAILURE_TO_COMPLY;
+  f->category = schema::IncidentCategory::OTHER;
+  f->crime = false;
+  f->alert = Uuid();
+  f->rule = schema::AlertRule::BREACH;
+  f->severity = schema::Severity::MEDIUM;
+  f->trigger = Uuid();
+}
+
 Fact FactOf(schema::Event::Reader e) {
   Fact f;
+  FactInto(e, &f);
+  return f;
+}
+
+void FactInto(schema::Event::Reader e, Fact* out) {
+  ClearFact(out);
+  Fact& f = *out;
   f.id = ToUuid(e.getId());
   f.type = e.which();
   f.occurred_at = e.getOccurredAt().getUnixNanos();
   if (e.hasProvenance()) {
     f.recorded_at = e.getProvenance().getRecordedAt().getValue();
-    f.origin = e.getProvenance().getOrigin();
+    Set(&f.origin, e.getProvenance().getOrigin());
   }
-  f.user = e.getAuthor().getUser();
+  Set(&f.user, e.getAuthor().getUser());
   using W = schema::Event::Which;
   switch (e.which()) {
     case W::CASE_OPENED: {
       auto b = e.getCaseOpened();
-      f.case_id = b.getCaseId();
-      f.subject = b.getSubject();
+      Set(&f.case_id, b.getCaseId());
+      Set(&f.subject, b.getSubject());
       f.order = b.getOrder();
       f.risk = b.getRisk();
-      f.lead_agency = b.getLeadAgency();
+      Set(&f.lead_agency, b.getLeadAgency());
       break;
     }
     case W::CASE_RISK_CHANGED: {
       auto b = e.getCaseRiskChanged();
-      f.case_id = b.getCaseId();
+      Set(&f.case_id, b.getCaseId());
       f.risk = b.getRisk();
       f.marac = b.getMarac();
       break;
     }
     case W::CASE_CLOSED: {
       auto b = e.getCaseClosed();
-      f.case_id = b.getCaseId();
+      Set(&f.case_id, b.getCaseId());
       f.close_reason = b.getReason();
       break;
     }
     case W::INTERVENTION_REFERRED: {
       auto b = e.getInterventionReferred();
-      f.case_id = b.getCaseId();
-      f.intervention = b.getIntervention();
-      f.programme = b.getProgramme();
+      Set(&f.case_id, b.getCaseId());
+      Set(&f.intervention, b.getIntervention());
+      Set(&f.programme, b.getProgramme());
       break;
     }
     case W::INTERVENTION_STARTED:
-      f.case_id = e.getInterventionStarted().getCaseId();
-      f.intervention = e.getInterventionStarted().getIntervention();
+      Set(&f.case_id, e.getInterventionStarted().getCaseId());
+      Set(&f.intervention, e.getInterventionStarted().getIntervention());
       break;
     case W::INTERVENTION_COMPLETED:
-      f.case_id = e.getInterventionCompleted().getCaseId();
-      f.intervention = e.getInterventionCompleted().getIntervention();
+      Set(&f.case_id, e.getInterventionCompleted().getCaseId());
+      Set(&f.intervention, e.getInterventionCompleted().getIntervention());
       break;
     case W::INTERVENTION_EXITED: {
       auto b = e.getInterventionExited();
-      f.case_id = b.getCaseId();
-      f.intervention = b.getIntervention();
+      Set(&f.case_id, b.getCaseId());
+      Set(&f.intervention, b.getIntervention());
       f.exit_reason = b.getReason();
       break;
     }
     case W::SESSION_HELD:
-      f.session = e.getSessionHeld().getSession();
+      Set(&f.session, e.getSessionHeld().getSession());
       break;
     case W::ATTENDANCE_RECORDED: {
       auto b = e.getAttendanceRecorded();
-      f.case_id = b.getCaseId();
-      f.intervention = b.getIntervention();
-      f.session = b.getSession();
+      Set(&f.case_id, b.getCaseId());
+      Set(&f.intervention, b.getIntervention());
+      Set(&f.session, b.getSession());
       f.outcome = b.getOutcome();
       break;
     }
     case W::BREACH_REPORTED:
-      f.case_id = e.getBreachReported().getCaseId();
+      Set(&f.case_id, e.getBreachReported().getCaseId());
       f.breach_kind = e.getBreachReported().getKind();
       break;
     case W::INCIDENT_REPORTED: {
       auto b = e.getIncidentReported();
-      f.subject = b.getSubject();
-      f.incident = b.getIncident();
+      Set(&f.subject, b.getSubject());
+      Set(&f.incident, b.getIncident());
       f.category = b.getCategory();
       f.crime = b.getCrime();
       break;
@@ -89,31 +125,30 @@ Fact FactOf(schema::Event::Reader e) {
       auto b = e.getAlertRaised();
       f.alert = ToUuid(b.getAlert());
       f.rule = b.getRule();
-      f.case_id = b.getCaseId();
-      f.subject = b.getSubject();
-      f.intervention = b.getIntervention();
+      Set(&f.case_id, b.getCaseId());
+      Set(&f.subject, b.getSubject());
+      Set(&f.intervention, b.getIntervention());
       f.severity = b.getSeverity();
       f.trigger = ToUuid(b.getTrigger());
-      f.text = b.getReason();
+      Set(&f.text, b.getReason());
       break;
     }
     case W::ALERT_ACKNOWLEDGED:
       f.alert = ToUuid(e.getAlertAcknowledged().getAlert());
-      f.text = e.getAlertAcknowledged().getNote();
+      Set(&f.text, e.getAlertAcknowledged().getNote());
       break;
     case W::ALERT_RESOLVED:
       f.alert = ToUuid(e.getAlertResolved().getAlert());
-      f.text = e.getAlertResolved().getAction();
+      Set(&f.text, e.getAlertResolved().getAction());
       break;
     case W::ALERT_WITHDRAWN:
       f.alert = ToUuid(e.getAlertWithdrawn().getAlert());
-      f.text = e.getAlertWithdrawn().getReason();
+      Set(&f.text, e.getAlertWithdrawn().getReason());
       break;
     case W::SUBJECT_ERASED:
-      f.subject = e.getSubjectErased().getSubject();
+      Set(&f.subject, e.getSubjectErased().getSubject());
       break;
   }
-  return f;
 }
 
 bool CanonicalLess(const Fact& a, const Fact& b) {
@@ -131,17 +166,30 @@ bool IsPositive(schema::AttendanceOutcome o) {
 }
 
 std::vector<Fact> StandingAttendance(const std::vector<Fact>& facts) {
-  std::map<std::pair<std::string, std::string>, const Fact*> standing;
-  for (const Fact& f : facts) {
-    if (f.type != EventType::ATTENDANCE_RECORDED) continue;
-    const Fact*& held = standing[{f.case_id, f.session}];
-    if (held == nullptr || std::tie(held->recorded_at, held->id) < std::tie(f.recorded_at, f.id)) {
-      held = &f;
-    }
-  }
+  std::vector<const Fact*> records;
+  records.reserve(facts.size());
+  for (const Fact& f : facts) records.push_back(&f);
+  return StandingAttendance(std::move(records));
+}
+
+std::vector<Fact> StandingAttendance(std::vector<const Fact*> records) {
+  records.erase(
+      std::remove_if(records.begin(), records.end(),
+                     [](const Fact* f) { return f->type != EventType::ATTENDANCE_RECORDED; }),
+      records.end());
+  // Grouped by (case, session), the standing record last in each group.
+  std::sort(records.begin(), records.end(), [](const Fact* a, const Fact* b) {
+    return std::tie(a->case_id, a->session, a->recorded_at, a->id) <
+           std::tie(b->case_id, b->session, b->recorded_at, b->id);
+  });
   std::vector<Fact> out;
-  out.reserve(standing.size());
-  for (const auto& [key, f] : standing) out.push_back(*f);
+  out.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    const bool last_of_group = i + 1 == records.size() ||
+                               records[i + 1]->case_id != records[i]->case_id ||
+                               records[i + 1]->session != records[i]->session;
+    if (last_of_group) out.push_back(*records[i]);
+  }
   SortCanonical(&out);
   return out;
 }

@@ -13,6 +13,7 @@ namespace holdfast {
 
 constexpr int64_t kNanosPerDay = 86400LL * 1000000000LL;
 
+// A field added here must also be reset in FactInto (facts.cc).
 struct Fact {
   Uuid id;
   EventType type = EventType::CASE_OPENED;
@@ -41,6 +42,11 @@ struct Fact {
 };
 
 Fact FactOf(schema::Event::Reader event);
+// The same into an existing Fact, reusing its strings' storage: every field is set (to its
+// default where the event has no such field), so a Fact can be reused across events.
+void FactInto(schema::Event::Reader event, Fact* fact);
+// Every field back to its default, keeping the strings' storage.
+void ClearFact(Fact* fact);
 
 // The canonical order: occurred_at, then recorded_at, then id. Folding in this order makes
 // a result depend only on the set of events, never on their arrival order.
@@ -53,5 +59,6 @@ bool IsPositive(schema::AttendanceOutcome outcome);
 // Per (case, session), the attendance record that stands after corrections: the one with
 // the latest recorded_at, then the larger id. Returns them in canonical order.
 std::vector<Fact> StandingAttendance(const std::vector<Fact>& facts);
+std::vector<Fact> StandingAttendance(std::vector<const Fact*> facts);
 
 }  // namespace holdfast

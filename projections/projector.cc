@@ -7,51 +7,29 @@
 #include <set>
 
 #include "eventstore/keys.h"
+#include "projections/rebuild.h"
 #include "projections/records.h"
+#include "projections/row_keys.h"
 
 namespace holdfast {
 namespace {
 
 constexpr const char* kFamily = "projections";
 constexpr size_t kChunkEvents = 20000;
-const std::string kCheckpointKey = "ckpt";
-
-std::string CaseKey(const std::string& c) { return "case/" + c; }
-std::string SubjectKey(const std::string& s, const std::string& c) {
-  return "subj/" + keys::NamePrefix(s) + c;
-}
-std::string StandingKey(const std::string& c, const std::string& session) {
-  return "att/" + keys::NamePrefix(c) + session;
-}
-std::string StandingTimeKey(int64_t t, const std::string& c, const std::string& session) {
-  return "attt/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + keys::NamePrefix(c) + session;
-}
-std::string IndicatorKey(int64_t t, const Uuid& id) {
-  return "ind/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + keys::IdKey(id);
-}
-std::string AlertKey(const Uuid& id) { return "alert/" + keys::IdKey(id); }
-std::string CaseAlertKey(const std::string& c, const Uuid& id) {
-  return "calert/" + keys::NamePrefix(c) + keys::IdKey(id);
-}
-std::string DueKey(int64_t t, const std::string& c) {
-  return "due/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + c;
-}
-std::string CaseDueKey(const std::string& c) { return "cdue/" + c; }
+using rows::AlertKey;
+using rows::CaseAlertKey;
+using rows::CaseDueKey;
+using rows::CaseKey;
+using rows::DueKey;
+using rows::IndicatorKey;
+using rows::kCheckpointKey;
+using rows::StandingKey;
+using rows::StandingTimeKey;
+using rows::SubjectKey;
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   return Status::IoError(what + ": " + s.ToString());
-}
-
-bool IsIndicatorType(EventType t) {
-  return t == EventType::INTERVENTION_REFERRED || t == EventType::INTERVENTION_STARTED ||
-         t == EventType::INTERVENTION_COMPLETED || t == EventType::INTERVENTION_EXITED ||
-         t == EventType::INCIDENT_REPORTED;
-}
-
-bool IsAlertType(EventType t) {
-  return t == EventType::ALERT_RAISED || t == EventType::ALERT_ACKNOWLEDGED ||
-         t == EventType::ALERT_RESOLVED || t == EventType::ALERT_WITHDRAWN;
 }
 
 std::tuple<int64_t, uint64_t, Uuid> KeyOf(const Fact& f) {
@@ -71,6 +49,41 @@ Status ScanPrefix(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::s
 }
 
 }  // namespace
+
+bool FoldCaseRow(const Fact& f, CaseRow* row) {
+  bool new_subject = false;
+  ++row->events;
+  switch (f.type) {
+    case EventType::CASE_OPENED:
+      if (!row->has_opened || KeyOf(f) < row->opened_key) {
+        new_subject = !row->has_opened || row->subject != f.subject;
+        row->has_opened = true;
+        row->opened_key = KeyOf(f);
+        row->opened_at = f.occurred_at;
+        row->subject = f.subject;
+        row->order = f.order;
+        row->lead_agency = f.lead_agency;
+      }
+      [[fallthrough]];
+    case EventType::CASE_RISK_CHANGED:
+      if (!row->has_risk || KeyOf(f) > row->risk_key) {
+        row->has_risk = true;
+        row->risk_key = KeyOf(f);
+        row->risk = f.risk;
+      }
+      break;
+    case EventType::CASE_CLOSED:
+      if (!row->has_closed || KeyOf(f) < row->closed_key) {
+        row->has_closed = true;
+        row->closed_key = KeyOf(f);
+        row->closed_at = f.occurred_at;
+      }
+      break;
+    default:
+      break;
+  }
+  return new_subject;
+}
 
 // The rows one chunk of events touches, held decoded until the chunk is written in one
 // batch with its checkpoint.
@@ -113,36 +126,11 @@ struct Projector::Chunk {
 
   void FoldCaseEvent(const Fact& f) {
     CaseRow& row = Case(f.case_id);
-    ++row.events;
+    if (FoldCaseRow(f, &row)) {
+      writes[SubjectKey(f.subject, f.case_id)] = "";
+      new_subject_cases.emplace(f.subject, f.case_id);
+    }
     switch (f.type) {
-      case EventType::CASE_OPENED:
-        if (!row.has_opened || KeyOf(f) < row.opened_key) {
-          if (!row.has_opened || row.subject != f.subject) {
-            writes[SubjectKey(f.subject, f.case_id)] = "";
-            new_subject_cases.emplace(f.subject, f.case_id);
-          }
-          row.has_opened = true;
-          row.opened_key = KeyOf(f);
-          row.opened_at = f.occurred_at;
-          row.subject = f.subject;
-          row.order = f.order;
-          row.lead_agency = f.lead_agency;
-        }
-        [[fallthrough]];
-      case EventType::CASE_RISK_CHANGED:
-        if (!row.has_risk || KeyOf(f) > row.risk_key) {
-          row.has_risk = true;
-          row.risk_key = KeyOf(f);
-          row.risk = f.risk;
-        }
-        break;
-      case EventType::CASE_CLOSED:
-        if (!row.has_closed || KeyOf(f) < row.closed_key) {
-          row.has_closed = true;
-          row.closed_key = KeyOf(f);
-          row.closed_at = f.occurred_at;
-        }
-        break;
       case EventType::ATTENDANCE_RECORDED: {
         const std::string key = StandingKey(f.case_id, f.session);
         auto it = standing.find(key);
@@ -309,7 +297,8 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
     std::optional<CaseRow> row;
     HOLDFAST_RETURN_IF_ERROR(LoadCaseFacts(case_id, &facts, &incidents, &row));
     if (!row || !row->has_opened) continue;
-    auto derived = EvaluateCase(facts, incidents, rules_, now);
+    const CaseContext context = BuildCaseContext(facts);
+    auto derived = EvaluateContext(context, incidents, rules_, now);
     auto standing = CaseAlerts(case_id);
     if (!standing.ok()) return standing.status();
     for (auto& e : PlanLifecycle(derived, *standing, store_->node_id())) {
@@ -322,7 +311,7 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
       due.Delete(cf_, DueKey(static_cast<int64_t>(keys::DecodeFixed64BE(old.data())), case_id));
       due.Delete(cf_, CaseDueKey(case_id));
     }
-    auto next = NextDeadline(BuildCaseContext(facts), rules_, now);
+    auto next = NextDeadline(context, rules_, now);
     if (next) {
       due.Put(cf_, DueKey(*next, case_id), "");
       due.Put(cf_, CaseDueKey(case_id), keys::Fixed64BE(static_cast<uint64_t>(*next)));
@@ -339,6 +328,10 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
 
 Status Projector::CatchUp() {
   std::lock_guard<std::mutex> l(mu_);
+  return CatchUpLocked();
+}
+
+Status Projector::CatchUpLocked() {
   for (int round = 0; round < 8; ++round) {
     std::set<std::string> dirty;
     HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, nullptr));
@@ -372,17 +365,21 @@ Status Projector::Tick() {
 
 Status Projector::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) {
   std::lock_guard<std::mutex> l(mu_);
-  HOLDFAST_RETURN_IF_ERROR(
-      FromRocks(store_->db()->DeleteRange(rocksdb::WriteOptions(), cf_, "", std::string(8, '\xff')),
-                "clearing projections"));
-  checkpoint_ = 0;
-  std::set<std::string> dirty;
-  HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, progress));
-  if (!rules_.derive) return Status::Ok();
-  bool appended = false;
-  HOLDFAST_RETURN_IF_ERROR(Evaluate(dirty, &appended));
-  std::set<std::string> more;
-  return FoldPending(&more, nullptr);
+  RebuildOptions options;
+  options.rules = rules_;
+  options.now = now_();
+  options.last = store_->LastPosition();
+  options.node_id = store_->node_id();
+  options.progress = progress;
+  std::vector<Event> lifecycle;
+  HOLDFAST_RETURN_IF_ERROR(RebuildProjections(store_, cf_, options, &lifecycle));
+  checkpoint_ = options.last;
+  if (!lifecycle.empty()) {
+    auto r = store_->Append(std::move(lifecycle));
+    if (!r.ok()) return r.status();
+  }
+  // The lifecycle events just appended, and whatever arrived meanwhile, folded as usual.
+  return CatchUpLocked();
 }
 
 Result<std::vector<AlertState>> Projector::CaseAlerts(const std::string& case_id) const {

@@ -4,7 +4,7 @@
 //
 // State lives in the store's "projections" column family, written in one batch with the
 // checkpoint (the last log position folded), so a crash never leaves it half-applied; on
-// start the projector catches up from the checkpoint. Layout:
+// start the projector catches up from the checkpoint. Layout (keys built in row_keys.h):
 //
 //   ckpt                                      last folded log position (8 bytes BE)
 //   case/<case>                               state.CaseRecord
@@ -67,7 +67,11 @@ class Projector {
   Status CatchUp();
   // Re-evaluates cases whose no_contact deadline has passed (the daemon's timer).
   Status Tick();
-  // Drops every projection and folds the whole log again. `progress(done, total)`.
+  // Drops every projection and folds the whole log again, in one pass that holds each
+  // case's compact facts in memory, evaluates every case once (deriving) and replaces the
+  // column family's rows in one ingested table file (projections/rebuild.h): queries see
+  // the old rows until it is done. Then appends and folds the lifecycle events it derived.
+  // `progress(done, total)` while it reads the log.
   Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress = nullptr);
   void SetRules(const RuleConfig& rules);
 
@@ -86,6 +90,7 @@ class Projector {
   struct Chunk;
   Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const RuleConfig& rules,
             std::function<int64_t()> now);
+  Status CatchUpLocked();
   Status FoldPending(std::set<std::string>* dirty,
                      const std::function<void(uint64_t, uint64_t)>& progress);
   Status Evaluate(const std::set<std::string>& cases, bool* appended);

@@ -2,7 +2,10 @@
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
+#include <kj/io.h>
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "projections/state.capnp.h"
@@ -10,21 +13,38 @@
 namespace holdfast {
 namespace {
 
-std::string ToBytes(capnp::MallocMessageBuilder& m) {
-  auto words = capnp::messageToFlatArray(m);
-  auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+// The first segment of every record built on this thread: reused, so a small record costs
+// no allocation (the builder zeroes what it used when it is destroyed, as capnp requires).
+thread_local std::array<capnp::word, 512> scratch_segment{};
+
+struct RecordBuilder : capnp::MallocMessageBuilder {
+  RecordBuilder()
+      : capnp::MallocMessageBuilder(kj::arrayPtr(scratch_segment.data(), scratch_segment.size())) {}
+};
+
+std::string ToBytes(capnp::MessageBuilder& m) {
+  auto segments = m.getSegmentsForOutput();
+  std::string out(capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word), '\0');
+  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  capnp::writeMessage(stream, segments);
+  return out;
 }
 
 // Decodes `bytes` as a T and calls fn(reader); false if they are not a message.
 template <typename T, typename Fn>
 bool WithReader(std::string_view bytes, Fn fn) {
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) return false;
-  std::vector<capnp::word> words(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.data(), bytes.data(), bytes.size());
+  // capnp reads words in place: bytes that are not word-aligned are copied first.
+  std::vector<capnp::word> copy;
+  const capnp::word* words = reinterpret_cast<const capnp::word*>(bytes.data());
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) != 0) {
+    copy.resize(bytes.size() / sizeof(capnp::word));
+    std::memcpy(copy.data(), bytes.data(), bytes.size());
+    words = copy.data();
+  }
   try {
     capnp::FlatArrayMessageReader reader(
-        kj::ArrayPtr<const capnp::word>(words.data(), words.size()));
+        kj::ArrayPtr<const capnp::word>(words, bytes.size() / sizeof(capnp::word)));
     fn(reader.getRoot<T>());
     return true;
   } catch (const kj::Exception&) {
@@ -45,7 +65,7 @@ std::tuple<int64_t, uint64_t, Uuid> GetKey(state::EventKey::Reader r) {
 }  // namespace
 
 std::string EncodeCase(const CaseRow& c) {
-  capnp::MallocMessageBuilder m;
+  RecordBuilder m;
   auto b = m.initRoot<state::CaseRecord>();
   b.setCaseId(c.case_id);
   if (c.has_opened) SetKey(b.initOpened(), c.opened_key);
@@ -83,7 +103,7 @@ bool DecodeCase(std::string_view bytes, CaseRow* c) {
 }
 
 std::string EncodeAlert(const AlertState& s) {
-  capnp::MallocMessageBuilder m;
+  RecordBuilder m;
   auto b = m.initRoot<state::AlertRecord>();
   SetUuid(b.initAlert(), s.alert);
   b.setHasRaised(s.has_raised);
@@ -148,7 +168,7 @@ bool DecodeAlert(std::string_view bytes, AlertState* s) {
 }
 
 std::string EncodeStanding(const StandingRow& s) {
-  capnp::MallocMessageBuilder m;
+  RecordBuilder m;
   auto b = m.initRoot<state::StandingAttendance>();
   b.setRecordedAt(s.recorded_at);
   SetUuid(b.initId(), s.id);
@@ -169,7 +189,7 @@ bool DecodeStanding(std::string_view bytes, StandingRow* s) {
 }
 
 std::string EncodeIndicatorFact(const Fact& f) {
-  capnp::MallocMessageBuilder m;
+  RecordBuilder m;
   auto b = m.initRoot<state::IndicatorFact>();
   b.setType(static_cast<uint16_t>(f.type));
   b.setExitReason(f.exit_reason);

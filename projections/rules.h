@@ -74,6 +74,11 @@ void RiskEscalationRule(const CaseContext& c, int64_t as_of, std::vector<Derived
 std::vector<DerivedAlert> EvaluateCase(const std::vector<Fact>& case_events,
                                        const std::vector<Fact>& subject_incidents,
                                        const RuleConfig& config, int64_t as_of);
+// The same from a context already built (BuildCaseContext), so that a caller who also
+// needs NextDeadline builds it once.
+std::vector<DerivedAlert> EvaluateContext(const CaseContext& c,
+                                          const std::vector<Fact>& subject_incidents,
+                                          const RuleConfig& config, int64_t as_of);
 
 // The next instant after `after` at which a time-based rule could raise an alert for this
 // case (a no_contact deadline), if any.

@@ -41,7 +41,7 @@ CaseContext BuildCaseContext(const std::vector<Fact>& case_events) {
   }
   std::sort(c.events.begin(), c.events.end(),
             [](const Fact* a, const Fact* b) { return CanonicalLess(*a, *b); });
-  std::vector<Fact> attendance;
+  std::vector<const Fact*> attendance;
   for (const Fact* f : c.events) {
     if (c.case_id.empty()) c.case_id = f->case_id;
     switch (f->type) {
@@ -63,22 +63,27 @@ CaseContext BuildCaseContext(const std::vector<Fact>& case_events) {
         break;
       }
       case EventType::ATTENDANCE_RECORDED:
-        attendance.push_back(*f);
+        attendance.push_back(f);
         break;
       default:
         break;
     }
   }
   if (c.opened != nullptr) c.subject = c.opened->subject;
-  c.standing = StandingAttendance(attendance);
+  c.standing = StandingAttendance(std::move(attendance));
   return c;
 }
 
 std::vector<DerivedAlert> EvaluateCase(const std::vector<Fact>& case_events,
                                        const std::vector<Fact>& subject_incidents,
                                        const RuleConfig& config, int64_t as_of) {
+  return EvaluateContext(BuildCaseContext(case_events), subject_incidents, config, as_of);
+}
+
+std::vector<DerivedAlert> EvaluateContext(const CaseContext& c,
+                                          const std::vector<Fact>& subject_incidents,
+                                          const RuleConfig& config, int64_t as_of) {
   std::vector<DerivedAlert> out;
-  CaseContext c = BuildCaseContext(case_events);
   if (c.opened == nullptr) return out;  // an alert needs the case's subject
   NonEngagementRule(c, config, as_of, &out);
   NoContactRule(c, config, as_of, &out);
