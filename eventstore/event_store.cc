@@ -107,6 +107,40 @@ struct EventStore::GroupState {
   std::unordered_map<std::string, uint64_t> streams;  // stream -> version after the group
   std::set<std::pair<std::string, uint64_t>> origin_seqs;
   std::map<std::string, uint64_t> high_water;
+  // The writes, staged until the writer is known to succeed, so a refused writer adds
+  // none, and so the index entries reach RocksDB in key order: consecutive skiplist
+  // inserts then share most of their search path.
+  std::vector<std::pair<uint64_t, kj::Array<capnp::word>>> put_log;
+  using Puts = std::vector<std::pair<std::string, std::string>>;
+  Puts put_ids, put_origins, put_streams, put_meta;
+
+  void TakeWrites(GroupState* from) {
+    auto move_all = [](auto* to, auto* src) {
+      for (auto& e : *src) to->push_back(std::move(e));
+      src->clear();
+    };
+    move_all(&put_log, &from->put_log);
+    move_all(&put_ids, &from->put_ids);
+    move_all(&put_origins, &from->put_origins);
+    move_all(&put_streams, &from->put_streams);
+    move_all(&put_meta, &from->put_meta);
+  }
+  // Writes everything staged into `batch`: the log in position order, then each index
+  // sorted by key, then the meta entries in the order they were given.
+  void Flush(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* log_cf,
+             rocksdb::ColumnFamilyHandle* ids_cf, rocksdb::ColumnFamilyHandle* origins_cf,
+             rocksdb::ColumnFamilyHandle* streams_cf, rocksdb::ColumnFamilyHandle* meta_cf) {
+    for (const auto& [position, bytes] : put_log)
+      batch->Put(log_cf, keys::LogKey(position), AsSlice(bytes));
+    auto sorted = [batch](rocksdb::ColumnFamilyHandle* cf, Puts* puts) {
+      std::sort(puts->begin(), puts->end());
+      for (const auto& [key, value] : *puts) batch->Put(cf, key, value);
+    };
+    sorted(ids_cf, &put_ids);
+    sorted(origins_cf, &put_origins);
+    sorted(streams_cf, &put_streams);
+    for (const auto& [key, value] : put_meta) batch->Put(meta_cf, key, value);
+  }
 };
 
 Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
@@ -125,15 +159,28 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Every memtable together stays under db_write_buffer_size (RocksDB flushes the largest
+  // when they reach it), which bounds the daemon's memory however many families there are.
+  db_options.db_write_buffer_size = options.write_buffer_bytes;
+  // A family written rarely (meta) would otherwise keep every WAL file alive, and the next
+  // open would replay them all.
+  db_options.max_total_wal_size = options.write_buffer_bytes * 2;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.write_buffer_size = options.write_buffer_bytes / 2;
+  // The index families are read by whole key, and most reads look for a key that is not
+  // there (is this id new? does this stream exist?): a bloom filter over the memtable
+  // answers those without walking its skiplist.
+  rocksdb::ColumnFamilyOptions index_options = cf_options;
+  index_options.memtable_whole_key_filtering = true;
+  index_options.memtable_prefix_bloom_size_ratio = 0.05;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
       {keys::kLogFamily, cf_options},
-      {keys::kIdsFamily, cf_options},
-      {keys::kOriginsFamily, cf_options},
-      {keys::kStreamsFamily, cf_options},
+      {keys::kIdsFamily, index_options},
+      {keys::kOriginsFamily, index_options},
+      {keys::kStreamsFamily, index_options},
   };
   // Keep column families other modules created (projections, audit), so Open never fails
   // on a store they have written to.
@@ -213,6 +260,9 @@ Status EventStore::Load() {
 
 EventStore::~EventStore() {
   if (db_) {
+    // The WAL already holds everything; flushing the memtables now spares the next open
+    // from replaying it. A failure here loses nothing.
+    (void)db_->Flush(rocksdb::FlushOptions(), handles_);
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
   }
@@ -264,8 +314,9 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
   group.next_seq = next_seq_;
   lock.unlock();
 
+  for (Writer* x : group_writers) x->status = PrepareWriter(x, &group);
   rocksdb::WriteBatch batch;
-  for (Writer* x : group_writers) x->status = PrepareWriter(x, &group, &batch);
+  group.Flush(&batch, log_cf_, ids_cf_, origins_cf_, streams_cf_, meta_cf_);
   Status write_status;
   if (batch.Count() > 0) {
     for (const auto& [origin, seq] : group.high_water) {
@@ -311,7 +362,7 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
   return std::move(w.out);
 }
 
-Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBatch* batch) {
+Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
   // Everything this writer adds is kept aside until it is known to succeed, so a refused
   // writer leaves neither the batch nor the group changed.
   GroupState mine;
@@ -333,25 +384,20 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBat
     }
   }
 
-  batch->SetSavePoint();
-  auto fail = [&](Status s) {
-    batch->RollbackToSavePoint();
-    return s;
-  };
   w->out.events.resize(w->events.size());
   for (size_t i = 0; i < w->events.size(); ++i) {
     Event& event = w->events[i];
     auto reader = event.reader();
     const std::string which = w->events.size() > 1 ? "event " + std::to_string(i + 1) + ": " : "";
     Status valid = ValidateEvent(reader);
-    if (!valid.ok()) return fail(Status::InvalidArgument(which + valid.message()));
+    if (!valid.ok()) return Status::InvalidArgument(which + valid.message());
     if (!w->remote && reader.hasProvenance()) {
-      return fail(Status::InvalidArgument(
-          which + "origin: a new event must not carry origin, seq or recorded_at"));
+      return Status::InvalidArgument(
+          which + "origin: a new event must not carry origin, seq or recorded_at");
     }
     if (w->remote && !reader.hasProvenance()) {
-      return fail(Status::InvalidArgument(
-          which + "origin: an event from another node must carry origin, seq and recorded_at"));
+      return Status::InvalidArgument(
+          which + "origin: an event from another node must carry origin, seq and recorded_at");
     }
     const Uuid id = ToUuid(reader.getId());
 
@@ -364,7 +410,7 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBat
       if (found.ok()) {
         held = std::make_pair(*found, nullptr);
       } else if (found.status().code() != Status::Code::kNotFound) {
-        return fail(found.status());
+        return found.status();
       }
     }
     if (held) {
@@ -373,12 +419,12 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBat
         same = SameContent(reader, held->second->reader());
       } else {
         auto stored = GetAt(held->first);
-        if (!stored.ok()) return fail(stored.status());
+        if (!stored.ok()) return stored.status();
         same = SameContent(reader, stored->reader());
       }
       if (!same) {
-        return fail(Status::Conflict(which + "event " + FormatUuid(id) +
-                                     " is already held with different content"));
+        return Status::Conflict(which + "event " + FormatUuid(id) +
+                                " is already held with different content");
       }
       w->out.events[i] = {held->first, true};
       continue;
@@ -391,17 +437,17 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBat
       origin = p.getOrigin();
       seq = p.getSeq();
       if (mine.origin_seqs.count({origin, seq}) || group->origin_seqs.count({origin, seq})) {
-        return fail(Status::Conflict(which + "origin " + origin + " seq " + std::to_string(seq) +
-                                     " appears twice with different ids"));
+        return Status::Conflict(which + "origin " + origin + " seq " + std::to_string(seq) +
+                                " appears twice with different ids");
       }
       std::string ignored;
       auto s =
           db_->Get(rocksdb::ReadOptions(), origins_cf_, keys::OriginKey(origin, seq), &ignored);
       if (s.ok()) {
-        return fail(Status::Conflict(which + "origin " + origin + " seq " + std::to_string(seq) +
-                                     " is already held by another event"));
+        return Status::Conflict(which + "origin " + origin + " seq " + std::to_string(seq) +
+                                " is already held by another event");
       }
-      if (!s.IsNotFound()) return fail(FromRocks(s, "reading the origin index"));
+      if (!s.IsNotFound()) return FromRocks(s, "reading the origin index");
       clock_.Observe(p.getRecordedAt().getValue());
       if (origin == node_id_ && seq >= mine.next_seq) mine.next_seq = seq + 1;
     } else {
@@ -417,12 +463,12 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBat
     const uint64_t position = mine.next_position++;
     const std::string stream = StreamOf(reader);
     auto version = stream_version(stream);
-    if (!version.ok()) return fail(version.status());
+    if (!version.ok()) return version.status();
     const std::string position_value = keys::Fixed64BE(position);
-    batch->Put(log_cf_, keys::LogKey(position), AsSlice(event.Encode()));
-    batch->Put(ids_cf_, keys::IdKey(id), position_value);
-    batch->Put(origins_cf_, keys::OriginKey(origin, seq), position_value);
-    batch->Put(streams_cf_, keys::StreamKey(stream, *version + 1), position_value);
+    mine.put_log.emplace_back(position, event.Encode());
+    mine.put_ids.emplace_back(keys::IdKey(id), position_value);
+    mine.put_origins.emplace_back(keys::OriginKey(origin, seq), position_value);
+    mine.put_streams.emplace_back(keys::StreamKey(stream, *version + 1), position_value);
     mine.streams[stream] = *version + 1;
     mine.ids[id] = {position, &event};
     mine.origin_seqs.insert({origin, seq});
@@ -430,8 +476,8 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBat
     hw = std::max(hw, seq);
     w->out.events[i] = {position, false};
   }
-  for (const auto& [key, value] : *w->meta) batch->Put(meta_cf_, key, value);
-  batch->PopSavePoint();
+  for (const auto& [key, value] : *w->meta) mine.put_meta.emplace_back(key, value);
+  group->TakeWrites(&mine);
 
   group->next_position = mine.next_position;
   group->next_seq = mine.next_seq;
@@ -463,6 +509,13 @@ Result<uint64_t> EventStore::LoadStreamVersion(const std::string& stream, const 
 }
 
 uint64_t EventStore::StreamVersion(const std::string& stream) const {
+  // A stream exists iff it has a version 1. That point read is answered by bloom filters
+  // for the many streams that are new (a session's), where a backwards seek is not.
+  std::string ignored;
+  if (db_->Get(rocksdb::ReadOptions(), streams_cf_, keys::StreamKey(stream, 1), &ignored)
+          .IsNotFound()) {
+    return 0;
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf_));
   const std::string prefix = keys::NamePrefix(stream);
   it->SeekForPrev(keys::StreamKey(stream, UINT64_MAX));

@@ -41,6 +41,8 @@ struct StoreOptions {
   bool create_if_missing = true;
   HybridClock::WallClockMs wall_clock = SystemWallClockMs;
   size_t block_cache_bytes = 64u << 20;
+  // The memtables of every column family together (RocksDB's db_write_buffer_size).
+  size_t write_buffer_bytes = 64u << 20;
 };
 
 // "The stream must be at exactly this version before my events are added" (0: must not
@@ -145,7 +147,7 @@ class EventStore {
   Status Load();
   Result<AppendResult> Commit(std::vector<Event> events, bool remote,
                               std::optional<ExpectedVersion> expected, const MetaWrites& meta);
-  Status PrepareWriter(Writer* w, GroupState* group, rocksdb::WriteBatch* batch);
+  Status PrepareWriter(Writer* w, GroupState* group);
   Result<uint64_t> FindPosition(const Uuid& id, const GroupState& group) const;
   Result<uint64_t> LoadStreamVersion(const std::string& stream, const GroupState& group);
   Result<StoredEvent> ReadPositionValue(rocksdb::ColumnFamilyHandle* cf,
