@@ -16,6 +16,7 @@ namespace {
 
 constexpr const char* kFamily = "projections";
 constexpr size_t kChunkEvents = 20000;
+constexpr uint64_t kPointReadEvents = 16;
 using rows::AlertKey;
 using rows::CaseAlertKey;
 using rows::CaseDueKey;
@@ -23,6 +24,7 @@ using rows::CaseKey;
 using rows::DueKey;
 using rows::IndicatorKey;
 using rows::kCheckpointKey;
+using rows::PendingEvalKey;
 using rows::StandingKey;
 using rows::StandingTimeKey;
 using rows::SubjectKey;
@@ -221,6 +223,17 @@ uint64_t Projector::checkpoint() const {
   return checkpoint_;
 }
 
+Status Projector::ScanPending(uint64_t last, const EventStore::ScanFn& fn) const {
+  if (last - checkpoint_ > kPointReadEvents) return store_->ScanLog(checkpoint_, fn);
+  // A few events (the usual catch-up after one append): point reads, no log iterator.
+  for (uint64_t position = checkpoint_ + 1; position <= last; ++position) {
+    auto e = store_->GetAt(position);
+    if (!e.ok()) return e.status();
+    if (!fn(position, e->reader())) break;
+  }
+  return Status::Ok();
+}
+
 Status Projector::FoldPending(std::set<std::string>* dirty,
                               const std::function<void(uint64_t, uint64_t)>& progress) {
   const uint64_t last = store_->LastPosition();
@@ -229,23 +242,22 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     uint64_t reached = checkpoint_;
     size_t n = 0;
     std::vector<std::string> incident_subjects;
-    HOLDFAST_RETURN_IF_ERROR(
-        store_->ScanLog(checkpoint_, [&](uint64_t position, schema::Event::Reader e) {
-          Fact f = FactOf(e);
-          if (IsAlertType(f.type)) {
-            chunk.FoldAlertEvent(f);
-          } else if (!f.case_id.empty()) {
-            chunk.FoldCaseEvent(f);
-            dirty->insert(f.case_id);
-          } else if (f.type == EventType::INCIDENT_REPORTED) {
-            incident_subjects.push_back(f.subject);
-          }
-          if (IsIndicatorType(f.type)) {
-            chunk.writes[IndicatorKey(f.occurred_at, f.id)] = EncodeIndicatorFact(f);
-          }
-          reached = position;
-          return ++n < kChunkEvents;
-        }));
+    HOLDFAST_RETURN_IF_ERROR(ScanPending(last, [&](uint64_t position, schema::Event::Reader e) {
+      Fact f = FactOf(e);
+      if (IsAlertType(f.type)) {
+        chunk.FoldAlertEvent(f);
+      } else if (!f.case_id.empty()) {
+        chunk.FoldCaseEvent(f);
+        dirty->insert(f.case_id);
+      } else if (f.type == EventType::INCIDENT_REPORTED) {
+        incident_subjects.push_back(f.subject);
+      }
+      if (IsIndicatorType(f.type)) {
+        chunk.writes[IndicatorKey(f.occurred_at, f.id)] = EncodeIndicatorFact(f);
+      }
+      reached = position;
+      return ++n < kChunkEvents;
+    }));
     // An incident touches every case of its subject, held already or opened in this chunk.
     for (const auto& subject : incident_subjects) {
       auto range = chunk.new_subject_cases.equal_range(subject);
@@ -256,6 +268,9 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
                                             dirty->insert(k.ToString().substr(skip));
                                             return true;
                                           }));
+    }
+    if (rules_.derive) {
+      for (const auto& c : *dirty) chunk.writes[PendingEvalKey(c)] = "";
     }
     HOLDFAST_RETURN_IF_ERROR(chunk.Commit(reached));
     checkpoint_ = reached;
@@ -304,25 +319,41 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
     for (auto& e : PlanLifecycle(derived, *standing, store_->node_id())) {
       lifecycle.push_back(std::move(e));
     }
-    // The next no_contact deadline of this case, for Tick.
+    // The next no_contact deadline of this case, for Tick (written only when it moves).
     std::string old;
+    std::optional<int64_t> held;
     if (store_->db()->Get(rocksdb::ReadOptions(), cf_, CaseDueKey(case_id), &old).ok() &&
         old.size() == 8) {
-      due.Delete(cf_, DueKey(static_cast<int64_t>(keys::DecodeFixed64BE(old.data())), case_id));
-      due.Delete(cf_, CaseDueKey(case_id));
+      held = static_cast<int64_t>(keys::DecodeFixed64BE(old.data()));
     }
     auto next = NextDeadline(context, rules_, now);
+    if (next == held) continue;
+    if (held) {
+      due.Delete(cf_, DueKey(*held, case_id));
+      due.Delete(cf_, CaseDueKey(case_id));
+    }
     if (next) {
       due.Put(cf_, DueKey(*next, case_id), "");
       due.Put(cf_, CaseDueKey(case_id), keys::Fixed64BE(static_cast<uint64_t>(*next)));
     }
   }
+  // Until the lifecycle events are durable the cases stay marked for evaluation (a later
+  // CatchUp, or the next start, evaluates them again; their alert ids make that idempotent).
+  pending_loaded_ = false;
+  if (due.Count() > 0) {
+    HOLDFAST_RETURN_IF_ERROR(
+        FromRocks(store_->db()->Write(rocksdb::WriteOptions(), &due), "writing deadlines"));
+  }
+  if (!lifecycle.empty()) {
+    auto r = store_->Append(std::move(lifecycle));
+    if (!r.ok()) return r.status();
+    for (const auto& e : r->events) *appended = *appended || !e.duplicate;
+  }
+  rocksdb::WriteBatch evaluated;
+  for (const auto& case_id : cases) evaluated.Delete(cf_, PendingEvalKey(case_id));
   HOLDFAST_RETURN_IF_ERROR(
-      FromRocks(store_->db()->Write(rocksdb::WriteOptions(), &due), "writing deadlines"));
-  if (lifecycle.empty()) return Status::Ok();
-  auto r = store_->Append(std::move(lifecycle));
-  if (!r.ok()) return r.status();
-  for (const auto& e : r->events) *appended = *appended || !e.duplicate;
+      FromRocks(store_->db()->Write(rocksdb::WriteOptions(), &evaluated), "marking evaluated"));
+  pending_loaded_ = true;
   return Status::Ok();
 }
 
@@ -335,6 +366,15 @@ Status Projector::CatchUpLocked() {
   for (int round = 0; round < 8; ++round) {
     std::set<std::string> dirty;
     HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, nullptr));
+    if (rules_.derive && !pending_loaded_) {
+      // Cases folded before a crash or a failed evaluation, not evaluated since.
+      HOLDFAST_RETURN_IF_ERROR(ScanPrefix(store_->db(), cf_, "eval/",
+                                          [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
+                                            dirty.insert(k.ToString().substr(5));
+                                            return true;
+                                          }));
+      pending_loaded_ = true;
+    }
     if (!rules_.derive || dirty.empty()) return Status::Ok();
     bool appended = false;
     HOLDFAST_RETURN_IF_ERROR(Evaluate(dirty, &appended));

@@ -91,6 +91,8 @@ class Projector {
   Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const RuleConfig& rules,
             std::function<int64_t()> now);
   Status CatchUpLocked();
+  // Calls fn for the events after the checkpoint (at least up to `last`), as ScanLog does.
+  Status ScanPending(uint64_t last, const EventStore::ScanFn& fn) const;
   Status FoldPending(std::set<std::string>* dirty,
                      const std::function<void(uint64_t, uint64_t)>& progress);
   Status Evaluate(const std::set<std::string>& cases, bool* appended);
@@ -105,6 +107,8 @@ class Projector {
   mutable std::mutex mu_;  // one fold at a time
   std::function<void(const AlertState&)> listener_;
   uint64_t checkpoint_ = 0;
+  // Whether the cases marked for evaluation in the store (eval/) are all in hand.
+  bool pending_loaded_ = false;
 };
 
 }  // namespace holdfast
