@@ -34,5 +34,8 @@ inline std::string DueKey(int64_t t, const std::string& c) {
   return "due/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + c;
 }
 inline std::string CaseDueKey(const std::string& c) { return "cdue/" + c; }
+// A case folded but not yet evaluated (written with the fold, removed once its lifecycle
+// events are durable), so a crash between the two never loses an evaluation.
+inline std::string PendingEvalKey(const std::string& c) { return "eval/" + c; }
 
 }  // namespace holdfast::rows
