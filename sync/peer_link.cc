@@ -72,6 +72,7 @@ PeerLink::PeerLink(SyncManager* manager, bool outbound, std::string expected_pee
 }
 
 void PeerLink::Begin() {
+  began_ms_ = uv_now(manager_->loop_);
   tls_ = std::make_unique<TlsChannel>(*manager_->tls_, !outbound_);
   Status s = tls_->Start();
   if (!s.ok()) return Close(s.message());
@@ -298,6 +299,11 @@ void PeerLink::Close(const std::string& why) {
     link->handle_closed_ = true;
     link->MaybeDelete();
   });
+}
+
+void PeerLink::Drop(const std::string& why) {
+  dropped_ = true;
+  Close(why);
 }
 
 void PeerLink::Supersede(const std::string& why) {

@@ -32,6 +32,13 @@ class PeerLink : public SessionEffects {
   bool outbound() const { return outbound_; }
   // Closed because another link with the same peer is kept (not a failure).
   bool superseded() const { return superseded_; }
+  // TLS started (Begin) and not finished: nobody has proved who is at the other end.
+  bool handshaking() const { return tls_ != nullptr && !tls_->handshake_done() && !closing_; }
+  uint64_t began_ms() const { return began_ms_; }
+  // Closes an accepted connection that never authenticated, without a log line of its
+  // own (the manager counts them and logs a summary: they may come by the thousand).
+  void Drop(const std::string& why);
+  bool dropped() const { return dropped_; }
   bool established() const { return session_ != nullptr && !closing_; }
   const std::string& peer() const { return peer_; }
   const std::string& expected_peer() const { return expected_peer_; }
@@ -65,6 +72,8 @@ class PeerLink : public SessionEffects {
   bool handle_closed_ = false;
   bool counted_linked_ = false;
   bool superseded_ = false;
+  bool dropped_ = false;
+  uint64_t began_ms_ = 0;  // uv_now when Begin ran
   int works_ = 0;
   char buffer_[64 * 1024];
 };

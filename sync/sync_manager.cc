@@ -39,6 +39,13 @@ SyncManager::SyncManager(uv_loop_t* loop, EventStore* store, std::unique_ptr<Tls
   });
   append_async_.data = this;
   ++open_handles_;
+  uv_timer_init(loop_, &sweep_);
+  sweep_.data = this;
+  ++open_handles_;
+  uv_timer_start(
+      &sweep_, [](uv_timer_t* t) { static_cast<SyncManager*>(t->data)->SweepHandshakes(); }, 1000,
+      1000);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&sweep_));  // it alone does not keep the loop up
 }
 
 SyncManager::~SyncManager() = default;
@@ -68,6 +75,7 @@ holdfast::Status SyncManager::Listen(const std::string& address) {
                        link->Close("accept failed");
                        return;
                      }
+                     self->MakeRoomForHandshake();
                      self->links_.insert(link);
                      link->Begin();
                    });
@@ -195,8 +203,54 @@ void SyncManager::ScheduleRedial(PeerState* state) {
       delay, 0);
 }
 
+void SyncManager::MakeRoomForHandshake() {
+  PeerLink* oldest = nullptr;
+  size_t handshaking = 0;
+  for (PeerLink* link : links_) {
+    if (link->outbound() || !link->handshaking()) continue;
+    ++handshaking;
+    if (oldest == nullptr || link->began_ms() < oldest->began_ms()) oldest = link;
+  }
+  if (handshaking >= kMaxHandshaking) {
+    oldest->Drop("closed unauthenticated: " + std::to_string(kMaxHandshaking) +
+                 " connections were already in their TLS handshake");
+  }
+}
+
+void SyncManager::SweepHandshakes() {
+  const uint64_t now = uv_now(loop_);
+  std::vector<PeerLink*> late;
+  for (PeerLink* link : links_) {
+    if (link->handshaking() && now - link->began_ms() >= kHandshakeTimeoutMs) late.push_back(link);
+  }
+  const std::string why =
+      "TLS handshake not finished within " + std::to_string(kHandshakeTimeoutMs / 1000) + " s";
+  for (PeerLink* link : late) {
+    if (link->outbound()) {
+      link->Close(why);  // a peer we dialled: its failure is logged and redialled as usual
+    } else {
+      link->Drop("closed unauthenticated: " + why);
+    }
+  }
+  if (dropped_ > 0 && now - dropped_logged_ms_ >= 10000) NoteDropped("");
+}
+
+void SyncManager::NoteDropped(const std::string& why) {
+  if (!why.empty()) {
+    ++dropped_;
+    dropped_last_why_ = why;
+  }
+  const uint64_t now = uv_now(loop_);
+  if (dropped_ == 0 || (dropped_logged_ms_ != 0 && now - dropped_logged_ms_ < 10000)) return;
+  spdlog::warn("sync: closed {} connection(s) on the peer port that had not authenticated ({})",
+               dropped_, dropped_last_why_);
+  dropped_ = 0;
+  dropped_logged_ms_ = now;
+}
+
 void SyncManager::OnLinkClosed(PeerLink* link, const std::string& why) {
   links_.erase(link);
+  if (link->dropped()) return NoteDropped(why);
   const std::string id = !link->peer().empty() ? link->peer() : link->expected_peer();
   auto it = peers_.find(id);
   if (it == peers_.end()) {
@@ -262,6 +316,12 @@ void SyncManager::Shutdown(std::function<void()> done) {
     });
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&append_async_), [](uv_handle_t* h) {
+    auto* self = static_cast<SyncManager*>(h->data);
+    --self->open_handles_;
+    self->MaybeFinish();
+  });
+  uv_timer_stop(&sweep_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sweep_), [](uv_handle_t* h) {
     auto* self = static_cast<SyncManager*>(h->data);
     --self->open_handles_;
     self->MaybeFinish();

@@ -38,6 +38,12 @@ struct PeerStatus {
 
 class SyncManager {
  public:
+  // A connection that has not finished its TLS handshake after this long is closed, and
+  // at most this many accepted connections may be handshaking at once (a new one closes
+  // the oldest): strangers on the peer port cannot hold descriptors or memory.
+  static constexpr uint64_t kHandshakeTimeoutMs = 10000;
+  static constexpr size_t kMaxHandshaking = 64;
+
   // `on_inserted` runs on a pool thread after peer events are stored (the projector's
   // catch-up, so reads reflect synced events).
   SyncManager(uv_loop_t* loop, EventStore* store, std::unique_ptr<TlsContext> tls,
@@ -75,6 +81,13 @@ class SyncManager {
   bool IsPeer(const std::string& id) const;
   const PeerFilter* FilterFor(const std::string& id) const;
   void MaybeFinish();
+  // Before accepting a connection: closes the oldest accepted connection still
+  // handshaking when there are already kMaxHandshaking of them.
+  void MakeRoomForHandshake();
+  // Every second: closes the connections whose handshake has taken too long.
+  void SweepHandshakes();
+  // Counts a dropped stranger; logs a summary at most every 10 s.
+  void NoteDropped(const std::string& why);
 
   uv_loop_t* loop_;
   EventStore* store_;
@@ -84,6 +97,10 @@ class SyncManager {
   bool listening_ = false;
   int port_ = 0;
   uv_async_t append_async_{};
+  uv_timer_t sweep_{};
+  uint64_t dropped_ = 0;            // strangers dropped since the last summary line
+  uint64_t dropped_logged_ms_ = 0;  // when that line was written
+  std::string dropped_last_why_;
   std::map<std::string, std::unique_ptr<PeerState>> peers_;
   std::set<class PeerLink*> links_;
   VersionVector held_hint_;  // contiguous marks seen so far (they only grow)

@@ -6,6 +6,7 @@
 // hidden from the default run so CI stays meaningful; run them with
 // `sync_integration_tests "[known-bug]"`.
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -252,7 +253,7 @@ TEST_CASE("a peer written into holdfast.conf links after SIGHUP", "[sync][e2e]")
 }
 
 TEST_CASE("connections that never finish the TLS handshake cannot starve the node",
-          "[sync][e2e][tls][.known-bug]") {
+          "[sync][e2e][tls]") {
   // holdfastd under systemd runs with the default soft limit of 1,024 open files (the unit
   // in ops/ sets no LimitNOFILE); so does this one. Anyone who can reach the peer port can
   // open connections without a certificate.
@@ -291,6 +292,8 @@ TEST_CASE("connections that never finish the TLS handshake cannot starve the nod
   }
   INFO(idle.size() << " idle connections open");
   std::this_thread::sleep_for(Briefly(milliseconds(2000)));
+  // The node keeps a bounded number of them, closing the oldest (and says so).
+  CHECK(Contains(a.Log(), "connections were already in their TLS handshake"));
   auto r = a.node().Cli({"case", "list"}, "probation");
   INFO("holdfast case list: " << r.Describe());
   CHECK(r.exit == 0);
@@ -306,6 +309,45 @@ TEST_CASE("connections that never finish the TLS handshake cannot starve the nod
   CHECK(WaitUntil(Briefly(milliseconds(10000)), [&] {
     return a.node().Cli({"case", "list"}, "probation").exit == 0;
   }));
+}
+
+TEST_CASE("a connection that does not finish its TLS handshake is closed after 10 s",
+          "[sync][e2e][tls]") {
+  TempDir dir;
+  Pki pki(dir / "pki");
+  SyncNode a(dir.path(), pki, "probation-1", "probation");
+  a.Start();
+  auto dial = [&] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(a.port()));
+    REQUIRE(fd >= 0);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    return fd;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const int silent = dial();
+  const int partial = dial();
+  // The header of a 512-byte handshake record (a ClientHello) whose body never comes.
+  const char header[] = {0x16, 0x03, 0x01, 0x02, 0x00};
+  REQUIRE(::send(partial, header, sizeof header, MSG_NOSIGNAL) == sizeof header);
+  auto closed = [](int fd) {
+    char byte;
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  };
+  CHECK(WaitUntil(Scaled(milliseconds(20000)), [&] { return closed(silent) && closed(partial); }));
+  const auto waited =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+  INFO("closed after " << waited.count() << " ms; probation-1's log:\n" << a.Log());
+  CHECK(waited >= milliseconds(9000));  // the node gave them the time a handshake may take
+  CHECK(Contains(a.Log(), "had not authenticated"));
+  CHECK(Contains(a.Log(), "TLS handshake not finished within 10 s"));
+  ::close(silent);
+  ::close(partial);
+  CHECK(a.node().Cli({"case", "list"}, "probation").exit == 0);
 }
 
 TEST_CASE("a node restored from a backup and used before it reconnects loses nothing",
