@@ -4,6 +4,8 @@
 #include <capnp/dynamic.h>
 
 #include <map>
+#include <set>
+#include <string_view>
 
 #include "eventstore/validate.h"
 
@@ -146,25 +148,69 @@ const char* KindOf(JsonValue::Reader v) {
 // Checks one JSON value against the type of the schema field it is meant for.
 Status CheckValue(const std::string& path, capnp::StructSchema::Field field, JsonValue::Reader v);
 
+// What the checks need of a struct's schema, worked out once per struct (walking a
+// schema's annotations for every line of an import costs more than parsing the line).
+struct StructInfo {
+  struct FieldInfo {
+    capnp::StructSchema::Field field;
+    bool optional;
+  };
+  std::map<std::string, FieldInfo, std::less<>> fields;  // by JSON name
+  std::string expected;                                  // "a, b, c" for error messages
+};
+
+const StructInfo& InfoOf(capnp::StructSchema schema) {
+  thread_local std::map<uint64_t, StructInfo> cache;
+  const uint64_t id = schema.getProto().getId();
+  auto it = cache.find(id);
+  if (it != cache.end()) return it->second;
+  StructInfo info;
+  for (auto f : schema.getNonUnionFields()) {
+    const std::string name = JsonNameOf(f);
+    info.fields.emplace(name, StructInfo::FieldInfo{f, IsOptionalField(f)});
+    info.expected += (info.expected.empty() ? "" : ", ") + name;
+  }
+  return cache.emplace(id, std::move(info)).first->second;
+}
+
+// The JSON names of an enum's values.
+const std::set<std::string, std::less<>>& NamesOf(capnp::EnumSchema schema) {
+  thread_local std::map<uint64_t, std::set<std::string, std::less<>>> cache;
+  const uint64_t id = schema.getProto().getId();
+  auto it = cache.find(id);
+  if (it != cache.end()) return it->second;
+  std::set<std::string, std::less<>> names;
+  for (auto e : schema.getEnumerants()) names.insert(JsonNameOf(e));
+  return cache.emplace(id, std::move(names)).first->second;
+}
+
 // Checks a JSON object against a struct schema: no unknown fields, no missing required ones.
 Status CheckObject(const std::string& path, capnp::StructSchema schema, JsonValue::Reader v) {
-  Object obj;
-  HOLDFAST_RETURN_IF_ERROR(ToObject(path, v, &obj));
-  std::map<std::string, capnp::StructSchema::Field> fields;
-  std::string expected;
-  for (auto f : schema.getNonUnionFields()) {
-    fields.emplace(JsonNameOf(f), f);
-    expected += (expected.empty() ? "" : ", ") + JsonNameOf(f);
+  if (!v.isObject()) return Invalid(path, "expected a JSON object");
+  const StructInfo& info = InfoOf(schema);
+  size_t required_seen = 0;
+  auto fields = v.getObject();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    auto name = fields[i].getName();
+    std::string_view key(name.cStr(), name.size());
+    for (size_t j = 0; j < i; ++j) {
+      if (fields[j].getName() == name) return Invalid(path + "." + name.cStr(), "appears twice");
+    }
+    auto it = info.fields.find(key);
+    if (it == info.fields.end())
+      return Invalid(path + "." + name.cStr(), "unknown field; expected: " + info.expected);
+    if (!it->second.optional) ++required_seen;
+    HOLDFAST_RETURN_IF_ERROR(
+        CheckValue(path + "." + name.cStr(), it->second.field, fields[i].getValue()));
   }
-  for (auto& [name, value] : obj) {
-    auto it = fields.find(name);
-    if (it == fields.end())
-      return Invalid(path + "." + name, "unknown field; expected: " + expected);
-    HOLDFAST_RETURN_IF_ERROR(CheckValue(path + "." + name, it->second, value));
-  }
-  for (auto& [name, field] : fields) {
-    if (!obj.count(name) && !IsOptionalField(field))
-      return Invalid(path + "." + name, "missing (required)");
+  size_t required = 0;
+  for (const auto& [name, field] : info.fields) required += field.optional ? 0 : 1;
+  if (required_seen != required) {
+    for (const auto& [name, field] : info.fields) {
+      bool present = false;
+      for (auto f : fields) present = present || f.getName() == name.c_str();
+      if (!present && !field.optional) return Invalid(path + "." + name, "missing (required)");
+    }
   }
   return Status::Ok();
 }
@@ -182,8 +228,9 @@ Status CheckValue(const std::string& path, capnp::StructSchema::Field field, Jso
     case capnp::schema::Type::ENUM: {
       auto schema = type.asEnum();
       if (!v.isString()) return Invalid(path, "expected one of: " + AllowedValues(schema));
-      for (auto e : schema.getEnumerants()) {
-        if (JsonNameOf(e) == v.getString().cStr()) return Status::Ok();
+      const auto& names = NamesOf(schema);
+      if (names.find(std::string_view(v.getString().cStr(), v.getString().size())) != names.end()) {
+        return Status::Ok();
       }
       return Invalid(path, std::string("unknown value \"") + v.getString().cStr() +
                                "\"; allowed: " + AllowedValues(schema));
