@@ -202,6 +202,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
     return FromRocks(s, "opening the store in " + dir);
   }
   store->db_.reset(raw);
+  store->cf_options_ = cf_options;
   store->meta_cf_ = store->handles_[0];
   store->log_cf_ = store->handles_[1];
   store->ids_cf_ = store->handles_[2];
@@ -619,7 +620,9 @@ Result<rocksdb::ColumnFamilyHandle*> EventStore::ColumnFamily(const std::string&
     if (h->GetName() == name) return h;
   }
   rocksdb::ColumnFamilyHandle* handle = nullptr;
-  auto s = db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &handle);
+  // The same options it gets when the store is next opened: bloom filters, block cache and
+  // the shared memtable budget.
+  auto s = db_->CreateColumnFamily(cf_options_, name, &handle);
   if (!s.ok()) return FromRocks(s, "creating column family " + name);
   handles_.push_back(handle);
   return handle;

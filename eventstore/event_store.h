@@ -157,6 +157,7 @@ class EventStore {
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::mutex families_mu_;
+  rocksdb::ColumnFamilyOptions cf_options_;  // for families other modules create
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;
