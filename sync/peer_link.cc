@@ -51,6 +51,7 @@ struct PeerLink::ReadWork {
   uint32_t max;
   VersionVector held;
   PeerFilter filter;
+  uint64_t basis = 0;
   std::vector<Event> events;
   uint64_t through = 0, last = 0;
   Status status;
@@ -60,7 +61,7 @@ struct PeerLink::InsertWork {
   uv_work_t req;
   PeerLink* link;
   std::vector<Event> events;
-  uint64_t through;
+  uint64_t through, basis;
   size_t inserted = 0;
   Status status;
 };
@@ -165,16 +166,23 @@ void PeerLink::OnEstablished() {
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
   }
-  uint64_t checkpoint = 0;
+  // The checkpoint: the position reached in the peer's log, then (since the basis was
+  // added; 8 bytes before) the basis it was given under.
+  uint64_t checkpoint = 0, basis = 0;
   auto stored = manager_->store_->GetMeta(CheckpointKey(peer_));
-  if (stored.ok() && stored->size() == 8) checkpoint = keys::DecodeFixed64BE(stored->data());
-  session_ = std::make_unique<SyncSession>(manager_->store_->node_id(), peer_, checkpoint, this);
+  if (stored.ok() && (stored->size() == 8 || stored->size() == 16)) {
+    checkpoint = keys::DecodeFixed64BE(stored->data());
+    if (stored->size() == 16) basis = keys::DecodeFixed64BE(stored->data() + 8);
+  }
+  session_ =
+      std::make_unique<SyncSession>(manager_->store_->node_id(), peer_, checkpoint, this, basis);
   auto& state = *manager_->peers_[peer_];
   ++state.established;
   state.status.last_contact = NowNanos();
   spdlog::info("sync: linked with {} ({})", peer_, outbound_ ? "dialled" : "accepted");
   manager_->held_hint_ = manager_->store_->ContiguousMarks(manager_->held_hint_);
-  session_->Start(manager_->held_hint_, manager_->store_->LastPosition());
+  session_->Start(manager_->held_hint_, manager_->store_->LastPosition(),
+                  manager_->BasisFor(peer_));
 }
 
 void PeerLink::Send(capnp::MessageBuilder& message) {
@@ -207,6 +215,7 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
   work->max = max_events;
   work->held = peer_held;
   work->filter = *manager_->FilterFor(peer_);
+  work->basis = manager_->BasisFor(peer_);
   ++works_;
   EventStore* store = manager_->store_;
   uv_queue_work(
@@ -236,17 +245,18 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
         auto& state = *link->manager_->peers_[link->peer_];
         state.status.events_out += w->events.size();
         state.status.behind_out = w->last > w->through ? w->last - w->through : 0;
-        link->session_->OnChanges(std::move(w->events), w->through, w->last);
+        link->session_->OnChanges(std::move(w->events), w->through, w->last, w->basis);
       });
   (void)store;
 }
 
-void PeerLink::Insert(std::vector<Event> events, uint64_t through) {
+void PeerLink::Insert(std::vector<Event> events, uint64_t through, uint64_t basis) {
   auto* work = new InsertWork();
   work->req.data = work;
   work->link = this;
   work->events = std::move(events);
   work->through = through;
+  work->basis = basis;
   ++works_;
   uv_queue_work(
       manager_->loop_, &work->req,
@@ -255,7 +265,8 @@ void PeerLink::Insert(std::vector<Event> events, uint64_t through) {
         SyncManager* m = w->link->manager_;
         const size_t n = w->events.size();
         auto r = m->store_->Insert(std::move(w->events),
-                                   {{CheckpointKey(w->link->peer_), keys::Fixed64BE(w->through)}});
+                                   {{CheckpointKey(w->link->peer_),
+                                     keys::Fixed64BE(w->through) + keys::Fixed64BE(w->basis)}});
         if (!r.ok()) {
           w->status = r.status();
           return;

@@ -47,7 +47,7 @@ class PeerLink : public SessionEffects {
   // SessionEffects
   void Send(capnp::MessageBuilder& message) override;
   void ReadChanges(uint64_t after, uint32_t max_events, const VersionVector& peer_held) override;
-  void Insert(std::vector<Event> events, uint64_t through) override;
+  void Insert(std::vector<Event> events, uint64_t through, uint64_t basis) override;
   VersionVector Held() override;
 
  private:

@@ -40,18 +40,21 @@ bool ShouldSend(schema::Event::Reader e, const PeerFilter& filter, const Version
 }
 
 SyncSession::SyncSession(std::string self, std::string expected_peer, uint64_t checkpoint,
-                         SessionEffects* effects)
+                         SessionEffects* effects, uint64_t checkpoint_basis)
     : self_(std::move(self)),
       expected_peer_(std::move(expected_peer)),
       effects_(effects),
-      checkpoint_(checkpoint) {}
+      checkpoint_(checkpoint),
+      basis_(checkpoint_basis) {}
 
-void SyncSession::Start(const VersionVector& held, uint64_t last_position) {
+void SyncSession::Start(const VersionVector& held, uint64_t last_position, uint64_t basis) {
   capnp::MallocMessageBuilder m;
   auto hello = m.initRoot<wire::Message>().initHello();
   hello.setProtocol(wire::PROTOCOL_VERSION);
   hello.setNodeId(self_);
   hello.setLastPosition(last_position);
+  hello.setBasis(basis);
+  announced_basis_ = basis;
   auto list = hello.initHeld(static_cast<unsigned>(held.size()));
   unsigned i = 0;
   for (const auto& [origin, seq] : held) {
@@ -86,6 +89,7 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
         hello_received_ = true;
         peer_last_ = hello.getLastPosition();
         for (auto h : hello.getHeld()) peer_held_[h.getOrigin()] = h.getSeq();
+        if (TakeBasis(hello.getBasis())) checkpoint_ = 0;  // stored with the next batch
         SendPull();
         return;
       }
@@ -124,7 +128,9 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
         pull_outstanding_ = false;
         inserting_ = true;
         peer_last_ = std::max(peer_last_, batch.getServerLast());
-        effects_->Insert(std::move(events), batch.getThrough());
+        // Under a new basis the checkpoint means nothing more: keep the events, start over.
+        const uint64_t through = TakeBasis(batch.getBasis()) ? 0 : batch.getThrough();
+        effects_->Insert(std::move(events), through, basis_);
         return;
       }
       case wire::Message::GOODBYE:
@@ -134,6 +140,13 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
   } catch (const kj::Exception& ex) {
     return Fail(std::string("malformed message: ") + ex.getDescription().cStr());
   }
+}
+
+bool SyncSession::TakeBasis(uint64_t basis) {
+  if (basis == 0 || basis == basis_) return false;
+  const bool restart = basis_ != 0;
+  basis_ = basis;
+  return restart;
 }
 
 void SyncSession::NoteHeldByPeer(const std::string& origin, std::vector<uint64_t>* seqs) {
@@ -181,11 +194,12 @@ void SyncSession::MaybeServe() {
   effects_->ReadChanges(*pending_pull_, pending_max_, peer_held_);
 }
 
-void SyncSession::OnChanges(std::vector<Event> events, uint64_t through, uint64_t server_last) {
+void SyncSession::OnChanges(std::vector<Event> events, uint64_t through, uint64_t server_last,
+                            uint64_t basis) {
   if (closed_) return;
   reading_ = false;
   if (!pending_pull_) return;
-  if (events.empty() && through <= *pending_pull_) {
+  if (events.empty() && through <= *pending_pull_ && basis == announced_basis_) {
     // Nothing new: hold the pull until something is appended (or was, during the read).
     if (appended_while_reading_) {
       appended_while_reading_ = false;
@@ -200,6 +214,8 @@ void SyncSession::OnChanges(std::vector<Event> events, uint64_t through, uint64_
     list.setWithCaveats(static_cast<unsigned>(i), events[i].reader());
   batch.setThrough(through);
   batch.setServerLast(server_last);
+  batch.setBasis(basis);
+  announced_basis_ = basis;
   pending_pull_.reset();
   effects_->Send(m);
 }

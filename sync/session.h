@@ -37,9 +37,9 @@ class SessionEffects {
   virtual void Send(capnp::MessageBuilder& message) = 0;
   // Read the local log after `after` for this peer; answer with SyncSession::OnChanges.
   virtual void ReadChanges(uint64_t after, uint32_t max_events, const VersionVector& peer_held) = 0;
-  // Insert the peer's events with the checkpoint `through`, atomically; answer with
-  // SyncSession::OnInserted.
-  virtual void Insert(std::vector<Event> events, uint64_t through) = 0;
+  // Insert the peer's events with the checkpoint `through` (given under `basis`),
+  // atomically; answer with SyncSession::OnInserted.
+  virtual void Insert(std::vector<Event> events, uint64_t through, uint64_t basis) = 0;
   virtual void Close(const std::string& why) = 0;
   // This node's version vector now (contiguous marks), sent with each pull.
   virtual VersionVector Held() = 0;
@@ -50,16 +50,22 @@ class SyncSession {
   static constexpr uint32_t kMaxBatch = 2000;
 
   // `expected_peer`: the node id the TLS certificate proved; the hello must match it.
-  // `checkpoint`: the stored position reached in that peer's log.
+  // `checkpoint`: the stored position reached in that peer's log, under the peer's
+  // `checkpoint_basis` (0: not known; the first basis the peer gives is taken as it).
   SyncSession(std::string self, std::string expected_peer, uint64_t checkpoint,
-              SessionEffects* effects);
+              SessionEffects* effects, uint64_t checkpoint_basis = 0);
 
-  // Sends our hello.
-  void Start(const VersionVector& held, uint64_t last_position);
+  // Sends our hello. `basis`: a fingerprint of this node's log and of its filter for the
+  // peer (0: none), sent with the hello and each batch; when it changes, the peer pulls
+  // again from the start.
+  void Start(const VersionVector& held, uint64_t last_position, uint64_t basis = 0);
   // A message from the peer. Protocol violations close the session.
   void OnMessage(wire::Message::Reader message);
   // Results of the effects.
-  void OnChanges(std::vector<Event> events, uint64_t through, uint64_t server_last);
+  // `basis`: the one the read was made under; a held pull is answered, if with nothing,
+  // when it differs from the basis the peer was last told.
+  void OnChanges(std::vector<Event> events, uint64_t through, uint64_t server_last,
+                 uint64_t basis = 0);
   void OnInserted(const Status& status, uint64_t through, size_t inserted);
   // New local events: serve a held pull.
   void OnLocalAppend();
@@ -68,6 +74,7 @@ class SyncSession {
   // The peer's hello arrived and matched: the link is up as far as the protocol goes.
   bool linked() const { return hello_received_ && !closed_; }
   uint64_t checkpoint() const { return checkpoint_; }
+  uint64_t checkpoint_basis() const { return basis_; }
   // The peer's log length as last heard, and how far it had pulled ours.
   uint64_t peer_last() const { return peer_last_; }
   uint64_t peer_pulled_after() const { return peer_after_; }
@@ -75,6 +82,9 @@ class SyncSession {
  private:
   void Fail(const std::string& why);
   void SendPull();
+  // The peer's basis `basis`: true if the checkpoint was given under another (the pull
+  // must start again from 0).
+  bool TakeBasis(uint64_t basis);
   // Events of `origin` with these seqs came from the peer: it holds them.
   void NoteHeldByPeer(const std::string& origin, std::vector<uint64_t>* seqs);
   void MaybeServe();
@@ -88,7 +98,9 @@ class SyncSession {
   bool pull_outstanding_ = false;
   bool inserting_ = false;
   uint64_t peer_last_ = 0;
+  uint64_t basis_;  // the peer's basis the checkpoint is under (0: not known)
   // Server side.
+  uint64_t announced_basis_ = 0;  // the basis last sent to the peer
   VersionVector peer_held_;
   std::optional<uint64_t> pending_pull_;  // the position a held pull asked from
   uint32_t pending_max_ = kMaxBatch;

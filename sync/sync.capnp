@@ -13,6 +13,11 @@
 #      flight per direction at most: that is the flow control.
 #   4. the puller inserts the batch and its checkpoint `through` in one atomic write, then
 #      pulls again from `through`.
+# A checkpoint is only good for the `basis` it was given under (a fingerprint of the
+# server's log and of the filter it applies for this peer, carried by hello and batch):
+# when the filter changes (a wider one lets through events the checkpoint has passed)
+# the puller starts again from 0, which idempotent inserts make safe. A server answers a
+# held pull at once, if with nothing, when the basis changes.
 # Any message out of this order, malformed or oversized, closes the connection.
 
 @0xb77de40ccefbb565;
@@ -34,6 +39,9 @@ struct Hello {
   nodeId @1 :Text;
   held @2 :List(OriginSeq);   # the sender's version vector (contiguous marks)
   lastPosition @3 :UInt64;    # the sender's log length, for "events behind"
+  basis @4 :UInt64;           # what the sender's log positions and filter are now (0: not
+                              # said): a puller holding a checkpoint under another starts
+                              # again from 0
 }
 
 struct Pull {
@@ -47,6 +55,7 @@ struct Batch {
   events @0 :List(Ev.Event);
   through @1 :UInt64;         # the server's log position this batch covers up to
   serverLast @2 :UInt64;      # the server's log length when the batch was read
+  basis @3 :UInt64;           # the basis this batch was read under (as Hello.basis)
 }
 
 struct Message {

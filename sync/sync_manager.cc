@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "sync/peer_link.h"
@@ -106,7 +107,15 @@ void SyncManager::SetPeers(const std::vector<PeerConfig>& peers) {
       ++open_handles_;
     }
     const bool address_changed = state->status.config.address != p.address;
+    const uint64_t basis_before = BasisFor(p.id);
     state->status.config = p;
+    if (BasisFor(p.id) != basis_before) {
+      // A new data-sharing agreement: a pull held open must learn of it now (a wider
+      // filter sends the peer what the narrower one held back).
+      for (PeerLink* link : links_) {
+        if (link->peer() == p.id) link->NotifyAppend();
+      }
+    }
     if (!p.address.empty() && state->established == 0 && (address_changed || !state->dialing)) {
       state->attempts = 0;
       Dial(p.id);
@@ -142,6 +151,22 @@ const PeerFilter* SyncManager::FilterFor(const std::string& id) const {
   auto it = peers_.find(id);
   if (it == peers_.end() || it->second->status.config.id.empty()) return &kNothing;
   return &it->second->status.config.send;
+}
+
+uint64_t SyncManager::BasisFor(const std::string& id) const {
+  // The filter in a canonical form (prefixes sorted, once each), so reordering it in the
+  // config does not count as a change.
+  std::vector<std::string> prefixes = FilterFor(id)->prefixes;
+  std::sort(prefixes.begin(), prefixes.end());
+  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+  std::string text = store_->node_id();
+  for (const auto& p : prefixes) text += '\n' + p;
+  uint64_t h = 14695981039346656037ull;  // FNV-1a, 64 bits
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h == 0 ? 1 : h;
 }
 
 void SyncManager::Dial(const std::string& id) {

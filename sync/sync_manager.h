@@ -80,6 +80,9 @@ class SyncManager {
   void OnLinkClosed(class PeerLink* link, const std::string& why);
   bool IsPeer(const std::string& id) const;
   const PeerFilter* FilterFor(const std::string& id) const;
+  // The basis of what this node serves the peer (sync.capnp): a fingerprint of this
+  // node's log and of the filter it applies for that peer, never 0.
+  uint64_t BasisFor(const std::string& id) const;
   void MaybeFinish();
   // Before accepting a connection: closes the oldest accepted connection still
   // handshaking when there are already kMaxHandshaking of them.

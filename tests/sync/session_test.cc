@@ -62,6 +62,7 @@ struct ReadRequest {
 struct InsertRequest {
   std::vector<Uuid> ids;
   uint64_t through;
+  uint64_t basis;
 };
 
 class FakeEffects : public SessionEffects {
@@ -72,8 +73,8 @@ class FakeEffects : public SessionEffects {
   void ReadChanges(uint64_t after, uint32_t max_events, const VersionVector& peer_held) override {
     reads.push_back({after, max_events, peer_held});
   }
-  void Insert(std::vector<Event> events, uint64_t through) override {
-    InsertRequest r{{}, through};
+  void Insert(std::vector<Event> events, uint64_t through, uint64_t basis) override {
+    InsertRequest r{{}, through, basis};
     for (const auto& e : events) r.ids.push_back(ToUuid(e.reader().getId()));
     inserts.push_back(std::move(r));
   }
@@ -112,10 +113,11 @@ void SetHeld(capnp::List<wire::OriginSeq>::Builder list, const VersionVector& he
 }
 
 void FeedHello(SyncSession& s, const std::string& node, const VersionVector& held = {},
-               uint64_t last = 0, uint32_t protocol = wire::PROTOCOL_VERSION) {
+               uint64_t last = 0, uint32_t protocol = wire::PROTOCOL_VERSION, uint64_t basis = 0) {
   PeerMessage m;
   auto hello = m.root().initHello();
   hello.setProtocol(protocol);
+  hello.setBasis(basis);
   hello.setNodeId(node);
   hello.setLastPosition(last);
   SetHeld(hello.initHeld(static_cast<unsigned>(held.size())), held);
@@ -133,9 +135,10 @@ void FeedPull(SyncSession& s, uint64_t after, uint32_t max = SyncSession::kMaxBa
 }
 
 void FeedBatch(SyncSession& s, const std::vector<Event>& events, uint64_t through,
-               uint64_t server_last) {
+               uint64_t server_last, uint64_t basis = 0) {
   PeerMessage m;
   auto batch = m.root().initBatch();
+  batch.setBasis(basis);
   auto list = batch.initEvents(static_cast<unsigned>(events.size()));
   for (size_t i = 0; i < events.size(); ++i) {
     list.setWithCaveats(static_cast<unsigned>(i), events[i].reader());
@@ -390,6 +393,103 @@ TEST_CASE("events that came from the peer are not offered back to it", "[sync][s
   REQUIRE(l.fx.reads.size() == 2);
   CHECK(l.fx.reads[1].peer_held == VersionVector{{"provider-1", 43}, {"police-1", 4}});
   CHECK(!l.session.closed());
+}
+
+TEST_CASE("a checkpoint is kept under its basis and given up under another", "[sync][session]") {
+  constexpr uint64_t kOld = 0x1111, kNew = 0x2222;
+  SECTION("a batch under the same basis moves the checkpoint on") {
+    FakeEffects fx;
+    SyncSession s("police-1", "probation-1", 30, &fx, kOld);
+    s.Start({}, 0);
+    FeedHello(s, "probation-1", {}, 90, wire::PROTOCOL_VERSION, kOld);
+    CHECK(fx.Last().getPull().getAfter() == 30);
+    FeedBatch(s, Attendances("probation-1", 1, 1), 40, 90, kOld);
+    REQUIRE(fx.inserts.size() == 1);
+    CHECK(fx.inserts[0].through == 40);
+    CHECK(fx.inserts[0].basis == kOld);
+  }
+  SECTION("a hello under another basis: the pull starts from 0") {
+    // The peer's filter for this node changed (or its log did) while they were apart.
+    FakeEffects fx;
+    SyncSession s("police-1", "probation-1", 30, &fx, kOld);
+    s.Start({}, 0);
+    FeedHello(s, "probation-1", {}, 90, wire::PROTOCOL_VERSION, kNew);
+    REQUIRE(fx.Last().isPull());
+    CHECK(fx.Last().getPull().getAfter() == 0);
+    FeedBatch(s, Attendances("probation-1", 1, 1), 12, 90, kNew);
+    REQUIRE(fx.inserts.size() == 1);
+    CHECK(fx.inserts[0].through == 12);
+    CHECK(fx.inserts[0].basis == kNew);  // the new basis is stored with the checkpoint
+    CHECK(!s.closed());
+  }
+  SECTION("a batch under another basis: its events are kept, the checkpoint goes to 0") {
+    FakeEffects fx;
+    SyncSession s("police-1", "probation-1", 30, &fx, kOld);
+    s.Start({}, 0);
+    FeedHello(s, "probation-1", {}, 90, wire::PROTOCOL_VERSION, kOld);
+    FeedBatch(s, Attendances("probation-1", 1, 2), 30, 90, kNew);  // empty or not
+    REQUIRE(fx.inserts.size() == 1);
+    CHECK(fx.inserts[0].ids.size() == 2);
+    CHECK(fx.inserts[0].through == 0);
+    CHECK(fx.inserts[0].basis == kNew);
+    s.OnInserted(Status::Ok(), 0, 2);
+    CHECK(s.checkpoint() == 0);
+    REQUIRE(fx.Last().isPull());
+    CHECK(fx.Last().getPull().getAfter() == 0);
+    // From then on the new basis is the checkpoint's.
+    FeedBatch(s, {}, 50, 90, kNew);
+    REQUIRE(fx.inserts.size() == 2);
+    CHECK(fx.inserts[1].through == 50);
+  }
+  SECTION("a checkpoint of unknown basis takes the peer's without starting over") {
+    FakeEffects fx;
+    SyncSession s("police-1", "probation-1", 30, &fx);  // stored before bases existed
+    s.Start({}, 0);
+    FeedHello(s, "probation-1", {}, 90, wire::PROTOCOL_VERSION, kNew);
+    CHECK(fx.Last().getPull().getAfter() == 30);
+    FeedBatch(s, {}, 35, 90, kNew);
+    REQUIRE(fx.inserts.size() == 1);
+    CHECK(fx.inserts[0].through == 35);
+    CHECK(fx.inserts[0].basis == kNew);
+  }
+  SECTION("a peer that gives no basis changes nothing") {
+    FakeEffects fx;
+    SyncSession s("police-1", "probation-1", 30, &fx, kOld);
+    s.Start({}, 0);
+    FeedHello(s, "probation-1", {}, 90);
+    CHECK(fx.Last().getPull().getAfter() == 30);
+    FeedBatch(s, {}, 35, 90);
+    REQUIRE(fx.inserts.size() == 1);
+    CHECK(fx.inserts[0].through == 35);
+    CHECK(fx.inserts[0].basis == kOld);
+  }
+}
+
+TEST_CASE("a server tells the peer its basis, and answers a held pull when it changes",
+          "[sync][session]") {
+  FakeEffects fx;
+  SyncSession s("probation-1", "police-1", 0, &fx);
+  s.Start({}, 7, 0xaaaa);
+  REQUIRE(fx.Last().isHello());
+  CHECK(fx.Last().getHello().getBasis() == 0xaaaa);
+  FeedHello(s, "police-1");
+  FeedPull(s, 7);
+  REQUIRE(fx.reads.size() == 1);
+  const size_t sent = fx.sent.size();
+  s.OnChanges({}, 7, 7, 0xaaaa);
+  CHECK(fx.sent.size() == sent);  // nothing new, same basis: held
+  s.OnLocalAppend();              // what the sync manager does when the filter changes
+  REQUIRE(fx.reads.size() == 2);
+  s.OnChanges({}, 7, 7, 0xbbbb);
+  REQUIRE(fx.sent.size() == sent + 1);
+  REQUIRE(fx.Last().isBatch());
+  CHECK(fx.Last().getBatch().getEvents().size() == 0);
+  CHECK(fx.Last().getBatch().getThrough() == 7);
+  CHECK(fx.Last().getBatch().getBasis() == 0xbbbb);
+  // Told once: the next empty read under that basis is held again.
+  FeedPull(s, 0);
+  s.OnChanges({}, 0, 7, 0xbbbb);
+  CHECK(fx.sent.size() == sent + 1);
 }
 
 TEST_CASE("a batch that goes back before the checkpoint closes the session", "[sync][session]") {

@@ -153,7 +153,7 @@ TEST_CASE("each event crosses a link once: never echoed back, never sent twice",
 }
 
 TEST_CASE("widening a peer's filter sends it the events the narrower filter held back",
-          "[sync][e2e][filter][.known-bug]") {
+          "[sync][e2e][filter]") {
   TempDir dir;
   Pki pki(dir / "pki");
   const County county = MakeCounty(dir, CountyCases(), 7);
