@@ -176,8 +176,31 @@ int StoreRestore(Context& ctx) {
     throw CliError{kExitFailed,
                    "copying the backup failed (" + ec.message() + "); the store is unchanged"};
   }
+  // Peers may hold events this node recorded after the backup was taken, under the seqs
+  // it would now give out again: from here on its events get a new origin.
+  std::string origin;
+  Status failed = Status::Ok();
+  {
+    auto restored = EventStore::Open(config.store_dir(), StoreOptions{config.node_id, true, false});
+    if (!restored.ok()) {
+      failed = restored.status();
+    } else if (auto started = (*restored)->StartNewOrigin(); started.ok()) {
+      origin = *started;
+    } else {
+      failed = started.status();
+    }
+  }
+  if (!failed.ok()) {
+    fs::remove_all(config.store_dir(), ec);
+    if (fs::exists(aside)) fs::rename(aside, config.store_dir(), ec);
+    throw CliError{kExitFailed, "the restored store cannot take a new origin (" + failed.message() +
+                                    "); the store is unchanged"};
+  }
   std::cout << "restored " << from << " into " << config.store_dir()
-            << "; the previous store is kept in " << aside << "\n";
+            << "; the previous store is kept in " << aside
+            << "\nevents recorded here from now on have origin " << origin
+            << " (peers may hold later events of this node's that the backup lacks; they "
+               "come back when it syncs)\n";
   return 0;
 }
 

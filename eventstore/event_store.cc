@@ -7,7 +7,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <random>
 #include <set>
 #include <unordered_set>
 
@@ -250,13 +252,49 @@ Status EventStore::Load() {
         keys::DecodeFixed64BE(meta->value().data());
   }
   if (!meta->status().ok()) return FromRocks(meta->status(), "reading high-water marks");
-  auto own = high_water_.find(node_id_);
+  std::string origin;
+  auto found = db_->Get(rocksdb::ReadOptions(), meta_cf_, keys::kOriginKey, &origin);
+  if (!found.ok() && !found.IsNotFound()) return FromRocks(found, "reading the local origin");
+  origin_ = found.ok() ? origin : node_id_;
+  auto own = high_water_.find(origin_);
   next_seq_ = own == high_water_.end() ? 1 : own->second + 1;
 
   std::string hlc;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_cf_, keys::kHlcKey, &hlc);
   if (s.ok() && hlc.size() == 8) clock_.Observe(keys::DecodeFixed64BE(hlc.data()));
   return Status::Ok();
+}
+
+std::string_view OriginNode(std::string_view origin) {
+  constexpr size_t kSuffix = 13;  // "~" and 12 hex digits
+  if (origin.size() <= kSuffix || origin[origin.size() - kSuffix] != '~') return origin;
+  for (char c : origin.substr(origin.size() - kSuffix + 1)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return origin;
+  }
+  return origin.substr(0, origin.size() - kSuffix);
+}
+
+Result<std::string> EventStore::StartNewOrigin() {
+  std::lock_guard<std::mutex> l(mu_);
+  std::random_device random;
+  const uint64_t bits = (static_cast<uint64_t>(random()) << 32 | random()) & 0xffffffffffffull;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "~%012llx", static_cast<unsigned long long>(bits));
+  const std::string origin = node_id_ + suffix;
+  if (!IsIdentifier(origin)) {
+    return Status::InvalidArgument("node id \"" + node_id_ +
+                                   "\" is too long for a restored node's origin (at most 115 "
+                                   "characters)");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto s = db_->Put(wo, meta_cf_, keys::kOriginKey, origin);
+  if (!s.ok()) return FromRocks(s, "recording the new origin");
+  origin_ = origin;
+  std::lock_guard<std::mutex> hw(hw_mu_);
+  auto own = high_water_.find(origin_);
+  next_seq_ = own == high_water_.end() ? 1 : own->second + 1;
+  return origin_;
 }
 
 EventStore::~EventStore() {
@@ -450,12 +488,12 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
       }
       if (!s.IsNotFound()) return FromRocks(s, "reading the origin index");
       clock_.Observe(p.getRecordedAt().getValue());
-      if (origin == node_id_ && seq >= mine.next_seq) mine.next_seq = seq + 1;
+      if (origin == origin_ && seq >= mine.next_seq) mine.next_seq = seq + 1;
     } else {
-      origin = node_id_;
+      origin = origin_;
       seq = mine.next_seq++;
       auto p = event.builder().initProvenance();
-      p.setOrigin(node_id_);
+      p.setOrigin(origin_);
       p.setSeq(seq);
       p.initRecordedAt().setValue(clock_.Now());
       reader = event.reader();

@@ -2,8 +2,9 @@
 //
 // Every event gets a position in this node's log (its arrival order here, 1, 2, 3, ...),
 // is indexed by id, by (origin, seq) and by stream, and is never changed or removed.
-// Local appends are stamped with this node's id as origin, the next origin sequence
-// number and a hybrid-logical-clock `recorded_at`; events from peers keep theirs.
+// Local appends are stamped with this node's origin (its id; after a restore from a
+// backup, a new one: see StartNewOrigin), the next sequence number of that origin and a
+// hybrid-logical-clock `recorded_at`; events from peers keep theirs.
 //
 // Thread-safe. Concurrent Append/Insert calls are group-committed: one leader writes one
 // RocksDB WriteBatch (one WAL fsync) for many callers, and each caller learns its own
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -69,6 +71,10 @@ struct AppendResult {
 // Per-origin highest sequence number held: the node's version vector.
 using VersionVector = std::map<std::string, uint64_t>;
 
+// The node an origin belongs to: the origin without the "~<12 hex digits>" a restored
+// node's origin carries (EventStore::StartNewOrigin).
+std::string_view OriginNode(std::string_view origin);
+
 struct VerifyReport {
   uint64_t events = 0;
   std::vector<std::string> problems;  // empty when the store is sound
@@ -86,6 +92,16 @@ class EventStore {
   EventStore& operator=(const EventStore&) = delete;
 
   const std::string& node_id() const { return node_id_; }
+  // The origin stamped on local events: the node id, or after a restore from a backup
+  // "<node id>~<12 hex digits>" (see StartNewOrigin).
+  const std::string& origin() const { return origin_; }
+
+  // Local events from now on get a new origin, "<node id>~<12 random hex digits>", from
+  // seq 1, recorded in the store. For a store restored from a backup: its own old origin's
+  // later seqs may already be held by peers (given out after the backup was taken), so
+  // reusing them would collide. Call before any concurrent use (holdfast store restore
+  // does, with the daemon stopped). InvalidArgument if the node id is too long for it.
+  Result<std::string> StartNewOrigin();
 
   // Appends locally authored events, all or none. Each must pass ValidateEvent and carry
   // no provenance (the store sets origin, seq and recorded_at). An id already held with the
@@ -154,6 +170,7 @@ class EventStore {
                                         const std::string& key) const;
 
   std::string node_id_;
+  std::string origin_;  // of local events (Load: the stored one, or the node id)
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::mutex families_mu_;

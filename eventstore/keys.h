@@ -10,6 +10,8 @@
 //   streams        stream name | 0x00 | version (8 bytes BE)    position (8 bytes BE)
 //   default        "node_id"                                    this node's id
 //   (meta)         "hlc"                                        last HLC value (8 bytes BE)
+//                  "origin"                                     origin of local events, if
+//                                                               not the node id (restored)
 //                  "hw/" origin                                 highest seq held (8 B BE)
 //                  other modules' keys (e.g. sync checkpoints)  written atomically with
 //                                                               the events they describe
@@ -37,6 +39,7 @@ inline constexpr const char* kStreamsFamily = "streams";
 
 inline constexpr std::string_view kNodeIdKey = "node_id";
 inline constexpr std::string_view kHlcKey = "hlc";
+inline constexpr std::string_view kOriginKey = "origin";
 inline constexpr std::string_view kHighWaterPrefix = "hw/";
 
 inline void PutFixed64BE(std::string* dst, uint64_t v) {

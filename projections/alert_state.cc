@@ -4,6 +4,8 @@
 #include <map>
 #include <tuple>
 
+#include "eventstore/event_store.h"
+
 namespace holdfast {
 namespace {
 
@@ -170,7 +172,9 @@ std::vector<Event> PlanLifecycle(const std::vector<DerivedAlert>& derived,
     out.push_back(std::move(e));
   }
   for (const AlertState& s : standing) {
-    if (!s.has_raised || s.withdrawn || s.raised_by != node_id || still_holds.count(s.alert)) {
+    // raised_by is an origin: after a restore the node's origin is "<node_id>~...".
+    if (!s.has_raised || s.withdrawn || OriginNode(s.raised_by) != node_id ||
+        still_holds.count(s.alert)) {
       continue;
     }
     Event e;

@@ -59,8 +59,9 @@ void SetSystemAuthor(schema::Author::Builder author);
 
 // The lifecycle events (alert.raised, alert.withdrawn) that bring `standing` (the held
 // state of the case's alerts) to `derived` (what the rules compute now). Withdraws only
-// alerts this node raised. Event ids derive from alert id, transition, raise time and a
-// counter, so planning twice, or on two nodes, gives the same events.
+// alerts this node raised (under any of its origins: see OriginNode). Event ids derive from alert
+// id, transition, raise time and a counter, so planning twice, or on two nodes, gives the same
+// events.
 std::vector<Event> PlanLifecycle(const std::vector<DerivedAlert>& derived,
                                  const std::vector<AlertState>& standing,
                                  const std::string& node_id);

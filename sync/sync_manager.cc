@@ -159,7 +159,9 @@ uint64_t SyncManager::BasisFor(const std::string& id) const {
   std::vector<std::string> prefixes = FilterFor(id)->prefixes;
   std::sort(prefixes.begin(), prefixes.end());
   prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
-  std::string text = store_->node_id();
+  // The log is named by this node's origin, which a restore from a backup changes (the
+  // log's positions then mean other events: the peer must pull it again from 0).
+  std::string text = store_->origin();
   for (const auto& p : prefixes) text += '\n' + p;
   uint64_t h = 14695981039346656037ull;  // FNV-1a, 64 bits
   for (unsigned char c : text) {

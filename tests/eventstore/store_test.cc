@@ -311,3 +311,74 @@ TEST_CASE("verify reports an undecodable event with its position", "[store][veri
   CHECK(scan.code() == Status::Code::kCorruption);
   CHECK(scan.message().find("position 3:") == 0);
 }
+
+TEST_CASE("a restored store's new origin never reuses an (origin, seq) its peers hold",
+          "[store][origin]") {
+  TempDir dir, peer_dir;
+  const std::string live = dir.path + "/live", backup = dir.path + "/backup";
+  auto peer = OpenStore(peer_dir.path, StoreOptions{"provider-2"});
+  {
+    auto a = OpenStore(live, StoreOptions{"provider-1"});
+    CHECK(a->origin() == "provider-1");
+    for (int i = 0; i < 2; ++i) REQUIRE(a->Append(One(NewAttendance("C-1"))).ok());
+    REQUIRE(a->Backup(backup).ok());
+    for (int i = 0; i < 3; ++i) REQUIRE(a->Append(One(NewAttendance("C-1"))).ok());
+    std::vector<Event> shipped;  // the peer got all five before the disk was lost
+    REQUIRE(a->ScanLog(0, [&](uint64_t, schema::Event::Reader e) {
+               shipped.push_back(Event::CopyOf(e));
+               return true;
+             }).ok());
+    REQUIRE(peer->Insert(std::move(shipped)).ok());
+  }
+  std::string origin;
+  {
+    auto restored = OpenStore(backup, StoreOptions{"provider-1"});
+    CHECK(restored->origin() == "provider-1");
+    auto started = restored->StartNewOrigin();
+    REQUIRE(started.ok());
+    origin = *started;
+    CHECK(restored->origin() == origin);
+    CHECK(origin.rfind("provider-1~", 0) == 0);
+    CHECK(origin.size() == std::string("provider-1").size() + 13);
+    CHECK(OriginNode(origin) == "provider-1");
+    // Used before it reconnects: its events are new (origin, seq) pairs.
+    for (int i = 0; i < 2; ++i) REQUIRE(restored->Append(One(NewAttendance("C-1"))).ok());
+    auto p = restored->GetAt(4)->reader().getProvenance();
+    CHECK(std::string(p.getOrigin()) == origin);
+    CHECK(p.getSeq() == 2);
+    // The peer gives back what the backup lacked (provider-1 seq 3..5): no collision.
+    std::vector<Event> back;
+    REQUIRE(peer->ScanLog(2,
+                          [&](uint64_t, schema::Event::Reader e) {
+                            back.push_back(Event::CopyOf(e));
+                            return true;
+                          })
+                .ok());
+    REQUIRE(back.size() == 3);
+    auto r = restored->Insert(std::move(back));
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK(restored->HighWaterMarks() == VersionVector{{"provider-1", 5}, {origin, 2}});
+    CHECK(restored->Verify().ok());
+  }
+  // The new origin is kept across restarts, and its seqs carry on.
+  auto reopened = OpenStore(backup, StoreOptions{"provider-1"});
+  CHECK(reopened->origin() == origin);
+  auto appended = reopened->Append(One(NewAttendance("C-1")));
+  REQUIRE(appended.ok());
+  auto p = reopened->GetAt(appended->events[0].position)->reader().getProvenance();
+  CHECK(std::string(p.getOrigin()) == origin);
+  CHECK(p.getSeq() == 3);
+  // Another restore, another origin.
+  auto again = reopened->StartNewOrigin();
+  REQUIRE(again.ok());
+  CHECK(*again != origin);
+}
+
+TEST_CASE("OriginNode strips only a restored node's origin suffix", "[store][origin]") {
+  CHECK(OriginNode("provider-1") == "provider-1");
+  CHECK(OriginNode("provider-1~0123456789ab") == "provider-1");
+  CHECK(OriginNode("provider-1~0123456789AB") == "provider-1~0123456789AB");
+  CHECK(OriginNode("provider-1~0123") == "provider-1~0123");
+  CHECK(OriginNode("~0123456789ab") == "~0123456789ab");
+}

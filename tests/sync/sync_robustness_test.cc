@@ -351,7 +351,7 @@ TEST_CASE("a connection that does not finish its TLS handshake is closed after 1
 }
 
 TEST_CASE("a node restored from a backup and used before it reconnects loses nothing",
-          "[sync][e2e][restore][.known-bug]") {
+          "[sync][e2e][restore]") {
   TempDir dir;
   Pki pki(dir / "pki");
   SyncNode a(dir.path(), pki, "provider-1", "provider");
