@@ -45,6 +45,7 @@ SyncSession::SyncSession(std::string self, std::string expected_peer, uint64_t c
       expected_peer_(std::move(expected_peer)),
       effects_(effects),
       checkpoint_(checkpoint),
+      cursor_(checkpoint),
       basis_(checkpoint_basis) {}
 
 void SyncSession::Start(const VersionVector& held, uint64_t last_position, uint64_t basis) {
@@ -89,7 +90,7 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
         hello_received_ = true;
         peer_last_ = hello.getLastPosition();
         for (auto h : hello.getHeld()) peer_held_[h.getOrigin()] = h.getSeq();
-        if (TakeBasis(hello.getBasis())) checkpoint_ = 0;  // stored with the next batch
+        if (TakeBasis(hello.getBasis())) checkpoint_ = cursor_ = 0;  // stored with the next batch
         SendPull();
         return;
       }
@@ -111,7 +112,7 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
         if (!hello_received_) return Fail("protocol: batch before hello");
         if (!pull_outstanding_) return Fail("protocol: a batch nobody asked for");
         auto batch = message.getBatch();
-        if (batch.getThrough() < checkpoint_) return Fail("protocol: batch goes backwards");
+        if (batch.getThrough() < cursor_) return Fail("protocol: batch goes backwards");
         if (batch.getEvents().size() > kMaxBatch) return Fail("protocol: batch too large");
         std::vector<Event> events;
         events.reserve(batch.getEvents().size());
@@ -126,11 +127,19 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
         // not answered with these very events.
         for (auto& [origin, seqs] : received) NoteHeldByPeer(origin, &seqs);
         pull_outstanding_ = false;
-        inserting_ = true;
         peer_last_ = std::max(peer_last_, batch.getServerLast());
         // Under a new basis the checkpoint means nothing more: keep the events, start over.
         const uint64_t through = TakeBasis(batch.getBasis()) ? 0 : batch.getThrough();
-        effects_->Insert(std::move(events), through, basis_);
+        cursor_ = through;
+        // Two batches overlap: the next is asked for (and read, sent, decrypted) while this
+        // one is inserted. At most one waits behind the insert, so memory stays bounded.
+        if (inserting_) {
+          queued_ = Queued{std::move(events), through, basis_};
+        } else {
+          inserting_ = true;
+          effects_->Insert(std::move(events), through, basis_);
+        }
+        SendPull();
         return;
       }
       case wire::Message::GOODBYE:
@@ -162,10 +171,10 @@ void SyncSession::NoteHeldByPeer(const std::string& origin, std::vector<uint64_t
 }
 
 void SyncSession::SendPull() {
-  if (closed_ || pull_outstanding_ || inserting_) return;
+  if (closed_ || pull_outstanding_ || queued_) return;
   capnp::MallocMessageBuilder m;
   auto pull = m.initRoot<wire::Message>().initPull();
-  pull.setAfter(checkpoint_);
+  pull.setAfter(cursor_);
   pull.setMaxEvents(kMaxBatch);
   const VersionVector held = effects_->Held();
   auto list = pull.initHeld(static_cast<unsigned>(held.size()));
@@ -184,6 +193,12 @@ void SyncSession::OnInserted(const Status& status, uint64_t through, size_t) {
   inserting_ = false;
   if (!status.ok()) return Fail("could not store the peer's events: " + status.ToString());
   checkpoint_ = through;
+  if (queued_) {
+    Queued next = std::move(*queued_);
+    queued_.reset();
+    inserting_ = true;
+    effects_->Insert(std::move(next.events), next.through, next.basis);
+  }
   SendPull();
 }
 

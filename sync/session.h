@@ -93,8 +93,15 @@ class SyncSession {
   SessionEffects* effects_;
   bool closed_ = false;
   bool hello_received_ = false;
-  // Puller side.
+  // Puller side. `checkpoint_`: stored with the events through it; `cursor_`: where the
+  // next pull starts (ahead of the checkpoint while a batch is being inserted).
   uint64_t checkpoint_;
+  uint64_t cursor_;
+  struct Queued {
+    std::vector<Event> events;
+    uint64_t through, basis;
+  };
+  std::optional<Queued> queued_;  // a batch received while the previous one is inserted
   bool pull_outstanding_ = false;
   bool inserting_ = false;
   uint64_t peer_last_ = 0;

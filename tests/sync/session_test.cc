@@ -208,15 +208,31 @@ TEST_CASE("a batch before the session pulled closes it", "[sync][session]") {
   CHECK(fx.inserts.empty());
 }
 
-TEST_CASE("a second batch while the first is being inserted closes the session",
+TEST_CASE("the next batch is pulled while one is inserted, waits its turn, and no third comes",
           "[sync][session]") {
   Linked l;
   FeedBatch(l.session, Attendances("provider-1", 1, 2), 2, 40);
   REQUIRE(l.fx.inserts.size() == 1);
-  FeedBatch(l.session, Attendances("provider-1", 3, 2), 4, 40);  // nobody asked for it
+  // Pipelined: the next pull goes out before the insert is durable.
+  REQUIRE(l.fx.Last().isPull());
+  CHECK(l.fx.Last().getPull().getAfter() == 2);
+  CHECK(l.session.checkpoint() == 0);
+  const size_t sent = l.fx.sent.size();
+  FeedBatch(l.session, Attendances("provider-1", 3, 2), 4, 40);
+  CHECK(!l.session.closed());
+  CHECK(l.fx.inserts.size() == 1);  // waits behind the first insert
+  CHECK(l.fx.sent.size() == sent);  // and nothing more is asked for meanwhile
+  l.session.OnInserted(Status::Ok(), 2, 2);
+  CHECK(l.session.checkpoint() == 2);
+  REQUIRE(l.fx.inserts.size() == 2);  // the waiting batch goes in, in order
+  CHECK(l.fx.inserts[1].through == 4);
+  REQUIRE(l.fx.Last().isPull());
+  CHECK(l.fx.Last().getPull().getAfter() == 4);
+  FeedBatch(l.session, Attendances("provider-1", 5, 2), 6, 40);
+  FeedBatch(l.session, Attendances("provider-1", 7, 2), 8, 40);  // nobody asked for it
   CHECK(l.session.closed());
   CHECK(l.fx.closes.size() == 1);
-  CHECK(l.fx.inserts.size() == 1);
+  CHECK(l.fx.inserts.size() == 2);
 }
 
 TEST_CASE("a second hello closes the session", "[sync][session]") {
@@ -356,22 +372,23 @@ TEST_CASE("an inserted batch advances the checkpoint and pulls again from its th
   auto events = Attendances("provider-1", 5, 4);
   std::vector<Uuid> ids;
   for (const auto& e : events) ids.push_back(ToUuid(e.reader().getId()));
+  l.fx.held = {{"probation-1", 7}, {"provider-1", 44}};
   FeedBatch(l.session, events, 12, 50);
   REQUIRE(l.fx.inserts.size() == 1);
   CHECK(l.fx.inserts[0].ids == ids);
   CHECK(l.fx.inserts[0].through == 12);
   CHECK(l.session.checkpoint() == 4);  // not before the insert is durable
   CHECK(l.session.peer_last() == 50);
-  const size_t sent_before = l.fx.sent.size();
-
-  l.fx.held = {{"probation-1", 7}, {"provider-1", 44}};
-  l.session.OnInserted(Status::Ok(), 12, 4);
-  CHECK(l.session.checkpoint() == 12);
-  REQUIRE(l.fx.sent.size() == sent_before + 1);
+  // The next pull starts from the batch's through at once, carrying the held vector.
   auto m = l.fx.Last();
   REQUIRE(m.isPull());
   CHECK(m.getPull().getAfter() == 12);
   CHECK(HeldOf(m.getPull().getHeld()) == l.fx.held);
+  const size_t sent_before = l.fx.sent.size();
+
+  l.session.OnInserted(Status::Ok(), 12, 4);
+  CHECK(l.session.checkpoint() == 12);
+  CHECK(l.fx.sent.size() == sent_before);  // that pull is still open: no second one
   CHECK(!l.session.closed());
 }
 
