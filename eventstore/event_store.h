@@ -42,9 +42,9 @@ struct StoreOptions {
   bool sync = true;
   bool create_if_missing = true;
   HybridClock::WallClockMs wall_clock = SystemWallClockMs;
-  size_t block_cache_bytes = 64u << 20;
+  size_t block_cache_bytes = 48u << 20;
   // The memtables of every column family together (RocksDB's db_write_buffer_size).
-  size_t write_buffer_bytes = 64u << 20;
+  size_t write_buffer_bytes = 48u << 20;
 };
 
 // "The stream must be at exactly this version before my events are added" (0: must not
