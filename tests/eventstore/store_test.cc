@@ -343,7 +343,9 @@ TEST_CASE("a restored store's new origin never reuses an (origin, seq) its peers
     CHECK(OriginNode(origin) == "provider-1");
     // Used before it reconnects: its events are new (origin, seq) pairs.
     for (int i = 0; i < 2; ++i) REQUIRE(restored->Append(One(NewAttendance("C-1"))).ok());
-    auto p = restored->GetAt(4)->reader().getProvenance();
+    auto fourth = restored->GetAt(4);
+    REQUIRE(fourth.ok());
+    auto p = fourth->reader().getProvenance();
     CHECK(std::string(p.getOrigin()) == origin);
     CHECK(p.getSeq() == 2);
     // The peer gives back what the backup lacked (provider-1 seq 3..5): no collision.
@@ -366,7 +368,9 @@ TEST_CASE("a restored store's new origin never reuses an (origin, seq) its peers
   CHECK(reopened->origin() == origin);
   auto appended = reopened->Append(One(NewAttendance("C-1")));
   REQUIRE(appended.ok());
-  auto p = reopened->GetAt(appended->events[0].position)->reader().getProvenance();
+  auto stored = reopened->GetAt(appended->events[0].position);
+  REQUIRE(stored.ok());
+  auto p = stored->reader().getProvenance();
   CHECK(std::string(p.getOrigin()) == origin);
   CHECK(p.getSeq() == 3);
   // Another restore, another origin.
