@@ -157,7 +157,8 @@ void AppendName(std::string* key, std::string_view name) {
 }
 
 // Events in, compact state; then every case evaluated and every row written. Between Finish
-// and WriteIndexRows, Evaluate and WriteCaseRows only read what they share, so they run at once.
+// and WriteIndexRows, Evaluate, WriteCaseRows and WriteStandingByTime only read what they
+// share (Evaluate writes only each case's deadline), so they run at once.
 class BulkFold {
  public:
   explicit BulkFold(const RebuildOptions& options) : options_(options) {}
@@ -231,8 +232,12 @@ class BulkFold {
     }
   }
 
-  // Every row, in key order: first alert/ att/ attt/ calert/ case/, which evaluation does
-  // not change (so they are written while it runs), then cdue/ ckpt due/ ind/ subj/.
+  // The rows are written to three table files with disjoint key ranges, at once: alert/
+  // att/ (WriteCaseRows) and attt/ (WriteStandingByTime), which evaluation does not change,
+  // while it runs; then calert/ case/ cdue/ ckpt due/ ind/ subj/ (WriteIndexRows).
+  static constexpr const char* kByTimeStart = "attt/";
+  static constexpr const char* kIndexStart = "calert/";
+
   Status WriteCaseRows(rocksdb::SstFileWriter* w) const {
     std::string key;
     auto put = [&](const rocksdb::Slice& value) {
@@ -248,12 +253,6 @@ class BulkFold {
     }
     ids = {};
 
-    struct TimeRow {
-      uint64_t at;
-      uint32_t case_rank, case_index, session;
-      schema::AttendanceOutcome outcome;
-    };
-    std::vector<TimeRow> by_time;
     StandingRow row;
     for (uint32_t ci : by_case_id_) {
       const CaseState& c = states_[ci];
@@ -267,6 +266,24 @@ class BulkFold {
         row.outcome = a.outcome;
         row.intervention.assign(names_[a.intervention]);
         HOLDFAST_RETURN_IF_ERROR(put(EncodeStanding(row)));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status WriteStandingByTime(rocksdb::SstFileWriter* w) const {
+    std::string key;
+    auto put = [&](const rocksdb::Slice& value) {
+      return FromRocks(w->Put(key, value), "writing the projections table");
+    };
+    struct TimeRow {
+      uint64_t at;
+      uint32_t case_rank, case_index, session;
+      schema::AttendanceOutcome outcome;
+    };
+    std::vector<TimeRow> by_time;
+    for (uint32_t ci : by_case_id_) {
+      for (const Attendance& a : states_[ci].standing) {
         by_time.push_back(
             {static_cast<uint64_t>(a.occurred_at), case_rank_[ci], ci, a.session, a.outcome});
       }
@@ -284,8 +301,14 @@ class BulkFold {
       const char outcome = static_cast<char>(t.outcome);
       HOLDFAST_RETURN_IF_ERROR(put(rocksdb::Slice(&outcome, 1)));
     }
-    by_time = {};
+    return Status::Ok();
+  }
 
+  Status WriteIndexRows(rocksdb::SstFileWriter* w, uint64_t checkpoint) {
+    std::string key;
+    auto put = [&](const rocksdb::Slice& value) {
+      return FromRocks(w->Put(key, value), "writing the projections table");
+    };
     for (uint32_t ci : by_case_id_) {
       for (const Uuid& id : states_[ci].alerts) {
         key.assign("calert/");
@@ -299,14 +322,6 @@ class BulkFold {
       key.assign("case/").append(cases_[ci]);
       HOLDFAST_RETURN_IF_ERROR(put(EncodeCase(states_[ci].row)));
     }
-    return Status::Ok();
-  }
-
-  Status WriteIndexRows(rocksdb::SstFileWriter* w, uint64_t checkpoint) {
-    std::string key;
-    auto put = [&](const rocksdb::Slice& value) {
-      return FromRocks(w->Put(key, value), "writing the projections table");
-    };
     std::vector<std::pair<uint64_t, uint32_t>> due;  // (time, case rank)
     for (uint32_t ci : by_case_id_) {
       const CaseState& c = states_[ci];
@@ -626,26 +641,40 @@ Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
   if (options.progress) options.progress(folded, options.last);
   fold.Finish();
 
-  // One table file holding every row and a range deletion of every older one, ingested in
-  // one step: readers see the old projections, then the new ones, never a mixture, and a
-  // crash leaves one or the other. Its first part is written while the cases are evaluated,
-  // the rest (the deadlines evaluation sets, and the checkpoint) after.
+  // Three table files with disjoint key ranges, each holding its rows and a range deletion
+  // of every older row in its range, ingested in one step: readers see the old
+  // projections, then the new ones, never a mixture, and a crash leaves one or the other.
+  // The first two are written while the cases are evaluated, the third (the deadlines
+  // evaluation sets, and the checkpoint) after.
   rocksdb::DB* db = store->db();
-  TableFile table(db, cf, db->GetName() + "/projections-rebuild.sst");
-  HOLDFAST_RETURN_IF_ERROR(table.Open());
-  HOLDFAST_RETURN_IF_ERROR(FromRocks(table.writer()->DeleteRange("", std::string(8, '\xff')),
-                                     "writing the projections table"));
-  Status written;
-  std::thread writer([&] { written = fold.WriteCaseRows(table.writer()); });
+  const std::string end(8, '\xff');
+  const std::string bounds[] = {"", BulkFold::kByTimeStart, BulkFold::kIndexStart, end};
+  std::vector<std::unique_ptr<TableFile>> tables;
+  for (int i = 0; i < 3; ++i) {
+    tables.push_back(std::make_unique<TableFile>(
+        db, cf, db->GetName() + "/projections-rebuild-" + std::to_string(i) + ".sst"));
+    HOLDFAST_RETURN_IF_ERROR(tables.back()->Open());
+    HOLDFAST_RETURN_IF_ERROR(
+        FromRocks(tables.back()->writer()->DeleteRange(bounds[i], bounds[i + 1]),
+                  "writing the projections table"));
+  }
+  Status written[2];
+  std::thread rows([&] { written[0] = fold.WriteCaseRows(tables[0]->writer()); });
+  std::thread by_time([&] { written[1] = fold.WriteStandingByTime(tables[1]->writer()); });
   if (options.rules.derive) fold.Evaluate(lifecycle);
-  writer.join();
-  HOLDFAST_RETURN_IF_ERROR(written);
-  HOLDFAST_RETURN_IF_ERROR(fold.WriteIndexRows(table.writer(), options.last));
-  HOLDFAST_RETURN_IF_ERROR(table.Finish());
+  rows.join();
+  by_time.join();
+  HOLDFAST_RETURN_IF_ERROR(written[0]);
+  HOLDFAST_RETURN_IF_ERROR(written[1]);
+  HOLDFAST_RETURN_IF_ERROR(fold.WriteIndexRows(tables[2]->writer(), options.last));
+  std::vector<std::string> paths;
+  for (auto& t : tables) {
+    HOLDFAST_RETURN_IF_ERROR(t->Finish());
+    paths.push_back(t->path());
+  }
   rocksdb::IngestExternalFileOptions ingest;
   ingest.move_files = true;
-  return FromRocks(db->IngestExternalFile(cf, {table.path()}, ingest),
-                   "ingesting the rebuilt projections");
+  return FromRocks(db->IngestExternalFile(cf, paths, ingest), "ingesting the rebuilt projections");
 }
 
 }  // namespace holdfast
