@@ -42,7 +42,7 @@ struct StoreOptions {
   bool sync = true;
   bool create_if_missing = true;
   HybridClock::WallClockMs wall_clock = SystemWallClockMs;
-  size_t block_cache_bytes = 48u << 20;
+  size_t block_cache_bytes = 32u << 20;
   // The memtables of every column family together (RocksDB's db_write_buffer_size).
   size_t write_buffer_bytes = 48u << 20;
 };
