@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -157,8 +158,9 @@ void AppendName(std::string* key, std::string_view name) {
 }
 
 // Events in, compact state; then every case evaluated and every row written. Between Finish
-// and WriteIndexRows, Evaluate, WriteCaseRows and WriteStandingByTime only read what they
-// share (Evaluate writes only each case's deadline), so they run at once.
+// and WriteDeadlineRows, Evaluate and the other writers only read what they share
+// (Evaluate writes only each case's deadline, the indicator writer only its own rows), so
+// they run at once.
 class BulkFold {
  public:
   explicit BulkFold(const RebuildOptions& options) : options_(options) {}
@@ -232,11 +234,12 @@ class BulkFold {
     }
   }
 
-  // The rows are written to three table files with disjoint key ranges, at once: alert/
-  // att/ (WriteCaseRows) and attt/ (WriteStandingByTime), which evaluation does not change,
-  // while it runs; then calert/ case/ cdue/ ckpt due/ ind/ subj/ (WriteIndexRows).
-  static constexpr const char* kByTimeStart = "attt/";
-  static constexpr const char* kIndexStart = "calert/";
+  // The rows go to five table files with disjoint key ranges, starting at these keys:
+  // alert/ att/ (WriteCaseRows), attt/ (WriteStandingByTime), calert/ case/
+  // (WriteCaseIndexRows) and ind/ subj/ (WriteIndicatorAndSubjectRows), which evaluation
+  // does not change, each by its own thread while it runs; then cdue/ ckpt due/
+  // (WriteDeadlineRows).
+  static constexpr const char* kFileStarts[] = {"", "attt/", "calert/", "cdue/", "ind/"};
 
   Status WriteCaseRows(rocksdb::SstFileWriter* w) const {
     std::string key;
@@ -304,7 +307,8 @@ class BulkFold {
     return Status::Ok();
   }
 
-  Status WriteIndexRows(rocksdb::SstFileWriter* w, uint64_t checkpoint) {
+  // calert/ case/
+  Status WriteCaseIndexRows(rocksdb::SstFileWriter* w) const {
     std::string key;
     auto put = [&](const rocksdb::Slice& value) {
       return FromRocks(w->Put(key, value), "writing the projections table");
@@ -322,6 +326,15 @@ class BulkFold {
       key.assign("case/").append(cases_[ci]);
       HOLDFAST_RETURN_IF_ERROR(put(EncodeCase(states_[ci].row)));
     }
+    return Status::Ok();
+  }
+
+  // cdue/ ckpt due/: what evaluation sets, so written after it.
+  Status WriteDeadlineRows(rocksdb::SstFileWriter* w, uint64_t checkpoint) const {
+    std::string key;
+    auto put = [&](const rocksdb::Slice& value) {
+      return FromRocks(w->Put(key, value), "writing the projections table");
+    };
     std::vector<std::pair<uint64_t, uint32_t>> due;  // (time, case rank)
     for (uint32_t ci : by_case_id_) {
       const CaseState& c = states_[ci];
@@ -339,7 +352,15 @@ class BulkFold {
       key.append(cases_[by_case_id_[rank]]);
       HOLDFAST_RETURN_IF_ERROR(put(""));
     }
+    return Status::Ok();
+  }
 
+  // ind/ subj/
+  Status WriteIndicatorAndSubjectRows(rocksdb::SstFileWriter* w) {
+    std::string key;
+    auto put = [&](const rocksdb::Slice& value) {
+      return FromRocks(w->Put(key, value), "writing the projections table");
+    };
     std::sort(indicators_.begin(), indicators_.end(),
               [](const IndicatorRow& a, const IndicatorRow& b) {
                 return std::tie(a.at, a.id) < std::tie(b.at, b.id);
@@ -641,36 +662,38 @@ Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
   if (options.progress) options.progress(folded, options.last);
   fold.Finish();
 
-  // Three table files with disjoint key ranges, each holding its rows and a range deletion
+  // Five table files with disjoint key ranges, each holding its rows and a range deletion
   // of every older row in its range, ingested in one step: readers see the old
   // projections, then the new ones, never a mixture, and a crash leaves one or the other.
-  // The first two are written while the cases are evaluated, the third (the deadlines
-  // evaluation sets, and the checkpoint) after.
+  // Four are written while the cases are evaluated, the deadlines (and the checkpoint)
+  // after.
   rocksdb::DB* db = store->db();
-  const std::string end(8, '\xff');
-  const std::string bounds[] = {"", BulkFold::kByTimeStart, BulkFold::kIndexStart, end};
+  constexpr size_t kFiles = std::size(BulkFold::kFileStarts);
   std::vector<std::unique_ptr<TableFile>> tables;
-  for (int i = 0; i < 3; ++i) {
+  for (size_t i = 0; i < kFiles; ++i) {
     tables.push_back(std::make_unique<TableFile>(
         db, cf, db->GetName() + "/projections-rebuild-" + std::to_string(i) + ".sst"));
     HOLDFAST_RETURN_IF_ERROR(tables.back()->Open());
+    const std::string from = BulkFold::kFileStarts[i];
+    const std::string to = i + 1 < kFiles ? BulkFold::kFileStarts[i + 1] : std::string(8, '\xff');
     HOLDFAST_RETURN_IF_ERROR(
-        FromRocks(tables.back()->writer()->DeleteRange(bounds[i], bounds[i + 1]),
-                  "writing the projections table"));
+        FromRocks(tables.back()->writer()->DeleteRange(from, to), "writing the projections table"));
   }
-  Status written[2];
-  std::thread rows([&] { written[0] = fold.WriteCaseRows(tables[0]->writer()); });
-  std::thread by_time([&] { written[1] = fold.WriteStandingByTime(tables[1]->writer()); });
+  Status written[kFiles];
+  std::vector<std::thread> writers;
+  writers.emplace_back([&] { written[0] = fold.WriteCaseRows(tables[0]->writer()); });
+  writers.emplace_back([&] { written[1] = fold.WriteStandingByTime(tables[1]->writer()); });
+  writers.emplace_back([&] { written[2] = fold.WriteCaseIndexRows(tables[2]->writer()); });
+  writers.emplace_back(
+      [&] { written[4] = fold.WriteIndicatorAndSubjectRows(tables[4]->writer()); });
   if (options.rules.derive) fold.Evaluate(lifecycle);
-  rows.join();
-  by_time.join();
-  HOLDFAST_RETURN_IF_ERROR(written[0]);
-  HOLDFAST_RETURN_IF_ERROR(written[1]);
-  HOLDFAST_RETURN_IF_ERROR(fold.WriteIndexRows(tables[2]->writer(), options.last));
+  for (auto& t : writers) t.join();
+  written[3] = fold.WriteDeadlineRows(tables[3]->writer(), options.last);
   std::vector<std::string> paths;
-  for (auto& t : tables) {
-    HOLDFAST_RETURN_IF_ERROR(t->Finish());
-    paths.push_back(t->path());
+  for (size_t i = 0; i < kFiles; ++i) {
+    HOLDFAST_RETURN_IF_ERROR(written[i]);
+    HOLDFAST_RETURN_IF_ERROR(tables[i]->Finish());
+    paths.push_back(tables[i]->path());
   }
   rocksdb::IngestExternalFileOptions ingest;
   ingest.move_files = true;
