@@ -1,5 +1,6 @@
 #include "projections/rebuild.h"
 
+#include <capnp/serialize.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <iterator>
@@ -538,11 +540,12 @@ class FoldPipeline {
     }
     worker_ = std::thread([this] { Work(); });
   }
-  ~FoldPipeline() { Close(); }
+  ~FoldPipeline() { (void)Close(); }
 
-  // The fact to decode the next event into. The batch it is in goes to the folding thread
-  // once it is full and the next one is asked for (so only after this one is filled).
-  Fact* Next() {
+  // The buffer to copy the next event's bytes into. The batch it is in goes to the folding
+  // thread (which decodes and folds it) once it is full and the next one is asked for (so
+  // only after this one is filled).
+  std::vector<capnp::word>* Next() {
     if (current_ != nullptr && used_ == kBatchEvents) Hand();
     if (current_ == nullptr) {
       std::unique_lock<std::mutex> l(mu_);
@@ -554,20 +557,22 @@ class FoldPipeline {
     return &(*current_)[used_++];
   }
 
-  // Waits until every fact handed over is folded.
-  void Close() {
-    if (!worker_.joinable()) return;
-    if (current_ != nullptr) Hand();
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      closed_ = true;
+  // Waits until every event handed over is folded; Corruption if one did not decode.
+  Status Close() {
+    if (worker_.joinable()) {
+      if (current_ != nullptr) Hand();
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        closed_ = true;
+      }
+      cv_.notify_all();
+      worker_.join();
     }
-    cv_.notify_all();
-    worker_.join();
+    return error_;
   }
 
  private:
-  using Batch = std::vector<Fact>;
+  using Batch = std::vector<std::vector<capnp::word>>;
 
   void Hand() {
     {
@@ -588,7 +593,7 @@ class FoldPipeline {
         batch = full_.front();
         full_.pop_front();
       }
-      for (size_t i = 0; i < batch.second; ++i) fold_->Fold((*batch.first)[i]);
+      for (size_t i = 0; i < batch.second && error_.ok(); ++i) Decode((*batch.first)[i]);
       {
         std::lock_guard<std::mutex> l(mu_);
         free_.push_back(batch.first);
@@ -597,7 +602,26 @@ class FoldPipeline {
     }
   }
 
+  void Decode(const std::vector<capnp::word>& words) {
+    try {
+      kj::ArrayPtr<const capnp::word> message(words.data(), words.size());
+      if (capnp::expectedSizeInWordsFromPrefix(message) != words.size()) {
+        error_ = Status::Corruption("a log entry's size does not match its segment table");
+        return;
+      }
+      capnp::FlatArrayMessageReader reader(message, BoundedReaderOptions());
+      FactInto(reader.getRoot<schema::Event>(), &fact_);
+    } catch (const kj::Exception& ex) {
+      error_ =
+          Status::Corruption(std::string("undecodable log entry: ") + ex.getDescription().cStr());
+      return;
+    }
+    fold_->Fold(fact_);
+  }
+
   BulkFold* fold_;
+  Fact fact_;     // the folding thread's, reused
+  Status error_;  // the folding thread's until it is joined
   Batch batches_[4];
   Batch* current_ = nullptr;  // the scanning thread's
   size_t used_ = 0;
@@ -644,16 +668,34 @@ Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
   BulkFold fold(options);
   uint64_t folded = 0;
   {
+    // This thread only reads the log and copies each entry out; the folding thread decodes
+    // and folds it, so the two halves of the work run at once.
     FoldPipeline pipeline(&fold);
-    HOLDFAST_RETURN_IF_ERROR(store->ScanLog(0, [&](uint64_t position, schema::Event::Reader e) {
-      if (position > options.last) return false;
-      FactInto(e, pipeline.Next());
+    auto log = store->ColumnFamily(keys::kLogFamily);
+    if (!log.ok()) return log.status();
+    rocksdb::ReadOptions ro;
+    ro.readahead_size = 2u << 20;
+    std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(ro, *log));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) return Status::Corruption("log key of the wrong size");
+      const uint64_t position = keys::DecodeFixed64BE(it->key().data());
+      if (position > options.last) break;
+      const rocksdb::Slice value = it->value();
+      if (value.size() == 0 || value.size() % sizeof(capnp::word) != 0) {
+        return Status::Corruption("position " + std::to_string(position) +
+                                  ": event bytes are not a whole number of words");
+      }
+      std::vector<capnp::word>* words = pipeline.Next();
+      words->resize(value.size() / sizeof(capnp::word));
+      std::memcpy(words->data(), value.data(), value.size());
       folded = position;
       if (options.progress && position % kProgressEvery == 0) {
         options.progress(position, options.last);
       }
-      return position < options.last;
-    }));
+      if (position == options.last) break;
+    }
+    HOLDFAST_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the log"));
+    HOLDFAST_RETURN_IF_ERROR(pipeline.Close());
   }
   if (folded != options.last) {
     return Status::Corruption("the log ends at " + std::to_string(folded) + ", not at " +
