@@ -62,6 +62,20 @@ capnp::ReaderOptions BoundedReaderOptions() {
   return options;
 }
 
+Status DecodeEventWords(kj::ArrayPtr<const capnp::word> words,
+                        const std::function<void(schema::Event::Reader)>& fn) {
+  try {
+    if (capnp::expectedSizeInWordsFromPrefix(words) != words.size()) {
+      return Status::Corruption("message size does not match its segment table");
+    }
+    capnp::FlatArrayMessageReader reader(words, BoundedReaderOptions());
+    fn(reader.getRoot<schema::Event>());
+  } catch (const kj::Exception& ex) {
+    return Status::Corruption(std::string("undecodable event: ") + ex.getDescription().cStr());
+  }
+  return Status::Ok();
+}
+
 Result<StoredEvent> StoredEvent::Decode(std::string_view bytes, uint64_t position) {
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
     return Status::Corruption("event bytes are not a whole number of words (" +

@@ -9,6 +9,7 @@
 #include <capnp/serialize.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,6 +63,12 @@ class StoredEvent {
   std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
   uint64_t position_ = 0;
 };
+
+// Decodes one whole event message held in word-aligned `words` (as read from the log) and
+// calls fn with its root, valid only during the call. Corruption (without a position) if
+// the words are not one well-formed message.
+Status DecodeEventWords(kj::ArrayPtr<const capnp::word> words,
+                        const std::function<void(schema::Event::Reader)>& fn);
 
 // Reader limits for bytes from disk or from peers: an event is small, so anything that
 // needs more than 64 KiB words of traversal or 16 levels of nesting is refused.

@@ -157,6 +157,7 @@ struct StructInfo {
   };
   std::map<std::string, FieldInfo, std::less<>> fields;  // by JSON name
   std::string expected;                                  // "a, b, c" for error messages
+  size_t required = 0;                                   // fields not $optional
 };
 
 const StructInfo& InfoOf(capnp::StructSchema schema) {
@@ -169,6 +170,7 @@ const StructInfo& InfoOf(capnp::StructSchema schema) {
     const std::string name = JsonNameOf(f);
     info.fields.emplace(name, StructInfo::FieldInfo{f, IsOptionalField(f)});
     info.expected += (info.expected.empty() ? "" : ", ") + name;
+    if (!IsOptionalField(f)) ++info.required;
   }
   return cache.emplace(id, std::move(info)).first->second;
 }
@@ -203,9 +205,7 @@ Status CheckObject(const std::string& path, capnp::StructSchema schema, JsonValu
     HOLDFAST_RETURN_IF_ERROR(
         CheckValue(path + "." + name.cStr(), it->second.field, fields[i].getValue()));
   }
-  size_t required = 0;
-  for (const auto& [name, field] : info.fields) required += field.optional ? 0 : 1;
-  if (required_seen != required) {
+  if (required_seen != info.required) {
     for (const auto& [name, field] : info.fields) {
       bool present = false;
       for (auto f : fields) present = present || f.getName() == name.c_str();

@@ -69,18 +69,10 @@ class LogEntryDecoder {
     }
     words_.resize(value.size() / sizeof(capnp::word));
     std::memcpy(words_.data(), value.data(), value.size());
-    try {
-      kj::ArrayPtr<const capnp::word> words(words_.data(), words_.size());
-      if (capnp::expectedSizeInWordsFromPrefix(words) != words.size()) {
-        return Status::Corruption("position " + std::to_string(position) +
-                                  ": message size does not match its segment table");
-      }
-      capnp::FlatArrayMessageReader reader(words, BoundedReaderOptions());
-      *keep_going = fn(position, reader.getRoot<schema::Event>());
-    } catch (const kj::Exception& ex) {
-      return Status::Corruption("position " + std::to_string(position) +
-                                ": undecodable event: " + ex.getDescription().cStr());
-    }
+    Status s = DecodeEventWords(kj::ArrayPtr<const capnp::word>(words_.data(), words_.size()),
+                                [&](schema::Event::Reader e) { *keep_going = fn(position, e); });
+    if (!s.ok())
+      return Status::Corruption("position " + std::to_string(position) + ": " + s.message());
     return Status::Ok();
   }
 
@@ -588,19 +580,28 @@ Result<StoredEvent> EventStore::GetByOrigin(const std::string& origin, uint64_t 
   return ReadPositionValue(origins_cf_, keys::OriginKey(origin, seq));
 }
 
-Status EventStore::ScanLog(uint64_t after, const ScanFn& fn) const {
+Status EventStore::ScanLogBytes(uint64_t after, const ScanBytesFn& fn) const {
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2u << 20;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
-  LogEntryDecoder decoder;
   for (it->Seek(keys::LogKey(after + 1)); it->Valid(); it->Next()) {
     if (it->key().size() != 8) return Status::Corruption("log key of the wrong size");
-    bool keep_going = true;
-    HOLDFAST_RETURN_IF_ERROR(
-        decoder.Decode(it->value(), keys::DecodeFixed64BE(it->key().data()), fn, &keep_going));
-    if (!keep_going) return Status::Ok();
+    const rocksdb::Slice value = it->value();
+    if (!fn(keys::DecodeFixed64BE(it->key().data()), std::string_view(value.data(), value.size())))
+      return Status::Ok();
   }
   return FromRocks(it->status(), "scanning the log");
+}
+
+Status EventStore::ScanLog(uint64_t after, const ScanFn& fn) const {
+  LogEntryDecoder decoder;
+  Status decoded;
+  Status scanned = ScanLogBytes(after, [&](uint64_t position, std::string_view bytes) {
+    bool keep_going = true;
+    decoded = decoder.Decode(rocksdb::Slice(bytes.data(), bytes.size()), position, fn, &keep_going);
+    return decoded.ok() && keep_going;
+  });
+  return decoded.ok() ? scanned : decoded;
 }
 
 Status EventStore::ScanStream(const std::string& stream, const ScanFn& fn) const {

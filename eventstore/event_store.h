@@ -126,6 +126,10 @@ class EventStore {
   // is valid only during the call. Corruption if an event's bytes fail to decode.
   using ScanFn = std::function<bool(uint64_t position, schema::Event::Reader event)>;
   Status ScanLog(uint64_t after, const ScanFn& fn) const;
+  // The same walk without decoding: each event's stored bytes (not word-aligned; decode a
+  // word-aligned copy with DecodeEventWords), for callers that decode on another thread.
+  using ScanBytesFn = std::function<bool(uint64_t position, std::string_view bytes)>;
+  Status ScanLogBytes(uint64_t after, const ScanBytesFn& fn) const;
   // The events of one stream in stream order (see StreamOf).
   Status ScanStream(const std::string& stream, const ScanFn& fn) const;
   uint64_t StreamVersion(const std::string& stream) const;

@@ -1,6 +1,5 @@
 #include "projections/rebuild.h"
 
-#include <capnp/serialize.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
@@ -159,6 +158,15 @@ void AppendName(std::string* key, std::string_view name) {
   key->push_back('\0');
 }
 
+// One table file's rows, in key order: set `key`, then Put the value.
+struct RowSink {
+  rocksdb::SstFileWriter* writer;
+  std::string key;
+  Status Put(const rocksdb::Slice& value) {
+    return FromRocks(writer->Put(key, value), "writing the projections table");
+  }
+};
+
 // Events in, compact state; then every case evaluated and every row written. Between Finish
 // and WriteDeadlineRows, Evaluate and the other writers only read what they share
 // (Evaluate writes only each case's deadline, the indicator writer only its own rows), so
@@ -244,17 +252,15 @@ class BulkFold {
   static constexpr const char* kFileStarts[] = {"", "attt/", "calert/", "cdue/", "ind/"};
 
   Status WriteCaseRows(rocksdb::SstFileWriter* w) const {
-    std::string key;
-    auto put = [&](const rocksdb::Slice& value) {
-      return FromRocks(w->Put(key, value), "writing the projections table");
-    };
+    RowSink out{w, {}};
+    std::string& key = out.key;
     std::vector<Uuid> ids;
     ids.reserve(alerts_.size());
     for (const auto& [id, entry] : alerts_) ids.push_back(id);
     std::sort(ids.begin(), ids.end());
     for (const Uuid& id : ids) {
       key = rows::AlertKey(id);
-      HOLDFAST_RETURN_IF_ERROR(put(EncodeAlert(alerts_.at(id).state)));
+      HOLDFAST_RETURN_IF_ERROR(out.Put(EncodeAlert(alerts_.at(id).state)));
     }
     ids = {};
 
@@ -270,17 +276,15 @@ class BulkFold {
         row.occurred_at = a.occurred_at;
         row.outcome = a.outcome;
         row.intervention.assign(names_[a.intervention]);
-        HOLDFAST_RETURN_IF_ERROR(put(EncodeStanding(row)));
+        HOLDFAST_RETURN_IF_ERROR(out.Put(EncodeStanding(row)));
       }
     }
     return Status::Ok();
   }
 
   Status WriteStandingByTime(rocksdb::SstFileWriter* w) const {
-    std::string key;
-    auto put = [&](const rocksdb::Slice& value) {
-      return FromRocks(w->Put(key, value), "writing the projections table");
-    };
+    RowSink out{w, {}};
+    std::string& key = out.key;
     struct TimeRow {
       uint64_t at;
       uint32_t case_rank, case_index, session;
@@ -304,65 +308,59 @@ class BulkFold {
       AppendName(&key, cases_[t.case_index]);
       key.append(names_[t.session]);
       const char outcome = static_cast<char>(t.outcome);
-      HOLDFAST_RETURN_IF_ERROR(put(rocksdb::Slice(&outcome, 1)));
+      HOLDFAST_RETURN_IF_ERROR(out.Put(rocksdb::Slice(&outcome, 1)));
     }
     return Status::Ok();
   }
 
   // calert/ case/
   Status WriteCaseIndexRows(rocksdb::SstFileWriter* w) const {
-    std::string key;
-    auto put = [&](const rocksdb::Slice& value) {
-      return FromRocks(w->Put(key, value), "writing the projections table");
-    };
+    RowSink out{w, {}};
+    std::string& key = out.key;
     for (uint32_t ci : by_case_id_) {
       for (const Uuid& id : states_[ci].alerts) {
         key.assign("calert/");
         AppendName(&key, cases_[ci]);
         key.append(keys::IdKey(id));
-        HOLDFAST_RETURN_IF_ERROR(put(""));
+        HOLDFAST_RETURN_IF_ERROR(out.Put(""));
       }
     }
     for (uint32_t ci : by_case_id_) {
       if (states_[ci].row.events == 0) continue;
       key.assign("case/").append(cases_[ci]);
-      HOLDFAST_RETURN_IF_ERROR(put(EncodeCase(states_[ci].row)));
+      HOLDFAST_RETURN_IF_ERROR(out.Put(EncodeCase(states_[ci].row)));
     }
     return Status::Ok();
   }
 
   // cdue/ ckpt due/: what evaluation sets, so written after it.
   Status WriteDeadlineRows(rocksdb::SstFileWriter* w, uint64_t checkpoint) const {
-    std::string key;
-    auto put = [&](const rocksdb::Slice& value) {
-      return FromRocks(w->Put(key, value), "writing the projections table");
-    };
+    RowSink out{w, {}};
+    std::string& key = out.key;
     std::vector<std::pair<uint64_t, uint32_t>> due;  // (time, case rank)
     for (uint32_t ci : by_case_id_) {
       const CaseState& c = states_[ci];
       if (!c.has_due) continue;
       key.assign("cdue/").append(cases_[ci]);
-      HOLDFAST_RETURN_IF_ERROR(put(keys::Fixed64BE(static_cast<uint64_t>(c.due))));
+      HOLDFAST_RETURN_IF_ERROR(out.Put(keys::Fixed64BE(static_cast<uint64_t>(c.due))));
       due.emplace_back(static_cast<uint64_t>(c.due), case_rank_[ci]);
     }
     key = rows::kCheckpointKey;
-    HOLDFAST_RETURN_IF_ERROR(put(keys::Fixed64BE(checkpoint)));
+    HOLDFAST_RETURN_IF_ERROR(out.Put(keys::Fixed64BE(checkpoint)));
     std::sort(due.begin(), due.end());
     for (const auto& [at, rank] : due) {
       key.assign("due/");
       keys::PutFixed64BE(&key, at);
       key.append(cases_[by_case_id_[rank]]);
-      HOLDFAST_RETURN_IF_ERROR(put(""));
+      HOLDFAST_RETURN_IF_ERROR(out.Put(""));
     }
     return Status::Ok();
   }
 
   // ind/ subj/
   Status WriteIndicatorAndSubjectRows(rocksdb::SstFileWriter* w) {
-    std::string key;
-    auto put = [&](const rocksdb::Slice& value) {
-      return FromRocks(w->Put(key, value), "writing the projections table");
-    };
+    RowSink out{w, {}};
+    std::string& key = out.key;
     std::sort(indicators_.begin(), indicators_.end(),
               [](const IndicatorRow& a, const IndicatorRow& b) {
                 return std::tie(a.at, a.id) < std::tie(b.at, b.id);
@@ -371,7 +369,7 @@ class BulkFold {
       key.assign("ind/");
       keys::PutFixed64BE(&key, r.at);
       key.append(keys::IdKey(r.id));
-      HOLDFAST_RETURN_IF_ERROR(put(r.value));
+      HOLDFAST_RETURN_IF_ERROR(out.Put(r.value));
     }
     indicators_ = {};
 
@@ -384,7 +382,7 @@ class BulkFold {
       key.assign("subj/");
       AppendName(&key, subject);
       key.append(cases_[by_case_id_[rank]]);
-      HOLDFAST_RETURN_IF_ERROR(put(""));
+      HOLDFAST_RETURN_IF_ERROR(out.Put(""));
     }
     return Status::Ok();
   }
@@ -603,17 +601,10 @@ class FoldPipeline {
   }
 
   void Decode(const std::vector<capnp::word>& words) {
-    try {
-      kj::ArrayPtr<const capnp::word> message(words.data(), words.size());
-      if (capnp::expectedSizeInWordsFromPrefix(message) != words.size()) {
-        error_ = Status::Corruption("a log entry's size does not match its segment table");
-        return;
-      }
-      capnp::FlatArrayMessageReader reader(message, BoundedReaderOptions());
-      FactInto(reader.getRoot<schema::Event>(), &fact_);
-    } catch (const kj::Exception& ex) {
-      error_ =
-          Status::Corruption(std::string("undecodable log entry: ") + ex.getDescription().cStr());
+    Status s = DecodeEventWords(kj::ArrayPtr<const capnp::word>(words.data(), words.size()),
+                                [&](schema::Event::Reader e) { FactInto(e, &fact_); });
+    if (!s.ok()) {
+      error_ = Status::Corruption("a log entry: " + s.message());
       return;
     }
     fold_->Fold(fact_);
@@ -671,30 +662,24 @@ Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
     // This thread only reads the log and copies each entry out; the folding thread decodes
     // and folds it, so the two halves of the work run at once.
     FoldPipeline pipeline(&fold);
-    auto log = store->ColumnFamily(keys::kLogFamily);
-    if (!log.ok()) return log.status();
-    rocksdb::ReadOptions ro;
-    ro.readahead_size = 2u << 20;
-    std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(ro, *log));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (it->key().size() != 8) return Status::Corruption("log key of the wrong size");
-      const uint64_t position = keys::DecodeFixed64BE(it->key().data());
-      if (position > options.last) break;
-      const rocksdb::Slice value = it->value();
-      if (value.size() == 0 || value.size() % sizeof(capnp::word) != 0) {
-        return Status::Corruption("position " + std::to_string(position) +
-                                  ": event bytes are not a whole number of words");
+    Status bad;
+    HOLDFAST_RETURN_IF_ERROR(store->ScanLogBytes(0, [&](uint64_t position, std::string_view bytes) {
+      if (position > options.last) return false;
+      if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+        bad = Status::Corruption("position " + std::to_string(position) +
+                                 ": event bytes are not a whole number of words");
+        return false;
       }
       std::vector<capnp::word>* words = pipeline.Next();
-      words->resize(value.size() / sizeof(capnp::word));
-      std::memcpy(words->data(), value.data(), value.size());
+      words->resize(bytes.size() / sizeof(capnp::word));
+      std::memcpy(words->data(), bytes.data(), bytes.size());
       folded = position;
       if (options.progress && position % kProgressEvery == 0) {
         options.progress(position, options.last);
       }
-      if (position == options.last) break;
-    }
-    HOLDFAST_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the log"));
+      return position < options.last;
+    }));
+    HOLDFAST_RETURN_IF_ERROR(bad);
     HOLDFAST_RETURN_IF_ERROR(pipeline.Close());
   }
   if (folded != options.last) {
@@ -722,12 +707,12 @@ Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
         FromRocks(tables.back()->writer()->DeleteRange(from, to), "writing the projections table"));
   }
   Status written[kFiles];
-  std::vector<std::thread> writers;
-  writers.emplace_back([&] { written[0] = fold.WriteCaseRows(tables[0]->writer()); });
-  writers.emplace_back([&] { written[1] = fold.WriteStandingByTime(tables[1]->writer()); });
-  writers.emplace_back([&] { written[2] = fold.WriteCaseIndexRows(tables[2]->writer()); });
-  writers.emplace_back(
-      [&] { written[4] = fold.WriteIndicatorAndSubjectRows(tables[4]->writer()); });
+  std::thread writers[] = {
+      std::thread([&] { written[0] = fold.WriteCaseRows(tables[0]->writer()); }),
+      std::thread([&] { written[1] = fold.WriteStandingByTime(tables[1]->writer()); }),
+      std::thread([&] { written[2] = fold.WriteCaseIndexRows(tables[2]->writer()); }),
+      std::thread([&] { written[4] = fold.WriteIndicatorAndSubjectRows(tables[4]->writer()); }),
+  };
   if (options.rules.derive) fold.Evaluate(lifecycle);
   for (auto& t : writers) t.join();
   written[3] = fold.WriteDeadlineRows(tables[3]->writer(), options.last);
