@@ -339,13 +339,16 @@ Status RequestHandler::HandleImport(api::Request::Reader request, api::Response:
       run.push_back(Event::CopyOf(events[i]));
     }
     auto r = remote ? store_->Insert(std::move(run)) : store_->Append(std::move(run));
-    if (!r.ok()) return r.status();
+    if (!r.ok()) {
+      (void)projector_->CatchUp();  // what was written before the failure is folded too
+      return r.status();
+    }
     for (const auto& e : r->events) merged.events.push_back(e);
   }
-  // Acknowledged once durable; the daemon's fold thread folds the batch and derives its
-  // alerts while the next one is written (queries catch up before they answer).
   SetAppended(merged, response);
-  return Status::Ok();
+  // Folded (and its alerts derived) before the answer, so the alerts an import derives
+  // depend on the file and its batches only, never on how the fold thread's timing fell.
+  return projector_->CatchUp();
 }
 
 Status RequestHandler::HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response) {
