@@ -43,4 +43,20 @@ struct RawBaseline {
 };
 RawBaseline MeasureRawBaseline(const std::string& dir, const LogValues& values, int runs = 3);
 
+// The floor under any event store with holdfast's duties, measured on the same bytes: raw
+// RocksDB doing, per event, only the key work such a store cannot skip, in batches of 1024
+// with sync, from one thread, no validation, no decoding, no projections.
+enum class StoreFloor {
+  // Idempotent by event id (import twice adds nothing; sync applies by id): look the id up,
+  // put the event under its position, put the id. The least any design could do.
+  kIdempotent,
+  // holdfast's store layout: that, plus the origin index (origin, seq) sync resumes from
+  // and the stream index (stream, version) a case's timeline is read through.
+  kStoreLayout,
+};
+// The ids, origin keys and stream keys of `values` are decoded before the clock starts.
+// The index families get the store's bloom filters (on table files and memtables), and the
+// id family a hash memtable (faster here than the store's skiplist; see the .cc).
+Throughput RawFloorWrite(const std::string& dir, const LogValues& values, StoreFloor floor);
+
 }  // namespace holdfast::bench

@@ -297,6 +297,11 @@ void RunSyncSection(SystemBench* b) {
            " on the wire)",
        raw.Describe(true), Percent(ratio), "≥ 30%", ratio >= 0.30});
   b->report.notes.push_back(
+      "C: the receiver applies each event idempotently by id and indexes it; A measured raw "
+      "RocksDB doing only that key work at " +
+      Percent(b->idempotent_floor_ratio) + " of raw (id lookup, event, id) and " +
+      Percent(b->layout_floor_ratio) + " (with the origin and stream indexes).");
+  b->report.notes.push_back(
       "C: restarting probation-1 (holdfastd spawn until it answers a ping) took " +
       Duration(restart) +
       "; after the initial sync the police daemon kept working (its "

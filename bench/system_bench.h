@@ -47,6 +47,8 @@ struct SystemBench {
   // The probation node A imports the county into; B and C reuse it.
   std::unique_ptr<BenchNode> probation;
   uint64_t imported_through = 0;  // its last log position after the import
+  // A's floors (bench/raw_baseline.h StoreFloor) as shares of A's raw baseline, for C.
+  double idempotent_floor_ratio = 0, layout_floor_ratio = 0;
 
   SystemReport report;
 
@@ -58,6 +60,12 @@ struct SystemBench {
 void RunDaemonSection(SystemBench* bench);      // A
 void RunProjectionSection(SystemBench* bench);  // B
 void RunSyncSection(SystemBench* bench);        // C
+
+// utime + stime of a process, in clock ticks (0 if it is gone), and in seconds.
+uint64_t CpuTicks(pid_t pid);
+double CpuSeconds(pid_t pid);
+// The CPU time of this process's children that have exited and been waited for.
+double ChildrenCpuSeconds();
 
 // Waits (up to `timeout_seconds`) until process `pid` used at most one clock tick of CPU
 // over 300 ms: a daemon's leftover work (projection catch-up, compaction) is kept off the

@@ -6,6 +6,7 @@
 //
 // The report is Markdown on stdout; progress on stderr. DIR must be empty; the nodes, the
 // county and the raw logs are left in it (bench/run removes it).
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -35,25 +36,6 @@ std::vector<Figure>& SystemBench::Section(const std::string& name) {
 }
 
 namespace {
-
-// utime + stime of a process, in clock ticks (0 if it is gone).
-uint64_t CpuTicks(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string field;
-  uint64_t utime = 0, stime = 0;
-  for (int i = 3; fields >> field; ++i) {  // field 3 is the state
-    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-    if (i == 15) {
-      stime = std::strtoull(field.c_str(), nullptr, 10);
-      break;
-    }
-  }
-  return utime + stime;
-}
 
 uint64_t Number(const std::string& arg, size_t prefix) {
   char* end = nullptr;
@@ -156,6 +138,35 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
+
+uint64_t CpuTicks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  uint64_t utime = 0, stime = 0;
+  for (int i = 3; fields >> field; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) {
+      stime = std::strtoull(field.c_str(), nullptr, 10);
+      break;
+    }
+  }
+  return utime + stime;
+}
+
+double CpuSeconds(pid_t pid) {
+  return static_cast<double>(CpuTicks(pid)) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double ChildrenCpuSeconds() {
+  struct rusage usage {};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 double WaitUntilIdle(pid_t pid, double timeout_seconds) {
   const auto start = Clock::now();
