@@ -284,22 +284,20 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
 
 Status Projector::LoadCaseFacts(const std::string& case_id, std::vector<Fact>* facts,
                                 std::vector<Fact>* incidents, std::optional<CaseRow>* row) const {
+  auto r = GetCase(case_id);
+  if (!r.ok()) return r.status();
+  *row = *r;
+  // A case not opened (yet) is not evaluated: its history need not be read.
+  if (!*row || !(*row)->has_opened) return Status::Ok();
   HOLDFAST_RETURN_IF_ERROR(
       store_->ScanStream("case/" + case_id, [&](uint64_t, schema::Event::Reader e) {
         if (!e.isAlertRaised()) facts->push_back(FactOf(e));
         return true;
       }));
-  auto r = GetCase(case_id);
-  if (!r.ok()) return r.status();
-  *row = *r;
-  if (*row && (*row)->has_opened) {
-    HOLDFAST_RETURN_IF_ERROR(
-        store_->ScanStream("subject/" + (*row)->subject, [&](uint64_t, schema::Event::Reader e) {
-          if (e.isIncidentReported()) incidents->push_back(FactOf(e));
-          return true;
-        }));
-  }
-  return Status::Ok();
+  return store_->ScanStream("subject/" + (*row)->subject, [&](uint64_t, schema::Event::Reader e) {
+    if (e.isIncidentReported()) incidents->push_back(FactOf(e));
+    return true;
+  });
 }
 
 Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
