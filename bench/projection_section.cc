@@ -5,6 +5,7 @@
 #include "bench/raw_baseline.h"
 #include "bench/raw_log.h"
 #include "bench/report.h"
+#include "bench/store_scan.h"
 #include "bench/system_bench.h"
 #include "projections/projector.h"
 
@@ -12,18 +13,10 @@ namespace holdfast::bench {
 namespace {
 
 Throughput TimeScan(const EventStore& store) {
-  uint64_t events = 0, kinds = 0;
-  const double cpu = ProcessCpuSeconds();
-  const auto start = Clock::now();
-  Status s = store.ScanLog(0, [&](uint64_t, schema::Event::Reader e) {
-    ++events;
-    kinds += static_cast<uint64_t>(e.which());
-    return true;
-  });
-  const double seconds = Seconds(Clock::now() - start);
-  if (!s.ok()) Die("EventStore::ScanLog: " + s.ToString());
-  if (kinds == 0 && events > 0) Die("ScanLog handed out empty events");
-  return {events, 0, seconds, ProcessCpuSeconds() - cpu};
+  std::string error;
+  const Throughput t = TimeStoreScan(store, 0, &error);
+  if (!error.empty()) Die(error);
+  return t;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "bench/attendance_events.h"
 #include "bench/raw_log.h"
 #include "bench/report.h"
+#include "bench/store_scan.h"
 #include "eventstore/event_store.h"
 #include "eventstore/hlc.h"
 #include "eventstore/ids.h"
@@ -203,18 +204,10 @@ std::vector<uint64_t> LogBytes(EventStore* store, RawLog* copy) {
 }
 
 Throughput StoreScan(const EventStore& store, uint64_t log_bytes) {
-  uint64_t events = 0, kinds = 0;
-  const double cpu_start = ProcessCpuSeconds();
-  const auto start = Clock::now();
-  Status s = store.ScanLog(0, [&](uint64_t, schema::Event::Reader e) {
-    ++events;
-    kinds += static_cast<uint64_t>(e.which());
-    return true;
-  });
-  const double seconds = Seconds(Clock::now() - start);
-  if (!s.ok()) Die("EventStore::ScanLog: " + s.ToString());
-  if (kinds == 0 && events > 0) Die("ScanLog handed out empty events");
-  return {events, log_bytes, seconds, ProcessCpuSeconds() - cpu_start};
+  std::string error;
+  const Throughput t = TimeStoreScan(store, log_bytes, &error);
+  if (!error.empty()) Die(error);
+  return t;
 }
 
 Throughput RawScan(const RawLog& raw) {
