@@ -420,16 +420,19 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
   for (size_t i = 0; i < w->events.size(); ++i) {
     Event& event = w->events[i];
     auto reader = event.reader();
-    const std::string which = w->events.size() > 1 ? "event " + std::to_string(i + 1) + ": " : "";
+    // Names the event in a message, only when there is one to write.
+    const auto which = [&] {
+      return w->events.size() > 1 ? "event " + std::to_string(i + 1) + ": " : std::string();
+    };
     Status valid = ValidateEvent(reader);
-    if (!valid.ok()) return Status::InvalidArgument(which + valid.message());
+    if (!valid.ok()) return Status::InvalidArgument(which() + valid.message());
     if (!w->remote && reader.hasProvenance()) {
       return Status::InvalidArgument(
-          which + "origin: a new event must not carry origin, seq or recorded_at");
+          which() + "origin: a new event must not carry origin, seq or recorded_at");
     }
     if (w->remote && !reader.hasProvenance()) {
       return Status::InvalidArgument(
-          which + "origin: an event from another node must carry origin, seq and recorded_at");
+          which() + "origin: an event from another node must carry origin, seq and recorded_at");
     }
     const Uuid id = ToUuid(reader.getId());
 
@@ -455,7 +458,7 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
         same = SameContent(reader, stored->reader());
       }
       if (!same) {
-        return Status::Conflict(which + "event " + FormatUuid(id) +
+        return Status::Conflict(which() + "event " + FormatUuid(id) +
                                 " is already held with different content");
       }
       w->out.events[i] = {held->first, true};
@@ -469,14 +472,14 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
       origin = p.getOrigin();
       seq = p.getSeq();
       if (mine.origin_seqs.count({origin, seq}) || group->origin_seqs.count({origin, seq})) {
-        return Status::Conflict(which + "origin " + origin + " seq " + std::to_string(seq) +
+        return Status::Conflict(which() + "origin " + origin + " seq " + std::to_string(seq) +
                                 " appears twice with different ids");
       }
       std::string ignored;
       auto s =
           db_->Get(rocksdb::ReadOptions(), origins_cf_, keys::OriginKey(origin, seq), &ignored);
       if (s.ok()) {
-        return Status::Conflict(which + "origin " + origin + " seq " + std::to_string(seq) +
+        return Status::Conflict(which() + "origin " + origin + " seq " + std::to_string(seq) +
                                 " is already held by another event");
       }
       if (!s.IsNotFound()) return FromRocks(s, "reading the origin index");
@@ -513,13 +516,28 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
 
   group->next_position = mine.next_position;
   group->next_seq = mine.next_seq;
-  for (auto& [id, held] : mine.ids) group->ids[id] = held;
-  for (auto& [stream, version] : mine.streams) group->streams[stream] = version;
-  group->origin_seqs.insert(mine.origin_seqs.begin(), mine.origin_seqs.end());
-  for (auto& [origin, seq] : mine.high_water) {
-    uint64_t& hw = group->high_water[origin];
-    hw = std::max(hw, seq);
-  }
+  // The group's first writer (an import's whole group) hands its sets over whole.
+  auto merge = [](auto* into, auto* from, auto&& add_all) {
+    if (into->empty()) {
+      into->swap(*from);
+    } else {
+      add_all(into, from);
+    }
+  };
+  merge(&group->ids, &mine.ids, [](auto* into, auto* from) {
+    for (auto& [id, held] : *from) (*into)[id] = held;
+  });
+  merge(&group->streams, &mine.streams, [](auto* into, auto* from) {
+    for (auto& [stream, version] : *from) (*into)[stream] = version;
+  });
+  merge(&group->origin_seqs, &mine.origin_seqs,
+        [](auto* into, auto* from) { into->insert(from->begin(), from->end()); });
+  merge(&group->high_water, &mine.high_water, [](auto* into, auto* from) {
+    for (auto& [origin, seq] : *from) {
+      uint64_t& hw = (*into)[origin];
+      hw = std::max(hw, seq);
+    }
+  });
   return Status::Ok();
 }
 
