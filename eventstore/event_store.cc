@@ -184,7 +184,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
     for (const auto& name : existing) {
       bool known = std::any_of(families.begin(), families.end(),
                                [&](const auto& f) { return f.name == name; });
-      if (!known) families.emplace_back(name, cf_options);
+      if (!known) families.emplace_back(name, index_options);
     }
   }
   rocksdb::DB* raw = nullptr;
@@ -197,7 +197,9 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
     return FromRocks(s, "opening the store in " + dir);
   }
   store->db_.reset(raw);
-  store->cf_options_ = cf_options;
+  // Other modules' families (projections, audit) are read by whole key too, and a fold's
+  // reads mostly miss (a session's first attendance has no standing row yet).
+  store->cf_options_ = index_options;
   store->meta_cf_ = store->handles_[0];
   store->log_cf_ = store->handles_[1];
   store->ids_cf_ = store->handles_[2];
