@@ -419,6 +419,7 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
   }
 
   w->out.events.resize(w->events.size());
+  const std::vector<Result<uint64_t>> stored_positions = FindPositions(w->events);
   for (size_t i = 0; i < w->events.size(); ++i) {
     Event& event = w->events[i];
     auto reader = event.reader();
@@ -443,7 +444,7 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
     if (auto it = mine.ids.find(id); it != mine.ids.end()) held = it->second;
     if (auto it = group->ids.find(id); !held && it != group->ids.end()) held = it->second;
     if (!held) {
-      auto found = FindPosition(id, *group);
+      const auto& found = stored_positions[i];
       if (found.ok()) {
         held = std::make_pair(*found, nullptr);
       } else if (found.status().code() != Status::Code::kNotFound) {
@@ -543,13 +544,42 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
   return Status::Ok();
 }
 
-Result<uint64_t> EventStore::FindPosition(const Uuid& id, const GroupState&) const {
-  std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), ids_cf_, keys::IdKey(id), &value);
-  if (s.IsNotFound()) return Status::NotFound("");  // the usual case: no message to build
-  if (!s.ok()) return FromRocks(s, "event " + FormatUuid(id));
-  if (value.size() != 8) return Status::Corruption("id index entry of the wrong size");
-  return keys::DecodeFixed64BE(value.data());
+std::vector<Result<uint64_t>> EventStore::FindPositions(const std::vector<Event>& events) const {
+  const size_t n = events.size();
+  std::vector<Uuid> ids(n);
+  std::vector<std::string> id_keys(n);
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) {
+    try {
+      ids[i] = ToUuid(events[i].reader().getId());
+    } catch (const kj::Exception&) {
+      ids[i] = Uuid{};  // a malformed event: ValidateEvent refuses it before this is used
+    }
+    id_keys[i] = keys::IdKey(ids[i]);
+    order[i] = i;
+  }
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return id_keys[a] < id_keys[b]; });
+  std::vector<rocksdb::Slice> sorted(n);
+  for (size_t j = 0; j < n; ++j) sorted[j] = id_keys[order[j]];
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db_->MultiGet(rocksdb::ReadOptions(), ids_cf_, n, sorted.data(), values.data(), statuses.data(),
+                /*sorted_input=*/true);
+  std::vector<Result<uint64_t>> out(n, Status::NotFound(""));  // the usual case: a new id
+  for (size_t j = 0; j < n; ++j) {
+    const size_t i = order[j];
+    const rocksdb::Status& s = statuses[j];
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) {
+      out[i] = FromRocks(s, "event " + FormatUuid(ids[i]));
+    } else if (values[j].size() != 8) {
+      out[i] = Status::Corruption("id index entry of the wrong size");
+    } else {
+      out[i] = keys::DecodeFixed64BE(values[j].data());
+    }
+  }
+  return out;
 }
 
 Result<uint64_t> EventStore::LoadStreamVersion(const std::string& stream, const GroupState& group) {

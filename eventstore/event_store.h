@@ -168,7 +168,9 @@ class EventStore {
   Result<AppendResult> Commit(std::vector<Event> events, bool remote,
                               std::optional<ExpectedVersion> expected, const MetaWrites& meta);
   Status PrepareWriter(Writer* w, GroupState* group);
-  Result<uint64_t> FindPosition(const Uuid& id, const GroupState& group) const;
+  // The log positions of the events' ids (NotFound for an id not held), in event order,
+  // looked up together with one sorted MultiGet.
+  std::vector<Result<uint64_t>> FindPositions(const std::vector<Event>& events) const;
   Result<uint64_t> LoadStreamVersion(const std::string& stream, const GroupState& group);
   Result<StoredEvent> ReadPositionValue(rocksdb::ColumnFamilyHandle* cf,
                                         const std::string& key) const;
