@@ -56,10 +56,7 @@ void RunDaemonSection(SystemBench* b) {
   }
   const RawBaseline raw = MeasureRawBaseline(b->options.dir + "/raw-import", values);
   b->Progress("A: raw RocksDB doing only the key work an idempotent store cannot skip");
-  const Throughput idempotent =
-      RawFloorWrite(b->options.dir + "/raw-floor", values, StoreFloor::kIdempotent);
-  const Throughput layout =
-      RawFloorWrite(b->options.dir + "/raw-floor", values, StoreFloor::kStoreLayout);
+  const auto [idempotent, layout] = MeasureStoreFloors(b->options.dir + "/raw-floor", values);
   b->idempotent_floor_ratio = Ratio(idempotent, raw.median);
   b->layout_floor_ratio = Ratio(layout, raw.median);
   const Throughput held{county.events, values.bytes, import.seconds, 0};
@@ -102,7 +99,7 @@ void RunDaemonSection(SystemBench* b) {
       "A: CPU per event during the import: `holdfast import` (reading and checking the JSON) " +
       per_event(cli_cpu) + ", holdfastd (validating, storing, folding, deriving) " +
       per_event(daemon_cpu) + "; the raw baseline " + Fixed(raw.median.CpuMicrosPerEvent(), 1) +
-      " µs. At 25% of the raw rate the whole import " + "would have " +
+      " µs. At 25% of the raw rate the whole import would have " +
       Fixed(cpus / (0.25 * raw.median.EventsPerSecond()) * 1e6, 1) +
       " µs of CPU per event on these " + std::to_string(cpus) + " CPUs.");
   b->report.notes.push_back(

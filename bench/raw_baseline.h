@@ -54,9 +54,13 @@ enum class StoreFloor {
   // and the stream index (stream, version) a case's timeline is read through.
   kStoreLayout,
 };
-// The ids, origin keys and stream keys of `values` are decoded before the clock starts.
-// The index families get the store's bloom filters (on table files and memtables), and the
-// id family a hash memtable (faster here than the store's skiplist; see the .cc).
-Throughput RawFloorWrite(const std::string& dir, const LogValues& values, StoreFloor floor);
+// Both floors, one after the other, on the keys of `values` (decoded once, before either
+// clock starts). The index families get the store's bloom filters (on table files and
+// memtables), and the id family a hash memtable (faster here than the store's skiplist;
+// see the .cc).
+struct StoreFloors {
+  Throughput idempotent, layout;
+};
+StoreFloors MeasureStoreFloors(const std::string& dir, const LogValues& values);
 
 }  // namespace holdfast::bench
