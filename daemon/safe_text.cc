@@ -1,0 +1,117 @@
+#include "daemon/safe_text.h"
+
+#include <cstdio>
+
+namespace holdfast {
+namespace {
+
+// The code point of the sequence Utf8SequenceAt found (length n) at text[at].
+char32_t CodePointAt(std::string_view text, size_t at, size_t n) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[at + k]); };
+  switch (n) {
+    case 1:
+      return byte(0);
+    case 2:
+      return (char32_t{byte(0)} & 0x1f) << 6 | (byte(1) & 0x3f);
+    case 3:
+      return (char32_t{byte(0)} & 0x0f) << 12 | (char32_t{byte(1)} & 0x3f) << 6 | (byte(2) & 0x3f);
+    default:
+      return (char32_t{byte(0)} & 0x07) << 18 | (char32_t{byte(1)} & 0x3f) << 12 |
+             (char32_t{byte(2)} & 0x3f) << 6 | (byte(3) & 0x3f);
+  }
+}
+
+bool IsControl(char32_t c) { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
+
+void AppendHexEscape(std::string* out, const char* form, unsigned value) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, form, value);
+  *out += buf;
+}
+
+}  // namespace
+
+size_t Utf8SequenceAt(std::string_view text, size_t at) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[at + k]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  size_t n;
+  unsigned char low = 0x80, high = 0xbf;  // the allowed range of the second byte
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    n = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    n = 3;
+    if (lead == 0xe0) low = 0xa0;   // overlong
+    if (lead == 0xed) high = 0x9f;  // surrogates
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    n = 4;
+    if (lead == 0xf0) low = 0x90;   // overlong
+    if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
+  } else {
+    return 0;  // a continuation byte, an overlong two-byte lead, or 0xf5-0xff
+  }
+  if (text.size() - at < n) return 0;
+  if (byte(1) < low || byte(1) > high) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if ((byte(k) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = Utf8SequenceAt(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+bool IsPrintableUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = Utf8SequenceAt(text, i);
+    if (n == 0 || IsControl(CodePointAt(text, i, n))) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string EscapeControls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = Utf8SequenceAt(text, i);
+    if (n == 0) {
+      AppendHexEscape(&out, "\\x%02x", static_cast<unsigned char>(text[i]));
+      ++i;
+      continue;
+    }
+    const char32_t c = CodePointAt(text, i, n);
+    if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x80 && IsControl(c)) {
+      AppendHexEscape(&out, "\\x%02x", static_cast<unsigned>(c));
+    } else if (IsControl(c)) {
+      AppendHexEscape(&out, "\\u%04x", static_cast<unsigned>(c));
+    } else {
+      out.append(text.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+size_t DisplayWidth(std::string_view text) {
+  size_t width = 0;
+  for (size_t i = 0; i < text.size(); ++width) {
+    const size_t n = Utf8SequenceAt(text, i);
+    i += n == 0 ? 1 : n;
+  }
+  return width;
+}
+
+}  // namespace holdfast

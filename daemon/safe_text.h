@@ -1,0 +1,34 @@
+// Text that came from a client, a peer or a file, made safe to keep and to show: a UTF-8
+// check, and an escaping that turns control characters and stray bytes into visible text,
+// so a value can neither drive a terminal (ESC sequences, BEL, C1 controls) nor break a
+// JSON document (invalid UTF-8).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace holdfast {
+
+// The length (1 to 4) of the well-formed UTF-8 sequence that starts at text[at], or 0 when
+// the bytes there are not one: a stray continuation byte, an overlong form, a surrogate, a
+// sequence cut short, or a code point above U+10FFFF. at must be < text.size().
+size_t Utf8SequenceAt(std::string_view text, size_t at);
+
+bool IsValidUtf8(std::string_view text);
+
+// Valid UTF-8 without control characters: no C0 (U+0000-U+001F, tab and line breaks
+// included), no DEL, no C1 (U+0080-U+009F).
+bool IsPrintableUtf8(std::string_view text);
+
+// `text` with every control character and every byte that is not part of valid UTF-8
+// written as a visible escape: \t, \n and \r; \xNN for the other C0 controls, DEL and stray
+// bytes; \u0080 to \u009f for C1 controls. Printable UTF-8, backslashes included, is kept as
+// it is.
+std::string EscapeControls(std::string_view text);
+
+// The columns `text` takes in a table, near enough: one per code point (each stray byte
+// counts as one).
+size_t DisplayWidth(std::string_view text);
+
+}  // namespace holdfast
