@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "daemon/safe_text.h"
 #include "eventstore/keys.h"
 
 namespace holdfast {
@@ -21,13 +22,26 @@ std::vector<std::string> SplitTabs(const std::string& s) {
   return out;
 }
 
-std::string NoTabs(std::string s) {
-  for (char& c : s) {
-    if (c == '\t' || c == '\n') c = ' ';
-  }
-  return s;
-}
 }  // namespace
+
+std::string AuditField(std::string_view raw) {
+  const bool printable = IsPrintableUtf8(raw);
+  if (printable && raw.size() <= kMaxAuditFieldBytes) return std::string(raw);
+  // Whole characters (or stray bytes) while their escaped form fits, so a cut never leaves
+  // half a character to be escaped as if it were a stray byte.
+  std::string excerpt;
+  size_t used = 0;
+  while (used < raw.size()) {
+    const size_t n = Utf8SequenceAt(raw, used);
+    const std::string shown = EscapeControls(raw.substr(used, n == 0 ? 1 : n));
+    if (excerpt.size() + shown.size() > kAuditExcerptBytes) break;
+    excerpt += shown;
+    used += n == 0 ? 1 : n;
+  }
+  const bool cut = used < raw.size();
+  return excerpt + (cut ? "..." : "") + " [as given: " + std::to_string(raw.size()) + " bytes" +
+         (cut ? ", cut" : "") + (printable ? "" : ", escaped") + "]";
+}
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(EventStore* store) {
   auto cf = store->ColumnFamily(kAuditFamily);
@@ -42,8 +56,10 @@ Status AuditLog::Record(const AuditRecord& r) {
                                      .count();
   std::string key = keys::Fixed64BE(static_cast<uint64_t>(at));
   keys::PutFixed64BE(&key, counter_.fetch_add(1));
-  const std::string value = NoTabs(r.user) + "\t" + NoTabs(r.role) + "\t" + NoTabs(r.verb) + "\t" +
-                            NoTabs(r.target) + "\t" + NoTabs(r.outcome);
+  // AuditField escapes tabs and line breaks, so the separators stay unambiguous.
+  const std::string value = AuditField(r.user) + "\t" + AuditField(r.role) + "\t" +
+                            AuditField(r.verb) + "\t" + AuditField(r.target) + "\t" +
+                            AuditField(r.outcome);
   auto s = db_->Put(rocksdb::WriteOptions(), cf_, key, value);
   if (!s.ok()) return Status::IoError("writing the audit log: " + s.ToString());
   return Status::Ok();
@@ -56,8 +72,9 @@ Result<std::vector<AuditRecord>> AuditLog::Recent(size_t limit) const {
     if (it->key().size() != 16) continue;
     auto parts = SplitTabs(it->value().ToString());
     parts.resize(5);
-    out.push_back({static_cast<int64_t>(keys::DecodeFixed64BE(it->key().data())), parts[0],
-                   parts[1], parts[2], parts[3], parts[4]});
+    out.push_back({static_cast<int64_t>(keys::DecodeFixed64BE(it->key().data())),
+                   AuditField(parts[0]), AuditField(parts[1]), AuditField(parts[2]),
+                   AuditField(parts[3]), AuditField(parts[4])});
   }
   if (!it->status().ok())
     return Status::IoError("reading the audit log: " + it->status().ToString());

@@ -4,6 +4,9 @@
 //
 //   key:   unix nanoseconds (8 bytes BE) | counter (8 bytes BE)
 //   value: user \t role \t verb \t target \t outcome
+//
+// The fields come from clients, so each is bounded and made printable before it is written
+// (AuditField): an entry is a few hundred bytes at most, whatever a request carried.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -11,12 +14,27 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "eventstore/event_store.h"
 #include "eventstore/status.h"
 
 namespace holdfast {
+
+// The longest field kept as it was given, and the longest field kept at all.
+constexpr size_t kMaxAuditFieldBytes = 256;
+// How much of a field that is longer, or not printable UTF-8, is kept: at most this many
+// bytes once escaped, then a note of what was done to it.
+constexpr size_t kAuditExcerptBytes = 128;
+
+// A field as the audit log keeps it: as given when it is printable UTF-8 (IsPrintableUtf8)
+// of at most kMaxAuditFieldBytes; otherwise the start of it, escaped (EscapeControls) and
+// cut on a character to at most kAuditExcerptBytes, then how long it was and what was done
+// to it, e.g. "\x1b[31mred [as given: 8 bytes, escaped]" or "uuu...uuu... [as given:
+// 5242880 bytes, cut]". Never longer than kMaxAuditFieldBytes, and what it returns it
+// returns unchanged.
+std::string AuditField(std::string_view raw);
 
 struct AuditRecord {
   int64_t at = 0;  // unix nanoseconds
@@ -28,10 +46,11 @@ class AuditLog {
   // The audit log in the store's "audit" column family (created on first use).
   static Result<std::unique_ptr<AuditLog>> Open(EventStore* store);
 
-  // Records one entry. Written with the WAL, not synced on its own: it reaches the disk with
-  // the next synced append or within RocksDB's background flush.
+  // Records one entry, each field through AuditField. Written with the WAL, not synced on its own:
+  // it reaches the disk with the next synced append or within RocksDB's background flush.
   Status Record(const AuditRecord& record);
-  // The most recent entries, newest first.
+  // The most recent entries, newest first (fields through AuditField, so entries written
+  // before fields were bounded come back bounded too).
   Result<std::vector<AuditRecord>> Recent(size_t limit) const;
 
  private:

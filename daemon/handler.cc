@@ -6,6 +6,7 @@
 #include <set>
 
 #include "daemon/rights.h"
+#include "daemon/safe_text.h"
 #include "eventstore/validate.h"
 
 namespace holdfast {
@@ -113,9 +114,13 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
     audit.user = identity.getUser();
     audit.role = RoleName(role);
     audit.verb = VerbOf(request.which());
-    if (!IsIdentifier(audit.user)) {
+    if (audit.user.empty()) {
       status = Status::InvalidArgument(
           "no user given: pass --user NAME or set HOLDFAST_USER (or client.user in the config)");
+    } else if (!IsIdentifier(audit.user) || !IsValidUtf8(audit.user)) {
+      status = Status::InvalidArgument(
+          "user: not a valid user name (1 to 128 characters of UTF-8, no spaces or control "
+          "characters); pass --user NAME or set HOLDFAST_USER");
     } else if (role == schema::Role::SYSTEM || audit.role == "unknown") {
       status = Status::PermissionDenied("role " + audit.role +
                                         " cannot be used by a client; use probation, "

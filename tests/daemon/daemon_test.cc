@@ -30,11 +30,12 @@ std::string LengthPrefix(uint32_t n) {
 }
 
 // One framed Request from a raw client (layout in daemon/api.capnp).
-std::string RequestFrame(const std::function<void(api::Request::Builder)>& fill) {
+std::string RequestFrame(const std::function<void(api::Request::Builder)>& fill,
+                         const std::string& user = "raw-client") {
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<api::Request>();
   auto identity = request.initIdentity();
-  identity.setUser("raw-client");
+  identity.setUser(capnp::Text::Reader(user.data(), user.size()));
   identity.setRole(schema::Role::OPERATOR);
   fill(request);
   auto words = capnp::messageToFlatArray(message);
@@ -175,6 +176,125 @@ TEST_CASE(
   struct stat st {};
   CHECK(::stat(n.node.socket().c_str(), &st) == 0);
   CheckStillServing(n.node);
+}
+
+namespace {
+
+// `holdfast audit list` in a format, as an operator; REQUIREs it to succeed.
+std::string AuditList(const Node& node, const std::string& format) {
+  auto r = node.Cli({"audit", "list", "--format", format}, "operator", "auditor");
+  INFO(r.Describe());
+  REQUIRE(r.exit == 0);
+  return r.out;
+}
+
+// Every byte is printable ASCII, a line break, or part of valid UTF-8 that is no C1 control.
+bool PrintableText(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') continue;
+    if (c < 0x20 || c == 0x7f) return false;
+    if (c < 0x80) continue;
+    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (n == 0 || c > 0xf4 || i + n > text.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
+    }
+    if (c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0) return false;  // C1
+    i += n - 1;
+  }
+  return true;
+}
+
+// Python's json module accepts the text as one JSON document (strictly: valid UTF-8).
+bool ParsesAsJson(const std::string& text, const std::string& scratch_file) {
+  WriteFile(scratch_file, text);
+  auto r = Run({"/usr/bin/python3", "-c",
+                "import json,sys; json.load(open(sys.argv[1], encoding='utf-8', "
+                "errors='strict'))",
+                scratch_file});
+  INFO(r.Describe());
+  return r.exit == 0;
+}
+
+uint64_t BytesUnder(const std::string& dir) {
+  uint64_t total = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+    if (f.is_regular_file()) total += f.file_size();
+  }
+  return total;
+}
+
+}  // namespace
+
+TEST_CASE("a 5 MB user name is refused, audited, and costs the audit log a bounded entry",
+          "[daemon][audit][limits]") {
+  StartedNode n;
+  const std::string huge(5u << 20, 'u');
+  const uint64_t before = BytesUnder(n.node.data_dir() + "/store");
+  for (int i = 0; i < 6; ++i) {
+    int fd = ConnectUnix(n.node.socket());
+    REQUIRE(fd >= 0);
+    REQUIRE(SendAll(
+        fd, RequestFrame([](api::Request::Builder r) { r.setReadStream("case/C-1"); }, huge)));
+    auto reply = ReadReply(fd, Scaled(milliseconds(10000)));
+    ::close(fd);
+    REQUIRE(reply.error.has_value());
+    CHECK(Contains(*reply.error, "user"));
+    CHECK(*reply.error != "(not an error)");
+  }
+  const uint64_t growth = BytesUnder(n.node.data_dir() + "/store") - before;
+  INFO("the store grew " << growth << " bytes");
+  CHECK(growth < (1u << 20));
+
+  const std::string csv = AuditList(n.node, "csv");
+  size_t refused = 0;
+  for (const auto& row : Lines(csv)) {
+    CHECK(row.size() < 1024);
+    if (Contains(row, ",read-stream,")) {
+      ++refused;
+      CHECK(Contains(row, "uuuuuuuu"));
+      CHECK(Contains(row, std::to_string(huge.size()) + " bytes"));
+      CHECK(!Contains(row, ",ok"));
+    }
+  }
+  CHECK(refused == 6);
+}
+
+TEST_CASE("audit list shows escape sequences and invalid UTF-8 escaped, and its JSON parses",
+          "[daemon][audit][escaping]") {
+  StartedNode n;
+  // Two users that are not valid user names (refused), and a valid one reading a stream
+  // whose name carries an OSC sequence, a BEL and a broken UTF-8 sequence (allowed: there is
+  // no such stream, so nothing to show).
+  const std::string ansi_user = "\x1b[31mmallory\x1b[0m";
+  const std::string bad_utf8_user = "bob\xff\xfe";
+  const std::string target = "case/\x1b]0;pwned\x07\xc3\x28";
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {ansi_user, "case/C-1"}, {bad_utf8_user, "case/C-1"}, {"raw-client", target}};
+  for (const auto& [user, stream] : requests) {
+    int fd = ConnectUnix(n.node.socket());
+    REQUIRE(fd >= 0);
+    REQUIRE(SendAll(fd, RequestFrame(
+                            [&](api::Request::Builder r) {
+                              r.setReadStream(capnp::Text::Reader(stream.data(), stream.size()));
+                            },
+                            user)));
+    auto reply = ReadReply(fd, Scaled(milliseconds(5000)));
+    ::close(fd);
+    REQUIRE(reply.error.has_value());
+    CHECK((*reply.error == "(not an error)") == (user == "raw-client"));
+  }
+  const std::string table = AuditList(n.node, "table");
+  INFO(table);
+  CHECK(PrintableText(table));
+  CHECK(Contains(table, "\\x1b[31mmallory\\x1b[0m"));
+  CHECK(Contains(table, "bob\\xff\\xfe"));
+  CHECK(Contains(table, "case/\\x1b]0;pwned\\x07\\xc3("));
+  const std::string json = AuditList(n.node, "json");
+  INFO(json);
+  CHECK(ParsesAsJson(json, n.dir / "audit.json"));
+  CHECK(PrintableText(json));
 }
 
 TEST_CASE("SIGTERM stops the daemon cleanly and removes its socket", "[daemon][signals]") {

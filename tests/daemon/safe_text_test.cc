@@ -1,10 +1,12 @@
 // The text guards in front of the audit log and the CLI's tables, on their own: what counts
-// as UTF-8, and what gets escaped.
+// as UTF-8, what gets escaped, and what an audited field is bounded to.
 #include "daemon/safe_text.h"
 
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
+
+#include "daemon/audit.h"
 
 namespace holdfast {
 namespace {
@@ -53,6 +55,39 @@ TEST_CASE("DisplayWidth counts code points, and each stray byte as one", "[text]
   CHECK(DisplayWidth("caf\xc3\xa9") == 4);
   CHECK(DisplayWidth("\xf0\x9f\x90\x9f!") == 2);
   CHECK(DisplayWidth("\xff\xfe") == 2);
+}
+
+TEST_CASE("AuditField keeps printable names as given and bounds and escapes the rest",
+          "[text][audit]") {
+  CHECK(AuditField("po-7") == "po-7");
+  CHECK(AuditField("case/C-77") == "case/C-77");
+  const std::string longest(kMaxAuditFieldBytes, 'a');
+  CHECK(AuditField(longest) == longest);
+  CHECK(AuditField("\x1b[31mred") == "\\x1b[31mred [as given: 8 bytes, escaped]");
+  CHECK(AuditField("bob\xff") == "bob\\xff [as given: 4 bytes, escaped]");
+
+  const std::string huge(5u << 20, 'u');
+  CHECK(AuditField(huge) ==
+        std::string(kAuditExcerptBytes, 'u') + "... [as given: 5242880 bytes, cut]");
+
+  // The worst case for size: every kept byte escaped four times over.
+  const std::string bad_bytes(1000, '\xff');
+  CHECK(AuditField(bad_bytes).size() <= kMaxAuditFieldBytes);
+  CHECK(AuditField(bad_bytes).rfind("\\xff... [as given: 1000 bytes, cut, escaped]") ==
+        kAuditExcerptBytes - 4);
+  CHECK(IsPrintableUtf8(AuditField(bad_bytes)));
+
+  // A cut never splits a character: 42 three-byte euro signs fit in 128 bytes, not 43.
+  std::string euros;
+  for (int i = 0; i < 100; ++i) euros += "\xe2\x82\xac";
+  const std::string cut = AuditField(euros);
+  CHECK(IsValidUtf8(cut));
+  CHECK(cut.rfind(std::string("\xe2\x82\xac") + "... [as given: 300 bytes, cut]") == 123);
+
+  // What it returns it keeps as it is, so reading an entry back changes nothing.
+  for (const std::string& raw : std::vector<std::string>{huge, bad_bytes, euros, "\x1b[2J"}) {
+    CHECK(AuditField(AuditField(raw)) == AuditField(raw));
+  }
 }
 
 }  // namespace
