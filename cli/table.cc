@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/cli.h"
+#include "daemon/safe_text.h"
 
 namespace holdfast::cli {
 
@@ -18,7 +19,19 @@ void Table::Add(std::vector<std::string> row) {
 
 std::string JsonString(const std::string& s) {
   std::string out = "\"";
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      // A JSON document is UTF-8: a byte that is not part of a valid sequence becomes U+FFFD.
+      const size_t n = Utf8SequenceAt(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(s, i, n);
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";
@@ -36,7 +49,7 @@ std::string JsonString(const std::string& s) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7f) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
@@ -82,17 +95,26 @@ void Table::Print(const std::string& format, std::ostream& out) const {
     }
     return;
   }
-  std::vector<size_t> width(columns_.size());
-  for (size_t c = 0; c < columns_.size(); ++c) width[c] = columns_[c].size();
+  // For a terminal: a cell (a note, a name, an audited value) must not be able to move the
+  // cursor, retitle the window or clear the screen, so control characters and stray bytes
+  // are shown escaped.
+  std::vector<std::vector<std::string>> shown;
+  shown.reserve(rows_.size());
   for (const auto& row : rows_) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    shown.emplace_back();
+    for (const auto& cell : row) shown.back().push_back(EscapeControls(cell));
+  }
+  std::vector<size_t> width(columns_.size());
+  for (size_t c = 0; c < columns_.size(); ++c) width[c] = DisplayWidth(columns_[c]);
+  for (const auto& row : shown) {
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], DisplayWidth(row[c]));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
     for (size_t c = 0; c < cells.size(); ++c) {
       std::string cell = cells[c];
       if (c + 1 < cells.size()) {
-        cell.resize(width[c], ' ');
+        cell.append(width[c] - std::min(width[c], DisplayWidth(cell)), ' ');
         cell += "  ";
       }
       text += cell;
@@ -104,7 +126,7 @@ void Table::Print(const std::string& format, std::ostream& out) const {
   std::vector<std::string> rule;
   for (size_t w : width) rule.push_back(std::string(w, '-'));
   line(rule);
-  for (const auto& row : rows_) line(row);
+  for (const auto& row : shown) line(row);
 }
 
 }  // namespace holdfast::cli

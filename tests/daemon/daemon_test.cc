@@ -297,6 +297,28 @@ TEST_CASE("audit list shows escape sequences and invalid UTF-8 escaped, and its 
   CHECK(PrintableText(json));
 }
 
+TEST_CASE("tables show control characters in free text escaped", "[daemon][escaping]") {
+  // A reason is free text, so it may carry any character; a table must not pass an escape
+  // sequence through to the terminal.
+  StartedNode n;
+  auto open = n.node.Cli({"case", "open", "--case", "C-1", "--subject", "P-1", "--order", "licence",
+                          "--risk", "high", "--lead-agency", "probation-ce"},
+                         "probation");
+  REQUIRE(open.exit == 0);
+  auto record = n.node.Cli(
+      {"attendance", "record", "--case", "C-1", "--intervention", "I-1", "--session", "S-1",
+       "--outcome", "absent_acceptable", "--reason", "bus\x07\x1b[2J\x1b[Hlate\ttoday"},
+      "facilitator");
+  INFO(record.Describe());
+  REQUIRE(record.exit == 0);
+  auto show = n.node.Cli({"case", "show", "--case", "C-1"}, "probation");
+  INFO(show.Describe());
+  REQUIRE(show.exit == 0);
+  CHECK(PrintableText(show.out));
+  CHECK(Contains(show.out, "bus\\x07\\x"));  // then ESC, or what the JSON parser made of it
+  CHECK(Contains(show.out, "[Hlate\\ttoday"));
+}
+
 TEST_CASE("SIGTERM stops the daemon cleanly and removes its socket", "[daemon][signals]") {
   StartedNode n;
   SECTION("with no clients") {}
