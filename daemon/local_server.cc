@@ -1,9 +1,14 @@
 #include "daemon/local_server.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <deque>
 
 #include "eventstore/frame.h"
@@ -49,11 +54,43 @@ struct LocalServer::Connection : public ResponseChannel {
   char read_buffer[64 * 1024];
 };
 
+Result<std::unique_ptr<SocketPathLock>> SocketPathLock::Acquire(const std::string& socket_path) {
+  const std::string path = socket_path + ".lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // Another user's file still locks (flock works on a read-only descriptor).
+  if (fd < 0 && errno == EACCES) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::IoError("cannot open " + path +
+                           " to lock the socket path: " + std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    char pid[32] = {};
+    const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+    ::close(fd);
+    if (error != EWOULDBLOCK) {
+      return Status::IoError("cannot lock " + path + ": " + std::strerror(error));
+    }
+    std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "";
+    holder.erase(
+        std::remove_if(holder.begin(), holder.end(), [](char c) { return c < '0' || c > '9'; }),
+        holder.end());
+    return Status::IoError("socket " + socket_path + " is in use by another holdfastd (pid " +
+                           (holder.empty() ? "unknown" : holder) +
+                           "): stop it, or give this node another node.socket");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+  return std::unique_ptr<SocketPathLock>(new SocketPathLock(fd));
+}
+
+SocketPathLock::~SocketPathLock() { ::close(fd_); }
+
 Status LocalServer::Listen(const std::string& path) {
   path_ = path;
   uv_pipe_init(loop_, &pipe_, 0);
   pipe_.data = this;
-  // The store's lock is already held, so a socket file left here is a stale one.
+  // The caller holds the path's SocketPathLock, so a socket file left here is a stale one.
   ::unlink(path.c_str());
   int rc = uv_pipe_bind(&pipe_, path.c_str());
   if (rc == 0 && ::chmod(path.c_str(), 0660) != 0) rc = -errno;

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -22,13 +23,34 @@
 
 namespace holdfast {
 
+// Holds `<socket>.lock` (flock) while it lives: one socket path, one daemon. Without it, a
+// second daemon configured with another data directory but the same socket path would
+// take the socket file over and leave the first one unreachable. The lock file holds the
+// holder's pid and is left in place (removing it would let two daemons lock two files).
+class SocketPathLock {
+ public:
+  // Takes the lock without waiting. IoError "socket PATH is in use by another holdfastd
+  // (pid N)" when another process holds it; IoError naming the file when it cannot be
+  // opened.
+  static Result<std::unique_ptr<SocketPathLock>> Acquire(const std::string& socket_path);
+  ~SocketPathLock();  // releases it
+  SocketPathLock(const SocketPathLock&) = delete;
+  SocketPathLock& operator=(const SocketPathLock&) = delete;
+
+ private:
+  explicit SocketPathLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 class LocalServer {
  public:
   LocalServer(uv_loop_t* loop, RequestHandler* handler) : loop_(loop), handler_(handler) {}
   LocalServer(const LocalServer&) = delete;
   LocalServer& operator=(const LocalServer&) = delete;
 
-  // Binds the socket (replacing a stale socket file), makes it 0660 and listens.
+  // Binds the socket (replacing a stale socket file), makes it 0660 and listens. Note: the
+  // caller must hold the path's SocketPathLock, which is what makes a socket file found
+  // there a stale one.
   Status Listen(const std::string& path);
   // Stops accepting, lets in-flight requests finish and answer, closes every connection,
   // then calls `done` on the loop thread.

@@ -32,6 +32,7 @@ namespace {
 
 struct Daemon {
   NodeConfig config;
+  std::unique_ptr<SocketPathLock> socket_lock;  // held for the daemon's life
   std::unique_ptr<EventStore> store;
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<Projector> projector;
@@ -137,6 +138,14 @@ int Run(const std::string& config_path) {
     std::cerr << "holdfastd: " << s.message() << "\n";
     return 2;
   }
+  // Before anything else: a second daemon on this socket path must not get far.
+  auto socket_lock = SocketPathLock::Acquire(d.config.socket);
+  if (!socket_lock.ok()) {
+    spdlog::error("{}", socket_lock.status().message());
+    std::cerr << "holdfastd: " << socket_lock.status().message() << "\n";
+    return 1;
+  }
+  d.socket_lock = std::move(socket_lock).value();
   StoreOptions options;
   options.node_id = d.config.node_id;
   options.create_if_missing = true;

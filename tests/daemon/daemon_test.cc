@@ -178,6 +178,56 @@ TEST_CASE(
   CheckStillServing(n.node);
 }
 
+TEST_CASE(
+    "a second holdfastd configured with the first one's socket refuses to start, leaving the "
+    "socket alone",
+    "[daemon][lock][socket]") {
+  // Two data directories (so the store's lock does not stop the second), one socket path.
+  StartedNode n;
+  Node second(n.dir / "n2", "probation-2");
+  std::string config = ReadFile(second.config());
+  const size_t at = config.find("\nsocket = ");
+  REQUIRE(at != std::string::npos);
+  const size_t end = config.find('\n', at + 1);
+  config.replace(at, end - at, "\nsocket = " + n.node.socket());
+  WriteFile(second.config(), config);
+  struct stat before {};
+  REQUIRE(::stat(n.node.socket().c_str(), &before) == 0);
+
+  RunOptions options;
+  options.timeout = Scaled(milliseconds(10000));
+  auto r = Run({HoldfastdPath(), "--config", second.config()}, {}, options);
+  INFO(r.Describe());
+  CHECK(r.exit > 0);
+  CHECK(r.exit < 128);
+  CHECK(Contains(r.err, "socket " + n.node.socket() + " is in use by another holdfastd (pid " +
+                            std::to_string(n.node.pid()) + ")"));
+  struct stat after {};
+  REQUIRE(::stat(n.node.socket().c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);  // not unlinked and bound again
+  CheckStillServing(n.node);
+
+  SECTION("once the first has stopped, the socket path is free again") {
+    REQUIRE(n.node.Stop() == 0);
+    auto started = Child::Start({HoldfastdPath(), "--config", second.config()}, {}, options);
+    const auto deadline = Clock::now() + Scaled(milliseconds(20000));
+    RunResult list;
+    while (Clock::now() < deadline && started->Running()) {
+      list = Holdfast({"case", "list"}, {{"HOLDFAST_SOCKET", n.node.socket()},
+                                         {"HOLDFAST_USER", "tester"},
+                                         {"HOLDFAST_ROLE", "probation"}});
+      if (list.exit == 0) break;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    INFO(list.Describe());
+    CHECK(list.exit == 0);
+    started->Signal(SIGTERM);
+    auto stopped = started->Wait(Scaled(milliseconds(10000)));
+    INFO(stopped.Describe());
+    CHECK(stopped.exit == 0);
+  }
+}
+
 namespace {
 
 // `holdfast audit list` in a format, as an operator; REQUIREs it to succeed.
