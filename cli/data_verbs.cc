@@ -1,10 +1,13 @@
 // import and export: moving events in and out of a node in bulk.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -17,13 +20,67 @@ namespace {
 
 constexpr size_t kImportBatch = 2000;
 
+// The longest import line read. The largest valid event is far smaller: at most two
+// free-text fields of 8 KiB (session.held's module and notes) and some twenty identifiers of
+// at most 128 characters, which JSON may write a byte at a time as 6-byte \u escapes: about
+// 110 KiB. The bound leaves room for any whitespace a tool adds, and stops a file that is
+// not JSON Lines (or /dev/zero, one endless line) before it fills memory.
+constexpr size_t kMaxImportLineBytes = 1u << 20;
+constexpr const char* kMaxImportLineText = "1 MiB";
+
+// Reads a file a line at a time, holding at most one line of at most max_bytes and one
+// read buffer, whatever the file holds.
+class LineReader {
+ public:
+  enum class Got { kLine, kEnd, kTooLong, kError };
+  LineReader(int fd, size_t max_bytes) : fd_(fd), max_(max_bytes), buffer_(64 * 1024) {}
+  // The next line, without its '\n' (the last line may lack one). kTooLong as soon as the
+  // line passes max_bytes; kError with errno set when reading fails.
+  Got Next(std::string* line);
+  // The bytes of the file consumed so far.
+  uint64_t offset() const { return offset_; }
+
+ private:
+  int fd_;
+  size_t max_;
+  std::vector<char> buffer_;
+  size_t begin_ = 0, end_ = 0;  // the unread part of buffer_
+  bool eof_ = false;
+  uint64_t offset_ = 0;
+};
+
+LineReader::Got LineReader::Next(std::string* line) {
+  line->clear();
+  for (;;) {
+    if (begin_ < end_) {
+      const char* start = buffer_.data() + begin_;
+      const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
+      const size_t n = newline ? static_cast<size_t>(newline - start) : end_ - begin_;
+      if (line->size() + n > max_) return Got::kTooLong;
+      line->append(start, n);
+      const size_t used = n + (newline ? 1 : 0);
+      begin_ += used;
+      offset_ += used;
+      if (newline) return Got::kLine;
+    }
+    if (eof_) return line->empty() ? Got::kEnd : Got::kLine;
+    const ssize_t got = ::read(fd_, buffer_.data(), buffer_.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return Got::kError;
+    eof_ = got == 0;
+    begin_ = 0;
+    end_ = static_cast<size_t>(got);
+  }
+}
+
 // Batches of parsed events handed from the parsing thread to the sending one; bounded, so
 // memory stays flat however large the file.
 struct Batch {
   std::vector<Event> events;
   size_t first_line = 0, last_line = 0;
-  uint64_t bytes_read = 0;  // file offset reached
-  std::string error;        // set on the batch that ends at a bad line
+  uint64_t bytes_read = 0;      // file offset reached
+  std::string error;            // set on the batch that ends at a bad line
+  bool error_skippable = true;  // false when --skip-invalid would not have helped
 };
 
 class BatchQueue {
@@ -66,15 +123,28 @@ class BatchQueue {
   bool done_ = false, closed_ = false;
 };
 
-void ParseFile(std::ifstream& in, bool skip_invalid, bool progress, BatchQueue* queue,
+void ParseFile(int fd, const std::string& path, bool skip_invalid, bool progress, BatchQueue* queue,
                size_t* skipped) {
   Batch batch;
+  LineReader reader(fd, kMaxImportLineBytes);
   std::string line;
   size_t number = 0;
-  uint64_t offset = 0;
-  while (!queue->closed() && std::getline(in, line)) {
+  while (!queue->closed()) {
+    const auto got = reader.Next(&line);
+    if (got == LineReader::Got::kEnd) break;
     ++number;
-    offset += line.size() + 1;
+    if (got == LineReader::Got::kTooLong) {
+      batch.error = "line " + std::to_string(number) + " is longer than " + kMaxImportLineText +
+                    ": not a holdfast JSONL file?";
+      batch.error_skippable = false;
+      break;
+    }
+    if (got == LineReader::Got::kError) {
+      batch.error = "reading " + path + " failed at line " + std::to_string(number) + ": " +
+                    std::strerror(errno);
+      batch.error_skippable = false;
+      break;
+    }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto event = EventFromJson(line);
     if (!event.ok()) {
@@ -91,13 +161,13 @@ void ParseFile(std::ifstream& in, bool skip_invalid, bool progress, BatchQueue* 
     if (batch.events.empty()) batch.first_line = number;
     batch.events.push_back(std::move(event).value());
     batch.last_line = number;
-    batch.bytes_read = offset;
+    batch.bytes_read = reader.offset();
     if (batch.events.size() >= kImportBatch) {
       queue->Push(std::move(batch));
       batch = Batch();
     }
   }
-  batch.bytes_read = offset;
+  batch.bytes_read = reader.offset();
   if (!batch.events.empty() || !batch.error.empty()) queue->Push(std::move(batch));
   queue->Finish();
 }
@@ -106,22 +176,27 @@ int Import(Context& ctx) {
   if (!ctx.vm.count("file"))
     throw CliError{kExitUsage, "--file is required (see holdfast help import)"};
   const std::string path = ctx.vm["file"].as<std::string>();
-  std::ifstream in(path);
-  if (!in) throw CliError{kExitUsage, "cannot read " + path + ": check the path"};
-  in.seekg(0, std::ios::end);
-  const double size = static_cast<double>(in.tellg());
-  in.seekg(0);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw CliError{kExitUsage, "cannot read " + path + ": check the path"};
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  const double size =
+      ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<double>(st.st_size) : 0;
   const bool progress = isatty(STDERR_FILENO) && !ctx.vm["quiet"].as<bool>();
   ctx.RoleEnum();
 
   BatchQueue queue;
   size_t skipped = 0;
-  std::thread parser(ParseFile, std::ref(in), ctx.vm["skip-invalid"].as<bool>(), progress, &queue,
-                     &skipped);
+  std::thread parser(ParseFile, fd, std::cref(path), ctx.vm["skip-invalid"].as<bool>(), progress,
+                     &queue, &skipped);
   uint64_t read = 0, added = 0, held = 0;
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;
   std::string error;
+  bool error_skippable = true;
   try {
     Batch batch;
     while (queue.Pop(&batch)) {
@@ -138,6 +213,7 @@ int Import(Context& ctx) {
       }
       if (!batch.error.empty()) {
         error = batch.error;
+        error_skippable = batch.error_skippable;
         break;
       }
       const auto now = std::chrono::steady_clock::now();
@@ -161,10 +237,13 @@ int Import(Context& ctx) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!error.empty()) {
-    throw CliError{kExitFailed,
-                   error + " (the " + std::to_string(read) +
-                       " events before it were imported; fix the line and import again, which "
-                       "skips what is already held, or pass --skip-invalid)"};
+    const std::string before = "the " + std::to_string(read) + " events before it";
+    throw CliError{
+        kExitFailed,
+        error + (error_skippable ? " (" + before +
+                                       " were imported; fix the line and import again, which "
+                                       "skips what is already held, or pass --skip-invalid)"
+                                 : " (" + before + " were imported)")};
   }
   std::cout << "imported " << path << ": " << read << " events, " << added << " new, " << held
             << " already held"

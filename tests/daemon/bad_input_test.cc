@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 
 #include "tests/daemon/harness.h"
@@ -205,6 +206,53 @@ TEST_CASE("import stops at the first malformed line, naming it, and --skip-inval
   CHECK(Contains(skip.out, "2 new"));
   CHECK(EventIds(n.node.Export()) ==
         std::vector<std::string>{TestUuid(1, 1), TestUuid(1, 2), TestUuid(1, 4), TestUuid(1, 5)});
+}
+
+TEST_CASE("import stops at a line longer than 1 MiB, naming it, whatever --skip-invalid says",
+          "[errors][import][limits]") {
+  StartedNode n;
+  const std::string file = n.dir / "long.jsonl";
+  constexpr size_t kMiB = 1u << 20;
+  // A valid event padded with blanks to exactly 1 MiB is still a line holdfast reads.
+  std::string padded = AttendanceJson(TestUuid(4, 3), "C-1", "S-3");
+  padded.insert(1, kMiB - padded.size(), ' ');
+  REQUIRE(padded.size() == kMiB);
+  WriteFile(file, AttendanceJson(TestUuid(4, 1), "C-1", "S-1") + "\n" +
+                      AttendanceJson(TestUuid(4, 2), "C-1", "S-2") + "\n" + padded + "\n" +
+                      std::string(2 * kMiB, 'x') + "\n" +
+                      AttendanceJson(TestUuid(4, 5), "C-1", "S-5") + "\n");
+  for (bool skip_invalid : {false, true}) {
+    std::vector<std::string> args = {"import", "--file", file};
+    if (skip_invalid) args.push_back("--skip-invalid");
+    auto r = n.node.Cli(args, "operator");
+    INFO(r.Describe());
+    CHECK(IsOneLineFailure(r));
+    CHECK(Contains(r.err, "line 4 is longer than 1 MiB: not a holdfast JSONL file?"));
+    CHECK(EventIds(n.node.Export()) ==
+          std::vector<std::string>{TestUuid(4, 1), TestUuid(4, 2), TestUuid(4, 3)});
+  }
+}
+
+TEST_CASE("import of /dev/zero stops at once with bounded memory", "[errors][import][limits]") {
+  // One endless line without a newline: the reader must give up at the bound, not buffer it.
+  StartedNode n;
+  RunOptions options;
+  options.timeout = Scaled(milliseconds(20000));
+  std::vector<std::string> command = {HoldfastPath(), "import", "--file", "/dev/zero"};
+  if (!Sanitized()) {
+    // Under a 1 GiB address-space limit, an import that buffers the line fails by itself.
+    std::string line = "ulimit -v 1048576 && exec";
+    for (const auto& arg : command) line += " '" + arg + "'";
+    command = {"/bin/sh", "-c", line};
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto r = Run(command, n.node.ClientEnv("operator"), options);
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(r.Describe());
+  CHECK(IsOneLineFailure(r));
+  CHECK(Contains(r.err, "line 1 is longer than 1 MiB: not a holdfast JSONL file?"));
+  CHECK(took < Scaled(milliseconds(5000)));
+  CHECK(n.node.Export().empty());
 }
 
 TEST_CASE("import names a malformed JSON line in words, without the parser's assertion text",
