@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -73,14 +74,21 @@ LineReader::Got LineReader::Next(std::string* line) {
   }
 }
 
+// A line import did not take, and why.
+struct SkippedLine {
+  size_t line = 0;
+  std::string why;
+};
+
 // Batches of parsed events handed from the parsing thread to the sending one; bounded, so
 // memory stays flat however large the file.
 struct Batch {
   std::vector<Event> events;
-  size_t first_line = 0, last_line = 0;
-  uint64_t bytes_read = 0;      // file offset reached
-  std::string error;            // set on the batch that ends at a bad line
-  bool error_skippable = true;  // false when --skip-invalid would not have helped
+  std::vector<size_t> lines;         // the file line of each event
+  uint64_t bytes_read = 0;           // file offset reached
+  std::vector<SkippedLine> skipped;  // --skip-invalid: lines before the last event not parsed
+  std::string error;                 // set on the batch that ends at a bad line
+  bool error_skippable = true;       // false when --skip-invalid would not have helped
 };
 
 class BatchQueue {
@@ -123,8 +131,7 @@ class BatchQueue {
   bool done_ = false, closed_ = false;
 };
 
-void ParseFile(int fd, const std::string& path, bool skip_invalid, bool progress, BatchQueue* queue,
-               size_t* skipped) {
+void ParseFile(int fd, const std::string& path, bool skip_invalid, BatchQueue* queue) {
   Batch batch;
   LineReader reader(fd, kMaxImportLineBytes);
   std::string line;
@@ -149,18 +156,14 @@ void ParseFile(int fd, const std::string& path, bool skip_invalid, bool progress
     auto event = EventFromJson(line);
     if (!event.ok()) {
       if (skip_invalid) {
-        // On a terminal, end the progress line first.
-        std::cerr << (progress ? "\n" : "") << "line " << number
-                  << ": skipped: " << event.status().message() << "\n";
-        ++*skipped;
+        batch.skipped.push_back({number, event.status().message()});
         continue;
       }
       batch.error = "line " + std::to_string(number) + ": " + event.status().message();
       break;
     }
-    if (batch.events.empty()) batch.first_line = number;
     batch.events.push_back(std::move(event).value());
-    batch.last_line = number;
+    batch.lines.push_back(number);
     batch.bytes_read = reader.offset();
     if (batch.events.size() >= kImportBatch) {
       queue->Push(std::move(batch));
@@ -168,8 +171,44 @@ void ParseFile(int fd, const std::string& path, bool skip_invalid, bool progress
     }
   }
   batch.bytes_read = reader.offset();
-  if (!batch.events.empty() || !batch.error.empty()) queue->Push(std::move(batch));
+  if (!batch.events.empty() || !batch.skipped.empty() || !batch.error.empty()) {
+    queue->Push(std::move(batch));
+  }
   queue->Finish();
+}
+
+struct ImportCounts {
+  uint64_t read = 0, added = 0, held = 0;  // events the daemon took, of them new, held before
+};
+
+// Sends a batch's events from `from` on. Returns the index of the event the daemon refused
+// (it wrote everything before it and nothing after it), with why in *refusal; or the
+// batch's size when it took them all.
+size_t SendBatch(Context& ctx, const Batch& batch, size_t from, ImportCounts* counts,
+                 std::string* refusal) {
+  const size_t n = batch.events.size() - from;
+  capnp::MallocMessageBuilder message;
+  auto list = NewRequest(message, ctx).initImport(static_cast<unsigned>(n));
+  for (size_t i = 0; i < n; ++i) {
+    list.setWithCaveats(static_cast<unsigned>(i), batch.events[from + i].reader());
+  }
+  auto reply = ctx.Call(message);
+  size_t at = from;
+  for (auto a : reply->root<api::Response>().getAppended()) {
+    if (a.getRefused().size() > 0) {
+      *refusal = a.getRefused();
+      return at;
+    }
+    ++(a.getDuplicate() ? counts->held : counts->added);
+    ++counts->read;
+    ++at;
+  }
+  if (at != batch.events.size()) {
+    throw CliError{kExitFailed, "holdfastd answered for " + std::to_string(at - from) + " of " +
+                                    std::to_string(n) +
+                                    " events and refused none: is holdfastd older than the CLI?"};
+  }
+  return at;
 }
 
 int Import(Context& ctx) {
@@ -186,35 +225,43 @@ int Import(Context& ctx) {
   const double size =
       ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<double>(st.st_size) : 0;
   const bool progress = isatty(STDERR_FILENO) && !ctx.vm["quiet"].as<bool>();
+  const bool skip_invalid = ctx.vm["skip-invalid"].as<bool>();
   ctx.RoleEnum();
 
   BatchQueue queue;
+  std::thread parser(ParseFile, fd, std::cref(path), skip_invalid, &queue);
+  ImportCounts counts;
   size_t skipped = 0;
-  std::thread parser(ParseFile, fd, std::cref(path), ctx.vm["skip-invalid"].as<bool>(), progress,
-                     &queue, &skipped);
-  uint64_t read = 0, added = 0, held = 0;
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;
   std::string error;
   bool error_skippable = true;
   try {
     Batch batch;
-    while (queue.Pop(&batch)) {
-      if (!batch.events.empty()) {
-        capnp::MallocMessageBuilder message;
-        auto list = NewRequest(message, ctx).initImport(static_cast<unsigned>(batch.events.size()));
-        for (size_t i = 0; i < batch.events.size(); ++i) {
-          list.setWithCaveats(static_cast<unsigned>(i), batch.events[i].reader());
+    while (error.empty() && queue.Pop(&batch)) {
+      std::vector<SkippedLine> reports = std::move(batch.skipped);
+      for (size_t from = 0; from < batch.events.size();) {
+        std::string refusal;
+        const size_t refused = SendBatch(ctx, batch, from, &counts, &refusal);
+        if (refused == batch.events.size()) break;
+        const std::string line = "line " + std::to_string(batch.lines[refused]);
+        if (!skip_invalid) {
+          error = line + ": " + refusal;
+          break;
         }
-        auto reply = ctx.Call(message);
-        for (auto a : reply->root<api::Response>().getAppended())
-          ++(a.getDuplicate() ? held : added);
-        read += batch.events.size();
+        reports.push_back({batch.lines[refused], refusal});
+        from = refused + 1;
       }
-      if (!batch.error.empty()) {
+      // In file order, each on a line of its own (on a terminal, after the progress line).
+      std::sort(reports.begin(), reports.end(),
+                [](const SkippedLine& a, const SkippedLine& b) { return a.line < b.line; });
+      for (const auto& r : reports) {
+        std::cerr << (progress ? "\n" : "") << "line " << r.line << ": skipped: " << r.why << "\n";
+      }
+      skipped += reports.size();
+      if (error.empty() && !batch.error.empty()) {
         error = batch.error;
         error_skippable = batch.error_skippable;
-        break;
       }
       const auto now = std::chrono::steady_clock::now();
       if (progress && now - last_report > std::chrono::milliseconds(200)) {
@@ -222,8 +269,9 @@ int Import(Context& ctx) {
         const double secs = std::chrono::duration<double>(now - start).count();
         std::fprintf(stderr, "\r%5.1f%%  %llu events, %llu new, %.0f events/s   ",
                      size > 0 ? 100.0 * static_cast<double>(batch.bytes_read) / size : 100.0,
-                     static_cast<unsigned long long>(read), static_cast<unsigned long long>(added),
-                     static_cast<double>(read) / secs);
+                     static_cast<unsigned long long>(counts.read),
+                     static_cast<unsigned long long>(counts.added),
+                     static_cast<double>(counts.read) / secs);
       }
     }
   } catch (...) {
@@ -237,7 +285,7 @@ int Import(Context& ctx) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!error.empty()) {
-    const std::string before = "the " + std::to_string(read) + " events before it";
+    const std::string before = "the " + std::to_string(counts.read) + " events before it";
     throw CliError{
         kExitFailed,
         error + (error_skippable ? " (" + before +
@@ -245,8 +293,8 @@ int Import(Context& ctx) {
                                        "skips what is already held, or pass --skip-invalid)"
                                  : " (" + before + " were imported)")};
   }
-  std::cout << "imported " << path << ": " << read << " events, " << added << " new, " << held
-            << " already held"
+  std::cout << "imported " << path << ": " << counts.read << " events, " << counts.added << " new, "
+            << counts.held << " already held"
             << (skipped ? ", " + std::to_string(skipped) + " invalid lines skipped" : "") << " in "
             << static_cast<int>(secs * 1000) << " ms\n";
   return skipped ? kExitFailed : 0;

@@ -25,7 +25,8 @@ struct Request {
   union {
     ping @1 :Void;                  # -> pong
     append @2 :Append;              # case-work verbs -> appended
-    import @3 :List(Ev.Event);      # operator bulk import, authors kept -> appended
+    import @3 :List(Ev.Event);      # operator bulk import, authors kept -> appended; writes
+                                    #    in order up to an event it refuses
     readLog @4 :ReadLog;            # export, a page at a time -> events
     readStream @5 :Text;            # a stream's events, e.g. "case/C-0042" -> events
     listCases @6 :ListCases;        # -> cases
@@ -100,7 +101,8 @@ struct Response {
     error @0 :Error;
     ok @1 :Void;
     pong @2 :Pong;
-    appended @3 :List(Appended);    # one per event sent, in order
+    appended @3 :List(Appended);    # one per event sent, in order (an import's ends early
+                                    #    at an event it refused)
     events @4 :Events;
     cases @5 :List(CaseSummary);
     verify @6 :VerifyResult;
@@ -165,6 +167,8 @@ struct Pong {
 struct Appended {
   position @0 :UInt64;
   duplicate @1 :Bool;
+  refused @2 :Text;                 # import only: why this event was not written; the list
+                                    # ends with it, and nothing after it was written
 }
 
 struct Events {

@@ -96,6 +96,57 @@ void SetAppended(const AppendResult& result, api::Response::Builder response) {
   }
 }
 
+// One event of an import and what became of it: written (or already held) at a position, or
+// refused, and why.
+struct ImportOutcome {
+  AppendedEvent appended;
+  std::string refused;
+};
+
+// The store's errors that are about one event's content, which an import reports against
+// that event (and its line), as opposed to the store's own troubles.
+bool IsAboutOneEvent(const Status& s) {
+  return s.code() == Status::Code::kConflict || s.code() == Status::Code::kInvalidArgument;
+}
+
+// Why the store refused one event, in the words the CLI prints after "line N: ".
+std::string RefusalOf(EventStore* store, schema::Event::Reader event, const Status& status) {
+  if (status.code() != Status::Code::kConflict) return status.message();
+  const Uuid id = ToUuid(event.getId());
+  if (store->Get(id).ok()) {
+    return "id " + FormatUuid(id) + " is already held with different content (conflict)";
+  }
+  return status.message() + " (conflict)";
+}
+
+// Writes events [begin, end) of an import (all new, or all from elsewhere) in order, until
+// the store refuses one. The store takes a call whole or not at all, so a refused call is
+// split in two and each half tried in turn: what comes before the refused event is written,
+// its refusal is the last outcome, and nothing after it is written. Another error is
+// returned (what came before it is written). Refusals are rare, so the extra calls are too.
+Status WriteUntilRefused(EventStore* store, capnp::List<schema::Event>::Reader events,
+                         unsigned begin, unsigned end, bool remote,
+                         std::vector<ImportOutcome>* outcomes) {
+  if (begin == end) return Status::Ok();
+  std::vector<Event> run;
+  run.reserve(end - begin);
+  for (unsigned i = begin; i < end; ++i) run.push_back(Event::CopyOf(events[i]));
+  auto r = remote ? store->Insert(std::move(run)) : store->Append(std::move(run));
+  if (r.ok()) {
+    for (const auto& e : r->events) outcomes->push_back({e, ""});
+    return Status::Ok();
+  }
+  if (!IsAboutOneEvent(r.status())) return r.status();
+  if (end - begin == 1) {
+    outcomes->push_back({{}, RefusalOf(store, events[begin], r.status())});
+    return Status::Ok();
+  }
+  const unsigned middle = begin + (end - begin) / 2;
+  HOLDFAST_RETURN_IF_ERROR(WriteUntilRefused(store, events, begin, middle, remote, outcomes));
+  if (!outcomes->empty() && !outcomes->back().refused.empty()) return Status::Ok();
+  return WriteUntilRefused(store, events, middle, end, remote, outcomes);
+}
+
 Status RequireOperator(schema::Role role, const char* verb) {
   if (IsOperator(role)) return Status::Ok();
   return Status::PermissionDenied(std::string(verb) + " is for the operator role, not " +
@@ -332,25 +383,29 @@ Status RequestHandler::HandleAppend(api::Request::Reader request, api::Response:
 
 Status RequestHandler::HandleImport(api::Request::Reader request, api::Response::Builder response) {
   // Events with provenance (an export of some node) keep it (Insert); the others are new
-  // here (Append). Runs of each kind go in file order, so an import that fails at an event
-  // has written what came before it and nothing after it.
+  // here (Append). Runs of each kind go in file order, so an import that stops at an event
+  // (refused, or an error) has written what came before it and nothing after it.
   auto events = request.getImport();
-  AppendResult merged;
-  size_t i = 0;
-  while (i < events.size()) {
+  std::vector<ImportOutcome> outcomes;
+  outcomes.reserve(events.size());
+  for (unsigned i = 0; i < events.size();) {
     const bool remote = events[i].hasProvenance();
-    std::vector<Event> run;
-    for (; i < events.size() && events[i].hasProvenance() == remote; ++i) {
-      run.push_back(Event::CopyOf(events[i]));
-    }
-    auto r = remote ? store_->Insert(std::move(run)) : store_->Append(std::move(run));
-    if (!r.ok()) {
+    unsigned end = i;
+    while (end < events.size() && events[end].hasProvenance() == remote) ++end;
+    Status s = WriteUntilRefused(store_, events, i, end, remote, &outcomes);
+    if (!s.ok()) {
       (void)projector_->CatchUp();  // what was written before the failure is folded too
-      return r.status();
+      return s;
     }
-    for (const auto& e : r->events) merged.events.push_back(e);
+    if (!outcomes.empty() && !outcomes.back().refused.empty()) break;
+    i = end;
   }
-  SetAppended(merged, response);
+  auto list = response.initAppended(static_cast<unsigned>(outcomes.size()));
+  for (unsigned i = 0; i < outcomes.size(); ++i) {
+    list[i].setPosition(outcomes[i].appended.position);
+    list[i].setDuplicate(outcomes[i].appended.duplicate);
+    if (!outcomes[i].refused.empty()) list[i].setRefused(outcomes[i].refused);
+  }
   // Folded (and its alerts derived) before the answer, so the alerts an import derives
   // depend on the file and its batches only, never on how the fold thread's timing fell.
   return projector_->CatchUp();

@@ -246,6 +246,71 @@ TEST_CASE("an import refused at a conflicting event writes nothing after that ev
   CHECK(std::find(ids.begin(), ids.end(), after) == ids.end());
 }
 
+TEST_CASE("an import stopped at a conflicting line names the line and keeps every event before it",
+          "[import][conflict]") {
+  // Line 401 reuses the id of an event already held, with other content. It sits in the
+  // middle of a batch of new events, so the store refuses the batch as a whole: the events
+  // before it must still be written, and the line (not its place in the batch) named.
+  StartedNode n;
+  const std::string held_id = TestUuid(0xc0f2, 999);
+  const std::string earlier = n.dir / "earlier.jsonl";
+  WriteFile(earlier, AttendanceJson(held_id, "C-1", "S-held") + "\n");
+  Ok(n.node, {"import", "--file", earlier}, "operator");
+
+  std::string contents;
+  for (int i = 0; i < 400; ++i) {
+    contents += AttendanceJson(TestUuid(0xc0f2, i), "C-1", "S-" + std::to_string(i)) + "\n";
+  }
+  contents += AttendanceJson(held_id, "C-1", "S-other") + "\n";  // line 401
+  std::vector<std::string> after;
+  for (int i = 0; i < 5; ++i) after.push_back(TestUuid(0xc0f3, i));
+  for (const auto& id : after) contents += AttendanceJson(id, "C-1", "S-" + id) + "\n";
+  const std::string file = n.dir / "conflict.jsonl";
+  WriteFile(file, contents);
+
+  auto r = n.node.Cli({"import", "--file", file}, "operator");
+  INFO(r.Describe());
+  CHECK(IsOneLineFailure(r));
+  CHECK(Contains(r.err,
+                 "line 401: id " + held_id + " is already held with different content (conflict)"));
+  CHECK(Contains(r.err, "the 400 events before it were imported"));
+  CHECK(!Contains(r.err, "event 401"));
+  auto ids = EventIds(n.node.Export());
+  CHECK(ids.size() == 401);  // the earlier one and lines 1-400
+  for (const auto& id : after) CHECK(std::find(ids.begin(), ids.end(), id) == ids.end());
+
+  SECTION("--skip-invalid reports the line, imports the rest and exits 1") {
+    // Line 407: an exported event (it carries its provenance, so it goes in through Insert)
+    // that conflicts too.
+    Ok(n.node,
+       {"case", "open", "--case", "C-1", "--subject", "P-1", "--order", "licence", "--risk", "high",
+        "--lead-agency", "probation-ce"},
+       "probation");
+    const auto before = n.node.Export();
+    const std::string opening = WithoutPosition(before.back());
+    std::string conflicting = opening;
+    conflicting.replace(conflicting.find("\"risk\":\"high\""), 13, "\"risk\":\"medium\"");
+    const std::string last = TestUuid(0xc0f4, 1);
+    WriteFile(file, contents + conflicting + "\n" + AttendanceJson(last, "C-1", "S-last") + "\n");
+    auto skip = n.node.Cli({"import", "--file", file, "--skip-invalid"}, "operator");
+    INFO(skip.Describe());
+    CHECK(skip.exit == 1);
+    const auto lines = skip.ErrLines();
+    REQUIRE(lines.size() == 2);
+    CHECK(Contains(lines[0], "line 401: skipped: id " + held_id +
+                                 " is already held with different content (conflict)"));
+    CHECK(Contains(lines[1], "line 407: skipped: id " + EventIdOf(opening) +
+                                 " is already held with different content (conflict)"));
+    CHECK(Contains(skip.out, "406 events, 6 new, 400 already held, 2 invalid lines skipped"));
+    ids = EventIds(n.node.Export());
+    CHECK(ids.size() == before.size() + 6);
+    for (const auto& id : after) CHECK(std::count(ids.begin(), ids.end(), id) == 1);
+    CHECK(std::count(ids.begin(), ids.end(), last) == 1);
+    auto verify = Ok(n.node, {"store", "verify"}, "operator");
+    CHECK(Contains(verify.out, "store is sound"));
+  }
+}
+
 TEST_CASE("SIGTERM during an import loses no acknowledged event, and a re-run completes it",
           "[import][crash][slow]") {
   InterruptImportThenComplete(SIGTERM);
