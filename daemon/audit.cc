@@ -8,8 +8,6 @@
 
 namespace holdfast {
 namespace {
-constexpr const char* kAuditFamily = "audit";
-
 std::vector<std::string> SplitTabs(const std::string& s) {
   std::vector<std::string> out(1);
   for (char c : s) {
@@ -44,7 +42,7 @@ std::string AuditField(std::string_view raw) {
 }
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(EventStore* store) {
-  auto cf = store->ColumnFamily(kAuditFamily);
+  auto cf = store->ColumnFamily(keys::kAuditFamily);
   if (!cf.ok()) return cf.status();
   return std::unique_ptr<AuditLog>(new AuditLog(store->db(), *cf));
 }

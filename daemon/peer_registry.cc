@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "eventstore/keys.h"
 #include "eventstore/validate.h"
 
 namespace holdfast {
@@ -74,7 +75,7 @@ Status PeerRegistry::RequireSync() const {
 }
 
 Status PeerRegistry::Start(const std::vector<std::string>& config_peers) {
-  auto cf = store_->ColumnFamily("peers");
+  auto cf = store_->ColumnFamily(keys::kPeersFamily);
   if (!cf.ok()) return cf.status();
   cf_ = *cf;
   std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions(), cf_));

@@ -55,6 +55,11 @@ rocksdb::Slice AsSlice(const kj::Array<capnp::word>& words) {
   return {reinterpret_cast<const char*>(bytes.begin()), bytes.size()};
 }
 
+bool IsModuleFamily(const std::string& name) {
+  return std::any_of(keys::kModuleFamilies.begin(), keys::kModuleFamilies.end(),
+                     [&](const char* known) { return name == known; });
+}
+
 bool HasPrefix(const rocksdb::Slice& s, const std::string& prefix) {
   return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
 }
@@ -177,14 +182,23 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
       {keys::kOriginsFamily, index_options},
       {keys::kStreamsFamily, index_options},
   };
-  // Keep column families other modules created (projections, audit), so Open never fails
-  // on a store they have written to.
+  // Open the families other modules created (projections, audit, peers) with the log's.
+  // One named nowhere in keys.h was made by a newer holdfast, whose layout this one cannot
+  // know: refused before anything is written.
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok()) {
     for (const auto& name : existing) {
       bool known = std::any_of(families.begin(), families.end(),
                                [&](const auto& f) { return f.name == name; });
-      if (!known) families.emplace_back(name, index_options);
+      if (known) continue;
+      if (!IsModuleFamily(name)) {
+        return Status::InvalidArgument(
+            "the store in " + dir + " has a column family \"" + name +
+            "\" that this holdfast (store format " + std::to_string(keys::kStoreFormatVersion) +
+            ") does not know: a newer holdfast wrote it; upgrade holdfast, or restore a backup "
+            "this version wrote (see docs/store-format.md)");
+      }
+      families.emplace_back(name, index_options);
     }
   }
   rocksdb::DB* raw = nullptr;
@@ -213,9 +227,13 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
       return Status::InvalidArgument("node id \"" + options.node_id +
                                      "\" is not a valid identifier (1-128 characters, no spaces)");
     }
+    // A new store: its node id and format version in one write.
+    rocksdb::WriteBatch batch;
+    batch.Put(store->meta_cf_, keys::kNodeIdKey, options.node_id);
+    batch.Put(store->meta_cf_, keys::kFormatVersionKey, keys::Fixed64BE(keys::kStoreFormatVersion));
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    s = store->db_->Put(wo, store->meta_cf_, keys::kNodeIdKey, options.node_id);
+    s = store->db_->Write(wo, &batch);
     if (!s.ok()) return FromRocks(s, "writing the node id");
     stored_id = options.node_id;
   } else if (!s.ok()) {
@@ -225,8 +243,29 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
                                    options.node_id + "\"");
   }
   store->node_id_ = stored_id;
+  HOLDFAST_RETURN_IF_ERROR(store->UpgradeFormat(dir));
   HOLDFAST_RETURN_IF_ERROR(store->Load());
   return store;
+}
+
+Status EventStore::UpgradeFormat(const std::string& dir) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), meta_cf_, keys::kFormatVersionKey, &value);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the store's format version");
+  if (s.ok() && value.size() != 8) return Status::Corruption("format version of the wrong size");
+  const uint64_t version = s.ok() ? keys::DecodeFixed64BE(value.data()) : 1;
+  if (version > keys::kStoreFormatVersion) {
+    return Status::InvalidArgument(
+        "the store in " + dir + " is store format " + std::to_string(version) +
+        ", newer than this holdfast understands (" + std::to_string(keys::kStoreFormatVersion) +
+        "): upgrade holdfast, or restore a backup this version wrote (see docs/store-format.md)");
+  }
+  if (version == keys::kStoreFormatVersion) return Status::Ok();
+  // 1 -> 2: the layout is unchanged; only the version is written.
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = db_->Put(wo, meta_cf_, keys::kFormatVersionKey, keys::Fixed64BE(keys::kStoreFormatVersion));
+  return FromRocks(s, "writing the store's format version");
 }
 
 Status EventStore::Load() {
@@ -733,6 +772,11 @@ Result<rocksdb::ColumnFamilyHandle*> EventStore::ColumnFamily(const std::string&
   std::lock_guard<std::mutex> l(families_mu_);
   for (auto* h : handles_) {
     if (h->GetName() == name) return h;
+  }
+  if (!IsModuleFamily(name)) {
+    return Status::InvalidArgument("column family \"" + name +
+                                   "\" is not in keys::kModuleFamilies: name it there (and "
+                                   "take the next store format version) before creating it");
   }
   rocksdb::ColumnFamilyHandle* handle = nullptr;
   // The same options it gets when the store is next opened: bloom filters, block cache and

@@ -84,7 +84,9 @@ struct VerifyReport {
 class EventStore {
  public:
   // Opens (or creates) the store in `dir`. Fails with IoError if another process has it
-  // open, InvalidArgument if node_id does not match the store's.
+  // open, InvalidArgument if node_id does not match the store's or a newer holdfast wrote
+  // it (a newer store format version, or a column family this build does not know). A store
+  // of an older format is upgraded (keys.h lists the versions).
   static Result<std::unique_ptr<EventStore>> Open(const std::string& dir,
                                                   const StoreOptions& options);
   ~EventStore();
@@ -157,6 +159,7 @@ class EventStore {
   // For modules that keep their own data beside the log (projections, the audit log):
   // the named column family, created on first use, owned by the store (valid until it
   // closes). Writes to it share the log's WAL, so one WriteBatch can span both.
+  // InvalidArgument for a name not in keys::kModuleFamilies, which Open would refuse.
   Result<rocksdb::ColumnFamilyHandle*> ColumnFamily(const std::string& name);
   rocksdb::DB* db() const { return db_.get(); }
 
@@ -164,6 +167,8 @@ class EventStore {
   struct Writer;
   struct GroupState;
   EventStore() = default;
+  // Checks the store's format version against this build's, upgrading an older one.
+  Status UpgradeFormat(const std::string& dir);
   Status Load();
   Result<AppendResult> Commit(std::vector<Event> events, bool remote,
                               std::optional<ExpectedVersion> expected, const MetaWrites& meta);

@@ -9,7 +9,9 @@
 //   origins        origin node id | 0x00 | seq (8 bytes BE)     position (8 bytes BE)
 //   streams        stream name | 0x00 | version (8 bytes BE)    position (8 bytes BE)
 //   default        "node_id"                                    this node's id
-//   (meta)         "hlc"                                        last HLC value (8 bytes BE)
+//   (meta)         "format_version"                             kStoreFormatVersion when
+//                                                               written (8 bytes BE)
+//                  "hlc"                                        last HLC value (8 bytes BE)
 //                  "origin"                                     origin of local events, if
 //                                                               not the node id (restored)
 //                  "hw/" origin                                 highest seq held (8 B BE)
@@ -20,10 +22,21 @@
 //   origins: one entry per event; its last key per origin is that origin's high-water mark.
 //   streams: version v is the v-th event of the stream to arrive here (1, 2, 3, ...).
 //
+// Other modules keep their own families beside these (kModuleFamilies), each laid out in
+// its module's header. A store holding a family named nowhere here was written by a newer
+// holdfast, and EventStore::Open refuses it.
+//
+// Format versions (docs/store-format.md says how a store moves from one to the next):
+//   1  the layout above without "format_version" (a store lacking the key is version 1)
+//   2  "format_version" written; Open stamps a version 1 store with it, nothing else changes
+// A change to any layout here or in a module's family, or a new family or meta key, takes
+// the next version and a step in EventStore::Open that upgrades the one before.
+//
 // Big-endian integers make RocksDB's bytewise order the numeric order, so a log scan is a
 // plain forward iteration and "the last seq of origin X" is one SeekForPrev.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,8 +49,17 @@ inline constexpr const char* kLogFamily = "log";
 inline constexpr const char* kIdsFamily = "ids";
 inline constexpr const char* kOriginsFamily = "origins";
 inline constexpr const char* kStreamsFamily = "streams";
+// The families other modules own (EventStore::ColumnFamily creates only these).
+inline constexpr const char* kProjectionsFamily = "projections";  // projections/row_keys.h
+inline constexpr const char* kAuditFamily = "audit";              // daemon/audit.h
+inline constexpr const char* kPeersFamily = "peers";              // daemon/peer_registry.h
+inline constexpr std::array<const char*, 3> kModuleFamilies = {kProjectionsFamily, kAuditFamily,
+                                                               kPeersFamily};
+
+inline constexpr uint64_t kStoreFormatVersion = 2;
 
 inline constexpr std::string_view kNodeIdKey = "node_id";
+inline constexpr std::string_view kFormatVersionKey = "format_version";
 inline constexpr std::string_view kHlcKey = "hlc";
 inline constexpr std::string_view kOriginKey = "origin";
 inline constexpr std::string_view kHighWaterPrefix = "hw/";

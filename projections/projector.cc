@@ -14,7 +14,7 @@
 namespace holdfast {
 namespace {
 
-constexpr const char* kFamily = "projections";
+constexpr const char* kFamily = keys::kProjectionsFamily;
 constexpr size_t kChunkEvents = 20000;
 constexpr uint64_t kPointReadEvents = 16;
 using rows::AlertKey;
