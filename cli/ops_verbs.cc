@@ -24,6 +24,15 @@ std::string Required(const Context& ctx, const char* option) {
   return ctx.vm[option].as<std::string>();
 }
 
+// An absolute, normal form of a path, without the exceptions std::filesystem would throw.
+std::string AbsolutePath(const std::string& path, const std::string& option) {
+  std::error_code ec;
+  auto absolute = fs::absolute(path, ec);
+  if (ec)
+    throw CliError{kExitUsage, option + ": cannot make " + path + " absolute: " + ec.message()};
+  return absolute.lexically_normal().string();
+}
+
 int NodeInit(Context& ctx) {
   NodeConfig c;
   c.node_id = Required(ctx, "id");
@@ -40,7 +49,7 @@ int NodeInit(Context& ctx) {
     throw CliError{kExitUsage, "--kind: \"" + c.kind +
                                    "\" is not one of probation, provider, police, partnership"};
   }
-  c.data_dir = fs::absolute(dir).lexically_normal().string();
+  c.data_dir = AbsolutePath(dir, "--data-dir");
   c.socket = c.data_dir + "/holdfast.sock";
   if (c.socket.size() >= sizeof(sockaddr_un{}.sun_path)) {
     throw CliError{kExitUsage, "--data-dir: the socket path " + c.socket +
@@ -49,15 +58,20 @@ int NodeInit(Context& ctx) {
   if (ctx.vm.count("listen")) c.listen = ctx.vm["listen"].as<std::string>();
   for (const char* tls : {"ca", "cert", "key"}) {
     if (!ctx.vm.count(tls)) continue;
-    std::string path = fs::absolute(ctx.vm[tls].as<std::string>()).lexically_normal().string();
-    if (!fs::exists(path))
-      throw CliError{kExitUsage, std::string("--") + tls + ": " + path + " does not exist"};
+    std::string path = AbsolutePath(ctx.vm[tls].as<std::string>(), std::string("--") + tls);
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      throw CliError{kExitUsage, std::string("--") + tls + ": " + path +
+                                     (ec ? " cannot be looked at: " + ec.message()
+                                         : std::string(" does not exist"))};
+    }
     (std::string(tls) == "ca" ? c.ca : std::string(tls) == "cert" ? c.cert : c.key) = path;
   }
   c.client_user = ctx.user;
   c.client_role = ctx.role;
   const std::string conf = c.data_dir + "/holdfast.conf";
-  if (fs::exists(conf)) {
+  std::error_code conf_ec;
+  if (fs::exists(conf, conf_ec)) {
     throw CliError{kExitFailed, conf +
                                     " already exists: this node is initialised (remove the "
                                     "directory to start again)"};
@@ -119,12 +133,16 @@ int StoreStats(Context& ctx) {
 std::string PositionalDir(const Context& ctx) {
   if (!ctx.vm.count("dir"))
     throw CliError{kExitUsage, ctx.verb + " needs a directory: holdfast " + ctx.verb + " DIR"};
-  return fs::absolute(ctx.vm["dir"].as<std::string>()).lexically_normal().string();
+  return AbsolutePath(ctx.vm["dir"].as<std::string>(), "DIR");
 }
 
 int StoreBackup(Context& ctx) {
   const std::string dir = PositionalDir(ctx);
-  if (fs::exists(dir)) throw CliError{kExitUsage, dir + " already exists: give a new directory"};
+  // holdfastd writes the backup, as its own user, and says what is wrong with the path; this
+  // only saves a round trip when the path is plainly taken.
+  std::error_code ec;
+  if (fs::symlink_status(dir, ec).type() != fs::file_type::not_found && !ec)
+    throw CliError{kExitUsage, dir + " already exists: give a new directory"};
   capnp::MallocMessageBuilder message;
   NewRequest(message, ctx).setStoreBackup(dir);
   ctx.Call(message);

@@ -1,7 +1,6 @@
 #include "daemon/handler.h"
 
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <set>
 
@@ -500,10 +499,6 @@ Status RequestHandler::HandleStats(api::Response::Builder response) {
 Status RequestHandler::HandleBackup(const std::string& dir, api::Response::Builder response) {
   if (dir.empty() || dir[0] != '/') {
     return Status::InvalidArgument("backup directory must be an absolute path");
-  }
-  if (std::filesystem::exists(dir)) {
-    return Status::InvalidArgument("backup directory " + dir +
-                                   " already exists: give a new directory");
   }
   HOLDFAST_RETURN_IF_ERROR(store_->Backup(dir));
   response.setOk();

@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "eventstore/keys.h"
+#include "eventstore/store_files.h"
 #include "eventstore/validate.h"
 
 namespace holdfast {
@@ -788,11 +789,35 @@ Result<rocksdb::ColumnFamilyHandle*> EventStore::ColumnFamily(const std::string&
 }
 
 Status EventStore::Backup(const std::string& dir) const {
-  rocksdb::Checkpoint* raw = nullptr;
-  auto s = rocksdb::Checkpoint::Create(db_.get(), &raw);
-  if (!s.ok()) return FromRocks(s, "starting a backup");
-  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  return FromRocks(checkpoint->CreateCheckpoint(dir), "writing the backup to " + dir);
+  std::lock_guard<std::mutex> one_at_a_time(backup_mu_);
+  HOLDFAST_RETURN_IF_ERROR(RequireAbsent(dir));
+  auto partial = CreatePartialDirectory(dir);
+  if (!partial.ok()) return partial.status();
+  // A RocksDB checkpoint hard-links the live files, so it is made beside the store (one
+  // file system: no copy) and copied from there into the backup, which then shares no
+  // inode, owner or mode with the live store. Only this process can hold the store, and
+  // backups take turns, so whatever is at `links` is a killed backup's.
+  const std::string links = db_->GetName() + ".backup-links";
+  auto written = [&]() -> Status {
+    HOLDFAST_RETURN_IF_ERROR(RemoveTree(links));
+    HOLDFAST_RETURN_IF_ERROR(RemoveTree(links + ".tmp"));
+    rocksdb::Checkpoint* raw = nullptr;
+    auto s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+    if (!s.ok()) return FromRocks(s, "starting a backup");
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    HOLDFAST_RETURN_IF_ERROR(
+        FromRocks(checkpoint->CreateCheckpoint(links), "taking a checkpoint of the store"));
+    HOLDFAST_RETURN_IF_ERROR(CopyFilesPrivately(links, *partial));
+    HOLDFAST_RETURN_IF_ERROR(RemoveTree(links));
+    // The backup appears under its name whole, or not at all.
+    HOLDFAST_RETURN_IF_ERROR(RenameNoReplace(*partial, dir));
+    return SyncDirectory(ParentOf(dir));
+  }();
+  if (!written.ok()) {
+    (void)RemoveTree(links);
+    (void)RemoveTree(*partial);
+  }
+  return written;
 }
 
 VerifyReport EventStore::Verify() const {

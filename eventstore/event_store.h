@@ -153,7 +153,11 @@ class EventStore {
   // thread. Set it before concurrent use; it must not call back into Append.
   void SetCommitListener(std::function<void(uint64_t last_position)> listener);
 
-  // A consistent copy of the store in `dir` (a RocksDB checkpoint), safe while appending.
+  // A consistent copy of the store (a RocksDB checkpoint, copied) in the new directory
+  // `dir`: mode 0700, files 0600, owned by this process's user, sharing no file with the
+  // store. Safe while appending; backups take turns. `dir` appears whole or not at all.
+  // InvalidArgument if `dir` exists or its parent is missing, not a directory or read-only;
+  // PermissionDenied if this process may not write there.
   Status Backup(const std::string& dir) const;
 
   // For modules that keep their own data beside the log (projections, the audit log):
@@ -185,6 +189,7 @@ class EventStore {
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::mutex families_mu_;
+  mutable std::mutex backup_mu_;
   rocksdb::ColumnFamilyOptions cf_options_;  // for families other modules create
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;

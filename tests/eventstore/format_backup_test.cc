@@ -1,8 +1,13 @@
-// The store's format version (keys.h): what a store written by another holdfast does on
-// Open. A real RocksDB in a temporary directory.
+// The store's format version (keys.h) and EventStore::Backup: what a store written by
+// another holdfast does on Open, and what a backup writes, with which modes, and what it
+// says when it cannot. A real RocksDB in a temporary directory.
 #include <rocksdb/db.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
 
 #include "eventstore/event_store.h"
@@ -41,6 +46,14 @@ uint64_t StoredFormatVersion(const EventStore& store) {
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+// The names in a directory.
+std::set<std::string> Names(const std::string& dir) {
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    out.insert(e.path().filename().string());
+  return out;
 }
 
 }  // namespace
@@ -124,4 +137,85 @@ TEST_CASE("modules may create only the column families keys.h names", "[store][f
   auto refused = store->ColumnFamily("scratch");
   REQUIRE_FALSE(refused.ok());
   CHECK(Contains(refused.status().message(), "kModuleFamilies"));
+}
+
+TEST_CASE("a backup is a new 0700 directory of 0600 files sharing no inode with the store",
+          "[store][backup]") {
+  TempDir dir;
+  const std::string path = dir.Sub("store"), backup = dir.Sub("backup");
+  MakeStore(path, 4);
+  auto store = OpenOk(path);
+  // Written to the live store's files since they were last flushed: in the WAL only.
+  REQUIRE(store->Append(Single(MakeCaseOpened("C-late"))).ok());
+  REQUIRE(store->Backup(backup).ok());
+
+  struct stat st;
+  REQUIRE(::stat(backup.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0700);
+  std::set<ino_t> live_inodes;
+  for (const auto& e : std::filesystem::directory_iterator(path)) {
+    REQUIRE(::stat(e.path().c_str(), &st) == 0);
+    live_inodes.insert(st.st_ino);
+  }
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(backup)) {
+    INFO(e.path());
+    REQUIRE(::lstat(e.path().c_str(), &st) == 0);
+    CHECK(S_ISREG(st.st_mode));
+    CHECK((st.st_mode & 07777) == 0600);
+    CHECK(st.st_nlink == 1);
+    CHECK(live_inodes.count(st.st_ino) == 0);
+    ++files;
+  }
+  CHECK(files > 0);
+  // Nothing left behind: no partial directory, no checkpoint beside the store.
+  CHECK(Names(dir.path()) == std::set<std::string>{"store", "backup"});
+  store.reset();
+
+  auto copy = OpenOk(backup);
+  CHECK(copy->LastPosition() == 5);
+  CHECK(copy->Verify().ok());
+}
+
+TEST_CASE("a backup says in one line why it cannot be written, and leaves nothing behind",
+          "[store][backup]") {
+  TempDir dir;
+  const std::string path = dir.Sub("store");
+  MakeStore(path, 1);
+  auto store = OpenOk(path);
+  auto refused = [&](const std::string& target) {
+    Status s = store->Backup(target);
+    REQUIRE_FALSE(s.ok());
+    INFO(s.message());
+    CHECK(s.message().find('\n') == std::string::npos);
+    CHECK(Names(dir.path()).count("store.backup-links") == 0);
+    return s.message();
+  };
+
+  std::filesystem::create_directory(dir.Sub("taken"));
+  CHECK(Contains(refused(dir.Sub("taken")), dir.Sub("taken") + " already exists"));
+
+  auto missing = refused(dir.Sub("no-such-parent/backup"));
+  CHECK(Contains(missing, "the directory " + dir.Sub("no-such-parent") + " does not exist"));
+  CHECK(Contains(missing, "create it first"));
+
+  {
+    std::ofstream file(dir.Sub("a-file"));
+    file << "x";
+  }
+  CHECK(Contains(refused(dir.Sub("a-file/backup")), dir.Sub("a-file") + " is not a directory"));
+
+  CHECK(Names(dir.path()) == std::set<std::string>{"store", "taken", "a-file"});
+}
+
+TEST_CASE("a backup killed before it finished does not stop the next one", "[store][backup]") {
+  TempDir dir;
+  const std::string path = dir.Sub("store");
+  MakeStore(path, 2);
+  // What a daemon killed in the middle of its checkpoint leaves beside the store.
+  std::filesystem::create_directory(path + ".backup-links");
+  std::filesystem::create_directory(path + ".backup-links.tmp");
+  auto store = OpenOk(path);
+  REQUIRE(store->Backup(dir.Sub("backup")).ok());
+  CHECK(Names(dir.path()) == std::set<std::string>{"store", "backup"});
 }
