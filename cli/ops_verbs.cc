@@ -2,14 +2,15 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "cli/cli.h"
 #include "daemon/rights.h"
+#include "daemon/store_restore.h"
 #include "eventstore/event_store.h"
+#include "eventstore/store_files.h"
 #include "eventstore/validate.h"
 
 namespace holdfast::cli {
@@ -160,65 +161,27 @@ int StoreRestore(Context& ctx) {
     throw CliError{kExitFailed,
                    "store restore is for the operator role; run it with --role operator"};
   }
-  const NodeConfig& config = *ctx.config;
-  {
-    auto backup = EventStore::Open(from, StoreOptions{"", true, false});
-    if (!backup.ok())
-      throw CliError{kExitFailed, from + " is not a holdfast backup: " + backup.status().message()};
-    if ((*backup)->node_id() != config.node_id) {
-      throw CliError{kExitFailed, from + " is a backup of node " + (*backup)->node_id() +
-                                      ", not of " + config.node_id};
-    }
-    auto report = (*backup)->Verify();
-    if (!report.ok())
-      throw CliError{kExitFailed, "the backup fails verification: " + report.problems[0]};
-  }
-  if (fs::exists(config.store_dir())) {
-    auto live = EventStore::Open(config.store_dir(), StoreOptions{});
-    if (!live.ok()) {
-      throw CliError{kExitFailed, "cannot restore while the node's store is open (" +
-                                      live.status().message() + "): stop holdfastd first"};
-    }
-  }
-  const auto stamp = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-  const std::string aside = config.store_dir() + ".before-restore-" + std::to_string(stamp);
-  std::error_code ec;
-  if (fs::exists(config.store_dir())) fs::rename(config.store_dir(), aside, ec);
-  if (ec) throw CliError{kExitFailed, "cannot move the current store aside: " + ec.message()};
-  fs::copy(from, config.store_dir(), fs::copy_options::recursive, ec);
-  if (ec) {
-    fs::remove_all(config.store_dir());
-    fs::rename(aside, config.store_dir());
-    throw CliError{kExitFailed,
-                   "copying the backup failed (" + ec.message() + "); the store is unchanged"};
-  }
-  // Peers may hold events this node recorded after the backup was taken, under the seqs
-  // it would now give out again: from here on its events get a new origin.
-  std::string origin;
-  Status failed = Status::Ok();
-  {
-    auto restored = EventStore::Open(config.store_dir(), StoreOptions{config.node_id, true, false});
-    if (!restored.ok()) {
-      failed = restored.status();
-    } else if (auto started = (*restored)->StartNewOrigin(); started.ok()) {
-      origin = *started;
-    } else {
-      failed = started.status();
-    }
-  }
-  if (!failed.ok()) {
-    fs::remove_all(config.store_dir(), ec);
-    if (fs::exists(aside)) fs::rename(aside, config.store_dir(), ec);
-    throw CliError{kExitFailed, "the restored store cannot take a new origin (" + failed.message() +
-                                    "); the store is unchanged"};
-  }
-  std::cout << "restored " << from << " into " << config.store_dir()
-            << "; the previous store is kept in " << aside
-            << "\nevents recorded here from now on have origin " << origin
+  RestoreRequest request;
+  request.backup_dir = from;
+  request.store_dir = ctx.config->store_dir();
+  request.node_id = ctx.config->node_id;
+  request.user = ProcessUserName();
+  auto restored = RestoreStore(request);
+  if (!restored.ok()) throw CliError{kExitFailed, restored.status().message()};
+  for (const auto& line : restored->settled) std::cout << line << "\n";
+  std::cout << "restored " << from << " into " << request.store_dir;
+  if (!restored->previous_store.empty())
+    std::cout << "; the previous store is kept in " << restored->previous_store;
+  std::cout << "\nevents recorded here from now on have origin " << restored->origin
             << " (peers may hold later events of this node's that the backup lacks; they "
                "come back when it syncs)\n";
+  if (restored->audit_not_carried.empty()) {
+    std::cout << "audit log: kept the replaced store's entries (" << restored->audit_entries_carried
+              << ") and recorded this restore\n";
+  } else {
+    std::cout << "audit log: the backup's entries and this restore only: "
+              << restored->audit_not_carried << "\n";
+  }
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "daemon/audit.h"
 
+#include <rocksdb/write_batch.h>
+
 #include <chrono>
 #include <memory>
 
@@ -77,6 +79,30 @@ Result<std::vector<AuditRecord>> AuditLog::Recent(size_t limit) const {
   if (!it->status().ok())
     return Status::IoError("reading the audit log: " + it->status().ToString());
   return out;
+}
+
+Result<uint64_t> AuditLog::AdoptEntries(const AuditLog& other) {
+  constexpr size_t kBatchEntries = 10000;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::WriteBatch batch;
+  uint64_t count = 0;
+  auto write = [&]() -> Status {
+    auto s = db_->Write(wo, &batch);
+    batch.Clear();
+    if (!s.ok()) return Status::IoError("writing the audit log: " + s.ToString());
+    return Status::Ok();
+  };
+  std::unique_ptr<rocksdb::Iterator> it(other.db_->NewIterator(rocksdb::ReadOptions(), other.cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    batch.Put(cf_, it->key(), it->value());
+    ++count;
+    if (batch.Count() >= kBatchEntries) HOLDFAST_RETURN_IF_ERROR(write());
+  }
+  if (!it->status().ok())
+    return Status::IoError("reading the audit log: " + it->status().ToString());
+  HOLDFAST_RETURN_IF_ERROR(write());
+  return count;
 }
 
 }  // namespace holdfast

@@ -1,6 +1,8 @@
 // The audit log: who read or wrote case data through the daemon, with which verb, about
 // which case, subject, stream or file, when, and whether it was allowed. Kept in its own
-// RocksDB column family ("audit") beside the event log.
+// RocksDB column family ("audit") beside the event log. It is this node's record, not the
+// partnership's: it never syncs, and `holdfast store restore` carries it into the restored
+// store (AdoptEntries) and adds the restore to it.
 //
 //   key:   unix nanoseconds (8 bytes BE) | counter (8 bytes BE)
 //   value: user \t role \t verb \t target \t outcome
@@ -52,6 +54,10 @@ class AuditLog {
   // The most recent entries, newest first (fields through AuditField, so entries written
   // before fields were bounded come back bounded too).
   Result<std::vector<AuditRecord>> Recent(size_t limit) const;
+  // Copies every entry of `other` (another store's audit log) into this one, keeping its
+  // time and place in the order; an entry both hold is kept once. Returns how many `other`
+  // holds. Synced to disk before it returns.
+  Result<uint64_t> AdoptEntries(const AuditLog& other);
 
  private:
   AuditLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}

@@ -206,8 +206,8 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
   auto s = rocksdb::DB::Open(db_options, dir, families, &store->handles_, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return Status::IoError("the store in " + dir +
-                             " is in use by another process (is holdfastd already running?)");
+      return Status::Unavailable("the store in " + dir +
+                                 " is in use by another process (is holdfastd already running?)");
     }
     return FromRocks(s, "opening the store in " + dir);
   }

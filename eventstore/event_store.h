@@ -83,8 +83,8 @@ struct VerifyReport {
 
 class EventStore {
  public:
-  // Opens (or creates) the store in `dir`. Fails with IoError if another process has it
-  // open, InvalidArgument if node_id does not match the store's or a newer holdfast wrote
+  // Opens (or creates) the store in `dir`. Fails with Unavailable if another process has
+  // it open, InvalidArgument if node_id does not match the store's or a newer holdfast wrote
   // it (a newer store format version, or a column family this build does not know). A store
   // of an older format is upgraded (keys.h lists the versions).
   static Result<std::unique_ptr<EventStore>> Open(const std::string& dir,

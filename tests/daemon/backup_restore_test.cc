@@ -1,17 +1,28 @@
-// `holdfast store backup` as an operator meets it: what it writes, and the paths it cannot
-// use. Real holdfastd and holdfast binaries.
+// `holdfast store backup` and `store restore` as an operator meets them: paths the backup
+// cannot use, a backup on read-only media, the audit log across a restore, and a restore
+// killed at every step (mutation_killer.h: SIGKILL before its Nth change to the file
+// system, for every N). Real holdfastd and holdfast binaries; the stores are opened
+// in-process to check.
+#include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
+#include "eventstore/event_store.h"
 #include "tests/daemon/harness.h"
+#include "tests/daemon/mutation_killer.h"
 
 namespace holdfast::test {
 namespace {
 namespace fs = std::filesystem;
+
+constexpr char kStagingMarker[] = "HOLDFAST-RESTORE-STAGING";  // daemon/store_restore.h
 
 RunResult Ok(const Node& node, const std::vector<std::string>& args, const std::string& role,
              const std::string& user = "tester") {
@@ -41,6 +52,85 @@ std::string Program(const std::string& name) {
   }
   return name;
 }
+
+std::string UnixUser() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  return pw != nullptr ? pw->pw_name : "uid " + std::to_string(::geteuid());
+}
+
+// Every file of a directory with its size and modification time: equal before and after
+// means nothing was written there.
+std::map<std::string, std::string> Snapshot(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    struct stat st;
+    REQUIRE(::lstat(e.path().c_str(), &st) == 0);
+    out[e.path().filename()] =
+        std::to_string(st.st_size) + "@" + std::to_string(st.st_mtim.tv_sec) + "." +
+        std::to_string(st.st_mtim.tv_nsec) + "/" + std::to_string(st.st_mode & 07777);
+  }
+  return out;
+}
+
+// What a store directory holds, as the node would see it on its next start.
+struct StoreFacts {
+  bool opens = false;
+  std::string origin, error;
+  uint64_t events = 0;
+};
+
+// Opens `dir` as holdfastd would, except that a missing store is not created.
+StoreFacts Inspect(const std::string& dir) {
+  StoreFacts facts;
+  auto store = EventStore::Open(dir, StoreOptions{"", true, false});
+  if (!store.ok()) {
+    facts.error = store.status().ToString();
+    return facts;
+  }
+  facts.opens = true;
+  facts.origin = (*store)->origin();
+  facts.events = (*store)->LastPosition();
+  return facts;
+}
+
+// The same, on a throwaway copy, for a directory that must not be written to.
+StoreFacts InspectCopy(const std::string& dir, const std::string& scratch) {
+  fs::remove_all(scratch);
+  fs::copy(dir, scratch, fs::copy_options::recursive);
+  auto facts = Inspect(scratch);
+  fs::remove_all(scratch);
+  return facts;
+}
+
+// The directories beside the store whose name starts with "<store>.<kind>-".
+std::vector<std::string> Beside(const std::string& store, const std::string& kind) {
+  std::vector<std::string> out;
+  const std::string prefix = fs::path(store).filename().string() + "." + kind + "-";
+  for (const auto& e : fs::directory_iterator(fs::path(store).parent_path())) {
+    if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path());
+  }
+  return out;
+}
+
+// A fresh directory on tmpfs (/dev/shm) if there is one, else under /tmp; removed with
+// everything in it.
+class FastTempDir {
+ public:
+  FastTempDir() {
+    std::string pattern =
+        (fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp") + std::string("/hfd-XXXXXX");
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~FastTempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 // A read-only bind mount of `dir` onto itself, undone when destroyed. Needs root.
 class ReadOnlyMount {
@@ -125,6 +215,178 @@ TEST_CASE("store backup says in one line why a path will not do", "[backup][erro
     CHECK(IsOneLineFailure(r));
   }
   CHECK(!fs::exists(n.dir / "no-such"));
+}
+
+TEST_CASE(
+    "store restore only reads the backup (one on a read-only mount restores) and leaves the "
+    "store to the data directory's owner",
+    "[backup][restore]") {
+  if (::geteuid() != 0) {
+    WARN("not root: cannot make a read-only mount, so this is not checked");
+    return;
+  }
+  StartedNode n;
+  OpenCase(n.node, "C-1");
+  const std::string backup = n.dir / "backup";
+  Ok(n.node, {"store", "backup", backup}, "operator");
+  const auto at_backup = n.node.Export();
+  OpenCase(n.node, "C-2");
+  REQUIRE(n.node.Stop() == 0);
+  const auto before = Snapshot(backup);
+  // holdfastd's user owns the data directory; the operator restores as root.
+  REQUIRE(::chown(n.node.data_dir().c_str(), 65534, 65534) == 0);
+
+  // In a mount namespace of its own, so the mount goes when the command does.
+  const std::string ro = n.dir / "ro";
+  fs::create_directory(ro);
+  auto r = Run({Program("unshare"), "-m", "sh", "-c",
+                "mount --bind \"$1\" \"$2\" && mount -o remount,ro,bind \"$2\" && touch \"$2/x\" "
+                "2>/dev/null; exec \"$3\" store restore \"$2\"",
+                "sh", backup, ro, HoldfastPath()},
+               n.node.ClientEnv("operator"));
+  INFO(r.Describe());
+  REQUIRE(r.exit == 0);
+  CHECK(Snapshot(backup) == before);
+  CHECK(!fs::exists(backup + "/x"));  // the mount was read-only
+  // The restored store is given to the data directory's owner, so the daemon can open it.
+  const std::string store = n.node.data_dir() + "/store";
+  struct stat st;
+  for (const auto& e : fs::directory_iterator(store)) {
+    INFO(e.path());
+    REQUIRE(::lstat(e.path().c_str(), &st) == 0);
+    CHECK(st.st_uid == 65534);
+  }
+  REQUIRE(::stat(store.c_str(), &st) == 0);
+  CHECK(st.st_uid == 65534);
+  n.node.Start();
+  CHECK(n.node.Export() == at_backup);
+}
+
+TEST_CASE("the audit log survives a restore, which it records", "[backup][restore][audit]") {
+  StartedNode n;
+  OpenCase(n.node, "C-1", "po-before");
+  const std::string backup = n.dir / "backup";
+  Ok(n.node, {"store", "backup", backup}, "operator");
+  OpenCase(n.node, "C-2", "po-after");
+  REQUIRE(n.node.Stop() == 0);
+  auto r = Ok(n.node, {"store", "restore", backup}, "operator");
+  CHECK(Contains(r.out, "audit log: kept the replaced store's entries"));
+  n.node.Start();
+
+  auto audit = Ok(n.node, {"audit", "list", "--format", "csv"}, "operator");
+  INFO(audit.out);
+  auto rows = Lines(audit.out);
+  auto row_of = [&](const std::string& part) {
+    return std::find_if(rows.begin(), rows.end(),
+                        [&](const std::string& row) { return Contains(row, part); });
+  };
+  auto restore_row = row_of("," + UnixUser() + ",operator,store-restore," + backup + ",ok");
+  auto after_row = row_of(",po-after,probation,append,C-2,ok");
+  auto before_row = row_of(",po-before,probation,append,C-1,ok");
+  CHECK(restore_row != rows.end());
+  CHECK(after_row != rows.end());  // written after the backup, kept
+  CHECK(before_row != rows.end());
+  CHECK(std::count_if(rows.begin(), rows.end(),
+                      [](const std::string& row) { return Contains(row, ",po-before,"); }) == 1);
+  // Newest first: the restore came after both.
+  CHECK(restore_row < after_row);
+  CHECK(after_row < before_row);
+}
+
+TEST_CASE(
+    "a restore killed at any step leaves the old store or the restored one under a new "
+    "origin, and the next restore finishes the job",
+    "[backup][restore][crash]") {
+  // On tmpfs where there is one: a restore syncs some thirty times, and this runs hundreds.
+  FastTempDir dir;
+  Node node(dir.path() + "/n1");
+  node.Start();
+  OpenCase(node, "C-1");
+  OpenCase(node, "C-2");
+  const std::string backup = dir.path() + "/backup";
+  Ok(node, {"store", "backup", backup}, "operator");
+  OpenCase(node, "C-3");
+  OpenCase(node, "C-4");
+  REQUIRE(node.Stop() == 0);
+
+  const std::string store = node.data_dir() + "/store";
+  const std::string pristine = dir.path() + "/pristine-store";
+  fs::copy(store, pristine, fs::copy_options::recursive);
+  const StoreFacts old = InspectCopy(pristine, dir.path() + "/scratch");
+  const StoreFacts backed_up = InspectCopy(backup, dir.path() + "/scratch");
+  REQUIRE(old.opens);
+  REQUIRE(backed_up.opens);
+  REQUIRE(old.origin == node.id());
+  REQUIRE(backed_up.events < old.events);
+  const auto backup_files = Snapshot(backup);
+
+  auto reset = [&] {
+    for (const auto& kind : {"before-restore", "restoring"}) {
+      for (const auto& d : Beside(store, kind)) fs::remove_all(d);
+    }
+    fs::remove_all(store);
+    fs::copy(pristine, store, fs::copy_options::recursive);
+  };
+  auto is_old = [&](const StoreFacts& f) {
+    return f.opens && f.origin == old.origin && f.events == old.events;
+  };
+  auto is_restored = [&](const StoreFacts& f) {
+    return f.opens && f.origin != old.origin && OriginNode(f.origin) == node.id() &&
+           f.events == backed_up.events;
+  };
+  // The old store is kept beside the node's (never in a half-made copy: those carry the
+  // marker).
+  auto old_store_kept = [&] {
+    std::vector<std::string> places;
+    for (const auto& kind : {"before-restore", "restoring"}) {
+      for (const auto& d : Beside(store, kind)) {
+        if (!fs::exists(d + "/" + kStagingMarker)) places.push_back(d);
+      }
+    }
+    return std::any_of(places.begin(), places.end(),
+                       [&](const std::string& d) { return is_old(Inspect(d)); });
+  };
+
+  const std::vector<std::string> restore = {HoldfastPath(), "store", "restore", backup};
+  Env traced_env = node.ClientEnv("operator");
+  // LeakSanitizer stops the world with ptrace at exit, which a traced process cannot allow.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  traced_env["ASAN_OPTIONS"] = std::string(asan != nullptr ? asan : "") + ":detect_leaks=0";
+  uint64_t kills = 0, restored_when_killed = 0;
+  for (uint64_t nth = 1;; ++nth) {
+    INFO("SIGKILL at the restore's file system change number " << nth);
+    REQUIRE(nth < 2000);
+    reset();
+    auto killed = RunKilledAtMutation(restore, traced_env, nth);
+    INFO("the killed restore: exit " << killed.exit << ", " << killed.output);
+    if (!killed.killed) {  // it made fewer than nth changes: every step has been tried
+      REQUIRE(killed.exit == 0);
+      CHECK(is_restored(Inspect(store)));
+      break;
+    }
+    REQUIRE(killed.exit == 128 + SIGKILL);
+    ++kills;
+    const StoreFacts now = Inspect(store);
+    INFO("the store: " << (now.opens ? now.origin + ", " + std::to_string(now.events) + " events"
+                                     : now.error));
+    CHECK((is_old(now) || is_restored(now)));
+    if (is_restored(now)) {
+      ++restored_when_killed;
+      CHECK(old_store_kept());
+    }
+
+    auto again = node.Cli({"store", "restore", backup}, "operator");
+    INFO("the next restore: " << again.Describe());
+    REQUIRE(again.exit == 0);
+    CHECK(is_restored(Inspect(store)));
+    CHECK(Beside(store, "restoring").empty());
+    CHECK(old_store_kept());
+    CHECK(Snapshot(backup) == backup_files);
+  }
+  INFO(kills << " kills, " << restored_when_killed << " after the swap");
+  CHECK(kills > 50);
+  CHECK(restored_when_killed > 0);
+  CHECK(restored_when_killed < kills);
 }
 
 }  // namespace holdfast::test
