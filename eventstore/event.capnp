@@ -4,10 +4,11 @@
 # On disk and on the wire an event is one unpacked Cap'n Proto message whose root is
 # `Event`; `capnp decode eventstore/event.capnp Event < bytes` prints it.
 #
-# The JSON form is produced by Cap'n Proto's own JSON codec from the annotations below
-# (field and enumerant names, the "type"/"data" discriminator), plus three type handlers
-# in eventstore/event_json.cc: Uuid <-> "8-4-4-4-12" hex, Timestamp <-> RFC 3339 UTC,
-# Hlc <-> "RFC3339-millis/logical".
+# The JSON form follows from the annotations below (field and enumerant names, the
+# "type"/"data" discriminator, the flattened provenance): Cap'n Proto's JSON codec writes it,
+# and eventstore/event_json.cc reads it (simdjson, then this schema walked field by field),
+# with Uuid <-> "8-4-4-4-12" hex, Timestamp <-> RFC 3339 UTC and
+# Hlc <-> "RFC3339-millis/logical" (see docs/json.md).
 #
 # Adding an event type: add its struct, add it to Event's union with a $Json.name, and
 # the JSON codec, validation and storage all follow from this file.
@@ -243,7 +244,7 @@ struct Event $Json.discriminator(name = "type", valueName = "data") {
   occurredAt @1 :Timestamp $Json.name("occurred_at");
   author @2 :Author;
   provenance @3 :Provenance $Json.flatten();
-  signature @4 :Data $Json.base64;  # reserved for signed events; empty today
+  signature @4 :Data $Json.base64 $optional;  # reserved for signed events; empty today
 
   union {
     caseOpened @5 :CaseOpened $Json.name("case.opened");

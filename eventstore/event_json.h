@@ -1,5 +1,6 @@
-// The JSON form of events (SPEC "Event vocabulary"), as produced by Cap'n Proto's JSON
-// codec from eventstore/event.capnp. One JSON object per event; JSON Lines for files.
+// The JSON form of events (SPEC "Event vocabulary"), as eventstore/event.capnp's annotations
+// define it. One JSON object per event; JSON Lines for files. What it accepts and refuses:
+// docs/json.md.
 #pragma once
 
 #include <optional>
@@ -14,7 +15,8 @@ namespace holdfast {
 // Parses one JSON object into an event. Checks it against the schema before building it:
 // malformed JSON, an unknown or missing "type", a missing required field, an unknown field,
 // an unknown enum value (the error lists the allowed ones), a malformed UUID or RFC 3339
-// time each give InvalidArgument naming the field ("data.outcome: ..."). `origin`, `seq`
+// time, an invalid string escape, a lone surrogate, an unescaped control character or
+// invalid UTF-8 each give InvalidArgument naming the field ("data.outcome: ..."). `origin`, `seq`
 // and `recorded_at` are kept when all three are present (an exported event); `position` is
 // ignored (it is the exporting node's, not the event's).
 Result<Event> EventFromJson(std::string_view json);

@@ -31,14 +31,32 @@ Status Invalid(const std::string& path, const std::string& what) {
   return Status::InvalidArgument(path + ": " + what);
 }
 
-Status CheckText(const std::string& path, capnp::Text::Reader text, bool free_text) {
+// UTF-8 without U+0000: what every Text field must hold, whichever way the event came in
+// (a CLI argument, an import, a peer). The message names the byte, never the text.
+Status CheckEncoding(const std::string& path, std::string_view text) {
+  const size_t bad = FindInvalidUtf8(text);
+  if (bad != std::string_view::npos) {
+    static const char kHex[] = "0123456789abcdef";
+    const auto b = static_cast<unsigned char>(text[bad]);
+    return Invalid(path, std::string("not valid UTF-8 (byte 0x") + kHex[b >> 4] + kHex[b & 0xf] +
+                             " at byte " + std::to_string(bad) + "); text must be UTF-8");
+  }
+  if (text.find('\0') != std::string_view::npos) {
+    return Invalid(path, "holds a NUL character (U+0000), which text may not contain");
+  }
+  return Status::Ok();
+}
+
+Status CheckText(const std::string& path, capnp::Text::Reader reader, bool free_text) {
+  const std::string_view text(reader.begin(), reader.size());
+  HOLDFAST_RETURN_IF_ERROR(CheckEncoding(path, text));
   if (free_text) {
     if (text.size() > kMaxFreeTextBytes) {
       return Invalid(path, "longer than " + std::to_string(kMaxFreeTextBytes) + " bytes");
     }
     return Status::Ok();
   }
-  if (!IsIdentifier(text.cStr())) {
+  if (!IsIdentifier(text)) {
     return Invalid(path, "not a valid identifier (1 to 128 characters, no spaces)");
   }
   return Status::Ok();
@@ -56,6 +74,7 @@ Status CheckEnum(const std::string& path, capnp::DynamicEnum value) {
 // type (events are validated on every append; annotation scans are not cheap).
 struct FieldInfo {
   capnp::StructSchema::Field field;
+  capnp::Type type;  // Field::getType() interprets the schema on every call
   std::string json_name;
   bool optional, free_text;
 };
@@ -67,7 +86,7 @@ const std::vector<FieldInfo>& FieldsOf(capnp::StructSchema schema) {
   auto& fields = cache[schema.getProto().getId()];
   if (fields.empty()) {
     for (auto f : schema.getNonUnionFields()) {
-      fields.push_back({f, JsonNameOf(f), IsOptionalField(f), IsFreeTextField(f)});
+      fields.push_back({f, f.getType(), JsonNameOf(f), IsOptionalField(f), IsFreeTextField(f)});
     }
   }
   return fields;
@@ -79,7 +98,7 @@ Status CheckStruct(const std::string& path, capnp::DynamicStruct::Reader s) {
   for (const FieldInfo& info : FieldsOf(s.getSchema())) {
     const auto& field = info.field;
     auto fpath = [&] { return path + "." + info.json_name; };  // built only on error
-    auto type = field.getType();
+    const auto& type = info.type;
     switch (type.which()) {
       case capnp::schema::Type::TEXT:
         if (!s.has(field) || s.get(field).as<capnp::Text>().size() == 0) {
@@ -121,6 +140,41 @@ bool IsIdentifier(std::string_view text) {
   return true;
 }
 
+size_t FindInvalidUtf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // The length of the sequence c begins, and the range its second byte must fall in.
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;  // no overlong forms
+      if (c == 0xed) hi = 0x9f;  // no surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;  // no overlong forms
+      if (c == 0xf4) hi = 0x8f;  // nothing above U+10FFFF
+    } else {
+      return i;  // a continuation byte, C0, C1 or F5..FF
+    }
+    if (i + len > n || s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (size_t k = 2; k < len; ++k) {
+      if (s[i + k] < 0x80 || s[i + k] > 0xbf) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 std::string JsonNameOf(capnp::StructSchema::Field field) {
   return JsonNameFromProto(field.getProto());
 }
@@ -156,7 +210,9 @@ Status ValidateEvent(schema::Event::Reader event) {
         CheckStruct("author", capnp::DynamicStruct::Reader(event.getAuthor())));
     if (event.hasProvenance()) {
       auto p = event.getProvenance();
-      if (!IsIdentifier(p.getOrigin().cStr())) return Invalid("origin", "not a valid node id");
+      const std::string_view origin(p.getOrigin().begin(), p.getOrigin().size());
+      HOLDFAST_RETURN_IF_ERROR(CheckEncoding("origin", origin));
+      if (!IsIdentifier(origin)) return Invalid("origin", "not a valid node id");
       if (p.getSeq() == 0) return Invalid("seq", "must be 1 or more");
       if (!p.hasRecordedAt()) return Invalid("recorded_at", "missing");
     }

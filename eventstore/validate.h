@@ -15,14 +15,19 @@
 namespace holdfast {
 
 // Checks a decoded event: a known type, a non-nil id, occurred_at and author set, every
-// required body field present, every enum value known, identifiers well formed, and a
-// complete provenance when one is present. InvalidArgument names the offending field with
-// its JSON path ("data.outcome: ...").
+// required body field present, every enum value known, every text UTF-8 without U+0000,
+// identifiers well formed, and a complete provenance when one is present. InvalidArgument names the
+// offending field with its JSON path ("data.outcome: ...").
 Status ValidateEvent(schema::Event::Reader event);
 
 // Identifiers: 1 to 128 bytes, none of them white space or control characters.
 bool IsIdentifier(std::string_view text);
 constexpr size_t kMaxFreeTextBytes = 8192;
+
+// The offset of the first byte of `text` that does not begin a well-formed UTF-8 sequence
+// (Unicode's table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or npos
+// when all of it is UTF-8. Every Text field of an event must be UTF-8 without U+0000.
+size_t FindInvalidUtf8(std::string_view text);
 
 // Annotation ids, as declared in eventstore/event.capnp and capnp/compat/json.capnp
 // (Cap'n Proto generates no C++ names for annotations).

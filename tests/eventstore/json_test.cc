@@ -179,3 +179,178 @@ TEST_CASE("unknown fields and wrong JSON types are named", "[json][bad-input]") 
   CHECK(ErrorOf(Line("case.closed", R"({"case":"C-1","case":"C-2","reason":"other"})"))
             .find("data.case: appears twice") == 0);
 }
+
+// --- Text integrity (issue 11): what a string holds is what is stored and exported ---------
+
+namespace {
+
+std::string WithReason(const std::string& escaped_reason) {
+  return Line("alert.withdrawn", R"({"alert":"0b5a3c1e-0000-5000-8000-000000000001","reason":")" +
+                                     escaped_reason + "\"}");
+}
+
+std::string ReasonOf(const std::string& json) {
+  auto event = EventFromJson(json);
+  INFO(json);
+  REQUIRE(event.ok());
+  auto reason = event->reader().getAlertWithdrawn().getReason();
+  return std::string(reason.begin(), reason.size());
+}
+
+}  // namespace
+
+TEST_CASE("\\u escapes decode to the code point they name, in either case of hex", "[json][text]") {
+  // Cap'n Proto 0.9.2's decoder read the hex letters a-f as 0-5: "Zo\u00eb" became "ZoA".
+  CHECK(ReasonOf(WithReason(R"(Zo\u00eb caf\u00e9)")) == "Zo\xc3\xab caf\xc3\xa9");
+  CHECK(ReasonOf(WithReason(R"(Zo\u00EB caf\u00E9)")) == "Zo\xc3\xab caf\xc3\xa9");
+  CHECK(ReasonOf(WithReason(R"(\u001b[0m \u007f \u00ff \u0aBc \uFFFD \uffff)")) ==
+        "\x1b[0m \x7f \xc3\xbf \xe0\xaa\xbc \xef\xbf\xbd \xef\xbf\xbf");
+  // Astral characters: a surrogate pair, or the UTF-8 itself.
+  CHECK(ReasonOf(WithReason(R"(\ud83d\ude00 \uD83D\uDE00 \udbff\udfff)")) ==
+        "\xf0\x9f\x98\x80 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf");
+  CHECK(ReasonOf(WithReason("\xf0\x9f\x98\x80 Zo\xc3\xab")) == "\xf0\x9f\x98\x80 Zo\xc3\xab");
+  // The short escapes.
+  CHECK(ReasonOf(WithReason(R"(\" \\ \/ \b \f \n \r \t)")) == "\" \\ / \b \f \n \r \t");
+}
+
+TEST_CASE("what is decoded is exported unchanged: non-ASCII as UTF-8, controls escaped",
+          "[json][text]") {
+  auto event = EventFromJson(WithReason(R"(Zo\u00eb \ud83d\ude00 \u0001\u001f\u007f \"q\" \/)"));
+  REQUIRE(event.ok());
+  const std::string out = EventToJson(event->reader());
+  CHECK(out.find(R"("reason":"Zo)"
+                 "\xc3\xab \xf0\x9f\x98\x80 "
+                 R"(\u0001\u001f)"
+                 "\x7f"
+                 R"( \"q\" /"})") != std::string::npos);
+  auto again = EventFromJson(out);
+  REQUIRE(again.ok());
+  CHECK(EventToJson(again->reader()) == out);
+}
+
+TEST_CASE("invalid escapes and lone surrogates are refused, naming the field", "[json][text]") {
+  const std::vector<std::string> bad_escapes = {R"(a\qb)",  R"(\x41)", R"(\U0001F600)", R"(\u12G4)",
+                                                R"(\u00e)", R"(\')",   R"(\a)"};
+  for (const auto& e : bad_escapes) {
+    INFO(e);
+    const std::string msg = ErrorOf(WithReason(e));
+    CHECK(msg.find("data.reason: invalid escape") == 0);
+  }
+  const std::vector<std::string> lone = {R"(\ud800)",       R"(\udbff x)",     R"(\udc00)",
+                                         R"(\ud800\u0041)", R"(\ud800\ud800)", R"(x\udfff)",
+                                         R"(\ude00\ud83d)", R"(\ud83d\n)"};
+  for (const auto& e : lone) {
+    INFO(e);
+    const std::string msg = ErrorOf(WithReason(e));
+    CHECK(msg.find("data.reason: lone surrogate \\u") == 0);
+  }
+  // In an identifier, in the author, in the envelope, in a field name.
+  CHECK(ErrorOf(Line("case.closed", R"({"case":"C-\ud800","reason":"other"})"))
+            .find("data.case: lone surrogate \\ud800") == 0);
+  std::string line = Line("case.closed", R"({"case":"C-1","reason":"other"})");
+  line.replace(line.find("jsmith"), 6, R"(j\qsmith)");
+  CHECK(ErrorOf(line).find("author.user: invalid escape \"\\q\"") == 0);
+  CHECK(ErrorOf(Line("case.closed", R"({"ca\se":"C-1","reason":"other"})"))
+            .find("data: a field name: invalid escape") == 0);
+}
+
+TEST_CASE("unescaped control characters and NUL are refused, naming the field", "[json][text]") {
+  for (char c : {'\x01', '\t', '\n', '\x1f'}) {
+    INFO(static_cast<int>(c));
+    CHECK(ErrorOf(WithReason(std::string("a") + c + "b"))
+              .find("data.reason: unescaped control character U+00") == 0);
+  }
+  // U+0000 is valid JSON, but Cap'n Proto Text is NUL-terminated: readers would cut it there.
+  CHECK(ErrorOf(WithReason(R"(a\u0000b)")).find("data.reason: holds a NUL character") == 0);
+}
+
+TEST_CASE("invalid UTF-8 is refused, naming the field and the byte", "[json][text]") {
+  const std::vector<std::string> bad = {
+      "\xff",              // never in UTF-8
+      "caf\xe9",           // Latin-1
+      "\xc0\xaf",          // overlong '/'
+      "\xe0\x80\xaf",      // overlong
+      "\xed\xa0\x80",      // an encoded surrogate (CESU-8)
+      "\xf4\x90\x80\x80",  // above U+10FFFF
+      "\xe2\x82",          // truncated
+      "\x80",              // a lone continuation byte
+  };
+  for (const auto& b : bad) {
+    INFO(b);
+    CHECK(ErrorOf(WithReason(b)).find("data.reason: not valid UTF-8 (byte 0x") == 0);
+  }
+  CHECK(ErrorOf(WithReason("caf\xe9")).find("byte 0xe9 at byte 3") != std::string::npos);
+  CHECK(ErrorOf(Line("case.closed", "{\"case\":\"C-\xff\",\"reason\":\"other\"}"))
+            .find("data.case: not valid UTF-8") == 0);
+  std::string line = Line("case.closed", R"({"case":"C-1","reason":"other"})");
+  line.replace(line.find("jsmith"), 6, "j\xc3smith");
+  CHECK(ErrorOf(line).find("author.user: not valid UTF-8") == 0);
+}
+
+TEST_CASE("validation refuses invalid UTF-8 and NUL in every text field, however built",
+          "[json][text]") {
+  // What the daemon checks for the CLI's appends and for peers' events, which do not come
+  // through the JSON reader.
+  auto event = EventFromJson(
+      kEnvelope +
+      R"("origin":"probation-1","seq":12,"recorded_at":"2025-03-04T18:00:01.250Z/3",)"
+      R"("type":"alert.withdrawn","data":{"alert":"0b5a3c1e-0000-5000-8000-000000000001","reason":"ok"}})");
+  REQUIRE(event.ok());
+  REQUIRE(ValidateEvent(event->reader()).ok());
+  SECTION("free text") {
+    event->builder().getAlertWithdrawn().setReason("caf\xe9");
+    CHECK(ValidateEvent(event->reader()).message().find("data.reason: not valid UTF-8") == 0);
+  }
+  SECTION("free text holding NUL") {
+    event->builder().getAlertWithdrawn().setReason(kj::StringPtr("a\0b", 3));
+    CHECK(ValidateEvent(event->reader()).message().find("data.reason: holds a NUL") == 0);
+  }
+  SECTION("the author") {
+    event->builder().getAuthor().setUser("\xed\xa0\x80");
+    CHECK(ValidateEvent(event->reader()).message().find("author.user: not valid UTF-8") == 0);
+  }
+  SECTION("an identifier cut short by NUL") {
+    event->builder().getAuthor().setAgency(kj::StringPtr("x\0 y", 4));
+    CHECK(ValidateEvent(event->reader()).message().find("author.agency: holds a NUL") == 0);
+  }
+  SECTION("the origin") {
+    event->builder().getProvenance().setOrigin("n\xff");
+    CHECK(ValidateEvent(event->reader()).message().find("origin: not valid UTF-8") == 0);
+  }
+}
+
+TEST_CASE("FindInvalidUtf8 follows Unicode's table of well-formed sequences", "[json][text]") {
+  const auto npos = std::string_view::npos;
+  for (const std::string ok :
+       {"", "a", "\x7f", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
+        "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "Zo\xc3\xab"}) {
+    INFO(ok);
+    CHECK(FindInvalidUtf8(ok) == npos);
+  }
+  CHECK(FindInvalidUtf8(std::string("a\0b", 3)) == npos);  // NUL is UTF-8; validation refuses it
+  CHECK(FindInvalidUtf8("\xc1\xbf") == 0);
+  CHECK(FindInvalidUtf8("ab\xe0\x9f\xbf") == 2);
+  CHECK(FindInvalidUtf8("\xed\xa0\x80") == 0);
+  CHECK(FindInvalidUtf8("\xf0\x8f\xbf\xbf") == 0);
+  CHECK(FindInvalidUtf8("\xf4\x90\x80\x80") == 0);
+  CHECK(FindInvalidUtf8("\xf5\x80\x80\x80") == 0);
+  CHECK(FindInvalidUtf8("x\xc3") == 1);
+  CHECK(FindInvalidUtf8("\xe2\x82x") == 0);
+}
+
+TEST_CASE("other malformed JSON is refused, naming the field where it can", "[json][bad-input]") {
+  CHECK(ErrorOf(WithReason("a\"b")).find("malformed JSON") == 0);
+  CHECK(ErrorOf(Line("case.risk_changed", R"({"case":"C-1","risk":"high","marac":tru})"))
+            .find("malformed JSON") == 0);
+  CHECK(ErrorOf(Line("case.risk_changed", R"({"case":"C-1","risk":"high","marac":01})"))
+            .find("data.marac: not a valid JSON number") == 0);
+  CHECK(ErrorOf(kEnvelope + R"("origin":"n1","seq":123456789012345678901234,)"
+                            R"("recorded_at":"2025-03-04T18:00:01.250Z/3",)"
+                            R"("type":"case.closed","data":{"case":"C-1","reason":"other"}})")
+            .find("seq: the number 123456789012345678901234 is too large") == 0);
+  CHECK(ErrorOf(kEnvelope + R"("origin":"n1","seq":1.5,"recorded_at":"2025-03-04T18:00:01.250Z/3",)"
+                            R"("type":"case.closed","data":{"case":"C-1","reason":"other"}})")
+            .find("seq: expected a whole number") == 0);
+  CHECK(ErrorOf(std::string(2 << 20, ' ')).find("at most 1048576 bytes") != std::string::npos);
+  CHECK(ErrorOf("   ").find("malformed JSON") == 0);
+}
