@@ -199,7 +199,8 @@ std::string ReasonOf(const std::string& json) {
 
 }  // namespace
 
-TEST_CASE("\\u escapes decode to the code point they name, in either case of hex", "[json][text]") {
+TEST_CASE("uXXXX escapes decode to the code point they name, in either case of hex",
+          "[json][text]") {
   // Cap'n Proto 0.9.2's decoder read the hex letters a-f as 0-5: "Zo\u00eb" became "ZoA".
   CHECK(ReasonOf(WithReason(R"(Zo\u00eb caf\u00e9)")) == "Zo\xc3\xab caf\xc3\xa9");
   CHECK(ReasonOf(WithReason(R"(Zo\u00EB caf\u00E9)")) == "Zo\xc3\xab caf\xc3\xa9");
