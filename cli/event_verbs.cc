@@ -119,6 +119,8 @@ std::string AsOptionError(const std::string& message) {
     m = "--" + OptionName(m.substr(5, colon - 5)) + m.substr(colon);
   } else if (m.rfind("occurred_at:", 0) == 0) {
     m = "--at:" + m.substr(12);
+  } else if (m.rfind("author.user:", 0) == 0) {
+    m = "--user:" + m.substr(12);
   }
   size_t in = m.find(" (in ");
   if (in != std::string::npos) m.erase(in);
