@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "eventstore/event_json.h"
 #include "tests/sync/cut_proxy.h"
 #include "tests/sync/raw_peer.h"
 #include "tests/sync/sync_harness.h"
@@ -465,6 +466,81 @@ TEST_CASE("malformed traffic from a valid peer closes that connection and the no
   }
   CHECK(WaitUntil(wait, [&] { return t.LogCount("link with ghost-1 closed") > closed_before; }));
   t.CheckStillServing(++round);
+}
+
+TEST_CASE(
+    "a peer's event holding invalid UTF-8 is refused naming the field, and the node "
+    "keeps serving",
+    "[sync][e2e][text]") {
+  // Events from peers skip the JSON reader: validation in EventStore::Insert must catch
+  // them, or they are stored and later exported as invalid JSON (issue 11.2).
+  AttackedNode t;
+  const milliseconds wait = Scaled(milliseconds(5000));
+  const auto ghost = t.pki.Node("ghost-1");
+  struct Case {
+    std::string name;
+    std::function<void(schema::Event::Builder)> spoil;
+    std::string logged;
+  };
+  const std::vector<Case> cases = {
+      {"Latin-1 free text",
+       [](schema::Event::Builder e) { e.getAttendanceRecorded().setReason("caf\xe9"); },
+       "data.reason: not valid UTF-8 (byte 0xe9 at byte 3)"},
+      {"an encoded surrogate in an identifier",
+       [](schema::Event::Builder e) { e.getAttendanceRecorded().setCaseId("C-\xed\xa0\x80"); },
+       "data.case: not valid UTF-8"},
+      {"a truncated sequence in the author",
+       [](schema::Event::Builder e) { e.getAuthor().setUser("po-\xe2\x82"); },
+       "author.user: not valid UTF-8"},
+      {"NUL in free text",
+       [](schema::Event::Builder e) {
+         e.getAttendanceRecorded().setReason(kj::StringPtr("a\0b", 3));
+       },
+       "data.reason: holds a NUL character"},
+  };
+  uint32_t round = 0;
+  for (const auto& c : cases) {
+    INFO(c.name);
+    ++round;
+    const std::string id = test::TestUuid(0x7e5, round);
+    auto event =
+        EventFromJson(test::AttendanceJson(id, "C-1", "S-1")
+                          .insert(1, "\"origin\":\"ghost-1\",\"seq\":" + std::to_string(round) +
+                                         ",\"recorded_at\":"
+                                         "\"2025-03-04T18:00:01.000Z/0\","));
+    REQUIRE(event.ok());
+    c.spoil(event->builder());
+
+    const size_t closed_before = t.LogCount("link with ghost-1 closed");
+    RawPeer peer(t.node.port(), ghost.cert, ghost.key);
+    std::string error;
+    REQUIRE(peer.Handshake(wait, &error));
+    peer.Read(wait, [&] { return peer.hellos() >= 1; });
+    capnp::MallocMessageBuilder hello;
+    auto h = hello.initRoot<wire::Message>().initHello();
+    h.setProtocol(wire::PROTOCOL_VERSION);
+    h.setNodeId("ghost-1");
+    h.setLastPosition(round);
+    REQUIRE(peer.Send(hello));
+    peer.Read(wait, [&] { return peer.pulls() >= 1; });  // the node asks for our events
+    REQUIRE(peer.pulls() >= 1);
+    capnp::MallocMessageBuilder batch;
+    auto b = batch.initRoot<wire::Message>().initBatch();
+    b.initEvents(1).setWithCaveats(0, event->reader());
+    b.setThrough(round);
+    b.setServerLast(round);
+    REQUIRE(peer.Send(batch));
+    CHECK(peer.Read(wait) == RawPeer::ReadEnd::kClosed);
+    const bool logged =
+        WaitUntil(wait, [&] { return t.LogCount("link with ghost-1 closed") > closed_before; });
+    INFO("log:\n" << t.node.Log());
+    CHECK(logged);
+    CHECK(t.LogCount(c.logged) > 0);
+    CHECK(t.node.node().Running());
+    for (const auto& e : t.node.Export()) CHECK(e.id != id);
+    t.CheckStillServing(round);
+  }
+  CHECK(t.node.Verify().exit == 0);
 }
 
 // --- Order independence --------------------------------------------------------------------
