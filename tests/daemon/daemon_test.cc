@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "daemon/api.capnp.h"
+#include "eventstore/event_json.h"
 #include "tests/daemon/harness.h"
 
 namespace holdfast::test {
@@ -475,6 +476,32 @@ TEST_CASE(
     auto reply = ReadReply(fd, limit);
     REQUIRE(reply.error.has_value());
     CHECK(*reply.error != "(not an error)");
+  }
+  SECTION("an append whose author or text is not UTF-8 is refused naming the field") {
+    // What a client other than the CLI could send: the daemon's own validation refuses it.
+    auto event = EventFromJson(
+        R"({"id":"7f0c2a4e-5d1b-4c8e-9a51-2f7b9d0e6c13","type":"case.opened",)"
+        R"("occurred_at":"2025-03-04T18:00:00Z","author":{"user":"-","role":"probation",)"
+        R"("agency":"-"},"data":{"case":"C-1","subject":"P-1","order":"licence","risk":"high",)"
+        R"("lead_agency":"probation-ce"}})");
+    REQUIRE(event.ok());
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"po-\xc3", "author.user: not valid UTF-8"}, {"po-7", "data.subject: not valid UTF-8"}};
+    for (const auto& [user, expected] : cases) {
+      if (user == "po-7") event->builder().getCaseOpened().setSubject("P-\xff");
+      int other = ConnectUnix(n.node.socket());
+      REQUIRE(other >= 0);
+      REQUIRE(SendAll(other, RequestFrame([&, user = user](api::Request::Builder r) {
+                        r.getIdentity().setUser(user);
+                        r.getIdentity().setRole(schema::Role::PROBATION);
+                        r.initAppend().initEvents(1).setWithCaveats(0, event->reader());
+                      })));
+      auto reply = ReadReply(other, limit);
+      ::close(other);
+      REQUIRE(reply.error.has_value());
+      CHECK(Contains(*reply.error, expected));
+    }
+    CHECK(n.node.Export().empty());
   }
   SECTION("a truncated frame, then the client closes") {
     REQUIRE(SendAll(fd, LengthPrefix(64) + std::string(10, '\x01')));
