@@ -668,6 +668,10 @@ class BadStringFinder {
 
 std::string DescribeParseError(std::string_view json, simdjson::error_code error) {
   if (error == simdjson::EMPTY) return "malformed JSON: the line holds no JSON object";
+  if (json.substr(0, 3) == "\xef\xbb\xbf") {
+    return "malformed JSON: the line begins with a byte order mark (U+FEFF); save the file as "
+           "UTF-8 without one";
+  }
   std::string where = BadStringFinder(json).Find();
   if (!where.empty()) return where;
   std::string why = simdjson::error_message(error);

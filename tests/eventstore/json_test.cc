@@ -355,6 +355,7 @@ TEST_CASE("other malformed JSON is refused, naming the field where it can", "[js
             .find("seq: expected a whole number") == 0);
   CHECK(ErrorOf(std::string(2 << 20, ' ')).find("at most 1048576 bytes") != std::string::npos);
   CHECK(ErrorOf("   ").find("malformed JSON") == 0);
+  CHECK(ErrorOf("\xef\xbb\xbf" + WithReason("x")).find("byte order mark") != std::string::npos);
 }
 
 TEST_CASE("mangled lines are refused or read, never half-read", "[json][text][bad-input]") {
