@@ -108,8 +108,32 @@ Status Invalid(const std::string& path, const std::string& what) {
   return Status::InvalidArgument(path + ": " + what);
 }
 
+// Text from the line, fit to go in a one-line message: control characters escaped, cut
+// (on a character boundary) after 64 bytes.
+std::string Printable(std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  size_t n = text.size();
+  const bool cut = n > 64;
+  if (cut) {
+    n = 64;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;
+  }
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return cut ? out + "..." : out;
+}
+
 std::string Join(const std::string& path, std::string_view name) {
-  return path.empty() ? std::string(name) : path + "." + std::string(name);
+  return path.empty() ? Printable(name) : path + "." + Printable(name);
 }
 
 const char* KindOf(element v) {
@@ -222,7 +246,7 @@ Status DecodeField(const Path& path, capnp::StructSchema::Field field, capnp::Ty
       auto it = names.find(text);
       if (it == names.end()) {
         return Invalid(
-            path, "unknown value \"" + std::string(text) + "\"; allowed: " + AllowedValues(schema));
+            path, "unknown value \"" + Printable(text) + "\"; allowed: " + AllowedValues(schema));
       }
       out.set(field, capnp::DynamicEnum(it->second));
       return Status::Ok();
@@ -315,6 +339,7 @@ struct Envelope {
   std::vector<Member> members;
   std::string expected;  // the members an event has, for error messages
   capnp::StructSchema::Field provenance;
+  int provenance_fields = 0;                       // all of them or none
   std::vector<capnp::StructSchema::Field> bodies;  // by discriminant
 
   Envelope() {
@@ -331,6 +356,7 @@ struct Envelope {
       provenance = f;
       for (auto p : f.getType().asStruct().getFields()) {
         members.push_back({JsonNameOf(p), kProvenance, p, false});
+        ++provenance_fields;
       }
     }
     members.push_back({"data", kData, {}, true});
@@ -358,9 +384,9 @@ Status DecodeEvent(object obj, schema::Event::Builder event) {
     size_t i = 0;
     while (i < envelope.members.size() && envelope.members[i].name != key) ++i;
     if (i == envelope.members.size()) {
-      return Invalid(std::string(key), "unknown field; an event has " + envelope.expected);
+      return Invalid(Printable(key), "unknown field; an event has " + envelope.expected);
     }
-    if (values[i]) return Invalid(std::string(key), "appears twice");
+    if (values[i]) return Invalid(Printable(key), "appears twice");
     values[i] = value;
   }
   int provenance_keys = 0;
@@ -387,7 +413,7 @@ Status DecodeEvent(object obj, schema::Event::Builder event) {
           for (auto t : AllEventTypes()) {
             all += (all.empty() ? "" : ", ") + std::string(EventTypeName(t));
           }
-          return Invalid("type", "unknown event type \"" + std::string(name) + "\"; known: " + all);
+          return Invalid("type", "unknown event type \"" + Printable(name) + "\"; known: " + all);
         }
         break;
       }
@@ -395,7 +421,7 @@ Status DecodeEvent(object obj, schema::Event::Builder event) {
         HOLDFAST_RETURN_IF_ERROR(DecodeField(Path{kTopLevel, m.name}, m.field, m.type, v, dyn));
         break;
       case Envelope::kProvenance:
-        if (provenance_keys != 3) {
+        if (provenance_keys != envelope.provenance_fields) {
           return Invalid("origin",
                          "origin, seq and recorded_at go together: give all three or none");
         }
@@ -485,6 +511,7 @@ class BadStringFinder {
       }
       std::string key;
       String(path.empty() ? "a field name" : path + ": a field name", &key);
+      key = Printable(key);
       if (Failed()) return;
       SkipSpace();
       if (Peek() != ':') {

@@ -355,6 +355,14 @@ TEST_CASE("other malformed JSON is refused, naming the field where it can", "[js
             .find("seq: expected a whole number") == 0);
   CHECK(ErrorOf(std::string(2 << 20, ' ')).find("at most 1048576 bytes") != std::string::npos);
   CHECK(ErrorOf("   ").find("malformed JSON") == 0);
+  // What the line said goes into the message on one line, and not at any length.
+  CHECK(ErrorOf(Line("attendance.recorded",
+                     R"({"case":"C-1","intervention":"I-1","session":"S-1","outcome":"a\nb"})"))
+            .find(R"(data.outcome: unknown value "a\u000ab")") == 0);
+  CHECK(ErrorOf(Line("case.closed", R"({"case":"C-1","reason":"other","x\ty":1})"))
+            .find(R"(data.x\u0009y: unknown field)") == 0);
+  const std::string long_type(500, 'x');
+  CHECK(ErrorOf(Line(long_type, "{}")).size() < 400);
   CHECK(ErrorOf("\xef\xbb\xbf" + WithReason("x")).find("byte order mark") != std::string::npos);
 }
 
