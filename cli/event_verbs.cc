@@ -148,7 +148,7 @@ int RunEventVerb(const EventVerbSpec& spec, Context& ctx) {
         value = "true";
       }
     } else if (vm.count(name)) {
-      value = JsonString(vm[name].as<std::string>());
+      value = JsonString(vm[name].as<std::string>(), InvalidUtf8::kKeep);
     } else if (IsOptionalField(field)) {
       continue;
     } else {
@@ -163,10 +163,10 @@ int RunEventVerb(const EventVerbSpec& spec, Context& ctx) {
   ctx.RoleEnum();  // a bad role is a usage error, before anything is sent
   // The daemon replaces the author with the caller's identity and its own agency.
   const std::string json =
-      "{\"id\":" + JsonString(id) +
+      "{\"id\":" + JsonString(id, InvalidUtf8::kKeep) +
       ",\"type\":" + JsonString(std::string(EventTypeName(spec.type))) +
-      ",\"occurred_at\":" + JsonString(at) +
-      ",\"author\":{\"user\":" + JsonString(ctx.user.empty() ? "-" : ctx.user) +
+      ",\"occurred_at\":" + JsonString(at, InvalidUtf8::kKeep) +
+      ",\"author\":{\"user\":" + JsonString(ctx.user.empty() ? "-" : ctx.user, InvalidUtf8::kKeep) +
       ",\"role\":" + JsonString(ctx.role) + ",\"agency\":\"-\"},\"data\":{" + data + "}}";
   auto event = EventFromJson(json);
   if (!event.ok()) {

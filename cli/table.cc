@@ -17,11 +17,11 @@ void Table::Add(std::vector<std::string> row) {
   rows_.push_back(std::move(row));
 }
 
-std::string JsonString(const std::string& s) {
+std::string JsonString(const std::string& s, InvalidUtf8 invalid) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
+    if (c >= 0x80 && invalid == InvalidUtf8::kReplace) {
       // A JSON document is UTF-8: a byte that is not part of a valid sequence becomes U+FFFD.
       const size_t n = Utf8SequenceAt(s, i);
       if (n == 0) {
@@ -54,7 +54,7 @@ std::string JsonString(const std::string& s) {
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
         } else {
-          out += static_cast<char>(c);
+          out += static_cast<char>(c);  // ASCII, or a byte passed on as given (kKeep)
         }
     }
   }

@@ -486,7 +486,7 @@ TEST_CASE(
         R"("lead_agency":"probation-ce"}})");
     REQUIRE(event.ok());
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"po-\xc3", "author.user: not valid UTF-8"}, {"po-7", "data.subject: not valid UTF-8"}};
+        {"po-\xc3", "user: not a valid user name"}, {"po-7", "data.subject: not valid UTF-8"}};
     for (const auto& [user, expected] : cases) {
       if (user == "po-7") event->builder().getCaseOpened().setSubject("P-\xff");
       int other = ConnectUnix(n.node.socket());
