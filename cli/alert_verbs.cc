@@ -52,23 +52,27 @@ int AlertsList(Context& ctx) {
   if (ctx.vm.count("rule")) list.setRule(ctx.vm["rule"].as<std::string>());
   if (ctx.vm.count("case")) list.setCaseId(ctx.vm["case"].as<std::string>());
   if (ctx.vm.count("as-of")) list.setAsOf(TimeOption(ctx, "as-of"));
-  auto reply = ctx.Call(message);
-  auto alerts = reply->root<api::Response>().getAlerts();
-  if (ctx.format == "table") {
-    // A person reads the essentials; json and csv carry every field.
-    Table t({"raised_at", "rule", "severity", "status", "case", "subject", "intervention", "alert",
-             "reason"});
-    for (auto a : alerts) {
-      t.Add({FormatRfc3339(a.getRaisedAt()), a.getRule(), a.getSeverity(), a.getStatus(),
-             a.getCaseId(), a.getSubject(), a.getIntervention(), a.getAlert(), a.getReason()});
+  if (ctx.vm.count("after")) list.setAfter(ctx.vm["after"].as<std::string>());
+  list.setLimit(ctx.vm["limit"].as<uint32_t>());
+  const bool table = ctx.format == "table";
+  // A person reads the essentials; json and csv carry every field.
+  RowWriter t(table ? std::vector<std::string>{"raised_at", "rule", "severity", "status", "case",
+                                               "subject", "intervention", "alert", "reason"}
+                    : kAlertColumns,
+              {}, ctx.format, std::cout);
+  const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
+    for (auto a : page.getAlerts()) {
+      if (table) {
+        t.Add({FormatRfc3339(a.getRaisedAt()), a.getRule(), a.getSeverity(), a.getStatus(),
+               a.getCaseId(), a.getSubject(), a.getIntervention(), a.getAlert(), a.getReason()});
+      } else {
+        t.Add(AlertRow(a));
+      }
     }
-    t.Print("table", std::cout);
-    std::cout << alerts.size() << " alert" << (alerts.size() == 1 ? "" : "s") << "\n";
-    return 0;
-  }
-  Table t(kAlertColumns);
-  for (auto a : alerts) t.Add(AlertRow(a));
-  t.Print(ctx.format, std::cout);
+  });
+  t.Finish();
+  if (table) std::cout << t.rows() << " alert" << (t.rows() == 1 ? "" : "s") << "\n";
+  PrintNextPage("--after", next);
   return 0;
 }
 
@@ -155,7 +159,7 @@ void AddAlertVerbs(std::vector<Verb>* verbs) {
   list.summary = "List accountability alerts (open ones, as of now, by default)";
   list.usage =
       "alerts list [--status open|acknowledged|resolved|withdrawn|all] [--rule R] [--case ID] "
-      "[--as-of TIME]";
+      "[--as-of TIME] [--limit N] [--after CURSOR]";
   list.example = "holdfast alerts list --status all --as-of 2025-06-30 --format json";
   list.add_options = [](po::options_description& d) {
     d.add_options()("status", po::value<std::string>()->default_value("open"),
@@ -164,7 +168,11 @@ void AddAlertVerbs(std::vector<Verb>* verbs) {
         "non_engagement, no_contact, reoffending, breach, dropout or risk_escalation")(
         "case", po::value<std::string>(), "only this case's alerts")(
         "as-of", po::value<std::string>(),
-        "as things stood then: a date or RFC 3339 time (default: now)");
+        "as things stood then: a date or RFC 3339 time (default: now)")(
+        "limit", po::value<uint32_t>()->default_value(0),
+        "at most this many alerts (0: all); the next page's cursor goes to stderr")(
+        "after", po::value<std::string>(),
+        "the alerts after this cursor (printed by an earlier --limit page)");
   };
   list.run = AlertsList;
   verbs->push_back(std::move(list));

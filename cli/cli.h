@@ -42,13 +42,51 @@ struct Context {
   std::unique_ptr<Frame> Call(capnp::MessageBuilder& request);
   // The next frame of a request answered with several; an error response is a CliError.
   std::unique_ptr<Frame> Next();
+  // Sends a listing request and calls `page` for each page of its answer as it arrives
+  // (the frame may be kept: the page reads from it). Returns the cursor for the rest when a
+  // --limit cut the listing short, "" when it is complete.
+  using PageFn = std::function<void(api::Page::Reader page, std::unique_ptr<Frame>& frame)>;
+  std::string List(capnp::MessageBuilder& request, const PageFn& page);
   // Fills the request's identity from --user/--role.
   void SetIdentity(api::Request::Builder request) const;
   // Refuses a --format this verb does not offer.
   void RequireFormat(const std::vector<std::string>& allowed) const;
 
  private:
+  std::unique_ptr<Frame> Checked(Result<std::unique_ptr<Frame>> reply);
   std::unique_ptr<Client> client_;
+};
+
+// A listing's "more after this page" line (stderr), when `cursor` is not empty: the option
+// that continues it (--after, or --since for export) and the cursor.
+void PrintNextPage(const std::string& option, const std::string& cursor);
+
+// Rows printed as they come: a JSON array of objects (numeric columns as JSON numbers), CSV
+// after one header row, or a table aligned to the widest cells of its first `width_rows`
+// rows (held until then; a later, longer cell pushes the rest of its row right). Memory
+// stays flat for json and csv however many rows pass through.
+class RowWriter {
+ public:
+  RowWriter(std::vector<std::string> columns, std::vector<bool> numeric, std::string format,
+            std::ostream& out, size_t width_rows = 1000);
+  void Add(std::vector<std::string> row);
+  // Prints what is held and closes the JSON array. Call once, after the last row.
+  void Finish();
+  size_t rows() const { return rows_; }
+
+ private:
+  void Start();
+  void Print(const std::vector<std::string>& row);
+  void Line(const std::vector<std::string>& cells);
+  std::vector<std::string> columns_;
+  std::vector<bool> numeric_;
+  std::string format_;
+  std::ostream& out_;
+  size_t width_rows_;
+  bool started_ = false;
+  size_t rows_ = 0;
+  std::vector<size_t> width_;
+  std::vector<std::vector<std::string>> held_;  // table rows before the widths are known
 };
 
 // Rows of text with named columns, printed as an aligned table, a JSON array of objects,

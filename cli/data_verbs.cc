@@ -20,6 +20,9 @@ namespace holdfast::cli {
 namespace {
 
 constexpr size_t kImportBatch = 2000;
+// A batch is also cut at this many bytes of events, far below the 32 MiB frame limit even
+// when every event carries the most free text it may.
+constexpr size_t kImportBatchBytes = 8u << 20;
 
 // The longest import line read. The largest valid event is far smaller: at most two
 // free-text fields of 8 KiB (session.held's module and notes) and some twenty identifiers of
@@ -85,6 +88,7 @@ struct SkippedLine {
 struct Batch {
   std::vector<Event> events;
   std::vector<size_t> lines;         // the file line of each event
+  size_t bytes = 0;                  // of the events, as Cap'n Proto messages
   uint64_t bytes_read = 0;           // file offset reached
   std::vector<SkippedLine> skipped;  // --skip-invalid: lines before the last event not parsed
   std::string error;                 // set on the batch that ends at a bad line
@@ -162,10 +166,11 @@ void ParseFile(int fd, const std::string& path, bool skip_invalid, BatchQueue* q
       batch.error = "line " + std::to_string(number) + ": " + event.status().message();
       break;
     }
+    batch.bytes += event->reader().totalSize().wordCount * sizeof(capnp::word);
     batch.events.push_back(std::move(event).value());
     batch.lines.push_back(number);
     batch.bytes_read = reader.offset();
-    if (batch.events.size() >= kImportBatch) {
+    if (batch.events.size() >= kImportBatch || batch.bytes >= kImportBatchBytes) {
       queue->Push(std::move(batch));
       batch = Batch();
     }
@@ -302,16 +307,13 @@ int Import(Context& ctx) {
 
 int Export(Context& ctx) {
   const bool capnp_frames = ctx.format == "capnp";
-  uint64_t after = ctx.vm["since"].as<uint64_t>();
-  for (;;) {
-    capnp::MallocMessageBuilder message;
-    auto read = NewRequest(message, ctx).initReadLog();
-    read.setAfter(after);
-    read.setLimit(5000);
-    auto reply = ctx.Call(message);
-    auto items = reply->root<api::Response>().getEvents().getItems();
-    if (items.size() == 0) break;
-    for (auto item : items) {
+  capnp::MallocMessageBuilder message;
+  auto read = NewRequest(message, ctx).initReadLog();
+  read.setAfter(ctx.vm["since"].as<uint64_t>());
+  read.setLimit(ctx.vm["limit"].as<uint32_t>());
+  // One request; the daemon streams the log in pages as fast as they are written out.
+  const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
+    for (auto item : page.getEvents()) {
       if (capnp_frames) {
         capnp::MallocMessageBuilder copy;
         copy.setRoot(item.getEvent());
@@ -322,12 +324,14 @@ int Export(Context& ctx) {
       } else {
         std::cout << EventToJson(item.getEvent(), item.getPosition()) << "\n";
       }
-      after = item.getPosition();
     }
-  }
+    if (!std::cout)
+      throw CliError{kExitFailed, "writing the export failed (disk full or pipe closed?)"};
+  });
   std::cout.flush();
   if (!std::cout)
     throw CliError{kExitFailed, "writing the export failed (disk full or pipe closed?)"};
+  PrintNextPage("--since", next);
   return 0;
 }
 
@@ -352,11 +356,13 @@ verbs->push_back(std::move(import));
 Verb exp;
 exp.name = "export";
 exp.summary = "Print every event this node holds, in local log order";
-exp.usage = "export [--since POSITION] [--format jsonl|capnp]";
+exp.usage = "export [--since POSITION] [--limit N] [--format jsonl|capnp]";
 exp.example = "holdfast export --since 1000 --role operator > events.jsonl";
 exp.add_options = [](po::options_description& d) {
   d.add_options()("since", po::value<uint64_t>()->default_value(0),
-                  "only events after this log position");
+                  "only events after this log position")(
+      "limit", po::value<uint32_t>()->default_value(0),
+      "at most this many events (0: all); the next page's --since goes to stderr");
 };
 exp.run = Export;
 exp.formats = {"jsonl", "capnp"};

@@ -205,19 +205,38 @@ std::unique_ptr<Frame> Context::Call(capnp::MessageBuilder& request) {
     if (!client.ok()) throw CliError{kExitFailed, client.status().message()};
     client_ = std::move(client).value();
   }
-  auto reply = client_->Call(request);
+  return Checked(client_->Call(request));
+}
+
+std::unique_ptr<Frame> Context::Next() { return Checked(client_->Next()); }
+
+std::unique_ptr<Frame> Context::Checked(Result<std::unique_ptr<Frame>> reply) {
   if (!reply.ok()) throw CliError{kExitFailed, reply.status().message()};
   auto response = (*reply)->root<api::Response>();
   if (response.isError()) throw CliError{kExitFailed, response.getError().getMessage()};
   return std::move(reply).value();
 }
 
-std::unique_ptr<Frame> Context::Next() {
-  auto reply = client_->Next();
-  if (!reply.ok()) throw CliError{kExitFailed, reply.status().message()};
-  auto response = (*reply)->root<api::Response>();
-  if (response.isError()) throw CliError{kExitFailed, response.getError().getMessage()};
-  return std::move(reply).value();
+std::string Context::List(capnp::MessageBuilder& request, const PageFn& page) {
+  for (auto frame = Call(request);; frame = Next()) {
+    auto response = frame->root<api::Response>();
+    if (response.isProgress()) continue;
+    if (!response.isPage()) {
+      throw CliError{kExitFailed,
+                     "holdfastd answered a listing without pages: is it older than this CLI?"};
+    }
+    auto reader = response.getPage();
+    const bool last = reader.getLast();
+    std::string next = reader.getNext();
+    page(reader, frame);
+    if (last) return next;
+  }
+}
+
+void PrintNextPage(const std::string& option, const std::string& cursor) {
+  if (cursor.empty()) return;
+  std::cout.flush();
+  std::cerr << "holdfast: more after this page: " << option << " " << cursor << "\n";
 }
 
 api::Request::Builder NewRequest(capnp::MallocMessageBuilder& message, const Context& ctx) {

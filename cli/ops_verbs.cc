@@ -187,14 +187,18 @@ int StoreRestore(Context& ctx) {
 
 int AuditList(Context& ctx) {
   capnp::MallocMessageBuilder message;
-  NewRequest(message, ctx).initAuditList().setLimit(ctx.vm["limit"].as<uint32_t>());
-  auto reply = ctx.Call(message);
-  Table t({"at", "user", "role", "verb", "target", "outcome"});
-  for (auto e : reply->root<api::Response>().getAudit()) {
-    t.Add({FormatRfc3339(e.getAt()), e.getUser(), e.getRole(), e.getVerb(), e.getTarget(),
-           e.getOutcome()});
-  }
-  t.Print(ctx.format, std::cout);
+  auto list = NewRequest(message, ctx).initAuditList();
+  list.setLimit(ctx.vm["limit"].as<uint32_t>());
+  if (ctx.vm.count("after")) list.setAfter(ctx.vm["after"].as<std::string>());
+  RowWriter t({"at", "user", "role", "verb", "target", "outcome"}, {}, ctx.format, std::cout);
+  const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
+    for (auto e : page.getAudit()) {
+      t.Add({FormatRfc3339(e.getAt()), e.getUser(), e.getRole(), e.getVerb(), e.getTarget(),
+             e.getOutcome()});
+    }
+  });
+  t.Finish();
+  PrintNextPage("--after", next);
   return 0;
 }
 
@@ -251,11 +255,14 @@ void AddOpsVerbs(std::vector<Verb>* verbs) {
   restore.add_options = with_dir;
   restore.positional = "dir";
   verbs->push_back(std::move(restore));
-  Verb audit =
-      Simple("audit list", "Show who read or wrote case data, newest first",
-             "audit list [--limit N]", "holdfast audit list --limit 50 --role operator", AuditList);
+  Verb audit = Simple("audit list", "Show who read or wrote case data, newest first",
+                      "audit list [--limit N] [--after CURSOR]",
+                      "holdfast audit list --limit 50 --role operator", AuditList);
   audit.add_options = [](po::options_description& d) {
-    d.add_options()("limit", po::value<uint32_t>()->default_value(100), "how many entries");
+    d.add_options()("limit", po::value<uint32_t>()->default_value(100),
+                    "how many entries (0: all); the next page's cursor goes to stderr")(
+        "after", po::value<std::string>(),
+        "entries older than this cursor (printed by an earlier page)");
   };
   verbs->push_back(std::move(audit));
 }

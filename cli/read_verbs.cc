@@ -56,18 +56,22 @@ int CaseShow(Context& ctx) {
   const std::string case_id = ctx.vm["case"].as<std::string>();
   capnp::MallocMessageBuilder message;
   NewRequest(message, ctx).setReadStream("case/" + case_id);
-  auto reply = ctx.Call(message);
-  auto items = reply->root<api::Response>().getEvents().getItems();
+  // The timeline is sorted by when things happened, so the whole case is held here (one
+  // case's history, however long, is far from a node's); its pages keep it off one frame.
+  std::vector<std::unique_ptr<Frame>> pages;
+  std::vector<api::PositionedEvent::Reader> timeline;
+  ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>& frame) {
+    for (auto item : page.getEvents()) timeline.push_back(item);
+    pages.push_back(std::move(frame));
+  });
   bool opened = false;
-  for (auto item : items) opened = opened || item.getEvent().isCaseOpened();
-  if (items.size() == 0 || !opened) {
+  for (auto item : timeline) opened = opened || item.getEvent().isCaseOpened();
+  if (timeline.empty() || !opened) {
     throw CliError{kExitFailed, "case " + case_id +
                                     " is not known on this node: check the id with `holdfast "
                                     "case list`"};
   }
   // Timeline in the order things happened (then recorded), not the order they arrived.
-  std::vector<api::PositionedEvent::Reader> timeline;
-  for (auto item : items) timeline.push_back(item);
   std::stable_sort(timeline.begin(), timeline.end(), [](auto a, auto b) {
     auto ea = a.getEvent(), eb = b.getEvent();
     if (ea.getOccurredAt().getUnixNanos() != eb.getOccurredAt().getUnixNanos()) {
@@ -126,14 +130,15 @@ int CaseShow(Context& ctx) {
   auto list = NewRequest(alerts_message, ctx).initListAlerts();
   list.setStatus("all");
   list.setCaseId(case_id);
-  auto alerts_reply = ctx.Call(alerts_message);
   Table a({"raised_at", "rule", "severity", "status", "intervention", "alert", "reason"});
-  for (auto info : alerts_reply->root<api::Response>().getAlerts()) {
-    const std::string status = info.getStatus();
-    if (status != "open" && status != "acknowledged") continue;
-    a.Add({FormatRfc3339(info.getRaisedAt()), info.getRule(), info.getSeverity(), status,
-           info.getIntervention(), info.getAlert(), info.getReason()});
-  }
+  ctx.List(alerts_message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
+    for (auto info : page.getAlerts()) {
+      const std::string status = info.getStatus();
+      if (status != "open" && status != "acknowledged") continue;
+      a.Add({FormatRfc3339(info.getRaisedAt()), info.getRule(), info.getSeverity(), status,
+             info.getIntervention(), info.getAlert(), info.getReason()});
+    }
+  });
   if (a.size() == 0) {
     std::cout << "none\n";
   } else {
@@ -147,18 +152,22 @@ int CaseList(Context& ctx) {
   auto list = NewRequest(message, ctx).initListCases();
   list.setOpenOnly(ctx.vm["open"].as<bool>());
   if (ctx.vm.count("agency")) list.setAgency(ctx.vm["agency"].as<std::string>());
-  auto reply = ctx.Call(message);
-  Table t({"case", "subject", "order", "risk", "lead_agency", "opened", "status", "events"},
-          {false, false, false, false, false, false, false, true});
+  if (ctx.vm.count("after")) list.setAfter(ctx.vm["after"].as<std::string>());
+  list.setLimit(ctx.vm["limit"].as<uint32_t>());
+  RowWriter t({"case", "subject", "order", "risk", "lead_agency", "opened", "status", "events"},
+              {false, false, false, false, false, false, false, true}, ctx.format, std::cout);
   auto orders = capnp::Schema::from<schema::OrderKind>().getEnumerants();
   auto risks = capnp::Schema::from<schema::RiskLevel>().getEnumerants();
-  for (auto c : reply->root<api::Response>().getCases()) {
-    t.Add({c.getCaseId(), c.getSubject(), JsonNameOf(orders[static_cast<unsigned>(c.getOrder())]),
-           JsonNameOf(risks[static_cast<unsigned>(c.getRisk())]), c.getLeadAgency(),
-           FormatRfc3339(c.getOpenedAt()), c.getClosed() ? "closed" : "open",
-           std::to_string(c.getEvents())});
-  }
-  t.Print(ctx.format, std::cout);
+  const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
+    for (auto c : page.getCases()) {
+      t.Add({c.getCaseId(), c.getSubject(), JsonNameOf(orders[static_cast<unsigned>(c.getOrder())]),
+             JsonNameOf(risks[static_cast<unsigned>(c.getRisk())]), c.getLeadAgency(),
+             FormatRfc3339(c.getOpenedAt()), c.getClosed() ? "closed" : "open",
+             std::to_string(c.getEvents())});
+    }
+  });
+  t.Finish();
+  PrintNextPage("--after", next);
   return 0;
 }
 
@@ -179,11 +188,14 @@ void AddReadVerbs(std::vector<Verb>* verbs) {
   Verb list;
   list.name = "case list";
   list.summary = "List the cases this node holds";
-  list.usage = "case list [--open] [--agency ID]";
+  list.usage = "case list [--open] [--agency ID] [--limit N] [--after CURSOR]";
   list.example = "holdfast case list --open --agency probation-ce --format csv";
   list.add_options = [](po::options_description& d) {
     d.add_options()("open", po::bool_switch(), "only cases not closed")(
-        "agency", po::value<std::string>(), "only cases led by this agency");
+        "agency", po::value<std::string>(), "only cases led by this agency")(
+        "limit", po::value<uint32_t>()->default_value(0),
+        "at most this many cases (0: all); the next page's cursor goes to stderr")(
+        "after", po::value<std::string>(), "the cases after this cursor (a case id)");
   };
   list.run = CaseList;
   verbs->push_back(std::move(list));

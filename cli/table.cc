@@ -71,62 +71,101 @@ std::string CsvField(const std::string& s) {
   return out + "\"";
 }
 
-void Table::Print(const std::string& format, std::ostream& out) const {
-  if (format == "json") {
-    out << "[";
-    for (size_t r = 0; r < rows_.size(); ++r) {
-      out << (r ? ",\n " : "") << "{";
-      for (size_t c = 0; c < columns_.size(); ++c) {
-        const std::string& v = rows_[r][c];
-        out << (c ? "," : "") << JsonString(columns_[c]) << ":"
-            << (numeric_[c] ? (v.empty() ? "null" : v) : JsonString(v));
-      }
-      out << "}";
-    }
-    out << "]\n";
+RowWriter::RowWriter(std::vector<std::string> columns, std::vector<bool> numeric,
+                     std::string format, std::ostream& out, size_t width_rows)
+    : columns_(std::move(columns)),
+      numeric_(std::move(numeric)),
+      format_(std::move(format)),
+      out_(out),
+      width_rows_(width_rows) {
+  numeric_.resize(columns_.size(), false);
+}
+
+void RowWriter::Add(std::vector<std::string> row) {
+  row.resize(columns_.size());
+  if (format_ != "json" && format_ != "csv") {
+    // For a terminal: a cell (a note, a name, an audited value) must not be able to move the
+    // cursor, retitle the window or clear the screen, so control characters and stray bytes
+    // are shown escaped.
+    for (auto& cell : row) cell = EscapeControls(cell);
+  }
+  if (format_ == "table" && !started_) {
+    held_.push_back(std::move(row));
+    if (held_.size() >= width_rows_) Start();
     return;
   }
-  if (format == "csv") {
-    for (size_t c = 0; c < columns_.size(); ++c) out << (c ? "," : "") << CsvField(columns_[c]);
-    out << "\n";
-    for (const auto& row : rows_) {
-      for (size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << CsvField(row[c]);
-      out << "\n";
-    }
+  Start();
+  Print(row);
+}
+
+void RowWriter::Finish() {
+  Start();
+  if (format_ == "json") out_ << "]\n";
+}
+
+// Prints the header (and, for a table, the rows held to size its columns).
+void RowWriter::Start() {
+  if (started_) return;
+  started_ = true;
+  if (format_ == "json") {
+    out_ << "[";
     return;
   }
-  // For a terminal: a cell (a note, a name, an audited value) must not be able to move the
-  // cursor, retitle the window or clear the screen, so control characters and stray bytes
-  // are shown escaped.
-  std::vector<std::vector<std::string>> shown;
-  shown.reserve(rows_.size());
-  for (const auto& row : rows_) {
-    shown.emplace_back();
-    for (const auto& cell : row) shown.back().push_back(EscapeControls(cell));
+  if (format_ == "csv") {
+    for (size_t c = 0; c < columns_.size(); ++c) out_ << (c ? "," : "") << CsvField(columns_[c]);
+    out_ << "\n";
+    return;
   }
-  std::vector<size_t> width(columns_.size());
-  for (size_t c = 0; c < columns_.size(); ++c) width[c] = DisplayWidth(columns_[c]);
-  for (const auto& row : shown) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], DisplayWidth(row[c]));
+  width_.resize(columns_.size());
+  for (size_t c = 0; c < columns_.size(); ++c) width_[c] = DisplayWidth(columns_[c]);
+  for (const auto& row : held_) {
+    for (size_t c = 0; c < row.size(); ++c) width_[c] = std::max(width_[c], DisplayWidth(row[c]));
   }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string text;
-    for (size_t c = 0; c < cells.size(); ++c) {
-      std::string cell = cells[c];
-      if (c + 1 < cells.size()) {
-        cell.append(width[c] - std::min(width[c], DisplayWidth(cell)), ' ');
-        cell += "  ";
-      }
-      text += cell;
-    }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    out << text << "\n";
-  };
-  line(columns_);
+  Line(columns_);
   std::vector<std::string> rule;
-  for (size_t w : width) rule.push_back(std::string(w, '-'));
-  line(rule);
-  for (const auto& row : shown) line(row);
+  for (size_t w : width_) rule.push_back(std::string(w, '-'));
+  Line(rule);
+  auto held = std::move(held_);
+  held_.clear();
+  for (const auto& row : held) Print(row);
+}
+
+void RowWriter::Print(const std::vector<std::string>& row) {
+  if (format_ == "json") {
+    out_ << (rows_ ? ",\n " : "") << "{";
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      const std::string& v = row[c];
+      out_ << (c ? "," : "") << JsonString(columns_[c]) << ":"
+           << (numeric_[c] ? (v.empty() ? "null" : v) : JsonString(v));
+    }
+    out_ << "}";
+  } else if (format_ == "csv") {
+    for (size_t c = 0; c < row.size(); ++c) out_ << (c ? "," : "") << CsvField(row[c]);
+    out_ << "\n";
+  } else {
+    Line(row);
+  }
+  ++rows_;
+}
+
+void RowWriter::Line(const std::vector<std::string>& cells) {
+  std::string text;
+  for (size_t c = 0; c < cells.size(); ++c) {
+    std::string cell = cells[c];
+    if (c + 1 < cells.size()) {
+      cell.append(width_[c] - std::min(width_[c], DisplayWidth(cell)), ' ');
+      cell += "  ";
+    }
+    text += cell;
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  out_ << text << "\n";
+}
+
+void Table::Print(const std::string& format, std::ostream& out) const {
+  RowWriter writer(columns_, numeric_, format, out, rows_.size() + 1);
+  for (const auto& row : rows_) writer.Add(row);
+  writer.Finish();
 }
 
 }  // namespace holdfast::cli

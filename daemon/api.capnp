@@ -4,6 +4,13 @@
 # unpacked Cap'n Proto message (a Request from the client, a Response from the daemon).
 # N is at most 32 MiB; a larger or malformed frame gets an error Response and the
 # connection is closed. A client sends a request and reads its response before the next.
+#
+# Listings (readLog, readStream, listCases, listAlerts, auditList) answer with a stream of
+# `page` frames, each holding about 1 MiB of items at most (always at least one item, so any
+# item fits a frame), then a final `page` frame with `last` set. Pages come as fast as the
+# client reads them: the daemon waits while a few MiB of them are unread, so neither side
+# holds a whole listing. With a `limit`, the last page's `next` is the cursor to pass as
+# `after` for the rest (empty when nothing is left). docs/paging.md has the cursors.
 
 @0xb31fbb934a7e9013;
 
@@ -27,14 +34,14 @@ struct Request {
     append @2 :Append;              # case-work verbs -> appended
     import @3 :List(Ev.Event);      # operator bulk import, authors kept -> appended; writes
                                     #    in order up to an event it refuses
-    readLog @4 :ReadLog;            # export, a page at a time -> events
-    readStream @5 :Text;            # a stream's events, e.g. "case/C-0042" -> events
-    listCases @6 :ListCases;        # -> cases
+    readLog @4 :ReadLog;            # export -> pages of events
+    readStream @5 :Text;            # a stream's events, e.g. "case/C-0042" -> pages of events
+    listCases @6 :ListCases;        # -> pages of cases
     storeVerify @7 :Void;           # -> verify
     storeStats @8 :Void;            # -> stats
     storeBackup @9 :Text;           # a directory that must not exist yet -> ok
-    auditList @10 :AuditList;       # operator only -> audit
-    listAlerts @11 :ListAlerts;     # -> alerts
+    auditList @10 :AuditList;       # operator only -> pages of audit entries
+    listAlerts @11 :ListAlerts;     # -> pages of alerts
     watchAlerts @12 :Void;          # -> ok, then one `alert` response per alert raised, until
                                     #    the client disconnects
     indicators @13 :Indicators;     # -> report
@@ -68,6 +75,8 @@ struct ListAlerts {
   rule @1 :Text;                    # empty for every rule
   asOf @2 :Int64;                   # unix nanoseconds; 0 means now
   caseId @3 :Text;                  # empty for every case
+  after @4 :Text;                   # a cursor from an earlier page's `next`; empty: from the start
+  limit @5 :UInt32;                 # at most this many alerts; 0: all
 }
 
 struct Indicators {
@@ -83,17 +92,21 @@ struct Append {
 }
 
 struct ReadLog {
-  after @0 :UInt64;                 # events after this log position
-  limit @1 :UInt32;                 # at most this many (the daemon caps it)
+  after @0 :UInt64;                 # events after this log position, up to the last position
+                                    # when the request arrived
+  limit @1 :UInt32;                 # at most this many events; 0: all
 }
 
 struct ListCases {
   openOnly @0 :Bool;
   agency @1 :Text;                  # lead agency; empty for all
+  after @2 :Text;                   # a cursor from an earlier page's `next`; empty: from the start
+  limit @3 :UInt32;                 # at most this many cases; 0: all
 }
 
 struct AuditList {
-  limit @0 :UInt32;                 # the most recent entries, at most this many
+  limit @0 :UInt32;                 # at most this many entries, newest first; 0: all
+  after @1 :Text;                   # a cursor from an earlier page's `next`: older entries only
 }
 
 struct Response {
@@ -103,17 +116,31 @@ struct Response {
     pong @2 :Pong;
     appended @3 :List(Appended);    # one per event sent, in order (an import's ends early
                                     #    at an event it refused)
-    events @4 :Events;
-    cases @5 :List(CaseSummary);
+    events @4 :Events;              # (no longer sent: listings answer with pages)
+    cases @5 :List(CaseSummary);    # (no longer sent)
     verify @6 :VerifyResult;
     stats @7 :List(Stat);
-    audit @8 :List(AuditEntry);
-    alerts @9 :List(AlertInfo);
+    audit @8 :List(AuditEntry);     # (no longer sent)
+    alerts @9 :List(AlertInfo);     # (no longer sent)
     report @10 :Text;               # the indicators, rendered in the asked format
     progress @11 :Progress;         # an interim frame of a long request
     alert @12 :AlertInfo;           # a watched alert
     peers @13 :List(PeerInfo);
+    page @14 :Page;                 # one frame of a listing
   }
+}
+
+struct Page {
+  union {
+    events @0 :List(PositionedEvent);   # readLog (log order), readStream (stream order)
+    cases @1 :List(CaseSummary);        # by case id
+    alerts @2 :List(AlertInfo);         # by raise time, then alert id
+    audit @3 :List(AuditEntry);         # newest first
+  }
+  last @4 :Bool;                    # the final frame of the listing
+  next @5 :Text;                    # on the last page: the cursor for the rest when `limit`
+                                    # cut the listing short; empty when nothing is left
+  lastPosition @6 :UInt64;          # events: the node's last log position when listing began
 }
 
 struct Progress {

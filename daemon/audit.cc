@@ -67,18 +67,37 @@ Status AuditLog::Record(const AuditRecord& r) {
 
 Result<std::vector<AuditRecord>> AuditLog::Recent(size_t limit) const {
   std::vector<AuditRecord> out;
+  HOLDFAST_RETURN_IF_ERROR(Scan("", [&](const std::string&, const AuditRecord& r) {
+    if (out.size() >= limit) return false;
+    out.push_back(r);
+    return true;
+  }));
+  return out;
+}
+
+Status AuditLog::Scan(const std::string& before, const ScanFn& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_));
-  for (it->SeekToLast(); it->Valid() && out.size() < limit; it->Prev()) {
+  if (before.empty()) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(before);
+    if (it->Valid() && it->key() == rocksdb::Slice(before)) it->Prev();
+  }
+  for (; it->Valid(); it->Prev()) {
     if (it->key().size() != 16) continue;
     auto parts = SplitTabs(it->value().ToString());
     parts.resize(5);
-    out.push_back({static_cast<int64_t>(keys::DecodeFixed64BE(it->key().data())),
-                   AuditField(parts[0]), AuditField(parts[1]), AuditField(parts[2]),
-                   AuditField(parts[3]), AuditField(parts[4])});
+    const AuditRecord r{static_cast<int64_t>(keys::DecodeFixed64BE(it->key().data())),
+                        AuditField(parts[0]),
+                        AuditField(parts[1]),
+                        AuditField(parts[2]),
+                        AuditField(parts[3]),
+                        AuditField(parts[4])};
+    if (!fn(it->key().ToString(), r)) break;
   }
   if (!it->status().ok())
     return Status::IoError("reading the audit log: " + it->status().ToString());
-  return out;
+  return Status::Ok();
 }
 
 Result<uint64_t> AuditLog::AdoptEntries(const AuditLog& other) {

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,11 @@ class AuditLog {
   // time and place in the order; an entry both hold is kept once. Returns how many `other`
   // holds. Synced to disk before it returns.
   Result<uint64_t> AdoptEntries(const AuditLog& other);
+  // Every entry older than the one whose key is `before` ("": from the newest), newest
+  // first, until fn returns false. `key` is the entry's 16-byte key, a listing's cursor.
+  // The record's fields come through AuditField, as Recent's do.
+  using ScanFn = std::function<bool(const std::string& key, const AuditRecord& record)>;
+  Status Scan(const std::string& before, const ScanFn& fn) const;
 
  private:
   AuditLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}

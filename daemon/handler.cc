@@ -1,9 +1,12 @@
 #include "daemon/handler.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <set>
 
+#include "daemon/paged_reply.h"
 #include "daemon/rights.h"
 #include "daemon/safe_text.h"
 #include "eventstore/validate.h"
@@ -81,6 +84,51 @@ const char* VerbOf(api::Request::Which which) {
   return "unknown";
 }
 
+std::string EncodeHex(const std::string& bytes) {
+  static const char* const kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+// "" when `hex` is not an even number of hex digits.
+std::string DecodeHex(std::string_view hex) {
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  std::string out;
+  if (hex.size() % 2 != 0) return "";
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return "";
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+// An alerts listing's cursor: "<raise time, unix nanoseconds>.<alert id>".
+std::string FormatAlertCursor(const AlertCursor& c) {
+  return std::to_string(c.raised_at) + "." + FormatUuid(c.alert);
+}
+
+std::optional<AlertCursor> ParseAlertCursor(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot > 20) return std::nullopt;
+  AlertCursor c;
+  const std::string number(text.substr(0, dot));
+  char* end = nullptr;
+  errno = 0;
+  c.raised_at = std::strtoll(number.c_str(), &end, 10);
+  if (errno != 0 || end != number.c_str() + number.size()) return std::nullopt;
+  auto id = ParseUuid(text.substr(dot + 1));
+  if (!id) return std::nullopt;
+  c.alert = *id;
+  return c;
+}
+
 // The case an event is about, or "" when it names none.
 std::string CaseOf(schema::Event::Reader e) {
   std::string stream = StreamOf(e);
@@ -146,6 +194,12 @@ Status WriteUntilRefused(EventStore* store, capnp::List<schema::Event>::Reader e
   return WriteUntilRefused(store, events, middle, end, remote, outcomes);
 }
 
+Status ClientGone() {
+  return Status::Unavailable(
+      "the listing stopped: the client stopped reading, or holdfastd is "
+      "stopping");
+}
+
 Status RequireOperator(schema::Role role, const char* verb) {
   if (IsOperator(role)) return Status::Ok();
   return Status::PermissionDenied(std::string(verb) + " is for the operator role, not " +
@@ -197,14 +251,14 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
         case W::READ_LOG:
           status = RequireOperator(role, "export");
           audit.target = "after " + std::to_string(request.getReadLog().getAfter());
-          if (status.ok()) status = HandleReadLog(request.getReadLog(), response);
+          if (status.ok()) status = HandleReadLog(request.getReadLog(), response, channel);
           break;
         case W::READ_STREAM:
           audit.target = request.getReadStream();
-          status = HandleReadStream(audit.target, response);
+          status = HandleReadStream(audit.target, response, channel);
           break;
         case W::LIST_CASES:
-          status = HandleListCases(request.getListCases(), response);
+          status = HandleListCases(request.getListCases(), response, channel);
           break;
         case W::STORE_VERIFY:
           status = RequireOperator(role, "store verify");
@@ -229,11 +283,11 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
           break;
         case W::AUDIT_LIST:
           status = RequireOperator(role, "audit list");
-          if (status.ok()) status = HandleAuditList(request.getAuditList(), response);
+          if (status.ok()) status = HandleAuditList(request.getAuditList(), response, channel);
           break;
         case W::LIST_ALERTS:
           audit.target = request.getListAlerts().getCaseId();
-          status = HandleListAlerts(request.getListAlerts(), response);
+          status = HandleListAlerts(request.getListAlerts(), response, channel);
           break;
         case W::WATCH_ALERTS:
           if (channel == nullptr) {
@@ -410,56 +464,61 @@ Status RequestHandler::HandleImport(api::Request::Reader request, api::Response:
   return projector_->CatchUp();
 }
 
-Status RequestHandler::HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response) {
-  const uint32_t limit = std::min(read.getLimit() == 0 ? kMaxPage : read.getLimit(), kMaxPage);
-  std::vector<std::pair<uint64_t, Event>> page;
+Status RequestHandler::HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response,
+                                     ResponseChannel* channel) {
+  // Up to the last position when the export began, so an export of a busy node ends.
+  const uint64_t end = store_->LastPosition();
+  const uint32_t limit = read.getLimit();
+  PagedReply<api::PositionedEvent> reply(
+      channel, response, [](api::Page::Builder p, unsigned n) { return p.initEvents(n); });
+  uint64_t last = read.getAfter();
+  bool more = false, gone = false;
   HOLDFAST_RETURN_IF_ERROR(
       store_->ScanLog(read.getAfter(), [&](uint64_t position, schema::Event::Reader e) {
-        page.emplace_back(position, Event::CopyOf(e));
-        return page.size() < limit;
+        if (position > end) return false;
+        if (limit != 0 && reply.count() >= limit) return !(more = true);
+        auto item = reply.Add();
+        item.setPosition(position);
+        item.setEvent(e);
+        last = position;
+        return !(gone = !reply.Added());
       }));
-  FillEvents(page, response);
+  if (gone) return ClientGone();
+  reply.Finish(more ? std::to_string(last) : "").setLastPosition(end);
   return Status::Ok();
 }
 
-Status RequestHandler::HandleReadStream(const std::string& stream,
-                                        api::Response::Builder response) {
-  std::vector<std::pair<uint64_t, Event>> events;
+Status RequestHandler::HandleReadStream(const std::string& stream, api::Response::Builder response,
+                                        ResponseChannel* channel) {
+  PagedReply<api::PositionedEvent> reply(
+      channel, response, [](api::Page::Builder p, unsigned n) { return p.initEvents(n); });
+  bool gone = false;
   HOLDFAST_RETURN_IF_ERROR(
       store_->ScanStream(stream, [&](uint64_t position, schema::Event::Reader e) {
-        events.emplace_back(position, Event::CopyOf(e));
-        return true;
+        auto item = reply.Add();
+        item.setPosition(position);
+        item.setEvent(e);
+        return !(gone = !reply.Added());
       }));
-  FillEvents(events, response);
+  if (gone) return ClientGone();
+  reply.Finish("").setLastPosition(store_->LastPosition());
   return Status::Ok();
 }
 
-void RequestHandler::FillEvents(const std::vector<std::pair<uint64_t, Event>>& events,
-                                api::Response::Builder response) {
-  auto out = response.initEvents();
-  out.setLastPosition(store_->LastPosition());
-  auto items = out.initItems(static_cast<unsigned>(events.size()));
-  for (size_t i = 0; i < events.size(); ++i) {
-    items[i].setPosition(events[i].first);
-    items[i].setEvent(events[i].second.reader());
-  }
-}
-
-Status RequestHandler::HandleListCases(api::ListCases::Reader list,
-                                       api::Response::Builder response) {
+Status RequestHandler::HandleListCases(api::ListCases::Reader list, api::Response::Builder response,
+                                       ResponseChannel* channel) {
   HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
-  auto cases = projector_->ListCases();
-  if (!cases.ok()) return cases.status();
-  std::vector<const CaseRow*> shown;
-  for (const auto& c : *cases) {
-    if (list.getOpenOnly() && c.has_closed) continue;
-    if (list.getAgency().size() > 0 && c.lead_agency != list.getAgency().cStr()) continue;
-    shown.push_back(&c);
-  }
-  auto out = response.initCases(static_cast<unsigned>(shown.size()));
-  for (size_t i = 0; i < shown.size(); ++i) {
-    const CaseRow& s = *shown[i];
-    auto c = out[static_cast<unsigned>(i)];
+  const uint32_t limit = list.getLimit();
+  const std::string agency = list.getAgency();
+  PagedReply<api::CaseSummary> reply(
+      channel, response, [](api::Page::Builder p, unsigned n) { return p.initCases(n); });
+  std::string last;
+  bool more = false, gone = false;
+  HOLDFAST_RETURN_IF_ERROR(projector_->ScanCases(list.getAfter(), [&](const CaseRow& s) {
+    if (list.getOpenOnly() && s.has_closed) return true;
+    if (!agency.empty() && s.lead_agency != agency) return true;
+    if (limit != 0 && reply.count() >= limit) return !(more = true);
+    auto c = reply.Add();
     c.setCaseId(s.case_id);
     c.setSubject(s.subject);
     c.setOrder(s.order);
@@ -469,7 +528,11 @@ Status RequestHandler::HandleListCases(api::ListCases::Reader list,
     c.setClosed(s.has_closed);
     c.setClosedAt(s.has_closed ? s.closed_at : 0);
     c.setEvents(s.events);
-  }
+    last = s.case_id;
+    return !(gone = !reply.Added());
+  }));
+  if (gone) return ClientGone();
+  reply.Finish(more ? last : "");
   return Status::Ok();
 }
 
@@ -505,21 +568,36 @@ Status RequestHandler::HandleBackup(const std::string& dir, api::Response::Build
   return Status::Ok();
 }
 
-Status RequestHandler::HandleAuditList(api::AuditList::Reader list,
-                                       api::Response::Builder response) {
-  auto records = audit_->Recent(list.getLimit() == 0 ? 100 : list.getLimit());
-  if (!records.ok()) return records.status();
-  auto out = response.initAudit(static_cast<unsigned>(records->size()));
-  for (size_t i = 0; i < records->size(); ++i) {
-    const auto& r = (*records)[i];
-    auto e = out[static_cast<unsigned>(i)];
+Status RequestHandler::HandleAuditList(api::AuditList::Reader list, api::Response::Builder response,
+                                       ResponseChannel* channel) {
+  std::string before;
+  if (list.getAfter().size() > 0) {
+    before = DecodeHex(list.getAfter().cStr());
+    if (before.size() != 16) {
+      return Status::InvalidArgument("--after: \"" + std::string(list.getAfter().cStr()) +
+                                     "\" is not a cursor audit list printed; copy it from the "
+                                     "\"more after this page\" line");
+    }
+  }
+  const uint32_t limit = list.getLimit();
+  PagedReply<api::AuditEntry> reply(
+      channel, response, [](api::Page::Builder p, unsigned n) { return p.initAudit(n); });
+  std::string last;
+  bool more = false, gone = false;
+  HOLDFAST_RETURN_IF_ERROR(audit_->Scan(before, [&](const std::string& key, const AuditRecord& r) {
+    if (limit != 0 && reply.count() >= limit) return !(more = true);
+    auto e = reply.Add();
     e.setAt(r.at);
     e.setUser(r.user);
     e.setRole(r.role);
     e.setVerb(r.verb);
     e.setTarget(r.target);
     e.setOutcome(r.outcome);
-  }
+    last = key;
+    return !(gone = !reply.Added());
+  }));
+  if (gone) return ClientGone();
+  reply.Finish(more ? EncodeHex(last) : "");
   return Status::Ok();
 }
 
@@ -546,7 +624,7 @@ void RequestHandler::FillAlertInfo(const AlertState& a, const std::string& statu
 }
 
 Status RequestHandler::HandleListAlerts(api::ListAlerts::Reader list,
-                                        api::Response::Builder response) {
+                                        api::Response::Builder response, ResponseChannel* channel) {
   static const char* const kStatuses[] = {"open", "acknowledged", "resolved", "withdrawn", "all"};
   AlertFilter filter;
   filter.status = list.getStatus().size() > 0 ? list.getStatus().cStr() : "open";
@@ -577,13 +655,29 @@ Status RequestHandler::HandleListAlerts(api::ListAlerts::Reader list,
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   }
-  HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
-  auto alerts = projector_->ListAlerts(filter);
-  if (!alerts.ok()) return alerts.status();
-  auto out = response.initAlerts(static_cast<unsigned>(alerts->size()));
-  for (size_t i = 0; i < alerts->size(); ++i) {
-    FillAlertInfo((*alerts)[i].state, (*alerts)[i].status, out[static_cast<unsigned>(i)]);
+  std::optional<AlertCursor> after;
+  if (list.getAfter().size() > 0) {
+    after = ParseAlertCursor(list.getAfter().cStr());
+    if (!after) {
+      return Status::InvalidArgument("--after: \"" + std::string(list.getAfter().cStr()) +
+                                     "\" is not a cursor alerts list printed; copy it from the "
+                                     "\"more after this page\" line");
+    }
   }
+  const uint32_t limit = list.getLimit();
+  HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
+  PagedReply<api::AlertInfo> reply(
+      channel, response, [](api::Page::Builder p, unsigned n) { return p.initAlerts(n); });
+  AlertCursor last;
+  bool more = false, gone = false;
+  HOLDFAST_RETURN_IF_ERROR(projector_->ScanAlerts(filter, after, [&](const ListedAlert& a) {
+    if (limit != 0 && reply.count() >= limit) return !(more = true);
+    FillAlertInfo(a.state, a.status, reply.Add());
+    last = {a.state.raised_at, a.state.alert};
+    return !(gone = !reply.Added());
+  }));
+  if (gone) return ClientGone();
+  reply.Finish(more ? FormatAlertCursor(last) : "");
   return Status::Ok();
 }
 

@@ -28,6 +28,10 @@ class ResponseChannel {
   virtual ~ResponseChannel() = default;
   // Sends an interim response (progress) ahead of the final one. Thread-safe.
   virtual void SendInterim(capnp::MessageBuilder& message) = 0;
+  // Sends one page of a listing ahead of the final response, first waiting while the client
+  // has a few MiB of earlier pages unread. False when the client has gone, stopped reading
+  // for minutes, or the daemon is stopping: the listing should stop. Thread-safe.
+  virtual bool SendPage(capnp::MessageBuilder& message) = 0;
   // Subscribes the connection to every alert raised from now on.
   virtual void WatchAlerts() = 0;
 };
@@ -47,25 +51,26 @@ class RequestHandler {
   static void FillAlertInfo(const AlertState& alert, const std::string& status,
                             api::AlertInfo::Builder out);
 
-  // Largest page a readLog request gets, in events.
-  static constexpr uint32_t kMaxPage = 10000;
-
  private:
   Status HandleAppend(api::Request::Reader request, api::Response::Builder response,
                       std::string* target);
   Status HandleImport(api::Request::Reader request, api::Response::Builder response);
-  Status HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response);
-  Status HandleReadStream(const std::string& stream, api::Response::Builder response);
-  Status HandleListCases(api::ListCases::Reader list, api::Response::Builder response);
+  // Listings answer in pages through `channel` (daemon/paged_reply.h).
+  Status HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response,
+                       ResponseChannel* channel);
+  Status HandleReadStream(const std::string& stream, api::Response::Builder response,
+                          ResponseChannel* channel);
+  Status HandleListCases(api::ListCases::Reader list, api::Response::Builder response,
+                         ResponseChannel* channel);
   Status HandleStats(api::Response::Builder response);
   Status HandleBackup(const std::string& dir, api::Response::Builder response);
-  Status HandleAuditList(api::AuditList::Reader list, api::Response::Builder response);
-  Status HandleListAlerts(api::ListAlerts::Reader list, api::Response::Builder response);
+  Status HandleAuditList(api::AuditList::Reader list, api::Response::Builder response,
+                         ResponseChannel* channel);
+  Status HandleListAlerts(api::ListAlerts::Reader list, api::Response::Builder response,
+                          ResponseChannel* channel);
   Status HandleIndicators(api::Indicators::Reader req, api::Response::Builder response);
   Status HandleRebuild(api::Response::Builder response, ResponseChannel* channel);
   Status HandlePeers(api::Response::Builder response);
-  void FillEvents(const std::vector<std::pair<uint64_t, Event>>& events,
-                  api::Response::Builder response);
   // Refuses case-work events naming a case this node holds no case.opened for.
   Status CheckCasesKnown(const std::vector<Event>& events);
   // Refuses acknowledgements and resolutions of alerts this node does not hold.

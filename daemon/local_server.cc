@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 
@@ -17,6 +19,10 @@ namespace holdfast {
 namespace {
 
 constexpr size_t kMaxQueuedRequests = 16;  // per connection, before reading pauses
+// A listing's pages wait while this many bytes of earlier ones are not yet written to the
+// client, and the listing stops when the client has taken none of them for kMaxStall.
+constexpr size_t kMaxUnwrittenPageBytes = 4u << 20;
+constexpr auto kMaxStall = std::chrono::minutes(10);
 
 std::string ErrorFrame(api::Error::Code code, const std::string& message) {
   capnp::MallocMessageBuilder m;
@@ -26,19 +32,70 @@ std::string ErrorFrame(api::Error::Code code, const std::string& message) {
   return EncodeFrame(m);
 }
 
-struct WriteRequest {
-  uv_write_t req;
-  std::string bytes;
+}  // namespace
+
+// The pages of a listing in flight to one client: the worker thread that lists waits on
+// this while the loop thread writes. Lives as long as its connection.
+struct LocalServer::PageFlow {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t unwritten = 0;  // bytes of pages posted and not yet written to the socket
+  uint64_t written = 0;  // pages written so far (the client is making progress)
+  bool gone = false;     // the client cannot be written to, or the daemon is stopping
+
+  // Called by the worker before posting a page of `bytes`; false when the listing must stop.
+  bool Reserve(size_t bytes) {
+    std::unique_lock<std::mutex> l(mu);
+    uint64_t seen = written;
+    auto waiting_since = std::chrono::steady_clock::now();
+    while (!gone && unwritten > 0 && unwritten + bytes > kMaxUnwrittenPageBytes) {
+      cv.wait_for(l, std::chrono::seconds(1));
+      const auto now = std::chrono::steady_clock::now();
+      if (written != seen) {
+        seen = written;
+        waiting_since = now;
+      } else if (now - waiting_since > kMaxStall) {
+        return false;
+      }
+    }
+    if (gone) return false;
+    unwritten += bytes;
+    return true;
+  }
+  // Called on the loop thread when a page has been written (ok) or dropped.
+  void Written(size_t bytes, bool ok) {
+    std::lock_guard<std::mutex> l(mu);
+    unwritten -= bytes;
+    ++written;
+    if (!ok) gone = true;
+    cv.notify_all();
+  }
+  void Abandon() {
+    std::lock_guard<std::mutex> l(mu);
+    gone = true;
+    cv.notify_all();
+  }
 };
 
-}  // namespace
+struct LocalServer::WriteRequest {
+  uv_write_t req;
+  std::string bytes;
+  PageFlow* flow = nullptr;  // set for a listing's page: its bytes are counted there
+};
 
 struct LocalServer::Connection : public ResponseChannel {
   uv_pipe_t pipe{};
   LocalServer* server = nullptr;
   uint64_t id = 0;
+  PageFlow flow;
   void SendInterim(capnp::MessageBuilder& message) override {
     server->Post(id, EncodeFrame(message));
+  }
+  bool SendPage(capnp::MessageBuilder& message) override {
+    std::string frame = EncodeFrame(message);
+    if (!flow.Reserve(frame.size())) return false;
+    server->Post(id, std::move(frame), /*page=*/true);
+    return true;
   }
   void WatchAlerts() override { server->AddWatcher(id); }
   FrameDecoder decoder;
@@ -106,10 +163,10 @@ Status LocalServer::Listen(const std::string& path) {
   return Status::Ok();
 }
 
-void LocalServer::Post(uint64_t connection, std::string frame) {
+void LocalServer::Post(uint64_t connection, std::string frame, bool page) {
   {
     std::lock_guard<std::mutex> l(outbox_mu_);
-    outbox_.push_back({connection, std::move(frame)});
+    outbox_.push_back({connection, std::move(frame), page});
   }
   uv_async_send(&async_);
 }
@@ -143,7 +200,13 @@ void LocalServer::DrainOutbox() {
   }
   for (auto& o : out) {
     auto it = by_id_.find(o.connection);
-    if (it != by_id_.end() && !it->second->closed) Send(it->second, std::move(o.frame), false);
+    if (it == by_id_.end()) continue;  // a page's connection stays until its listing ends
+    Connection* c = it->second;
+    if (c->closed) {
+      if (o.page) c->flow.Written(o.frame.size(), false);
+      continue;
+    }
+    Send(c, std::move(o.frame), false, o.page);
   }
 }
 
@@ -181,6 +244,7 @@ void LocalServer::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
   if (nread == 0) return;
   if (nread < 0) {  // EOF or error: answer nothing more
     c->closing = true;
+    if (nread != UV_EOF) c->flow.Abandon();  // a listing in flight cannot reach the client
     if (!c->busy) self->Close(c);
     return;
   }
@@ -250,14 +314,22 @@ void LocalServer::OnAfterWork(uv_work_t* req, int) {
   }
 }
 
-void LocalServer::Send(Connection* c, std::string frame, bool close_after) {
+void LocalServer::Send(Connection* c, std::string frame, bool close_after, bool page) {
   auto* w = new WriteRequest();
   w->bytes = std::move(frame);
   w->req.data = w;
+  w->flow = page ? &c->flow : nullptr;
   uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
   int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c->pipe), &buf, 1,
-                    [](uv_write_t* req, int) { delete static_cast<WriteRequest*>(req->data); });
-  if (rc != 0) delete w;
+                    [](uv_write_t* req, int status) {
+                      auto* done = static_cast<WriteRequest*>(req->data);
+                      if (done->flow) done->flow->Written(done->bytes.size(), status == 0);
+                      delete done;
+                    });
+  if (rc != 0) {
+    if (w->flow) w->flow->Written(w->bytes.size(), false);
+    delete w;
+  }
   if (close_after) Close(c);
 }
 
@@ -313,6 +385,7 @@ void LocalServer::Shutdown(std::function<void()> done) {
   for (Connection* c : all) {
     c->closing = true;
     c->queued.clear();
+    c->flow.Abandon();  // a listing in flight stops at its next page; other requests finish
     if (!c->busy) Close(c);
   }
   MaybeFinishShutdown();

@@ -1,9 +1,11 @@
 // LocalServer: the daemon's Unix-socket listener for the CLI, on one libuv loop.
 //
 // Each connection is read into a FrameDecoder; each complete request runs on libuv's
-// thread pool (uv_queue_work) so a slow request (an fsync, a large export page) never
-// stalls the loop or other clients; its response is written back on the loop thread.
-// One request per connection is in flight at a time, so responses keep request order.
+// thread pool (uv_queue_work) so a slow request (an fsync, a large export) never stalls the
+// loop or other clients; its response is written back on the loop thread. One request per
+// connection is in flight at a time, so responses keep request order. A listing's pages
+// (ResponseChannel::SendPage) are written as they come, and its worker waits while 4 MiB
+// of them are unwritten, so a slow reader holds one worker, not the whole listing in memory.
 // A frame that breaks the framing (oversized, not whole words) gets an error response and
 // the connection is closed; an undecodable message gets an error response only.
 #pragma once
@@ -61,17 +63,20 @@ class LocalServer {
 
  private:
   struct Connection;
+  struct PageFlow;
+  struct WriteRequest;
   static void OnConnection(uv_stream_t* server, int status);
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void OnWork(uv_work_t* req);
   static void OnAfterWork(uv_work_t* req, int status);
   void Dispatch(Connection* c);
-  void Send(Connection* c, std::string frame, bool close_after);
+  // `page`: a listing's page, counted in the connection's PageFlow until written.
+  void Send(Connection* c, std::string frame, bool close_after, bool page = false);
   void Close(Connection* c);
   void MaybeFinishShutdown();
   // Queues a frame for a connection from any thread; the loop thread writes it.
-  void Post(uint64_t connection, std::string frame);
+  void Post(uint64_t connection, std::string frame, bool page = false);
   void AddWatcher(uint64_t connection);
   static void OnAsync(uv_async_t* async);
   void DrainOutbox();
@@ -79,6 +84,7 @@ class LocalServer {
   struct Outgoing {
     uint64_t connection;
     std::string frame;
+    bool page = false;
   };
   uv_async_t async_{};
   std::mutex outbox_mu_;  // guards outbox_ and watchers_

@@ -41,8 +41,9 @@ std::tuple<int64_t, uint64_t, Uuid> KeyOf(const Fact& f) {
 // Calls fn(key, value) for every key with `prefix`, in order, until fn returns false.
 template <typename Fn>
 Status ScanPrefix(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
-                  Fn fn, const std::string& start = "") {
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+                  Fn fn, const std::string& start = "",
+                  const rocksdb::ReadOptions& options = rocksdb::ReadOptions()) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, cf));
   for (it->Seek(start.empty() ? prefix : start); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     if (!fn(it->key(), it->value())) break;
@@ -440,31 +441,75 @@ Result<std::vector<AlertState>> Projector::CaseAlerts(const std::string& case_id
 
 Result<std::vector<ListedAlert>> Projector::ListAlerts(const AlertFilter& filter) const {
   std::vector<ListedAlert> out;
-  auto consider = [&](AlertState a) {
+  HOLDFAST_RETURN_IF_ERROR(ScanAlerts(filter, std::nullopt, [&](const ListedAlert& a) {
+    out.push_back(a);
+    return true;
+  }));
+  return out;
+}
+
+Status Projector::ScanAlerts(const AlertFilter& filter, const std::optional<AlertCursor>& after,
+                             const std::function<bool(const ListedAlert&)>& fn) const {
+  // Two passes over one snapshot: the first keeps only the listing order of the selected
+  // alerts (24 bytes each), the second reads them again in that order, so a node with
+  // hundreds of thousands of alerts never holds them all.
+  rocksdb::ManagedSnapshot snapshot(store_->db());
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot.snapshot();
+  auto selected = [&](const AlertState& a) -> std::optional<std::string> {
+    if (after && std::tie(a.raised_at, a.alert) <= std::tie(after->raised_at, after->alert)) {
+      return std::nullopt;
+    }
     auto status = StatusAsOf(a, filter.as_of);
-    if (!status) return;
-    if (filter.status != "all" && *status != filter.status) return;
-    if (!filter.rule.empty() && RuleName(a.rule) != filter.rule) return;
-    out.push_back({std::move(a), *status});
+    if (!status) return std::nullopt;
+    if (filter.status != "all" && *status != filter.status) return std::nullopt;
+    if (!filter.rule.empty() && RuleName(a.rule) != filter.rule) return std::nullopt;
+    return status;
+  };
+  std::vector<AlertCursor> order;
+  auto consider = [&](const rocksdb::Slice& v) {
+    AlertState a;
+    if (DecodeAlert(std::string_view(v.data(), v.size()), &a) && selected(a)) {
+      order.push_back({a.raised_at, a.alert});
+    }
   };
   if (!filter.case_id.empty()) {
-    auto alerts = CaseAlerts(filter.case_id);
-    if (!alerts.ok()) return alerts.status();
-    for (auto& a : *alerts) consider(std::move(a));
+    HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
+        store_->db(), cf_, "calert/" + keys::NamePrefix(filter.case_id),
+        [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
+          std::string bytes;
+          if (store_->db()
+                  ->Get(options, cf_, "alert/" + k.ToString().substr(k.size() - 16), &bytes)
+                  .ok()) {
+            consider(bytes);
+          }
+          return true;
+        },
+        "", options));
   } else {
-    Status s = ScanPrefix(store_->db(), cf_, "alert/",
-                          [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
-                            AlertState a;
-                            if (DecodeAlert(std::string_view(v.data(), v.size()), &a))
-                              consider(std::move(a));
-                            return true;
-                          });
-    if (!s.ok()) return s;
+    HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
+        store_->db(), cf_, "alert/",
+        [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
+          consider(v);
+          return true;
+        },
+        "", options));
   }
-  std::sort(out.begin(), out.end(), [](const ListedAlert& a, const ListedAlert& b) {
-    return std::tie(a.state.raised_at, a.state.alert) < std::tie(b.state.raised_at, b.state.alert);
+  std::sort(order.begin(), order.end(), [](const AlertCursor& a, const AlertCursor& b) {
+    return std::tie(a.raised_at, a.alert) < std::tie(b.raised_at, b.alert);
   });
-  return out;
+  for (const auto& key : order) {
+    std::string bytes;
+    auto s = store_->db()->Get(options, cf_, AlertKey(key.alert), &bytes);
+    if (!s.ok()) return FromRocks(s, "reading an alert");
+    ListedAlert listed;
+    if (!DecodeAlert(bytes, &listed.state)) return Status::Corruption("undecodable alert record");
+    auto status = selected(listed.state);
+    if (!status) continue;
+    listed.status = *status;
+    if (!fn(listed)) break;
+  }
+  return Status::Ok();
 }
 
 Result<std::optional<AlertState>> Projector::GetAlert(const Uuid& alert) const {
@@ -489,15 +534,27 @@ Result<std::optional<CaseRow>> Projector::GetCase(const std::string& case_id) co
 
 Result<std::vector<CaseRow>> Projector::ListCases() const {
   std::vector<CaseRow> out;
-  Status s =
-      ScanPrefix(store_->db(), cf_, "case/", [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
-        CaseRow row;
-        if (DecodeCase(std::string_view(v.data(), v.size()), &row) && row.has_opened)
-          out.push_back(std::move(row));
-        return true;
-      });
-  if (!s.ok()) return s;
+  HOLDFAST_RETURN_IF_ERROR(ScanCases("", [&](const CaseRow& row) {
+    out.push_back(row);
+    return true;
+  }));
   return out;
+}
+
+Status Projector::ScanCases(const std::string& after,
+                            const std::function<bool(const CaseRow&)>& fn) const {
+  // "case/<after>\0" is the first key after the cursor's own ("case/<after>" itself).
+  const std::string start = after.empty() ? "" : CaseKey(after) + std::string(1, '\0');
+  return ScanPrefix(
+      store_->db(), cf_, "case/",
+      [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
+        CaseRow row;
+        if (DecodeCase(std::string_view(v.data(), v.size()), &row) && row.has_opened) {
+          return fn(row);
+        }
+        return true;
+      },
+      start);
 }
 
 Result<IndicatorReport> Projector::Indicators(int64_t from, int64_t to) const {

@@ -55,6 +55,12 @@ struct ListedAlert {
   std::string status;
 };
 
+// Alerts are listed by raise time, then id; a listing resumes after this one.
+struct AlertCursor {
+  int64_t raised_at = 0;
+  Uuid alert;
+};
+
 class Projector {
  public:
   // `now` gives the evaluation time for rules (unix nanoseconds); tests may fix it.
@@ -80,9 +86,17 @@ class Projector {
 
   // Queries (call CatchUp first for read-your-writes).
   Result<std::vector<ListedAlert>> ListAlerts(const AlertFilter& filter) const;
+  // The alerts ListAlerts gives, one at a time in the same order (raise time, then id),
+  // starting after `after`, until fn returns false. Reads one snapshot and holds 24 bytes
+  // per selected alert, not the alerts themselves.
+  Status ScanAlerts(const AlertFilter& filter, const std::optional<AlertCursor>& after,
+                    const std::function<bool(const ListedAlert&)>& fn) const;
   Result<std::optional<AlertState>> GetAlert(const Uuid& alert) const;
   Result<std::optional<CaseRow>> GetCase(const std::string& case_id) const;
   Result<std::vector<CaseRow>> ListCases() const;
+  // The cases ListCases gives, in case id order, starting after the case `after` ("": from
+  // the first), until fn returns false.
+  Status ScanCases(const std::string& after, const std::function<bool(const CaseRow&)>& fn) const;
   Result<IndicatorReport> Indicators(int64_t from, int64_t to) const;
   uint64_t checkpoint() const;
 
