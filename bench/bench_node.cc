@@ -211,6 +211,10 @@ void BenchNode::Import(const std::vector<Event>& events) const {
   auto connected = Client::Connect(dir_ + "/holdfast.sock");
   if (!connected.ok()) Fail(connected.status().ToString());
   auto reply = connected.value()->Call(message);
+  // Progress frames (every second while the import runs) come before the answer.
+  while (reply.ok() && reply.value()->root<api::Response>().isProgress()) {
+    reply = connected.value()->Next();
+  }
   if (!reply.ok()) Fail("import: " + reply.status().ToString());
   const std::string error = ErrorMessage(reply.value()->root<api::Response>());
   if (!error.empty()) Fail("import: " + error);

@@ -80,6 +80,7 @@ int AlertsWatch(Context& ctx) {
   capnp::MallocMessageBuilder message;
   NewRequest(message, ctx).setWatchAlerts();
   ctx.Call(message);  // ok: watching
+  ctx.WaitForever();  // a quiet daemon is what watching usually looks like
   if (ctx.format == "table" && isatty(STDOUT_FILENO)) {
     std::cerr << "watching for alerts (Ctrl-C to stop)\n";
   }
@@ -128,6 +129,7 @@ int ProjectionsRebuild(Context& ctx) {
   NewRequest(message, ctx).setRebuildProjections();
   const bool tty = isatty(STDERR_FILENO);
   uint64_t total = 0;
+  ctx.timeout_note = "whether the rebuild finished is unknown: running it again is safe";
   for (auto frame = ctx.Call(message);; frame = ctx.Next()) {
     auto response = frame->root<api::Response>();
     if (!response.isProgress()) break;

@@ -33,6 +33,10 @@ struct CliError {
 struct Context {
   std::string verb;  // "case open"
   std::string socket, config_path, user, role, format;
+  double timeout_seconds = 30;  // --timeout: give up when the daemon is silent this long
+  // Said after "holdfastd did not answer within N s" when a call times out: what became of
+  // the request (an append's outcome is unknown) and how to re-run it safely.
+  std::string timeout_note;
   std::optional<NodeConfig> config;
   po::variables_map vm;
 
@@ -47,6 +51,8 @@ struct Context {
   // --limit cut the listing short, "" when it is complete.
   using PageFn = std::function<void(api::Page::Reader page, std::unique_ptr<Frame>& frame)>;
   std::string List(capnp::MessageBuilder& request, const PageFn& page);
+  // From now on, waits for the daemon for ever (alerts watch).
+  void WaitForever();
   // Fills the request's identity from --user/--role.
   void SetIdentity(api::Request::Builder request) const;
   // Refuses a --format this verb does not offer.

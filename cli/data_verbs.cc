@@ -198,6 +198,7 @@ size_t SendBatch(Context& ctx, const Batch& batch, size_t from, ImportCounts* co
     list.setWithCaveats(static_cast<unsigned>(i), batch.events[from + i].reader());
   }
   auto reply = ctx.Call(message);
+  while (reply->root<api::Response>().isProgress()) reply = ctx.Next();  // still working
   size_t at = from;
   for (auto a : reply->root<api::Response>().getAppended()) {
     if (a.getRefused().size() > 0) {
@@ -232,6 +233,9 @@ int Import(Context& ctx) {
   const bool progress = isatty(STDERR_FILENO) && !ctx.vm["quiet"].as<bool>();
   const bool skip_invalid = ctx.vm["skip-invalid"].as<bool>();
   ctx.RoleEnum();
+  ctx.timeout_note =
+      "the import's outcome is unknown: importing the file again is safe (events already held "
+      "are skipped)";
 
   BatchQueue queue;
   std::thread parser(ParseFile, fd, std::cref(path), skip_invalid, &queue);

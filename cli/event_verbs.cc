@@ -177,6 +177,11 @@ int RunEventVerb(const EventVerbSpec& spec, Context& ctx) {
   capnp::MallocMessageBuilder message;
   auto request = NewRequest(message, ctx);
   request.initAppend().initEvents(1).setWithCaveats(0, event->reader());
+  // The request may be in the daemon's socket when the CLI gives up, and be recorded when
+  // the daemon runs again. The same id and time make a re-run the same event, recorded once
+  // (a later default --at would make it a different event under the same id: a conflict).
+  ctx.timeout_note = "the append's outcome is unknown: re-running with --id " + id + " --at " + at +
+                     " is safe (the event is recorded once)";
   auto reply = ctx.Call(message);
   auto appended = reply->root<api::Response>().getAppended();
   if (appended.size() != 1) throw CliError{kExitFailed, "unexpected response from holdfastd"};

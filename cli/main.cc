@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <map>
 
@@ -35,7 +36,10 @@ po::options_description CommonOptions(Context* ctx) {
       "role", po::value(&ctx->role),
       "probation, facilitator, police or operator (default: HOLDFAST_ROLE, or client.role)")(
       "format", po::value(&ctx->format)->default_value("table"),
-      "table, json or csv (export: jsonl or capnp)")("help", "show this verb's help");
+      "table, json or csv (export: jsonl or capnp)")(
+      "timeout", po::value(&ctx->timeout_seconds)->default_value(30),
+      "seconds to wait for a silent daemon before giving up (0: for ever); listings, import "
+      "and rebuild wait as long as answers keep coming")("help", "show this verb's help");
   return d;
 }
 
@@ -58,8 +62,8 @@ void PrintOverview(const std::vector<Verb>& verbs) {
     std::cout << "  " << name << std::string(width > name.size() ? width - name.size() + 2 : 2, ' ')
               << "(not available yet: " << why << ")\n";
   }
-  std::cout << "\nEvery verb takes --socket, --config, --user, --role and --format; see "
-               "`holdfast help VERB`.\n";
+  std::cout << "\nEvery verb takes --socket, --config, --user, --role, --format and --timeout; "
+               "see `holdfast help VERB`.\n";
 }
 
 // Fills defaults from the environment and the config file.
@@ -151,6 +155,10 @@ int Main(int argc, char** argv) {
   } catch (const po::error& e) {
     throw CliError{kExitUsage, e.what() + std::string(" (see holdfast help ") + verb->name + ")"};
   }
+  if (!(ctx.timeout_seconds >= 0) || ctx.timeout_seconds > 86400 * 365) {
+    throw CliError{kExitUsage,
+                   "--timeout: give a number of seconds, e.g. --timeout 30 (0 waits for ever)"};
+  }
   ResolveDefaults(&ctx);
   if (ctx.vm["format"].defaulted()) ctx.format = verb->formats.front();
   ctx.RequireFormat(verb->formats);
@@ -195,13 +203,14 @@ void Context::RequireFormat(const std::vector<std::string>& allowed) const {
 }
 
 std::unique_ptr<Frame> Context::Call(capnp::MessageBuilder& request) {
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   if (!client_) {
     if (socket.empty()) {
       throw CliError{kExitUsage,
                      "no daemon socket: pass --socket PATH, set HOLDFAST_SOCKET, or give "
                      "--config DIR/holdfast.conf"};
     }
-    auto client = Client::Connect(socket);
+    auto client = Client::Connect(socket, timeout);
     if (!client.ok()) throw CliError{kExitFailed, client.status().message()};
     client_ = std::move(client).value();
   }
@@ -211,7 +220,11 @@ std::unique_ptr<Frame> Context::Call(capnp::MessageBuilder& request) {
 std::unique_ptr<Frame> Context::Next() { return Checked(client_->Next()); }
 
 std::unique_ptr<Frame> Context::Checked(Result<std::unique_ptr<Frame>> reply) {
-  if (!reply.ok()) throw CliError{kExitFailed, reply.status().message()};
+  if (!reply.ok()) {
+    std::string message = reply.status().message();
+    if (client_->timed_out() && !timeout_note.empty()) message += "; " + timeout_note;
+    throw CliError{kExitFailed, message};
+  }
   auto response = (*reply)->root<api::Response>();
   if (response.isError()) throw CliError{kExitFailed, response.getError().getMessage()};
   return std::move(reply).value();
@@ -231,6 +244,10 @@ std::string Context::List(capnp::MessageBuilder& request, const PageFn& page) {
     page(reader, frame);
     if (last) return next;
   }
+}
+
+void Context::WaitForever() {
+  if (client_) client_->set_timeout(Client::Timeout(0));
 }
 
 void PrintNextPage(const std::string& option, const std::string& cursor) {

@@ -32,8 +32,9 @@ struct Request {
   union {
     ping @1 :Void;                  # -> pong
     append @2 :Append;              # case-work verbs -> appended
-    import @3 :List(Ev.Event);      # operator bulk import, authors kept -> appended; writes
-                                    #    in order up to an event it refuses
+    import @3 :List(Ev.Event);      # operator bulk import, authors kept -> progress frames
+                                    #    while it runs (every 2 s), then appended; writes in
+                                    #    order up to an event it refuses
     readLog @4 :ReadLog;            # export -> pages of events
     readStream @5 :Text;            # a stream's events, e.g. "case/C-0042" -> pages of events
     listCases @6 :ListCases;        # -> pages of cases
@@ -45,7 +46,7 @@ struct Request {
     watchAlerts @12 :Void;          # -> ok, then one `alert` response per alert raised, until
                                     #    the client disconnects
     indicators @13 :Indicators;     # -> report
-    rebuildProjections @14 :Void;   # operator -> progress frames, then ok (the final answer)
+    rebuildProjections @14 :Void;   # operator -> progress frames (at least every 2 s), then ok
     peersList @15 :Void;            # -> peers
     peersAdd @16 :PeerInfo;         # operator -> ok
     peersRemove @17 :Text;          # operator: a peer id -> ok

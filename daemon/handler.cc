@@ -1,10 +1,14 @@
 #include "daemon/handler.h"
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "daemon/paged_reply.h"
 #include "daemon/rights.h"
@@ -194,6 +198,38 @@ Status WriteUntilRefused(EventStore* store, capnp::List<schema::Event>::Reader e
   return WriteUntilRefused(store, events, middle, end, remote, outcomes);
 }
 
+// While a long request (an import batch, a rebuild) runs, a progress frame at least every
+// second, so a client can tell a daemon at work from a stopped one (docs/paging.md).
+class Heartbeat {
+ public:
+  Heartbeat(ResponseChannel* channel, std::function<void(api::Progress::Builder)> fill) {
+    if (channel == nullptr) return;
+    thread_ = std::thread([this, channel, fill = std::move(fill)] {
+      std::unique_lock<std::mutex> l(mu_);
+      while (!cv_.wait_for(l, std::chrono::seconds(1), [this] { return done_; })) {
+        capnp::MallocMessageBuilder m;
+        fill(m.initRoot<api::Response>().initProgress());
+        channel->SendInterim(m);
+      }
+    });
+  }
+  ~Heartbeat() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 Status ClientGone() {
   return Status::Unavailable(
       "the listing stopped: the client stopped reading, or holdfastd is "
@@ -246,7 +282,12 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
           break;
         case W::IMPORT:
           status = RequireOperator(role, "import");
-          if (status.ok()) status = HandleImport(request, response);
+          if (status.ok()) {
+            const uint64_t events = request.getImport().size();
+            Heartbeat heartbeat(channel,
+                                [events](api::Progress::Builder p) { p.setTotal(events); });
+            status = HandleImport(request, response);
+          }
           break;
         case W::READ_LOG:
           status = RequireOperator(role, "export");
@@ -696,7 +737,16 @@ Status RequestHandler::HandleIndicators(api::Indicators::Reader req,
 
 Status RequestHandler::HandleRebuild(api::Response::Builder response, ResponseChannel* channel) {
   auto last_sent = std::chrono::steady_clock::now();
+  std::atomic<uint64_t> done_so_far{0}, total_so_far{0};
+  // The log is read in the first part of a rebuild; the rest (evaluating, writing the table
+  // files) reports nothing, so the heartbeat repeats the last figures.
+  Heartbeat heartbeat(channel, [&](api::Progress::Builder p) {
+    p.setDone(done_so_far.load());
+    p.setTotal(total_so_far.load());
+  });
   Status s = projector_->Rebuild([&](uint64_t done, uint64_t total) {
+    done_so_far = done;
+    total_so_far = total;
     const auto now = std::chrono::steady_clock::now();
     if (channel == nullptr || now - last_sent < std::chrono::milliseconds(200)) return;
     last_sent = now;
