@@ -517,12 +517,16 @@ Status RequestHandler::HandleReadLog(api::ReadLog::Reader read, api::Response::B
   HOLDFAST_RETURN_IF_ERROR(
       store_->ScanLog(read.getAfter(), [&](uint64_t position, schema::Event::Reader e) {
         if (position > end) return false;
-        if (limit != 0 && reply.count() >= limit) return !(more = true);
+        if (limit != 0 && reply.count() >= limit) {
+          more = true;  // an item beyond the limit: the listing goes on after `last`
+          return false;
+        }
         auto item = reply.Add();
         item.setPosition(position);
         item.setEvent(e);
         last = position;
-        return !(gone = !reply.Added());
+        gone = !reply.Added();
+        return !gone;
       }));
   if (gone) return ClientGone();
   reply.Finish(more ? std::to_string(last) : "").setLastPosition(end);
@@ -539,7 +543,8 @@ Status RequestHandler::HandleReadStream(const std::string& stream, api::Response
         auto item = reply.Add();
         item.setPosition(position);
         item.setEvent(e);
-        return !(gone = !reply.Added());
+        gone = !reply.Added();
+        return !gone;
       }));
   if (gone) return ClientGone();
   reply.Finish("").setLastPosition(store_->LastPosition());
@@ -558,7 +563,10 @@ Status RequestHandler::HandleListCases(api::ListCases::Reader list, api::Respons
   HOLDFAST_RETURN_IF_ERROR(projector_->ScanCases(list.getAfter(), [&](const CaseRow& s) {
     if (list.getOpenOnly() && s.has_closed) return true;
     if (!agency.empty() && s.lead_agency != agency) return true;
-    if (limit != 0 && reply.count() >= limit) return !(more = true);
+    if (limit != 0 && reply.count() >= limit) {
+      more = true;  // an item beyond the limit: the listing goes on after `last`
+      return false;
+    }
     auto c = reply.Add();
     c.setCaseId(s.case_id);
     c.setSubject(s.subject);
@@ -570,7 +578,8 @@ Status RequestHandler::HandleListCases(api::ListCases::Reader list, api::Respons
     c.setClosedAt(s.has_closed ? s.closed_at : 0);
     c.setEvents(s.events);
     last = s.case_id;
-    return !(gone = !reply.Added());
+    gone = !reply.Added();
+    return !gone;
   }));
   if (gone) return ClientGone();
   reply.Finish(more ? last : "");
@@ -626,7 +635,10 @@ Status RequestHandler::HandleAuditList(api::AuditList::Reader list, api::Respons
   std::string last;
   bool more = false, gone = false;
   HOLDFAST_RETURN_IF_ERROR(audit_->Scan(before, [&](const std::string& key, const AuditRecord& r) {
-    if (limit != 0 && reply.count() >= limit) return !(more = true);
+    if (limit != 0 && reply.count() >= limit) {
+      more = true;  // an item beyond the limit: the listing goes on after `last`
+      return false;
+    }
     auto e = reply.Add();
     e.setAt(r.at);
     e.setUser(r.user);
@@ -635,7 +647,8 @@ Status RequestHandler::HandleAuditList(api::AuditList::Reader list, api::Respons
     e.setTarget(r.target);
     e.setOutcome(r.outcome);
     last = key;
-    return !(gone = !reply.Added());
+    gone = !reply.Added();
+    return !gone;
   }));
   if (gone) return ClientGone();
   reply.Finish(more ? EncodeHex(last) : "");
@@ -712,10 +725,14 @@ Status RequestHandler::HandleListAlerts(api::ListAlerts::Reader list,
   AlertCursor last;
   bool more = false, gone = false;
   HOLDFAST_RETURN_IF_ERROR(projector_->ScanAlerts(filter, after, [&](const ListedAlert& a) {
-    if (limit != 0 && reply.count() >= limit) return !(more = true);
+    if (limit != 0 && reply.count() >= limit) {
+      more = true;  // an item beyond the limit: the listing goes on after `last`
+      return false;
+    }
     FillAlertInfo(a.state, a.status, reply.Add());
     last = {a.state.raised_at, a.state.alert};
-    return !(gone = !reply.Added());
+    gone = !reply.Added();
+    return !gone;
   }));
   if (gone) return ClientGone();
   reply.Finish(more ? FormatAlertCursor(last) : "");
