@@ -10,6 +10,8 @@
 #include <set>
 
 #include "eventstore/event_json.h"
+#include "eventstore/event_store.h"
+#include "eventstore/keys.h"
 #include "tests/daemon/harness.h"
 
 namespace holdfast::test {
@@ -299,6 +301,40 @@ TEST_CASE("audit list pages newest first with --limit and --after", "[paging][au
         rows);
   std::set<std::string> distinct(paged.begin(), paged.end());
   CHECK(distinct.size() == paged.size());
+}
+
+TEST_CASE("audit list pages bound and escape an entry written before fields were bounded",
+          "[paging][audit]") {
+  // A store written by an older holdfastd may hold audit fields of any size and bytes; the
+  // paged listing reads them through AuditField as the whole-list read did.
+  StartedNode n;
+  REQUIRE(n.node.Stop() == 0);
+  const std::string huge_user(5u << 20, 'u');
+  {
+    auto store = EventStore::Open(n.node.data_dir() + "/store", StoreOptions{"", true, false});
+    REQUIRE(store.ok());
+    auto audit = (*store)->ColumnFamily(keys::kAuditFamily);
+    REQUIRE(audit.ok());
+    std::string key = keys::Fixed64BE(1);  // older than every entry the daemon writes
+    keys::PutFixed64BE(&key, 0);
+    const std::string value =
+        huge_user + "\toperator\tread-stream\tcase/\x1b]0;pwned\x07\xc3\x28\tok";
+    REQUIRE((*store)->db()->Put(rocksdb::WriteOptions(), *audit, key, value).ok());
+  }
+  n.node.Start();
+  size_t pages = 0;
+  auto rows = AllPages(n.node, {"audit", "list"}, "operator", 2, &pages);
+  CHECK(pages > 1);
+  size_t old_entries = 0;
+  for (const auto& row : rows) {
+    CHECK(row.size() < 1024);
+    CHECK(row.find('\x1b') == std::string::npos);
+    if (!Contains(row, std::to_string(huge_user.size()) + " bytes")) continue;
+    ++old_entries;
+    CHECK(Contains(row, "uuuuuuuu"));
+    CHECK(Contains(row, "case/\\x1b]0;pwned\\x07\\xc3("));
+  }
+  CHECK(old_entries == 1);
 }
 
 }  // namespace holdfast::test
