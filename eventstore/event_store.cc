@@ -17,6 +17,7 @@
 #include "eventstore/keys.h"
 #include "eventstore/store_files.h"
 #include "eventstore/validate.h"
+#include "eventstore/write_gate.h"
 
 namespace holdfast {
 namespace {
@@ -34,6 +35,16 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
   return Status::IoError(what + ": " + s.ToString());
 }
+
+// RocksDB's log when the caller gives none: dropped. What a caller needs comes back in
+// the statuses; RocksDB's own LOG file must not be used (see StoreOptions::info_log).
+class NoRocksLog : public rocksdb::Logger {
+ public:
+  NoRocksLog() : rocksdb::Logger(rocksdb::InfoLogLevel::HEADER_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+  void Logv(const rocksdb::InfoLogLevel, const char*, va_list) override {}
+};
 
 // The event's content: everything but where and when it was stored.
 kj::Array<capnp::word> ContentOf(schema::Event::Reader event) {
@@ -149,11 +160,16 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
   std::unique_ptr<EventStore> store(new EventStore());
   store->options_ = options;
   store->clock_ = HybridClock(options.wall_clock);
+  store->gate_ = std::make_unique<WriteGate>(dir, options.reserved_bytes);
 
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
+  // Also makes RocksDB stop writing after a failed WAL write (a full disk) rather than
+  // write on after a torn record: the write gate resumes it.
   db_options.paranoid_checks = true;
+  db_options.listeners.push_back(store->gate_->NewRocksListener());
+  db_options.info_log = options.info_log ? options.info_log : std::make_shared<NoRocksLog>();
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 4;
 
@@ -209,6 +225,10 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
       return Status::Unavailable("the store in " + dir +
                                  " is in use by another process (is holdfastd already running?)");
     }
+    if (s.IsNoSpace()) {
+      return Status::Unavailable("opening the store in " + dir +
+                                 ": no space left on its device: free some space and try again");
+    }
     return FromRocks(s, "opening the store in " + dir);
   }
   store->db_.reset(raw);
@@ -220,6 +240,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
   store->ids_cf_ = store->handles_[2];
   store->origins_cf_ = store->handles_[3];
   store->streams_cf_ = store->handles_[4];
+  store->gate_->Start(raw, store->meta_cf_);
 
   std::string stored_id;
   s = store->db_->Get(rocksdb::ReadOptions(), store->meta_cf_, keys::kNodeIdKey, &stored_id);
@@ -228,14 +249,16 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
       return Status::InvalidArgument("node id \"" + options.node_id +
                                      "\" is not a valid identifier (1-128 characters, no spaces)");
     }
-    // A new store: its node id and format version in one write.
+    // A new store: its node id and format version in one write. Not held back by the
+    // reserve (StoreOptions::reserved_bytes): a new store writes nothing else, and
+    // `holdfast node init` should work on a small disk.
     rocksdb::WriteBatch batch;
     batch.Put(store->meta_cf_, keys::kNodeIdKey, options.node_id);
     batch.Put(store->meta_cf_, keys::kFormatVersionKey, keys::Fixed64BE(keys::kStoreFormatVersion));
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = store->db_->Write(wo, &batch);
-    if (!s.ok()) return FromRocks(s, "writing the node id");
+    if (!s.ok()) return store->gate_->Failed(s, "writing the node id");
     stored_id = options.node_id;
   } else if (!s.ok()) {
     return FromRocks(s, "reading the node id");
@@ -321,10 +344,9 @@ Result<std::string> EventStore::StartNewOrigin() {
                                    "\" is too long for a restored node's origin (at most 115 "
                                    "characters)");
   }
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  auto s = db_->Put(wo, meta_cf_, keys::kOriginKey, origin);
-  if (!s.ok()) return FromRocks(s, "recording the new origin");
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_cf_, keys::kOriginKey, origin);
+  HOLDFAST_RETURN_IF_ERROR(Write(&batch, /*sync=*/true));
   origin_ = origin;
   std::lock_guard<std::mutex> hw(hw_mu_);
   auto own = high_water_.find(origin_);
@@ -334,12 +356,28 @@ Result<std::string> EventStore::StartNewOrigin() {
 
 EventStore::~EventStore() {
   if (db_) {
+    gate_->Stop();  // no resume may run while RocksDB closes
     // The WAL already holds everything; flushing the memtables now spares the next open
-    // from replaying it. A failure here loses nothing.
+    // from replaying it. A failure here (a full disk) loses nothing.
     (void)db_->Flush(rocksdb::FlushOptions(), handles_);
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
   }
+}
+
+Status EventStore::CanWrite() { return gate_->Check(); }
+
+void EventStore::SetWriteStateListener(std::function<void(const Status&)> listener) {
+  gate_->SetListener(std::move(listener));
+}
+
+Status EventStore::Write(rocksdb::WriteBatch* batch, bool sync) {
+  HOLDFAST_RETURN_IF_ERROR(gate_->Check());
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  auto s = db_->Write(wo, batch);
+  if (s.ok()) return Status::Ok();
+  return gate_->Failed(s, "writing to the store");
 }
 
 void EventStore::SetCommitListener(std::function<void(uint64_t)> listener) {
@@ -366,8 +404,8 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
   w.expected = std::move(expected);
   w.meta = &meta;
 
+  HOLDFAST_RETURN_IF_ERROR(gate_->Check());
   std::unique_lock<std::mutex> lock(mu_);
-  if (!background_error_.ok()) return background_error_;
   writers_.push_back(&w);
   while (!w.done && &w != writers_.front()) w.cv.wait(lock);
   if (w.done) {
@@ -388,10 +426,13 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
   group.next_seq = next_seq_;
   lock.unlock();
 
-  for (Writer* x : group_writers) x->status = PrepareWriter(x, &group);
+  // The gate is asked again for the whole group: writers may have waited in the queue
+  // while the disk filled.
+  Status write_status = gate_->Check();
+  for (Writer* x : group_writers)
+    x->status = write_status.ok() ? PrepareWriter(x, &group) : write_status;
   rocksdb::WriteBatch batch;
   group.Flush(&batch, log_cf_, ids_cf_, origins_cf_, streams_cf_, meta_cf_);
-  Status write_status;
   if (batch.Count() > 0) {
     for (const auto& [origin, seq] : group.high_water) {
       batch.Put(meta_cf_, keys::HighWaterKey(origin), keys::Fixed64BE(seq));
@@ -399,7 +440,11 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
     batch.Put(meta_cf_, keys::kHlcKey, keys::Fixed64BE(clock_.last()));
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync;
-    write_status = FromRocks(db_->Write(wo, &batch), "writing events");
+    auto s = db_->Write(wo, &batch);
+    // A failed write is not in the store once writing resumes (RocksDB stops, and resuming
+    // drops the WAL file it failed in), so the group's positions and seqs are given out
+    // again. Until then a restart may find it whole in that file: then it is simply held.
+    if (!s.ok()) write_status = gate_->Failed(s, "writing events");
   }
 
   lock.lock();
@@ -416,7 +461,6 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
     }
     last_position_.store(next_position_ - 1, std::memory_order_release);
   } else {
-    background_error_ = write_status;
     for (Writer* x : group_writers) {
       if (x->status.ok()) x->status = write_status;
     }
@@ -781,9 +825,10 @@ Result<rocksdb::ColumnFamilyHandle*> EventStore::ColumnFamily(const std::string&
   }
   rocksdb::ColumnFamilyHandle* handle = nullptr;
   // The same options it gets when the store is next opened: bloom filters, block cache and
-  // the shared memtable budget.
+  // the shared memtable budget. Not held back by the reserve (StoreOptions::reserved_bytes):
+  // a family is created once, by a daemon starting, which must start on a full disk too.
   auto s = db_->CreateColumnFamily(cf_options_, name, &handle);
-  if (!s.ok()) return FromRocks(s, "creating column family " + name);
+  if (!s.ok()) return gate_->Failed(s, "creating column family " + name);
   handles_.push_back(handle);
   return handle;
 }

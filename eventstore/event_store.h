@@ -34,6 +34,8 @@
 
 namespace holdfast {
 
+class WriteGate;
+
 struct StoreOptions {
   // This node's id. Required when the store is created; must match on every later open
   // (empty on a later open means "whatever the store was created with").
@@ -45,6 +47,16 @@ struct StoreOptions {
   size_t block_cache_bytes = 32u << 20;
   // The memtables of every column family together (RocksDB's db_write_buffer_size).
   size_t write_buffer_bytes = 48u << 20;
+  // Writes are refused (Unavailable: "no space left on the device holding DIR ...") while
+  // the file system holding the store has less free space than this, and resume by
+  // themselves once it has it again: RocksDB then keeps room to flush what it holds in
+  // memory, and seldom meets a full disk in the middle of a write. 0: only a full disk
+  // stops writes. A full disk is survived either way (see CanWrite).
+  uint64_t reserved_bytes = 128u << 20;
+  // RocksDB's own log (flushes, compactions, background errors). Null: dropped (statuses
+  // carry what a caller needs). Never RocksDB's LOG file in the store: RocksDB 7.8's file
+  // logger aborts the process once a write to that file has failed (a full disk).
+  std::shared_ptr<rocksdb::Logger> info_log = nullptr;
 };
 
 // "The stream must be at exactly this version before my events are added" (0: must not
@@ -160,11 +172,27 @@ class EventStore {
   // PermissionDenied if this process may not write there.
   Status Backup(const std::string& dir) const;
 
+  // OK while the store takes writes; otherwise Unavailable saying why not: the disk holding
+  // it has less free space than StoreOptions::reserved_bytes, or a write failed there (a
+  // full disk stops RocksDB). Every write fails fast meanwhile, with that status; reads go
+  // on. A thread of the store's looks every 250 ms and, once the disk has room again,
+  // resumes writing (RocksDB's DB::Resume). Nothing acknowledged is lost: a write that
+  // failed is absent once writing resumes.
+  Status CanWrite();
+  // Called with CanWrite's refusal when the store stops taking writes and with OK when it
+  // takes them again, on the store's own thread. Set it before concurrent use; it must not
+  // write to the store.
+  void SetWriteStateListener(std::function<void(const Status& writable)> listener);
+
   // For modules that keep their own data beside the log (projections, the audit log):
   // the named column family, created on first use, owned by the store (valid until it
   // closes). Writes to it share the log's WAL, so one WriteBatch can span both.
   // InvalidArgument for a name not in keys::kModuleFamilies, which Open would refuse.
   Result<rocksdb::ColumnFamilyHandle*> ColumnFamily(const std::string& name);
+  // Writes such a module's batch: refused as Append is while CanWrite is not OK, and a
+  // failure stops writes as a failed Append does. Note: write through this, never through
+  // db() directly, or a full disk can stop RocksDB behind the store's back.
+  Status Write(rocksdb::WriteBatch* batch, bool sync = false);
   rocksdb::DB* db() const { return db_.get(); }
 
  private:
@@ -184,6 +212,7 @@ class EventStore {
   Result<StoredEvent> ReadPositionValue(rocksdb::ColumnFamilyHandle* cf,
                                         const std::string& key) const;
 
+  std::unique_ptr<WriteGate> gate_;  // outlives db_: RocksDB's listener points into it
   std::string node_id_;
   std::string origin_;  // of local events (Load: the stored one, or the node id)
   StoreOptions options_;
@@ -201,7 +230,6 @@ class EventStore {
   // Group commit queue (LevelDB's writers_ pattern): the writer at the front leads.
   std::mutex mu_;
   std::deque<Writer*> writers_;
-  Status background_error_;  // a failed write poisons the store until reopened
 
   // Touched only by the current leader (or under mu_ between groups).
   uint64_t next_position_ = 1;

@@ -15,6 +15,9 @@
 //                  "origin"                                     origin of local events, if
 //                                                               not the node id (restored)
 //                  "hw/" origin                                 highest seq held (8 B BE)
+//                  "memtable_pin"                               "": written without the WAL
+//                                                               so a memtable is never empty
+//                                                               (write_gate.h says why)
 //                  other modules' keys (e.g. sync checkpoints)  written atomically with
 //                                                               the events they describe
 //
@@ -63,6 +66,7 @@ inline constexpr std::string_view kFormatVersionKey = "format_version";
 inline constexpr std::string_view kHlcKey = "hlc";
 inline constexpr std::string_view kOriginKey = "origin";
 inline constexpr std::string_view kHighWaterPrefix = "hw/";
+inline constexpr std::string_view kMemtablePinKey = "memtable_pin";
 
 inline void PutFixed64BE(std::string* dst, uint64_t v) {
   char buf[8];
