@@ -1,6 +1,7 @@
 #include "daemon/audit.h"
 
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <memory>
@@ -46,7 +47,16 @@ std::string AuditField(std::string_view raw) {
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(EventStore* store) {
   auto cf = store->ColumnFamily(keys::kAuditFamily);
   if (!cf.ok()) return cf.status();
-  return std::unique_ptr<AuditLog>(new AuditLog(store->db(), *cf));
+  return std::unique_ptr<AuditLog>(new AuditLog(store, *cf));
+}
+
+AuditLog::~AuditLog() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (!waiting_.empty()) (void)WriteWaiting();
+  if (!waiting_.empty() || dropped_ > 0) {
+    spdlog::error("audit: {} entries recorded while the store took no writes are lost",
+                  waiting_.size() + dropped_);
+  }
 }
 
 Status AuditLog::Record(const AuditRecord& r) {
@@ -60,9 +70,30 @@ Status AuditLog::Record(const AuditRecord& r) {
   const std::string value = AuditField(r.user) + "\t" + AuditField(r.role) + "\t" +
                             AuditField(r.verb) + "\t" + AuditField(r.target) + "\t" +
                             AuditField(r.outcome);
-  auto s = db_->Put(rocksdb::WriteOptions(), cf_, key, value);
-  if (!s.ok()) return Status::IoError("writing the audit log: " + s.ToString());
-  return Status::Ok();
+  if (!has_waiting_.load(std::memory_order_acquire)) {
+    rocksdb::WriteBatch batch;
+    batch.Put(cf_, key, value);
+    if (store_->Write(&batch).ok()) return Status::Ok();
+  }
+  // The key orders entries by time, so those that waited land where they belong.
+  std::lock_guard<std::mutex> l(mu_);
+  waiting_.emplace_back(std::move(key), value);
+  has_waiting_.store(true, std::memory_order_release);
+  return WriteWaiting();
+}
+
+Status AuditLog::WriteWaiting() {
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : waiting_) batch.Put(cf_, key, value);
+  Status s = store_->Write(&batch);
+  if (s.ok()) {
+    if (waiting_.size() > 1) spdlog::info("audit: wrote {} entries that waited", waiting_.size());
+    waiting_.clear();
+    has_waiting_.store(false, std::memory_order_release);
+    return s;
+  }
+  for (; waiting_.size() > kMaxWaiting; waiting_.pop_front()) ++dropped_;
+  return s;
 }
 
 Result<std::vector<AuditRecord>> AuditLog::Recent(size_t limit) const {
@@ -76,7 +107,7 @@ Result<std::vector<AuditRecord>> AuditLog::Recent(size_t limit) const {
 }
 
 Status AuditLog::Scan(const std::string& before, const ScanFn& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_));
+  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions(), cf_));
   if (before.empty()) {
     it->SeekToLast();
   } else {
@@ -102,17 +133,15 @@ Status AuditLog::Scan(const std::string& before, const ScanFn& fn) const {
 
 Result<uint64_t> AuditLog::AdoptEntries(const AuditLog& other) {
   constexpr size_t kBatchEntries = 10000;
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
   rocksdb::WriteBatch batch;
   uint64_t count = 0;
   auto write = [&]() -> Status {
-    auto s = db_->Write(wo, &batch);
+    Status s = store_->Write(&batch, /*sync=*/true);
     batch.Clear();
-    if (!s.ok()) return Status::IoError("writing the audit log: " + s.ToString());
-    return Status::Ok();
+    return s;
   };
-  std::unique_ptr<rocksdb::Iterator> it(other.db_->NewIterator(rocksdb::ReadOptions(), other.cf_));
+  std::unique_ptr<rocksdb::Iterator> it(
+      other.store_->db()->NewIterator(rocksdb::ReadOptions(), other.cf_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     batch.Put(cf_, it->key(), it->value());
     ++count;

@@ -15,9 +15,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "eventstore/event_store.h"
@@ -49,8 +52,13 @@ class AuditLog {
   // The audit log in the store's "audit" column family (created on first use).
   static Result<std::unique_ptr<AuditLog>> Open(EventStore* store);
 
+  // Writes what still waits (see Record), and logs what could not be.
+  ~AuditLog();
+
   // Records one entry, each field through AuditField. Written with the WAL, not synced on its own:
-  // it reaches the disk with the next synced append or within RocksDB's background flush.
+  // it reaches the disk with the next synced append or within RocksDB's background flush. While the
+  // store takes no writes (a full disk: reads are still served) entries wait in memory, up to
+  // kMaxWaiting, and are written with the first entry recorded once it takes them again.
   Status Record(const AuditRecord& record);
   // The most recent entries, newest first (fields through AuditField, so entries written
   // before fields were bounded come back bounded too).
@@ -65,11 +73,18 @@ class AuditLog {
   using ScanFn = std::function<bool(const std::string& key, const AuditRecord& record)>;
   Status Scan(const std::string& before, const ScanFn& fn) const;
 
+  static constexpr size_t kMaxWaiting = 100000;
+
  private:
-  AuditLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
-  rocksdb::DB* db_;
+  AuditLog(EventStore* store, rocksdb::ColumnFamilyHandle* cf) : store_(store), cf_(cf) {}
+  Status WriteWaiting();  // mu_ held
+  EventStore* store_;
   rocksdb::ColumnFamilyHandle* cf_;
   std::atomic<uint64_t> counter_{0};
+  std::mutex mu_;
+  std::atomic<bool> has_waiting_{false};
+  std::deque<std::pair<std::string, std::string>> waiting_;  // key, value
+  uint64_t dropped_ = 0;  // entries given up for lack of room to wait
 };
 
 }  // namespace holdfast

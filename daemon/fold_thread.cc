@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <string>
+
 namespace holdfast {
 
 FoldThread::FoldThread(Projector* projector) : projector_(projector), thread_([this] { Run(); }) {}
@@ -25,15 +27,20 @@ void FoldThread::Notify() {
 
 void FoldThread::Run() {
   std::unique_lock<std::mutex> l(mu_);
+  std::string last_error;
   for (;;) {
     cv_.wait(l, [&] { return pending_ || stopping_; });
     if (stopping_) return;
     pending_ = false;
     l.unlock();
     // Everything appended before the Notify is folded by this call (it reads the log's
-    // end when it starts); what arrives meanwhile sets pending_ again.
+    // end when it starts); what arrives meanwhile sets pending_ again. A failed fold keeps
+    // its checkpoint and is tried again on the next Notify (the next commit, or the store
+    // resuming writes after a full disk): said once, not on every try.
     Status s = projector_->CatchUp();
-    if (!s.ok()) spdlog::error("projections: {}", s.ToString());
+    const std::string error = s.ok() ? "" : s.ToString();
+    if (!error.empty() && error != last_error) spdlog::error("projections: {}", error);
+    last_error = error;
     l.lock();
   }
 }

@@ -236,6 +236,16 @@ Status ClientGone() {
       "stopping");
 }
 
+// Folds what the log holds into the projections before a query answers or an append
+// returns. While the store takes no writes (a full disk) the fold cannot be saved: queries
+// then answer from the projections as they stand (the fold thread folds the rest once
+// writing resumes), and an append that is durable is never reported failed for it.
+Status CatchUp(Projector* projector, EventStore* store) {
+  Status s = projector->CatchUp();
+  if (!s.ok() && !store->CanWrite().ok()) return Status::Ok();
+  return s;
+}
+
 Status RequireOperator(schema::Role role, const char* verb) {
   if (IsOperator(role)) return Status::Ok();
   return Status::PermissionDenied(std::string(verb) + " is for the operator role, not " +
@@ -400,7 +410,7 @@ Status RequestHandler::CheckAlertsKnown(const std::vector<Event>& events) {
     if (!r.isAlertAcknowledged() && !r.isAlertResolved()) continue;
     const Uuid id = ToUuid(r.isAlertAcknowledged() ? r.getAlertAcknowledged().getAlert()
                                                    : r.getAlertResolved().getAlert());
-    HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
+    HOLDFAST_RETURN_IF_ERROR(CatchUp(projector_, store_));
     auto alert = projector_->GetAlert(id);
     if (!alert.ok()) return alert.status();
     if (!*alert || !(*alert)->has_raised) {
@@ -472,7 +482,7 @@ Status RequestHandler::HandleAppend(api::Request::Reader request, api::Response:
   auto result = store_->Append(std::move(events), expected);
   if (!result.ok()) return result.status();
   SetAppended(*result, response);
-  return projector_->CatchUp();  // read your writes: lists already show what was appended
+  return CatchUp(projector_, store_);  // read your writes: lists already show what was appended
 }
 
 Status RequestHandler::HandleImport(api::Request::Reader request, api::Response::Builder response) {
@@ -502,7 +512,7 @@ Status RequestHandler::HandleImport(api::Request::Reader request, api::Response:
   }
   // Folded (and its alerts derived) before the answer, so the alerts an import derives
   // depend on the file and its batches only, never on how the fold thread's timing fell.
-  return projector_->CatchUp();
+  return CatchUp(projector_, store_);
 }
 
 Status RequestHandler::HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response,
@@ -553,7 +563,7 @@ Status RequestHandler::HandleReadStream(const std::string& stream, api::Response
 
 Status RequestHandler::HandleListCases(api::ListCases::Reader list, api::Response::Builder response,
                                        ResponseChannel* channel) {
-  HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
+  HOLDFAST_RETURN_IF_ERROR(CatchUp(projector_, store_));
   const uint32_t limit = list.getLimit();
   const std::string agency = list.getAgency();
   PagedReply<api::CaseSummary> reply(
@@ -719,7 +729,7 @@ Status RequestHandler::HandleListAlerts(api::ListAlerts::Reader list,
     }
   }
   const uint32_t limit = list.getLimit();
-  HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
+  HOLDFAST_RETURN_IF_ERROR(CatchUp(projector_, store_));
   PagedReply<api::AlertInfo> reply(
       channel, response, [](api::Page::Builder p, unsigned n) { return p.initAlerts(n); });
   AlertCursor last;
@@ -745,7 +755,7 @@ Status RequestHandler::HandleIndicators(api::Indicators::Reader req,
     return Status::InvalidArgument("--to must be after --from");
   }
   const std::string format = req.getFormat().size() > 0 ? req.getFormat().cStr() : "table";
-  HOLDFAST_RETURN_IF_ERROR(projector_->CatchUp());
+  HOLDFAST_RETURN_IF_ERROR(CatchUp(projector_, store_));
   auto report = projector_->Indicators(req.getFrom(), req.getTo());
   if (!report.ok()) return report.status();
   response.setReport(RenderIndicators(*report, format));

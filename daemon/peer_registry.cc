@@ -1,5 +1,7 @@
 #include "daemon/peer_registry.h"
 
+#include <rocksdb/write_batch.h>
+
 #include <sstream>
 
 #include "eventstore/keys.h"
@@ -148,10 +150,9 @@ Status PeerRegistry::AddPeer(const PeerConfig& peer) {
     }
     const std::string value =
         (peer.address.empty() ? "-" : peer.address) + " " + peer.send.ToString();
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    auto s = store_->db()->Put(wo, cf_, peer.id, value);
-    if (!s.ok()) return Status::IoError("saving the peer: " + s.ToString());
+    rocksdb::WriteBatch batch;
+    batch.Put(cf_, peer.id, value);
+    HOLDFAST_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
     added_peers_.erase(std::remove_if(added_peers_.begin(), added_peers_.end(),
                                       [&](const PeerConfig& p) { return p.id == peer.id; }),
                        added_peers_.end());
@@ -173,10 +174,9 @@ Status PeerRegistry::RemovePeer(const std::string& id) {
                            [&](const PeerConfig& p) { return p.id == id; });
     if (it == added_peers_.end())
       return Status::NotFound("no peer " + id + ": see `holdfast peers list`");
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    auto s = store_->db()->Delete(wo, cf_, id);
-    if (!s.ok()) return Status::IoError("removing the peer: " + s.ToString());
+    rocksdb::WriteBatch batch;
+    batch.Delete(cf_, id);
+    HOLDFAST_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
     added_peers_.erase(it);
     return Apply();
   });

@@ -91,6 +91,7 @@ bool FoldCaseRow(const Fact& f, CaseRow* row) {
 // The rows one chunk of events touches, held decoded until the chunk is written in one
 // batch with its checkpoint.
 struct Projector::Chunk {
+  EventStore* store;
   rocksdb::DB* db;
   rocksdb::ColumnFamilyHandle* cf;
   std::map<std::string, CaseRow> cases;
@@ -182,7 +183,7 @@ struct Projector::Chunk {
     for (const auto& [k, row] : standing) batch.Put(cf, k, EncodeStanding(row));
     for (const auto& [id, a] : alerts) batch.Put(cf, AlertKey(id), EncodeAlert(a));
     batch.Put(cf, kCheckpointKey, keys::Fixed64BE(checkpoint));
-    return FromRocks(db->Write(rocksdb::WriteOptions(), &batch), "writing projections");
+    return store->Write(&batch);
   }
 };
 
@@ -238,8 +239,11 @@ Status Projector::ScanPending(uint64_t last, const EventStore::ScanFn& fn) const
 Status Projector::FoldPending(std::set<std::string>* dirty,
                               const std::function<void(uint64_t, uint64_t)>& progress) {
   const uint64_t last = store_->LastPosition();
+  // While the store takes no writes (a full disk) nothing folded could be kept: fail before
+  // reading. The checkpoint stays, so the next call folds from there.
+  if (checkpoint_ < last) HOLDFAST_RETURN_IF_ERROR(store_->CanWrite());
   while (checkpoint_ < last) {
-    Chunk chunk{store_->db(), cf_, {}, {}, {}, {}, {}, {}};
+    Chunk chunk{store_, store_->db(), cf_, {}, {}, {}, {}, {}, {}};
     uint64_t reached = checkpoint_;
     size_t n = 0;
     std::vector<std::string> incident_subjects;
@@ -340,8 +344,7 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
   // CatchUp, or the next start, evaluates them again; their alert ids make that idempotent).
   pending_loaded_ = false;
   if (due.Count() > 0) {
-    HOLDFAST_RETURN_IF_ERROR(
-        FromRocks(store_->db()->Write(rocksdb::WriteOptions(), &due), "writing deadlines"));
+    HOLDFAST_RETURN_IF_ERROR(store_->Write(&due));
   }
   if (!lifecycle.empty()) {
     auto r = store_->Append(std::move(lifecycle));
@@ -350,8 +353,7 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
   }
   rocksdb::WriteBatch evaluated;
   for (const auto& case_id : cases) evaluated.Delete(cf_, PendingEvalKey(case_id));
-  HOLDFAST_RETURN_IF_ERROR(
-      FromRocks(store_->db()->Write(rocksdb::WriteOptions(), &evaluated), "marking evaluated"));
+  HOLDFAST_RETURN_IF_ERROR(store_->Write(&evaluated));
   pending_loaded_ = true;
   return Status::Ok();
 }
@@ -404,6 +406,7 @@ Status Projector::Tick() {
 
 Status Projector::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) {
   std::lock_guard<std::mutex> l(mu_);
+  HOLDFAST_RETURN_IF_ERROR(store_->CanWrite());
   RebuildOptions options;
   options.rules = rules_;
   options.now = now_();
