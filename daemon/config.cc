@@ -35,6 +35,7 @@ po::options_description Keys(NodeConfig* c) {
   add("rules.no_contact_days", po::value(&c->no_contact_days));
   add("rules.reoffending_days", po::value(&c->reoffending_days));
   add("rules.tick_seconds", po::value(&c->tick_seconds));
+  add("store.reserve_mb", po::value(&c->reserve_mb));
   return d;
 }
 
@@ -150,6 +151,7 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
                             {"rules.tick_seconds", config.tick_seconds}}) {
     if (value < 1) return bad(key, "must be a whole number of 1 or more");
   }
+  if (config.reserve_mb < 0) return bad("store.reserve_mb", "must be a whole number of 0 or more");
   if (!config.listen.empty() && config.listen.rfind(':') == std::string::npos) {
     return bad("sync.listen", "expected HOST:PORT");
   }
@@ -211,7 +213,10 @@ std::string RenderConfig(const NodeConfig& c) {
       << "# reoffending: incidents up to R days after a case closed\n"
       << "reoffending_days = " << c.reoffending_days << "\n"
       << "# how often (seconds) time-based rules are re-checked\n"
-      << "tick_seconds = " << c.tick_seconds << "\n";
+      << "tick_seconds = " << c.tick_seconds << "\n\n"
+      << "[store]\n"
+      << "# writes are refused while the store's disk has less than this many MB free\n"
+      << "reserve_mb = " << c.reserve_mb << "\n";
   return out.str();
 }
 

@@ -45,6 +45,9 @@ struct NodeConfig {
   int reoffending_days = 365;
   int tick_seconds = 60;  // how often time-based rules (no_contact) are re-checked
 
+  // [store]: writes are refused while the store's disk has less than this free (MB)
+  int reserve_mb = 128;
+
   std::string store_dir() const { return data_dir + "/store"; }
   bool Derives() const {
     return derive.empty() ? (kind == "probation" || kind == "partnership") : derive == "true";

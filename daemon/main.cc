@@ -21,6 +21,7 @@
 #include "daemon/handler.h"
 #include "daemon/local_server.h"
 #include "daemon/peer_registry.h"
+#include "daemon/rocksdb_log.h"
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 #include "sync/sync_manager.h"
@@ -149,6 +150,8 @@ int Run(const std::string& config_path) {
   StoreOptions options;
   options.node_id = d.config.node_id;
   options.create_if_missing = true;
+  options.reserved_bytes = static_cast<uint64_t>(d.config.reserve_mb) << 20;
+  options.info_log = NewRocksDbLog();
   auto store = EventStore::Open(d.config.store_dir(), options);
   if (!store.ok()) {
     spdlog::error("cannot open the store: {}", store.status().message());
@@ -212,6 +215,20 @@ int Run(const std::string& config_path) {
     std::cerr << "holdfastd: peers: " << s.message() << "\n";
     return 1;
   }
+  // A full disk stops writes (requests that write are refused, reads go on, peers' batches
+  // are not taken) until the store resumes by itself. Then the fold thread folds what could
+  // not be saved meanwhile, and peers are dialled at once rather than at their backoff.
+  PeerRegistry* peers = d.peers.get();
+  const bool syncing = d.sync != nullptr;
+  d.store->SetWriteStateListener([fold, peers, syncing](const Status& writable) {
+    if (!writable.ok()) {
+      spdlog::error("store: refusing writes: {}", writable.message());
+      return;
+    }
+    spdlog::info("store: writing resumed");
+    fold->Notify();
+    if (syncing) (void)peers->SyncNow("");
+  });
   d.handler = std::make_unique<RequestHandler>(
       d.store.get(), d.audit.get(), d.projector.get(), d.peers.get(),
       NodeIdentity{d.config.node_id, d.config.agency, d.config.kind});
@@ -249,6 +266,7 @@ int Run(const std::string& config_path) {
   uv_run(d.loop, UV_RUN_DEFAULT);
   d.projector->SetAlertListener(nullptr);
   d.store->SetCommitListener(nullptr);
+  d.store->SetWriteStateListener(nullptr);
   d.fold.reset();
   d.server.reset();
   d.sync.reset();

@@ -19,6 +19,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -460,6 +461,19 @@ std::string AttendanceJson(const std::string& id, const std::string& case_id,
          "\"provider-a\"},\"data\":{\"case\":\"" +
          case_id + "\",\"intervention\":\"I-" + case_id + "\",\"session\":\"" + session +
          "\",\"outcome\":\"attended\"}}";
+}
+
+std::string BulkyAttendanceJson(const std::string& id, const std::string& case_id,
+                                const std::string& session, size_t reason_bytes) {
+  std::string reason(reason_bytes, ' ');
+  uint64_t noise = std::hash<std::string>()(id);
+  for (char& c : reason) {
+    noise = noise * 6364136223846793005u + 1442695040888963407u;
+    c = static_cast<char>('a' + (noise >> 59));
+  }
+  std::string line = AttendanceJson(id, case_id, session);
+  line.insert(line.size() - 2, ",\"reason\":\"" + reason + "\"");
+  return line;
 }
 
 std::vector<std::string> EventIds(const std::vector<std::string>& json_lines) {

@@ -170,6 +170,10 @@ std::string WithoutPosition(const std::string& json_line);
 std::string AttendanceJson(const std::string& id, const std::string& case_id,
                            const std::string& session,
                            const std::string& occurred_at = "2025-03-04T18:00:00Z");
+// AttendanceJson with a reason of `reason_bytes` letters (at most 8,192) that do not
+// compress, drawn from the id: fills a disk with few events.
+std::string BulkyAttendanceJson(const std::string& id, const std::string& case_id,
+                                const std::string& session, size_t reason_bytes);
 // The envelope ids of exported JSON lines, in order.
 std::vector<std::string> EventIds(const std::vector<std::string>& json_lines);
 // Connects a raw stream socket to a Unix socket path; -1 on failure (errno set).
