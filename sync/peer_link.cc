@@ -59,12 +59,18 @@ struct PeerLink::ReadWork {
 
 struct PeerLink::InsertWork {
   uv_work_t req;
+  uv_timer_t retry;  // while the store takes no writes
   PeerLink* link;
   std::vector<Event> events;
   uint64_t through, basis;
   size_t inserted = 0;
+  bool held = false;  // not tried: the store took no writes
   Status status;
 };
+
+// How long a batch waits before it is offered to a store that took no writes (a full disk)
+// again.
+constexpr uint64_t kInsertRetryMs = 1000;
 
 PeerLink::PeerLink(SyncManager* manager, bool outbound, std::string expected_peer)
     : manager_(manager), outbound_(outbound), expected_peer_(std::move(expected_peer)) {
@@ -257,13 +263,21 @@ void PeerLink::Insert(std::vector<Event> events, uint64_t through, uint64_t basi
   work->events = std::move(events);
   work->through = through;
   work->basis = basis;
+  QueueInsert(work);
+}
+
+void PeerLink::QueueInsert(InsertWork* work) {
   ++works_;
   uv_queue_work(
       manager_->loop_, &work->req,
       [](uv_work_t* req) {
         auto* w = static_cast<InsertWork*>(req->data);
         SyncManager* m = w->link->manager_;
-        const size_t n = w->events.size();
+        // A store that takes no writes keeps the batch here rather than fail the link: the
+        // peer would only send it again, over and over, until the disk has room.
+        w->status = m->store_->CanWrite();
+        w->held = !w->status.ok();
+        if (w->held) return;
         auto r = m->store_->Insert(std::move(w->events),
                                    {{CheckpointKey(w->link->peer_),
                                      keys::Fixed64BE(w->through) + keys::Fixed64BE(w->basis)}});
@@ -272,7 +286,6 @@ void PeerLink::Insert(std::vector<Event> events, uint64_t through, uint64_t basi
           return;
         }
         for (const auto& e : r->events) w->inserted += e.duplicate ? 0 : 1;
-        (void)n;
         if (w->inserted > 0 && m->on_inserted_) m->on_inserted_();
       },
       [](uv_work_t* req, int) {
@@ -281,6 +294,11 @@ void PeerLink::Insert(std::vector<Event> events, uint64_t through, uint64_t basi
         --link->works_;
         if (link->closing_) return link->MaybeDelete();
         auto& state = *link->manager_->peers_[link->peer_];
+        if (w->held) {
+          state.status.last_error = "waiting to store the peer's events: " + w->status.message();
+          w->status = Status::Ok();
+          return link->InsertLater(w.release());
+        }
         state.status.events_in += w->inserted;
         link->session_->OnInserted(w->status, w->through, w->inserted);
         state.status.behind_in = link->session_->peer_last() > link->session_->checkpoint()
@@ -288,6 +306,27 @@ void PeerLink::Insert(std::vector<Event> events, uint64_t through, uint64_t basi
                                      : 0;
         if (w->inserted > 0) link->manager_->NotifyAppend();  // pass them on to other peers
       });
+}
+
+void PeerLink::InsertLater(InsertWork* work) {
+  ++works_;  // the link outlives the timer: it is closed (and the work freed) first
+  uv_timer_init(manager_->loop_, &work->retry);
+  work->retry.data = work;
+  uv_timer_start(
+      &work->retry,
+      [](uv_timer_t* timer) {
+        uv_close(reinterpret_cast<uv_handle_t*>(timer), [](uv_handle_t* handle) {
+          auto* w = static_cast<InsertWork*>(handle->data);
+          PeerLink* link = w->link;
+          --link->works_;
+          if (link->closing_) {
+            delete w;
+            return link->MaybeDelete();
+          }
+          link->QueueInsert(w);
+        });
+      },
+      kInsertRetryMs, 0);
 }
 
 VersionVector PeerLink::Held() {

@@ -56,6 +56,9 @@ class PeerLink : public SessionEffects {
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   void OnEstablished();
+  void QueueInsert(InsertWork* work);
+  // The store took no writes: offers the batch again after kInsertRetryMs.
+  void InsertLater(InsertWork* work);
   void Flush();
   void MaybeDelete();
   void Supersede(const std::string& why);
