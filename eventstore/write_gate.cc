@@ -35,7 +35,9 @@ std::string Megabytes(uint64_t bytes) { return std::to_string(bytes >> 20) + " M
 class WriteGate::RocksListener : public rocksdb::EventListener {
  public:
   explicit RocksListener(WriteGate* gate) : gate_(gate) {}
-  // Called with RocksDB's mutex held: the gate only records the error.
+  // Called on the thread that met the error, before RocksDB decides how to recover: the
+  // gate only records it. A retryable I/O error (not a full disk) comes without its
+  // severity and is left to RocksDB's own retries; the write it fails closes the gate.
   void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
     gate_->OnRocksError(*error);
   }

@@ -70,8 +70,8 @@ class WriteGate {
 
  private:
   class RocksListener;
-  void OnRocksError(const rocksdb::Status& error);
-  void Close(Status why);  // mu_ held
+  void OnRocksError(const rocksdb::Status& error);  // from RocksDB's listener
+  void Close(Status why);                           // mu_ held
   Status Refusal(const rocksdb::Status& cause) const;
   uint64_t FreeBytes() const;
   void PinMemtable();
