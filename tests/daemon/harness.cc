@@ -469,7 +469,7 @@ std::string BulkyAttendanceJson(const std::string& id, const std::string& case_i
   uint64_t noise = std::hash<std::string>()(id);
   for (char& c : reason) {
     noise = noise * 6364136223846793005u + 1442695040888963407u;
-    c = static_cast<char>('a' + (noise >> 59));
+    c = static_cast<char>('a' + (noise >> 59) % 26);  // ASCII letters: valid UTF-8
   }
   std::string line = AttendanceJson(id, case_id, session);
   line.insert(line.size() - 2, ",\"reason\":\"" + reason + "\"");

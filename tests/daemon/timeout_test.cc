@@ -128,7 +128,8 @@ TEST_CASE("a stopped daemon: the CLI gives up after --timeout and says the daemo
   CHECK(n.node.Cli({"case", "list"}, "probation").exit == 0);
 }
 
-TEST_CASE("--timeout must be a positive number of seconds, or 0 to wait for ever", "[timeout]") {
+TEST_CASE("the --timeout option must be a positive number of seconds, or 0 to wait for ever",
+          "[timeout]") {
   auto r = Holdfast({"case", "list", "--timeout", "-1", "--socket", "/nonexistent"},
                     {{"HOLDFAST_USER", "u"}, {"HOLDFAST_ROLE", "probation"}});
   INFO(r.Describe());
