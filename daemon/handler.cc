@@ -26,6 +26,7 @@ api::Error::Code ToApiCode(Status::Code code) {
     case Status::Code::kNotFound:
       return C::NOT_FOUND;
     case Status::Code::kConflict:
+    case Status::Code::kSeqConflict:
       return C::CONFLICT;
     case Status::Code::kVersionConflict:
       return C::VERSION_CONFLICT;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <random>
 #include <set>
+#include <tuple>
 #include <unordered_set>
 
 #include "eventstore/keys.h"
@@ -117,7 +118,7 @@ struct EventStore::GroupState {
   uint64_t next_seq = 0;
   std::unordered_map<Uuid, std::pair<uint64_t, const Event*>, UuidHash> ids;
   std::unordered_map<std::string, uint64_t> streams;  // stream -> version after the group
-  std::set<std::pair<std::string, uint64_t>> origin_seqs;
+  std::map<std::pair<std::string, uint64_t>, Uuid> origin_seqs;  // -> the event's id
   std::map<std::string, uint64_t> high_water;
   // The writes, staged until the writer is known to succeed, so a refused writer adds
   // none, and so the index entries reach RocksDB in key order: consecutive skiplist
@@ -321,6 +322,11 @@ Status EventStore::Load() {
   auto s = db_->Get(rocksdb::ReadOptions(), meta_cf_, keys::kHlcKey, &hlc);
   if (s.ok() && hlc.size() == 8) clock_.Observe(keys::DecodeFixed64BE(hlc.data()));
   return Status::Ok();
+}
+
+std::string SeqConflict::ToString() const {
+  return "origin " + origin + " seq " + std::to_string(seq) + " names two events, " +
+         FormatUuid(held) + " and " + FormatUuid(offered);
 }
 
 std::string_view OriginNode(std::string_view origin) {
@@ -558,16 +564,24 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
       auto p = reader.getProvenance();
       origin = p.getOrigin();
       seq = p.getSeq();
-      if (mine.origin_seqs.count({origin, seq}) || group->origin_seqs.count({origin, seq})) {
-        return Status::Conflict(which() + "origin " + origin + " seq " + std::to_string(seq) +
-                                " appears twice with different ids");
+      std::optional<Uuid> earlier;  // an event of this group under the same (origin, seq)
+      for (const auto* staged : {&mine.origin_seqs, &group->origin_seqs}) {
+        auto it = staged->find({origin, seq});
+        if (!earlier && it != staged->end()) earlier = it->second;
       }
-      std::string ignored;
+      if (earlier) {
+        return Status::SeqConflict(which() + SeqConflict{origin, seq, *earlier, id}.ToString() +
+                                   " (both arrived together)");
+      }
+      std::string held_at;
       auto s =
-          db_->Get(rocksdb::ReadOptions(), origins_cf_, keys::OriginKey(origin, seq), &ignored);
+          db_->Get(rocksdb::ReadOptions(), origins_cf_, keys::OriginKey(origin, seq), &held_at);
       if (s.ok()) {
-        return Status::Conflict(which() + "origin " + origin + " seq " + std::to_string(seq) +
-                                " is already held by another event");
+        if (held_at.size() != 8) return Status::Corruption("origin index entry of the wrong size");
+        auto held = GetAt(keys::DecodeFixed64BE(held_at.data()));
+        if (!held.ok()) return held.status();
+        return Status::SeqConflict(
+            which() + SeqConflict{origin, seq, ToUuid(held->reader().getId()), id}.ToString());
       }
       if (!s.IsNotFound()) return FromRocks(s, "reading the origin index");
       clock_.Observe(p.getRecordedAt().getValue());
@@ -593,7 +607,7 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
     mine.put_streams.emplace_back(keys::StreamKey(stream, *version + 1), position_value);
     mine.streams[stream] = *version + 1;
     mine.ids[id] = {position, &event};
-    mine.origin_seqs.insert({origin, seq});
+    mine.origin_seqs.emplace(std::make_pair(origin, seq), id);
     uint64_t& hw = mine.high_water[origin];
     hw = std::max(hw, seq);
     w->out.events[i] = {position, false};
@@ -811,6 +825,84 @@ Result<std::string> EventStore::GetMeta(const std::string& key) const {
   auto s = db_->Get(rocksdb::ReadOptions(), meta_cf_, key, &value);
   if (!s.ok()) return FromRocks(s, "meta key " + key);
   return value;
+}
+
+Status EventStore::ScanMeta(
+    const std::string& prefix,
+    const std::function<void(std::string_view key, std::string_view value)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_cf_));
+  for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
+    fn(std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()),
+       std::string_view(it->value().data(), it->value().size()));
+  }
+  return FromRocks(it->status(), "reading meta keys " + prefix);
+}
+
+Result<std::vector<SeqConflict>> EventStore::FindSeqConflicts(
+    const std::vector<SeqClaim>& claims) const {
+  std::vector<SeqConflict> out;
+  if (claims.empty()) return out;
+  std::vector<std::string> origin_keys(claims.size());
+  std::vector<size_t> order(claims.size());
+  for (size_t i = 0; i < claims.size(); ++i) {
+    origin_keys[i] = keys::OriginKey(claims[i].origin, claims[i].seq);
+    order[i] = i;
+  }
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return origin_keys[a] < origin_keys[b] || (origin_keys[a] == origin_keys[b] && a < b);
+  });
+  // Claims that contradict each other; of those naming one (origin, seq), the first is
+  // looked up here.
+  std::vector<size_t> distinct;
+  for (size_t j = 0; j < order.size(); ++j) {
+    const size_t i = order[j];
+    if (!distinct.empty() && origin_keys[distinct.back()] == origin_keys[i]) {
+      const SeqClaim& first = claims[distinct.back()];
+      if (!(first.id == claims[i].id))
+        out.push_back({first.origin, first.seq, first.id, claims[i].id});
+      continue;
+    }
+    distinct.push_back(i);
+  }
+  // One sorted MultiGet for the positions, one for the events there.
+  const size_t n = distinct.size();
+  std::vector<rocksdb::Slice> index_keys(n);
+  for (size_t j = 0; j < n; ++j) index_keys[j] = origin_keys[distinct[j]];
+  std::vector<rocksdb::PinnableSlice> positions(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db_->MultiGet(rocksdb::ReadOptions(), origins_cf_, n, index_keys.data(), positions.data(),
+                statuses.data(), /*sorted_input=*/true);
+  std::vector<std::pair<std::string, size_t>> held;  // log key -> the claim held there
+  for (size_t j = 0; j < n; ++j) {
+    if (statuses[j].IsNotFound()) continue;
+    if (!statuses[j].ok()) return FromRocks(statuses[j], "reading the origin index");
+    if (positions[j].size() != 8) return Status::Corruption("origin index entry of the wrong size");
+    held.emplace_back(positions[j].ToString(), distinct[j]);
+  }
+  std::sort(held.begin(), held.end());
+  const size_t m = held.size();
+  std::vector<rocksdb::Slice> log_keys(m);
+  for (size_t j = 0; j < m; ++j) log_keys[j] = held[j].first;
+  std::vector<rocksdb::PinnableSlice> values(m);
+  statuses.assign(m, rocksdb::Status());
+  db_->MultiGet(rocksdb::ReadOptions(), log_cf_, m, log_keys.data(), values.data(), statuses.data(),
+                /*sorted_input=*/true);
+  for (size_t j = 0; j < m; ++j) {
+    const uint64_t position = keys::DecodeFixed64BE(held[j].first.data());
+    if (!statuses[j].ok()) {
+      return FromRocks(statuses[j], "the origin index names position " + std::to_string(position));
+    }
+    auto event =
+        StoredEvent::Decode(std::string_view(values[j].data(), values[j].size()), position);
+    if (!event.ok()) return event.status();
+    const SeqClaim& claim = claims[held[j].second];
+    const Uuid here = ToUuid(event->reader().getId());
+    if (!(here == claim.id)) out.push_back({claim.origin, claim.seq, here, claim.id});
+  }
+  std::sort(out.begin(), out.end(), [](const SeqConflict& a, const SeqConflict& b) {
+    return std::tie(a.origin, a.seq) < std::tie(b.origin, b.seq);
+  });
+  return out;
 }
 
 Result<rocksdb::ColumnFamilyHandle*> EventStore::ColumnFamily(const std::string& name) {

@@ -87,6 +87,30 @@ using VersionVector = std::map<std::string, uint64_t>;
 // node's origin carries (EventStore::StartNewOrigin).
 std::string_view OriginNode(std::string_view origin);
 
+// What a peer says it holds under one (origin, seq): the id of its event there.
+struct SeqClaim {
+  std::string origin;
+  uint64_t seq = 0;
+  Uuid id;
+};
+
+// Two different events under one (origin, seq). Each (origin, seq) names one event in the
+// whole partnership, so this means two nodes' logs have split (a node gave out a seq again,
+// say after a crash in the middle of restoring a backup): each holds an event the other
+// never will, and version vectors cannot show it.
+struct SeqConflict {
+  std::string origin;
+  uint64_t seq = 0;
+  Uuid held;     // the event this store holds there (for two claims that contradict each
+                 // other, the first of them)
+  Uuid offered;  // the other event
+  // "origin provider-1 seq 7: held here as <id>, offered as <id>"
+  std::string ToString() const;
+  bool operator==(const SeqConflict& o) const {
+    return origin == o.origin && seq == o.seq && held == o.held && offered == o.offered;
+  }
+};
+
 struct VerifyReport {
   uint64_t events = 0;
   std::vector<std::string> problems;  // empty when the store is sound
@@ -129,7 +153,15 @@ class EventStore {
   // Inserts events that came from another node (sync, or an import of an export): each
   // must carry its provenance, which is kept; the clock merges its recorded_at. Idempotent
   // by id as Append. `meta` is written in the same atomic write (the sync checkpoint).
+  // Note: an event whose (origin, seq) is held here by another event (or by another event
+  // of the same call) fails the whole call with SeqConflict, naming both ids; call
+  // FindSeqConflicts with the events' claims to learn which.
   Result<AppendResult> Insert(std::vector<Event> events, const MetaWrites& meta = {});
+
+  // The claims this store contradicts: it holds another event under that (origin, seq),
+  // or two of the claims name one (origin, seq) with different ids. Claims on an
+  // (origin, seq) not held here are no conflict. In the order of their (origin, seq).
+  Result<std::vector<SeqConflict>> FindSeqConflicts(const std::vector<SeqClaim>& claims) const;
 
   // Point reads. NotFound when absent.
   Result<StoredEvent> Get(const Uuid& id) const;
@@ -156,6 +188,11 @@ class EventStore {
   VersionVector ContiguousMarks(const VersionVector& hints = {}) const;
   // A meta value written through MetaWrites; NotFound if absent.
   Result<std::string> GetMeta(const std::string& key) const;
+  // Calls fn with each meta key starting with `prefix` (the prefix stripped) and its value,
+  // in key order.
+  Status ScanMeta(
+      const std::string& prefix,
+      const std::function<void(std::string_view key, std::string_view value)>& fn) const;
 
   // Walks the whole store: every log entry decodes and validates, and every index entry
   // agrees with the log (and the other way round).

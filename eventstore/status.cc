@@ -16,6 +16,9 @@ std::string Status::ToString() const {
     case Code::kConflict:
       name = "conflict";
       break;
+    case Code::kSeqConflict:
+      name = "sequence conflict";
+      break;
     case Code::kVersionConflict:
       name = "version conflict";
       break;

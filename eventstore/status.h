@@ -16,6 +16,7 @@ class Status {
     kInvalidArgument,  // bad input from a user or peer; the message names the field
     kNotFound,
     kConflict,         // same event id with different content
+    kSeqConflict,      // another event already holds that (origin, seq): two nodes' logs split
     kVersionConflict,  // a stream's expected version did not match
     kPermissionDenied,
     kUnavailable,  // the store is closed or shutting down; try again later
@@ -28,6 +29,7 @@ class Status {
   static Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
   static Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
   static Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
+  static Status SeqConflict(std::string m) { return {Code::kSeqConflict, std::move(m)}; }
   static Status VersionConflict(std::string m) { return {Code::kVersionConflict, std::move(m)}; }
   static Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }

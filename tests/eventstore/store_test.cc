@@ -2,8 +2,10 @@
 #include <rocksdb/db.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "eventstore/event_json.h"
@@ -254,10 +256,56 @@ TEST_CASE("insert refuses a different event under an (origin, seq) already held"
   REQUIRE(a->Append(One(NewAttendance("C-1"))).ok());
   REQUIRE(b->Insert(One(Event::CopyOf(a->GetAt(1)->reader()))).ok());
   Event forged = Event::CopyOf(a->GetAt(1)->reader());
-  SetUuid(forged.builder().getId(), RandomUuid());
+  const Uuid forged_id = RandomUuid();
+  SetUuid(forged.builder().getId(), forged_id);
   auto r = b->Insert(One(std::move(forged)));
   REQUIRE_FALSE(r.ok());
-  CHECK(r.status().code() == Status::Code::kConflict);
+  // A distinct status naming the (origin, seq) and both events, and nothing written.
+  CHECK(r.status().code() == Status::Code::kSeqConflict);
+  const Uuid held = ToUuid(a->GetAt(1)->reader().getId());
+  INFO(r.status().message());
+  CHECK(r.status().message().find("origin provider-1 seq 1 names two events, " + FormatUuid(held) +
+                                  " and " + FormatUuid(forged_id)) != std::string::npos);
+  CHECK(b->LastPosition() == 1);
+  CHECK(b->Verify().ok());
+
+  // Two events of one call under one (origin, seq): refused the same way.
+  TempDir c_dir;
+  auto c = OpenStore(c_dir.path, StoreOptions{"police-1"});
+  std::vector<Event> pair;
+  pair.push_back(Event::CopyOf(a->GetAt(1)->reader()));
+  pair.push_back(Event::CopyOf(a->GetAt(1)->reader()));
+  SetUuid(pair[1].builder().getId(), forged_id);
+  auto both = c->Insert(std::move(pair));
+  REQUIRE_FALSE(both.ok());
+  CHECK(both.status().code() == Status::Code::kSeqConflict);
+  CHECK(both.status().message().find(FormatUuid(forged_id)) != std::string::npos);
+  CHECK(c->LastPosition() == 0);
+}
+
+TEST_CASE("FindSeqConflicts names the claims another event holds the seq of", "[store][insert]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path, StoreOptions{"probation-1"});
+  for (int i = 0; i < 3; ++i) REQUIRE(store->Append(One(NewAttendance("C-1"))).ok());
+  const Uuid second = ToUuid(store->GetAt(2)->reader().getId());
+  const Uuid third = ToUuid(store->GetAt(3)->reader().getId());
+  const Uuid other = RandomUuid(), another = RandomUuid();
+  const std::vector<SeqClaim> claims = {
+      {"probation-1", 3, other},   // held here as `third`: a conflict
+      {"probation-1", 2, second},  // the same event: fine
+      {"probation-1", 9, other},   // not held here: nothing to say
+      {"police-1", 4, other},      // two claims on one seq that is not held here
+      {"police-1", 4, another},   {"police-1", 5, other},  // the same id twice on one seq: fine
+      {"police-1", 5, other},
+  };
+  auto found = store->FindSeqConflicts(claims);
+  REQUIRE(found.ok());
+  const std::vector<SeqConflict> expected = {{"police-1", 4, other, another},
+                                             {"probation-1", 3, third, other}};
+  CHECK(*found == expected);
+  auto none = store->FindSeqConflicts({});
+  REQUIRE(none.ok());
+  CHECK(none->empty());
 }
 
 TEST_CASE("the store keeps its node id and refuses another", "[store]") {
