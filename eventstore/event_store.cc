@@ -13,7 +13,6 @@
 #include <random>
 #include <set>
 #include <tuple>
-#include <unordered_set>
 
 #include "eventstore/keys.h"
 #include "eventstore/store_files.h"
@@ -962,17 +961,26 @@ VerifyReport EventStore::Verify() const {
   auto problem = [&](std::string p) {
     if (report.problems.size() < 1000) report.problems.push_back(std::move(p));
   };
-  // 1. The log: each entry decodes, validates, and is reachable from every index.
+  auto at = [](uint64_t position) { return "position " + std::to_string(position); };
+  auto origin_seq = [](const std::string& origin, uint64_t seq) {
+    return "origin " + origin + " seq " + std::to_string(seq);
+  };
+  // 1. The log: each entry decodes, validates, and is reachable from every index. What it
+  //    says of each position is kept to check the indexes against.
   struct Entry {
     Uuid id;
-    std::string origin;
+    uint32_t origin;  // in origin_names
     uint64_t seq;
     std::string stream;
   };
+  std::vector<std::string> origin_names;
+  std::unordered_map<std::string, uint32_t> origin_numbers;
+  std::unordered_map<uint64_t, Entry> entries;
+  // Log entries whose (origin, seq) the origin index gives to another position: two events
+  // claiming one (origin, seq) show up here, and are named once the walk has seen both.
+  std::vector<std::pair<uint64_t, uint64_t>> origin_elsewhere;
   std::map<std::string, uint64_t> max_seq;
   uint64_t expected_position = 1;
-  std::unordered_set<uint64_t> positions;
-  std::unordered_map<uint64_t, std::string> stream_of;
   // One snapshot for every read, so appends running meanwhile are simply not seen.
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   rocksdb::ReadOptions ro;
@@ -986,63 +994,90 @@ VerifyReport EventStore::Verify() const {
     const uint64_t position = keys::DecodeFixed64BE(it->key().data());
     ++report.events;
     if (position != expected_position) {
-      problem("position " + std::to_string(position) + ": gap in the log (expected " +
-              std::to_string(expected_position) + ")");
+      problem(at(position) + ": gap in the log (expected " + std::to_string(expected_position) +
+              ")");
     }
     expected_position = position + 1;
     auto decoded =
         StoredEvent::Decode(std::string_view(it->value().data(), it->value().size()), position);
     if (!decoded.ok()) {
-      problem("position " + std::to_string(position) + ": " + decoded.status().message());
+      problem(at(position) + ": " + decoded.status().message());
       continue;
     }
     auto reader = decoded->reader();
     Status valid = ValidateEvent(reader);
     if (!valid.ok()) {
-      problem("position " + std::to_string(position) + ": " + valid.message());
+      problem(at(position) + ": " + valid.message());
       continue;
     }
     if (!reader.hasProvenance()) {
-      problem("position " + std::to_string(position) + ": no provenance");
+      problem(at(position) + ": no provenance");
       continue;
     }
-    positions.insert(position);
-    const std::string pos_value = keys::Fixed64BE(position);
-    auto check_index = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key,
-                           const char* index) {
-      std::string value;
-      auto s = db_->Get(ro, cf, key, &value);
-      if (!s.ok() || value != pos_value) {
-        problem("position " + std::to_string(position) + ": " + index +
-                " index does not point back to it");
-      }
-    };
-    check_index(ids_cf_, keys::IdKey(ToUuid(reader.getId())), "id");
     auto p = reader.getProvenance();
-    check_index(origins_cf_, keys::OriginKey(p.getOrigin().cStr(), p.getSeq()), "origin");
-    uint64_t& m = max_seq[p.getOrigin()];
-    m = std::max(m, p.getSeq());
-    stream_of[position] = StreamOf(reader);
+    const std::string origin = p.getOrigin();
+    auto [number, added] =
+        origin_numbers.emplace(origin, static_cast<uint32_t>(origin_names.size()));
+    if (added) origin_names.push_back(origin);
+    Entry entry{ToUuid(reader.getId()), number->second, p.getSeq(), StreamOf(reader)};
+    const std::string pos_value = keys::Fixed64BE(position);
+    std::string value;
+    auto s = db_->Get(ro, ids_cf_, keys::IdKey(entry.id), &value);
+    if (!s.ok() || value != pos_value)
+      problem(at(position) + ": id index does not point back to it");
+    s = db_->Get(ro, origins_cf_, keys::OriginKey(origin, entry.seq), &value);
+    if (s.ok() && value.size() == 8 && value != pos_value) {
+      origin_elsewhere.emplace_back(position, keys::DecodeFixed64BE(value.data()));
+    } else if (!s.ok() || value != pos_value) {
+      problem(at(position) + ": origin index does not point back to it");
+    }
+    uint64_t& m = max_seq[origin];
+    m = std::max(m, entry.seq);
+    entries.emplace(position, std::move(entry));
   }
   if (!it->status().ok()) problem("log scan failed: " + it->status().ToString());
+  for (const auto& [position, indexed] : origin_elsewhere) {
+    const Entry& mine = entries.at(position);
+    auto other = entries.find(indexed);
+    if (other != entries.end() && other->second.origin == mine.origin &&
+        other->second.seq == mine.seq) {
+      problem(origin_seq(origin_names[mine.origin], mine.seq) +
+              " names two events: " + FormatUuid(mine.id) + " at " + at(position) + " and " +
+              FormatUuid(other->second.id) + " at " + at(indexed));
+    } else {
+      problem(at(position) + ": origin index does not point back to it");
+    }
+  }
 
-  // 2. Every index entry names a log position that exists (no dangling entries).
+  // 2. Every index entry names a log position that exists and holds the event the entry
+  //    is filed under (no dangling or misfiled entries).
   auto check_family = [&](rocksdb::ColumnFamilyHandle* cf, const char* index) {
     uint64_t count = 0;
     std::unique_ptr<rocksdb::Iterator> ix(db_->NewIterator(ro, cf));
     for (ix->SeekToFirst(); ix->Valid(); ix->Next()) {
       ++count;
-      if (ix->value().size() != 8 || !positions.count(keys::DecodeFixed64BE(ix->value().data()))) {
+      auto entry = ix->value().size() == 8 ? entries.find(keys::DecodeFixed64BE(ix->value().data()))
+                                           : entries.end();
+      if (entry == entries.end()) {
         problem(std::string(index) + " index entry names no valid log position");
         continue;
       }
-      if (cf == streams_cf_) {
-        const uint64_t position = keys::DecodeFixed64BE(ix->value().data());
-        const std::string key = ix->key().ToString();
-        if (key.size() < 9 || key.substr(0, key.size() - 9) != stream_of[position]) {
-          problem("position " + std::to_string(position) +
-                  ": stream index files it under the wrong stream");
-        }
+      const uint64_t position = entry->first;
+      const Entry& e = entry->second;
+      const std::string key = ix->key().ToString();
+      if (cf == ids_cf_ && key != keys::IdKey(e.id)) {
+        problem(at(position) + ": id index files it under another id than its own (" +
+                FormatUuid(e.id) + ")");
+      } else if (cf == origins_cf_ && key != keys::OriginKey(origin_names[e.origin], e.seq)) {
+        const std::string filed =
+            key.size() < 9 ? "a malformed key"
+                           : origin_seq(key.substr(0, key.size() - 9),
+                                        keys::DecodeFixed64BE(key.data() + key.size() - 8));
+        problem(at(position) + ": origin index files it under " + filed + ", but it is " +
+                origin_seq(origin_names[e.origin], e.seq));
+      } else if (cf == streams_cf_ &&
+                 (key.size() < 9 || key.substr(0, key.size() - 9) != e.stream)) {
+        problem(at(position) + ": stream index files it under the wrong stream");
       }
     }
     if (count != report.events) {

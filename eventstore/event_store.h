@@ -195,7 +195,8 @@ class EventStore {
       const std::function<void(std::string_view key, std::string_view value)>& fn) const;
 
   // Walks the whole store: every log entry decodes and validates, and every index entry
-  // agrees with the log (and the other way round).
+  // agrees with the log (and the other way round): an id or (origin, seq) entry names an
+  // event with that id or provenance, and no two events claim one (origin, seq).
   VerifyReport Verify() const;
 
   // Called after each successful commit with the new last position, on the committing
