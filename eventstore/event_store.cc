@@ -643,6 +643,7 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
 
 std::vector<Result<uint64_t>> EventStore::FindPositions(const std::vector<Event>& events) const {
   const size_t n = events.size();
+  if (n == 0) return {};  // a write of meta alone
   std::vector<Uuid> ids(n);
   std::vector<std::string> id_keys(n);
   std::vector<size_t> order(n);

@@ -92,6 +92,9 @@ struct SeqClaim {
   std::string origin;
   uint64_t seq = 0;
   Uuid id;
+  bool operator==(const SeqClaim& o) const {
+    return origin == o.origin && seq == o.seq && id == o.id;
+  }
 };
 
 // Two different events under one (origin, seq). Each (origin, seq) names one event in the

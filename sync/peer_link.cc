@@ -36,6 +36,7 @@ capnp::ReaderOptions WireReaderOptions() {
 }  // namespace
 
 std::string CheckpointKey(const std::string& peer) { return "sync/ckpt/" + peer; }
+std::string QuarantineKey(const std::string& peer) { return std::string(kQuarantinePrefix) + peer; }
 
 // Keepalive probes after this long idle, so a link whose peer vanished (host crash, cut
 // network) does not linger and, being kept over a new link, shut its peer out.
@@ -53,6 +54,7 @@ struct PeerLink::ReadWork {
   PeerFilter filter;
   uint64_t basis = 0;
   std::vector<Event> events;
+  std::vector<SeqClaim> skipped;
   uint64_t through = 0, last = 0;
   Status status;
 };
@@ -61,11 +63,18 @@ struct PeerLink::InsertWork {
   uv_work_t req;
   uv_timer_t retry;  // while the store takes no writes
   PeerLink* link;
-  std::vector<Event> events;
-  uint64_t through, basis;
+  PeerBatch batch;
   size_t inserted = 0;
   bool held = false;  // not tried: the store took no writes
   Status status;
+  std::vector<SeqConflict> conflicts;  // the batch was refused for these
+};
+
+struct PeerLink::ClaimsWork {
+  uv_work_t req;
+  PeerLink* link;
+  std::vector<SeqClaim> claims;
+  Result<std::vector<SeqConflict>> conflicts = std::vector<SeqConflict>();
 };
 
 // How long a batch waits before it is offered to a store that took no writes (a full disk)
@@ -180,8 +189,10 @@ void PeerLink::OnEstablished() {
     checkpoint = keys::DecodeFixed64BE(stored->data());
     if (stored->size() == 16) basis = keys::DecodeFixed64BE(stored->data() + 8);
   }
+  auto quarantine = manager_->store_->GetMeta(QuarantineKey(peer_));
   session_ =
-      std::make_unique<SyncSession>(manager_->store_->node_id(), peer_, checkpoint, this, basis);
+      std::make_unique<SyncSession>(manager_->store_->node_id(), peer_, checkpoint, this, basis,
+                                    quarantine.ok() ? DecodeQuarantine(*quarantine) : Quarantine());
   auto& state = *manager_->peers_[peer_];
   ++state.established;
   state.status.last_contact = NowNanos();
@@ -234,9 +245,18 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
         size_t scanned = 0, bytes = 0;
         w->status = s->ScanLog(w->after, [&](uint64_t position, schema::Event::Reader e) {
           w->through = position;
-          if (ShouldSend(e, w->filter, w->held)) {
-            w->events.push_back(Event::CopyOf(e));
-            bytes += e.totalSize().wordCount * sizeof(capnp::word);
+          switch (ServingOf(e, w->filter, w->held)) {
+            case Serving::kSend:
+              w->events.push_back(Event::CopyOf(e));
+              bytes += e.totalSize().wordCount * sizeof(capnp::word);
+              break;
+            case Serving::kPeerHolds: {
+              auto p = e.getProvenance();
+              w->skipped.push_back({p.getOrigin(), p.getSeq(), ToUuid(e.getId())});
+              break;
+            }
+            case Serving::kFiltered:
+              break;
           }
           // A batch stays well under the frame limit, however large its events.
           return w->events.size() < w->max && bytes < kMaxBatchBytes && ++scanned < 20 * w->max;
@@ -251,18 +271,17 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
         auto& state = *link->manager_->peers_[link->peer_];
         state.status.events_out += w->events.size();
         state.status.behind_out = w->last > w->through ? w->last - w->through : 0;
-        link->session_->OnChanges(std::move(w->events), w->through, w->last, w->basis);
+        link->session_->OnChanges(std::move(w->events), w->through, w->last, w->basis,
+                                  std::move(w->skipped));
       });
   (void)store;
 }
 
-void PeerLink::Insert(std::vector<Event> events, uint64_t through, uint64_t basis) {
+void PeerLink::Insert(PeerBatch batch) {
   auto* work = new InsertWork();
   work->req.data = work;
   work->link = this;
-  work->events = std::move(events);
-  work->through = through;
-  work->basis = basis;
+  work->batch = std::move(batch);
   QueueInsert(work);
 }
 
@@ -273,15 +292,41 @@ void PeerLink::QueueInsert(InsertWork* work) {
       [](uv_work_t* req) {
         auto* w = static_cast<InsertWork*>(req->data);
         SyncManager* m = w->link->manager_;
+        PeerBatch& b = w->batch;
         // A store that takes no writes keeps the batch here rather than fail the link: the
         // peer would only send it again, over and over, until the disk has room.
         w->status = m->store_->CanWrite();
         w->held = !w->status.ok();
         if (w->held) return;
-        auto r = m->store_->Insert(std::move(w->events),
-                                   {{CheckpointKey(w->link->peer_),
-                                     keys::Fixed64BE(w->through) + keys::Fixed64BE(w->basis)}});
+        // The events the peer left out as held here must be the ones held here.
+        auto skipped = m->store_->FindSeqConflicts(b.skipped);
+        if (!skipped.ok() || !skipped->empty()) {
+          if (skipped.ok()) w->conflicts = std::move(*skipped);
+          if (!skipped.ok()) w->status = skipped.status();
+          return;
+        }
+        // What the events claim, to name a split should the store refuse one (the insert
+        // takes the events).
+        std::vector<SeqClaim> claims;
+        claims.reserve(b.events.size());
+        for (const auto& e : b.events) {
+          auto r = e.reader();
+          claims.push_back(
+              {r.getProvenance().getOrigin(), r.getProvenance().getSeq(), ToUuid(r.getId())});
+        }
+        const std::string& peer = w->link->peer_;
+        auto r = m->store_->Insert(
+            std::move(b.events),
+            {{CheckpointKey(peer), keys::Fixed64BE(b.through) + keys::Fixed64BE(b.basis)},
+             {QuarantineKey(peer), EncodeQuarantine(b.quarantine)}});
         if (!r.ok()) {
+          if (r.status().code() == Status::Code::kSeqConflict) {
+            auto found = m->store_->FindSeqConflicts(claims);
+            if (found.ok() && !found->empty()) {
+              w->conflicts = std::move(*found);
+              return;
+            }
+          }
           w->status = r.status();
           return;
         }
@@ -293,6 +338,7 @@ void PeerLink::QueueInsert(InsertWork* work) {
         PeerLink* link = w->link;
         --link->works_;
         if (link->closing_) return link->MaybeDelete();
+        if (!w->conflicts.empty()) return link->session_->OnInsertRefused(w->conflicts);
         auto& state = *link->manager_->peers_[link->peer_];
         if (w->held) {
           state.status.last_error = "waiting to store the peer's events: " + w->status.message();
@@ -300,7 +346,7 @@ void PeerLink::QueueInsert(InsertWork* work) {
           return link->InsertLater(w.release());
         }
         state.status.events_in += w->inserted;
-        link->session_->OnInserted(w->status, w->through, w->inserted);
+        link->session_->OnInserted(w->status, w->batch.through, w->inserted);
         state.status.behind_in = link->session_->peer_last() > link->session_->checkpoint()
                                      ? link->session_->peer_last() - link->session_->checkpoint()
                                      : 0;
@@ -327,6 +373,52 @@ void PeerLink::InsertLater(InsertWork* work) {
         });
       },
       kInsertRetryMs, 0);
+}
+
+void PeerLink::CheckClaims(std::vector<SeqClaim> claims) {
+  auto* work = new ClaimsWork();
+  work->req.data = work;
+  work->link = this;
+  work->claims = std::move(claims);
+  ++works_;
+  uv_queue_work(
+      manager_->loop_, &work->req,
+      [](uv_work_t* req) {
+        auto* w = static_cast<ClaimsWork*>(req->data);
+        w->conflicts = w->link->manager_->store_->FindSeqConflicts(w->claims);
+      },
+      [](uv_work_t* req, int) {
+        std::unique_ptr<ClaimsWork> w(static_cast<ClaimsWork*>(req->data));
+        PeerLink* link = w->link;
+        --link->works_;
+        if (link->closing_) return link->MaybeDelete();
+        if (!w->conflicts.ok()) {
+          return link->Close("checking where the peer says our logs split: " +
+                             w->conflicts.status().ToString());
+        }
+        link->session_->OnClaimsChecked(*w->conflicts);
+      });
+}
+
+void PeerLink::QuarantineChanged(const std::vector<SeqConflict>& added) {
+  const Quarantine& quarantine = session_->quarantine();
+  manager_->peers_[peer_]->status.quarantine = quarantine;
+  if (added.empty()) {
+    spdlog::info(
+        "sync: {}'s log or filter changed: it is pulled again from its start and "
+        "checked afresh for events that split from ours",
+        peer_);
+  }
+  for (const auto& c : added) {
+    spdlog::warn(
+        "sync: {} and this node hold two different events under origin {} seq {} ({} here, {} "
+        "there): the logs have split; no more events of origin {} are taken from {} (see "
+        "docs/sync-integrity.md)",
+        peer_, c.origin, c.seq, FormatUuid(c.held), FormatUuid(c.offered), c.origin, peer_);
+  }
+  // Kept at once, so `sync status` and `store verify` show it after a restart too (every
+  // insert from the peer stores it again with the checkpoint).
+  manager_->WriteMeta({{QuarantineKey(peer_), EncodeQuarantine(quarantine)}});
 }
 
 VersionVector PeerLink::Held() {

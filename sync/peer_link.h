@@ -47,12 +47,15 @@ class PeerLink : public SessionEffects {
   // SessionEffects
   void Send(capnp::MessageBuilder& message) override;
   void ReadChanges(uint64_t after, uint32_t max_events, const VersionVector& peer_held) override;
-  void Insert(std::vector<Event> events, uint64_t through, uint64_t basis) override;
+  void Insert(PeerBatch batch) override;
+  void CheckClaims(std::vector<SeqClaim> claims) override;
+  void QuarantineChanged(const std::vector<SeqConflict>& added) override;
   VersionVector Held() override;
 
  private:
   struct ReadWork;
   struct InsertWork;
+  struct ClaimsWork;
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   void OnEstablished();

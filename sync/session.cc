@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 namespace holdfast {
 
@@ -32,21 +33,57 @@ std::string PeerFilter::ToString() const {
   return out;
 }
 
-bool ShouldSend(schema::Event::Reader e, const PeerFilter& filter, const VersionVector& held) {
-  if (!filter.Allows(EventTypeName(e.which()))) return false;
+Serving ServingOf(schema::Event::Reader e, const PeerFilter& filter, const VersionVector& held) {
+  if (!filter.Allows(EventTypeName(e.which()))) return Serving::kFiltered;
   auto p = e.getProvenance();
   auto it = held.find(p.getOrigin());
-  return it == held.end() || p.getSeq() > it->second;
+  return it == held.end() || p.getSeq() > it->second ? Serving::kSend : Serving::kPeerHolds;
+}
+
+bool ShouldSend(schema::Event::Reader e, const PeerFilter& filter, const VersionVector& held) {
+  return ServingOf(e, filter, held) == Serving::kSend;
+}
+
+std::string EncodeQuarantine(const Quarantine& quarantine) {
+  std::string out;
+  for (const auto& [origin, c] : quarantine) {
+    out += origin + ' ' + std::to_string(c.seq) + ' ' + FormatUuid(c.held) + ' ' +
+           FormatUuid(c.offered) + '\n';
+  }
+  return out;
+}
+
+Quarantine DecodeQuarantine(std::string_view text) {
+  Quarantine out;
+  std::istringstream lines{std::string(text)};
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string origin, seq, held, offered;
+    if (!(fields >> origin >> seq >> held >> offered)) continue;
+    auto h = ParseUuid(held), o = ParseUuid(offered);
+    if (!h || !o || seq.empty() || seq.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    out[origin] = SeqConflict{origin, std::stoull(seq), *h, *o};
+  }
+  return out;
+}
+
+std::string DescribeConflict(const SeqConflict& c) {
+  return "origin " + c.origin + " seq " + std::to_string(c.seq) + ": " + FormatUuid(c.held) +
+         " here, " + FormatUuid(c.offered) + " on the peer";
 }
 
 SyncSession::SyncSession(std::string self, std::string expected_peer, uint64_t checkpoint,
-                         SessionEffects* effects, uint64_t checkpoint_basis)
+                         SessionEffects* effects, uint64_t checkpoint_basis, Quarantine quarantine)
     : self_(std::move(self)),
       expected_peer_(std::move(expected_peer)),
       effects_(effects),
       checkpoint_(checkpoint),
       cursor_(checkpoint),
-      basis_(checkpoint_basis) {}
+      basis_(checkpoint_basis),
+      quarantine_(std::move(quarantine)) {}
 
 void SyncSession::Start(const VersionVector& held, uint64_t last_position, uint64_t basis) {
   capnp::MallocMessageBuilder m;
@@ -105,12 +142,31 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
           uint64_t& mark = peer_held_[h.getOrigin()];
           mark = std::max(mark, h.getSeq());
         }
+        // Where the peer found our logs split: each origin checked once per session.
+        std::vector<SeqClaim> told;
+        for (auto c : pull.getConflicts()) {
+          const std::string origin = c.getOrigin();
+          if (quarantine_.count(origin) || !told_checked_.insert(origin).second) continue;
+          auto seqs = c.getSeqs();
+          auto ids = c.getIds();
+          if (seqs.size() != ids.size()) return Fail("protocol: conflicts of unequal lengths");
+          for (unsigned i = 0; i < seqs.size(); ++i)
+            told.push_back({origin, seqs[i], ToUuid(ids[i])});
+        }
+        if (!told.empty()) effects_->CheckClaims(std::move(told));
         MaybeServe();
         return;
       }
       case wire::Message::BATCH: {
         if (!hello_received_) return Fail("protocol: batch before hello");
         if (!pull_outstanding_) return Fail("protocol: a batch nobody asked for");
+        if (discard_next_batch_) {
+          // Asked for before an insert was refused: what it holds is pulled again.
+          discard_next_batch_ = false;
+          pull_outstanding_ = false;
+          SendPull();
+          return;
+        }
         auto batch = message.getBatch();
         if (batch.getThrough() < cursor_) return Fail("protocol: batch goes backwards");
         if (batch.getEvents().size() > kMaxBatch) return Fail("protocol: batch too large");
@@ -122,6 +178,17 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
           events.push_back(Event::CopyOf(e));
           received[e.getProvenance().getOrigin()].push_back(e.getProvenance().getSeq());
         }
+        std::vector<SeqClaim> skipped;
+        for (auto c : batch.getSkipped()) {
+          auto seqs = c.getSeqs();
+          auto ids = c.getIds();
+          if (seqs.size() != ids.size()) return Fail("protocol: skipped lists of unequal lengths");
+          if (skipped.size() + seqs.size() > kMaxScanned)
+            return Fail("protocol: batch names too many skipped events");
+          const std::string origin = c.getOrigin();
+          for (unsigned i = 0; i < seqs.size(); ++i)
+            skipped.push_back({origin, seqs[i], ToUuid(ids[i])});
+        }
         // The peer holds what it sends: its version vector (which the server side uses)
         // grows by every run of seqs this batch extends, so a held pull of the peer's is
         // not answered with these very events.
@@ -131,13 +198,14 @@ void SyncSession::OnMessage(wire::Message::Reader message) {
         // Under a new basis the checkpoint means nothing more: keep the events, start over.
         const uint64_t through = TakeBasis(batch.getBasis()) ? 0 : batch.getThrough();
         cursor_ = through;
+        HoldBack(&events, &skipped);
+        PeerBatch next{std::move(events), std::move(skipped), through, basis_, {}};
         // Two batches overlap: the next is asked for (and read, sent, decrypted) while this
         // one is inserted. At most one waits behind the insert, so memory stays bounded.
         if (inserting_) {
-          queued_ = Queued{std::move(events), through, basis_};
+          queued_ = std::move(next);
         } else {
-          inserting_ = true;
-          effects_->Insert(std::move(events), through, basis_);
+          StartInsert(std::move(next));
         }
         SendPull();
         return;
@@ -155,7 +223,45 @@ bool SyncSession::TakeBasis(uint64_t basis) {
   if (basis == 0 || basis == basis_) return false;
   const bool restart = basis_ != 0;
   basis_ = basis;
+  if (restart && !quarantine_.empty()) {
+    // The peer's log or filter changed and all of it is pulled again: what splits from
+    // ours is found afresh.
+    quarantine_.clear();
+    told_checked_.clear();
+    effects_->QuarantineChanged({});
+  }
   return restart;
+}
+
+bool SyncSession::AddToQuarantine(const std::vector<SeqConflict>& conflicts) {
+  std::vector<SeqConflict> added;
+  for (const auto& c : conflicts) {
+    if (quarantine_.emplace(c.origin, c).second) added.push_back(c);
+  }
+  if (added.empty()) return false;
+  if (queued_) HoldBack(&queued_->events, &queued_->skipped);
+  effects_->QuarantineChanged(added);
+  return true;
+}
+
+void SyncSession::HoldBack(std::vector<Event>* events, std::vector<SeqClaim>* skipped) const {
+  if (quarantine_.empty()) return;
+  events->erase(
+      std::remove_if(events->begin(), events->end(),
+                     [&](const Event& e) {
+                       return quarantine_.count(e.reader().getProvenance().getOrigin().cStr());
+                     }),
+      events->end());
+  skipped->erase(std::remove_if(skipped->begin(), skipped->end(),
+                                [&](const SeqClaim& c) { return quarantine_.count(c.origin); }),
+                 skipped->end());
+}
+
+void SyncSession::StartInsert(PeerBatch batch) {
+  batch.quarantine = quarantine_;
+  inserting_ = true;
+  inserting_basis_ = batch.basis;
+  effects_->Insert(std::move(batch));
 }
 
 void SyncSession::NoteHeldByPeer(const std::string& origin, std::vector<uint64_t>* seqs) {
@@ -184,6 +290,14 @@ void SyncSession::SendPull() {
     list[i].setSeq(seq);
     ++i;
   }
+  auto conflicts = pull.initConflicts(static_cast<unsigned>(quarantine_.size()));
+  i = 0;
+  for (const auto& [origin, c] : quarantine_) {
+    conflicts[i].setOrigin(origin);
+    conflicts[i].initSeqs(1).set(0, c.seq);
+    SetUuid(conflicts[i].initIds(1)[0], c.held);
+    ++i;
+  }
   pull_outstanding_ = true;
   effects_->Send(m);
 }
@@ -194,12 +308,34 @@ void SyncSession::OnInserted(const Status& status, uint64_t through, size_t) {
   if (!status.ok()) return Fail("could not store the peer's events: " + status.ToString());
   checkpoint_ = through;
   if (queued_) {
-    Queued next = std::move(*queued_);
+    PeerBatch next = std::move(*queued_);
     queued_.reset();
-    inserting_ = true;
-    effects_->Insert(std::move(next.events), next.through, next.basis);
+    StartInsert(std::move(next));
   }
   SendPull();
+}
+
+void SyncSession::OnInsertRefused(const std::vector<SeqConflict>& conflicts) {
+  if (closed_) return;
+  inserting_ = false;
+  AddToQuarantine(conflicts);
+  // (Quarantined already if the peer told of the split while the batch was inserted.)
+  const bool held_back =
+      !conflicts.empty() && std::all_of(conflicts.begin(), conflicts.end(), [&](const auto& c) {
+        return quarantine_.count(c.origin) > 0;
+      });
+  if (!held_back) return Fail("could not store the peer's events: their seqs split from ours");
+  // Nothing of the batch was stored, and its events are gone: pull again from the
+  // checkpoint (without the quarantined origins now), giving up what came after it.
+  queued_.reset();
+  cursor_ = basis_ == inserting_basis_ ? checkpoint_ : 0;
+  if (pull_outstanding_) discard_next_batch_ = true;
+  SendPull();
+}
+
+void SyncSession::OnClaimsChecked(const std::vector<SeqConflict>& conflicts) {
+  if (closed_) return;
+  AddToQuarantine(conflicts);
 }
 
 void SyncSession::MaybeServe() {
@@ -210,7 +346,7 @@ void SyncSession::MaybeServe() {
 }
 
 void SyncSession::OnChanges(std::vector<Event> events, uint64_t through, uint64_t server_last,
-                            uint64_t basis) {
+                            uint64_t basis, std::vector<SeqClaim> skipped) {
   if (closed_) return;
   reading_ = false;
   if (!pending_pull_) return;
@@ -230,6 +366,25 @@ void SyncSession::OnChanges(std::vector<Event> events, uint64_t through, uint64_
   batch.setThrough(through);
   batch.setServerLast(server_last);
   batch.setBasis(basis);
+  // The skipped events, one list per origin in the order first met.
+  std::vector<std::string> origins;
+  std::map<std::string, std::vector<const SeqClaim*>> by_origin;
+  for (const auto& c : skipped) {
+    auto& list = by_origin[c.origin];
+    if (list.empty()) origins.push_back(c.origin);
+    list.push_back(&c);
+  }
+  auto claims = batch.initSkipped(static_cast<unsigned>(origins.size()));
+  for (unsigned i = 0; i < origins.size(); ++i) {
+    const auto& list = by_origin[origins[i]];
+    claims[i].setOrigin(origins[i]);
+    auto seqs = claims[i].initSeqs(static_cast<unsigned>(list.size()));
+    auto ids = claims[i].initIds(static_cast<unsigned>(list.size()));
+    for (unsigned j = 0; j < list.size(); ++j) {
+      seqs.set(j, list[j]->seq);
+      SetUuid(ids[j], list[j]->id);
+    }
+  }
   announced_basis_ = basis;
   pending_pull_.reset();
   effects_->Send(m);

@@ -13,6 +13,11 @@
 #      flight per direction at most: that is the flow control.
 #   4. the puller inserts the batch and its checkpoint `through` in one atomic write, then
 #      pulls again from `through`.
+# Each (origin, seq) names one event in the whole partnership. A batch names the events it
+# leaves out because the puller holds their seqs (`skipped`), so two logs that hold different
+# events under one (origin, seq) are found even though version vectors agree; a puller that
+# finds one takes no more events of that origin from that server, and names the split in
+# its pulls (`conflicts`) so the server finds it too (docs/sync-integrity.md).
 # A checkpoint is only good for the `basis` it was given under (a fingerprint of the
 # server's log and of the filter it applies for this peer, carried by hello and batch):
 # when the filter changes (a wider one lets through events the checkpoint has passed)
@@ -28,6 +33,13 @@ $Cxx.namespace("holdfast::wire");
 using Ev = import "/eventstore/event.capnp";
 
 const protocolVersion :UInt32 = 1;
+
+struct SeqClaims {
+  # Events of one origin as a node holds them: ids[i] is its event at seqs[i].
+  origin @0 :Text;
+  seqs @1 :List(UInt64);
+  ids @2 :List(Ev.Uuid);
+}
 
 struct OriginSeq {
   origin @0 :Text;
@@ -49,6 +61,10 @@ struct Pull {
   maxEvents @1 :UInt32;
   held @2 :List(OriginSeq);   # the puller's version vector now (events it got meanwhile,
                               # by any path, need not be sent)
+  conflicts @3 :List(SeqClaims);
+                              # the origins the puller no longer takes from the server: for
+                              # each, the (origin, seq) where their logs split and the event
+                              # the puller holds there, for the server to check and record
 }
 
 struct Batch {
@@ -56,6 +72,10 @@ struct Batch {
   through @1 :UInt64;         # the server's log position this batch covers up to
   serverLast @2 :UInt64;      # the server's log length when the batch was read
   basis @3 :UInt64;           # the basis this batch was read under (as Hello.basis)
+  skipped @4 :List(SeqClaims);
+                              # the events in the batch's range the filter lets through but
+                              # the puller's version vector covers, left out: the puller
+                              # checks it holds the same events under those seqs
 }
 
 struct Message {

@@ -105,6 +105,8 @@ void SyncManager::SetPeers(const std::vector<PeerConfig>& peers) {
       uv_timer_init(loop_, &state->redial);
       state->redial.data = state.get();
       ++open_handles_;
+      auto quarantine = store_->GetMeta(QuarantineKey(p.id));
+      if (quarantine.ok()) state->status.quarantine = DecodeQuarantine(*quarantine);
     }
     const bool address_changed = state->status.config.address != p.address;
     const uint64_t basis_before = BasisFor(p.id);
@@ -132,6 +134,12 @@ void SyncManager::SetPeers(const std::vector<PeerConfig>& peers) {
       if (link->peer() == id || link->expected_peer() == id) doomed.push_back(link);
     }
     for (PeerLink* link : doomed) link->Close("peer removed");
+    if (!it->second->status.quarantine.empty()) {
+      // Forgotten with the peer: if it is added again, its log is pulled from the start
+      // and checked afresh.
+      it->second->status.quarantine.clear();
+      WriteMeta({{QuarantineKey(id), ""}, {CheckpointKey(id), ""}});
+    }
     // The state's timer is closed; the state itself lives on (as a tombstone) only while
     // links still reference it by id, so keep it but mark it unconfigured.
     it->second->status.config.address.clear();
@@ -364,6 +372,44 @@ void SyncManager::Shutdown(std::function<void()> done) {
   std::vector<PeerLink*> all(links_.begin(), links_.end());
   for (PeerLink* link : all) link->Close("node stopping");
   MaybeFinish();
+}
+
+void SyncManager::WriteMeta(MetaWrites writes) {
+  struct Work {
+    uv_work_t req;
+    EventStore* store;
+    MetaWrites writes;
+    Status status;
+  };
+  auto* work = new Work{{}, store_, std::move(writes), {}};
+  work->req.data = work;
+  uv_queue_work(
+      loop_, &work->req,
+      [](uv_work_t* req) {
+        auto* w = static_cast<Work*>(req->data);
+        auto r = w->store->Insert({}, w->writes);
+        if (!r.ok()) w->status = r.status();
+      },
+      [](uv_work_t* req, int) {
+        std::unique_ptr<Work> w(static_cast<Work*>(req->data));
+        if (!w->status.ok()) spdlog::error("sync: keeping sync state: {}", w->status.ToString());
+      });
+}
+
+Result<std::vector<std::string>> RecordedSplits(const EventStore& store) {
+  std::vector<std::string> out;
+  Status s = store.ScanMeta(
+      std::string(kQuarantinePrefix), [&](std::string_view peer, std::string_view value) {
+        for (const auto& [origin, c] : DecodeQuarantine(value)) {
+          out.push_back("sync: peer " + std::string(peer) + " holds another event under origin " +
+                        origin + " seq " + std::to_string(c.seq) + " (" + FormatUuid(c.held) +
+                        " here, " + FormatUuid(c.offered) +
+                        " there): the logs have split, and no more events of origin " + origin +
+                        " are taken from it (see docs/sync-integrity.md)");
+        }
+      });
+  if (!s.ok()) return s;
+  return out;
 }
 
 void SyncManager::MaybeFinish() {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "eventstore/event_store.h"
@@ -34,7 +35,20 @@ struct PeerStatus {
   uint64_t behind_out = 0;   // events of this node's log the peer has not pulled yet
   uint64_t events_in = 0, events_out = 0, bytes_in = 0, bytes_out = 0;
   std::string last_error;
+  // The origins no longer taken from this peer: its log and ours hold two different events
+  // under one (origin, seq) of each (docs/sync-integrity.md).
+  Quarantine quarantine;
 };
+
+// The sync state kept per peer in the store's meta, written with the peer's events: the
+// checkpoint (position reached in its log, 8 bytes BE, then the basis, 8 bytes BE) and the
+// quarantine (EncodeQuarantine; empty when none).
+std::string CheckpointKey(const std::string& peer);
+inline constexpr std::string_view kQuarantinePrefix = "sync/quarantine/";
+std::string QuarantineKey(const std::string& peer);
+// Every split a peer link found and keeps quarantined, from the store (for `store verify`):
+// "sync: peer P holds another event under origin O seq N (<id> here, <id> there) ...".
+Result<std::vector<std::string>> RecordedSplits(const EventStore& store);
 
 class SyncManager {
  public:
@@ -84,6 +98,8 @@ class SyncManager {
   // node's log and of the filter it applies for that peer, never 0.
   uint64_t BasisFor(const std::string& id) const;
   void MaybeFinish();
+  // Writes to the store's meta on the thread pool (a failure is logged).
+  void WriteMeta(MetaWrites writes);
   // Before accepting a connection: closes the oldest accepted connection still
   // handshaking when there are already kMaxHandshaking of them.
   void MakeRoomForHandshake();

@@ -175,9 +175,19 @@ void RawPeer::Decode() {
       case wire::Message::HELLO:
         ++hellos_;
         break;
-      case wire::Message::PULL:
+      case wire::Message::PULL: {
         ++pulls_;
+        SeenPull seen{m.getPull().getAfter(), {}};
+        for (auto c : m.getPull().getConflicts()) {
+          for (unsigned i = 0; i < c.getSeqs().size() && i < c.getIds().size(); ++i) {
+            seen.conflicts.push_back(std::string(c.getOrigin()) + " " +
+                                     std::to_string(c.getSeqs()[i]) + " " +
+                                     FormatUuid(ToUuid(c.getIds()[i])));
+          }
+        }
+        seen_pulls_.push_back(std::move(seen));
         break;
+      }
       case wire::Message::BATCH:
         ++batches_;
         for (auto e : m.getBatch().getEvents()) event_ids_.push_back(FormatUuid(ToUuid(e.getId())));

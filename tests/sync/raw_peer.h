@@ -49,6 +49,13 @@ class RawPeer {
   size_t pulls() const { return pulls_; }
   size_t batches() const { return batches_; }
   const std::vector<std::string>& event_ids() const { return event_ids_; }
+  // Each pull the node sent: where from, and the splits it named ("ORIGIN SEQ ID": where
+  // the node's log and this peer's hold two different events, and the node's event).
+  struct SeenPull {
+    uint64_t after = 0;
+    std::vector<std::string> conflicts;
+  };
+  const std::vector<SeenPull>& seen_pulls() const { return seen_pulls_; }
   const std::string& close_reason() const { return close_reason_; }
 
   // TCP_CORK: while on, what is written is held back and leaves in as few segments as
@@ -74,6 +81,7 @@ class RawPeer {
   size_t decoded_ = 0;
   size_t hellos_ = 0, pulls_ = 0, batches_ = 0;
   std::vector<std::string> event_ids_;
+  std::vector<SeenPull> seen_pulls_;
   std::string close_reason_;
 };
 

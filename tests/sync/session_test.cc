@@ -8,6 +8,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
@@ -63,6 +64,8 @@ struct InsertRequest {
   std::vector<Uuid> ids;
   uint64_t through;
   uint64_t basis;
+  std::vector<SeqClaim> skipped;
+  Quarantine quarantine;
 };
 
 class FakeEffects : public SessionEffects {
@@ -73,10 +76,14 @@ class FakeEffects : public SessionEffects {
   void ReadChanges(uint64_t after, uint32_t max_events, const VersionVector& peer_held) override {
     reads.push_back({after, max_events, peer_held});
   }
-  void Insert(std::vector<Event> events, uint64_t through, uint64_t basis) override {
-    InsertRequest r{{}, through, basis};
-    for (const auto& e : events) r.ids.push_back(ToUuid(e.reader().getId()));
+  void Insert(PeerBatch batch) override {
+    InsertRequest r{{}, batch.through, batch.basis, batch.skipped, batch.quarantine};
+    for (const auto& e : batch.events) r.ids.push_back(ToUuid(e.reader().getId()));
     inserts.push_back(std::move(r));
+  }
+  void CheckClaims(std::vector<SeqClaim> claims) override { checks.push_back(std::move(claims)); }
+  void QuarantineChanged(const std::vector<SeqConflict>& added) override {
+    quarantined.push_back(added);
   }
   void Close(const std::string& why) override { closes.push_back(why); }
   VersionVector Held() override { return held; }
@@ -89,6 +96,8 @@ class FakeEffects : public SessionEffects {
   std::vector<std::unique_ptr<SentMessage>> sent;
   std::vector<ReadRequest> reads;
   std::vector<InsertRequest> inserts;
+  std::vector<std::vector<SeqClaim>> checks;
+  std::vector<std::vector<SeqConflict>> quarantined;
   std::vector<std::string> closes;
   VersionVector held;
 };
@@ -112,6 +121,42 @@ void SetHeld(capnp::List<wire::OriginSeq>::Builder list, const VersionVector& he
   }
 }
 
+// Claims grouped by origin in the order met, as a server's batch or pull carries them.
+using ClaimGroups = std::vector<std::pair<std::string, std::vector<SeqClaim>>>;
+ClaimGroups ByOrigin(const std::vector<SeqClaim>& claims) {
+  ClaimGroups out;
+  for (const auto& c : claims) {
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first == c.origin; });
+    if (it == out.end()) it = out.insert(out.end(), {c.origin, {}});
+    it->second.push_back(c);
+  }
+  return out;
+}
+
+void SetClaims(capnp::List<wire::SeqClaims>::Builder list, const ClaimGroups& groups) {
+  for (unsigned i = 0; i < groups.size(); ++i) {
+    const auto& [origin, claims] = groups[i];
+    list[i].setOrigin(origin);
+    auto seqs = list[i].initSeqs(static_cast<unsigned>(claims.size()));
+    auto ids = list[i].initIds(static_cast<unsigned>(claims.size()));
+    for (unsigned j = 0; j < claims.size(); ++j) {
+      seqs.set(j, claims[j].seq);
+      SetUuid(ids[j], claims[j].id);
+    }
+  }
+}
+
+std::vector<SeqClaim> ClaimsOf(capnp::List<wire::SeqClaims>::Reader list) {
+  std::vector<SeqClaim> out;
+  for (auto c : list) {
+    REQUIRE(c.getSeqs().size() == c.getIds().size());
+    for (unsigned i = 0; i < c.getSeqs().size(); ++i)
+      out.push_back({c.getOrigin(), c.getSeqs()[i], ToUuid(c.getIds()[i])});
+  }
+  return out;
+}
+
 void FeedHello(SyncSession& s, const std::string& node, const VersionVector& held = {},
                uint64_t last = 0, uint32_t protocol = wire::PROTOCOL_VERSION, uint64_t basis = 0) {
   PeerMessage m;
@@ -125,9 +170,11 @@ void FeedHello(SyncSession& s, const std::string& node, const VersionVector& hel
 }
 
 void FeedPull(SyncSession& s, uint64_t after, uint32_t max = SyncSession::kMaxBatch,
-              const VersionVector& held = {}) {
+              const VersionVector& held = {}, const std::vector<SeqClaim>& conflicts = {}) {
   PeerMessage m;
   auto pull = m.root().initPull();
+  const auto groups = ByOrigin(conflicts);
+  SetClaims(pull.initConflicts(static_cast<unsigned>(groups.size())), groups);
   pull.setAfter(after);
   pull.setMaxEvents(max);
   SetHeld(pull.initHeld(static_cast<unsigned>(held.size())), held);
@@ -135,10 +182,13 @@ void FeedPull(SyncSession& s, uint64_t after, uint32_t max = SyncSession::kMaxBa
 }
 
 void FeedBatch(SyncSession& s, const std::vector<Event>& events, uint64_t through,
-               uint64_t server_last, uint64_t basis = 0) {
+               uint64_t server_last, uint64_t basis = 0,
+               const std::vector<SeqClaim>& skipped = {}) {
   PeerMessage m;
   auto batch = m.root().initBatch();
   batch.setBasis(basis);
+  const auto groups = ByOrigin(skipped);
+  SetClaims(batch.initSkipped(static_cast<unsigned>(groups.size())), groups);
   auto list = batch.initEvents(static_cast<unsigned>(events.size()));
   for (size_t i = 0; i < events.size(); ++i) {
     list.setWithCaveats(static_cast<unsigned>(i), events[i].reader());
@@ -607,6 +657,215 @@ TEST_CASE("ShouldSend respects the peer's filter and version vector", "[sync][se
   CHECK(ShouldSend(breach.reader(), everything, {{"probation-1", 4}}));
   CHECK(ShouldSend(breach.reader(), everything, {{"provider-1", 9}}));  // other origins
   CHECK(!ShouldSend(attendance.reader(), police, {{"probation-1", 9}}));
+  // What is left out for the version vector is named in the batch; what the filter keeps
+  // back is not.
+  CHECK(ServingOf(breach.reader(), everything, {{"probation-1", 5}}) == Serving::kPeerHolds);
+  CHECK(ServingOf(attendance.reader(), police, {{"provider-1", 9}}) == Serving::kFiltered);
+  CHECK(ServingOf(breach.reader(), police, {}) == Serving::kSend);
+}
+
+// --- Two events under one (origin, seq): a split between two nodes' logs -------------------
+
+Uuid IdOf(const Event& e) { return ToUuid(e.reader().getId()); }
+
+std::vector<Uuid> IdsOf(const std::vector<Event>& events) {
+  std::vector<Uuid> out;
+  for (const auto& e : events) out.push_back(IdOf(e));
+  return out;
+}
+
+std::vector<Event> Mixed(const std::vector<std::pair<std::string, uint64_t>>& which) {
+  std::vector<Event> out;
+  for (const auto& [origin, seq] : which)
+    out.push_back(FromOrigin(MakeAttendance("C-1"), origin, seq));
+  return out;
+}
+
+std::vector<Event> Copies(const std::vector<Event>& events) {
+  std::vector<Event> out;
+  for (const auto& e : events) out.push_back(Event::CopyOf(e.reader()));
+  return out;
+}
+
+TEST_CASE("a batch's skipped events go to the insert to be checked", "[sync][session][split]") {
+  Linked l;
+  const std::vector<SeqClaim> skipped = {{"probation-1", 3, RandomUuid()},
+                                         {"probation-1", 4, RandomUuid()},
+                                         {"police-1", 1, RandomUuid()}};
+  FeedBatch(l.session, Attendances("provider-1", 41, 1), 10, 40, 0, skipped);
+  REQUIRE(l.fx.inserts.size() == 1);
+  CHECK(l.fx.inserts[0].skipped == skipped);
+  CHECK(l.fx.inserts[0].quarantine.empty());
+  CHECK(!l.session.closed());
+}
+
+TEST_CASE("a server names the events it leaves out because the peer holds their seqs",
+          "[sync][session][split]") {
+  Linked l;
+  FeedPull(l.session, 7);
+  const std::vector<SeqClaim> skipped = {{"provider-1", 40, RandomUuid()},
+                                         {"provider-1", 41, RandomUuid()},
+                                         {"police-1", 2, RandomUuid()}};
+  l.session.OnChanges(Attendances("probation-1", 8, 1), 12, 12, 0, skipped);
+  REQUIRE(l.fx.Last().isBatch());
+  CHECK(ClaimsOf(l.fx.Last().getBatch().getSkipped()) == skipped);
+  CHECK(l.fx.Last().getBatch().getSkipped().size() == 2);  // one list per origin
+  // Only skipped events, no new ones: the peer is still told, since its cursor moves on.
+  FeedPull(l.session, 12);
+  l.session.OnChanges({}, 15, 15, 0, {{"police-1", 3, RandomUuid()}});
+  REQUIRE(l.fx.Last().isBatch());
+  CHECK(l.fx.Last().getBatch().getThrough() == 15);
+  CHECK(ClaimsOf(l.fx.Last().getBatch().getSkipped()).size() == 1);
+}
+
+TEST_CASE("a refused insert quarantines the split origin, and the batch is pulled again without it",
+          "[sync][session][split]") {
+  Linked l(/*checkpoint=*/4);
+  const auto first = Mixed({{"provider-1", 41}, {"police-1", 1}, {"police-1", 2}});
+  FeedBatch(l.session, first, 12, 50);
+  const auto second = Mixed({{"police-1", 3}, {"provider-1", 42}});
+  FeedBatch(l.session, second, 20, 50);  // waits behind the first
+  REQUIRE(l.fx.inserts.size() == 1);
+  const SeqConflict split{"police-1", 2, RandomUuid(), IdOf(first[2])};
+  l.session.OnInsertRefused({split});
+  CHECK(!l.session.closed());
+  REQUIRE(l.fx.quarantined.size() == 1);
+  CHECK(l.fx.quarantined[0] == std::vector<SeqConflict>{split});
+  CHECK(l.session.quarantine() == Quarantine{{"police-1", split}});
+  CHECK(l.fx.inserts.size() == 1);  // the waiting batch was given up with it
+  CHECK(l.session.checkpoint() == 4);
+  // Pulled again from the checkpoint, naming the split for the peer to check.
+  REQUIRE(l.fx.Last().isPull());
+  CHECK(l.fx.Last().getPull().getAfter() == 4);
+  CHECK(ClaimsOf(l.fx.Last().getPull().getConflicts()) ==
+        std::vector<SeqClaim>{{"police-1", 2, split.held}});
+  // The same events again: police-1's are held back, provider-1's go in, with the
+  // quarantine stored beside the checkpoint.
+  FeedBatch(l.session, Copies(first), 12, 50, 0, {{"police-1", 1, RandomUuid()}});
+  REQUIRE(l.fx.inserts.size() == 2);
+  CHECK(l.fx.inserts[1].ids == std::vector<Uuid>{IdOf(first[0])});
+  CHECK(l.fx.inserts[1].skipped.empty());
+  CHECK(l.fx.inserts[1].quarantine == l.session.quarantine());
+  l.session.OnInserted(Status::Ok(), 12, 1);
+  CHECK(l.session.checkpoint() == 12);
+  FeedBatch(l.session, Copies(second), 20, 50);
+  REQUIRE(l.fx.inserts.size() == 3);
+  CHECK(l.fx.inserts[2].ids == std::vector<Uuid>{IdOf(second[1])});
+  CHECK(!l.session.closed());
+}
+
+TEST_CASE("a batch asked for before an insert was refused is given up and pulled again",
+          "[sync][session][split]") {
+  Linked l(/*checkpoint=*/4);
+  const auto first = Mixed({{"police-1", 1}, {"provider-1", 41}});
+  FeedBatch(l.session, first, 12, 50);  // inserting, and the next pull is out
+  const size_t sent = l.fx.sent.size();
+  l.session.OnInsertRefused({{"police-1", 1, RandomUuid(), IdOf(first[0])}});
+  CHECK(l.fx.sent.size() == sent);  // one pull at a time: the open one is answered first
+  FeedBatch(l.session, Mixed({{"provider-1", 42}}), 20, 50);
+  CHECK(l.fx.inserts.size() == 1);  // given up
+  REQUIRE(l.fx.sent.size() == sent + 1);
+  REQUIRE(l.fx.Last().isPull());
+  CHECK(l.fx.Last().getPull().getAfter() == 4);
+  FeedBatch(l.session, Copies(first), 12, 50);
+  REQUIRE(l.fx.inserts.size() == 2);
+  CHECK(l.fx.inserts[1].ids == std::vector<Uuid>{IdOf(first[1])});
+  CHECK(!l.session.closed());
+}
+
+TEST_CASE("an insert refused with no split to hold back closes the session",
+          "[sync][session][split]") {
+  Linked l(/*checkpoint=*/4);
+  FeedBatch(l.session, Mixed({{"police-1", 1}}), 12, 50);
+  l.session.OnInsertRefused({});
+  CHECK(l.session.closed());
+  CHECK(l.session.checkpoint() == 4);
+}
+
+TEST_CASE("a split the peer names is checked once, and quarantined if this node confirms it",
+          "[sync][session][split]") {
+  Linked l;
+  const Uuid theirs = RandomUuid(), ours = RandomUuid();
+  FeedPull(l.session, 7, SyncSession::kMaxBatch, {}, {{"police-1", 2, theirs}});
+  REQUIRE(l.fx.checks.size() == 1);
+  CHECK(l.fx.checks[0] == std::vector<SeqClaim>{{"police-1", 2, theirs}});
+  REQUIRE(l.fx.reads.size() == 1);  // and the pull is served as usual
+  l.session.OnChanges({}, 9, 9);
+  FeedPull(l.session, 9, SyncSession::kMaxBatch, {}, {{"police-1", 2, theirs}});
+  CHECK(l.fx.checks.size() == 1);  // named again: not checked again
+  // An insert is running and a batch waits behind it when the check confirms the split.
+  FeedBatch(l.session, Mixed({{"provider-1", 41}}), 10, 50);
+  const auto waiting = Mixed({{"police-1", 3}, {"provider-1", 42}});
+  FeedBatch(l.session, waiting, 20, 50);
+  l.session.OnClaimsChecked({{"police-1", 2, ours, theirs}});
+  REQUIRE(l.fx.quarantined.size() == 1);
+  CHECK(l.session.quarantine().count("police-1") == 1);
+  l.session.OnInserted(Status::Ok(), 10, 1);
+  REQUIRE(l.fx.inserts.size() == 2);
+  CHECK(l.fx.inserts[1].ids == std::vector<Uuid>{IdOf(waiting[1])});
+  // Not confirmed: nothing changes.
+  l.session.OnClaimsChecked({});
+  CHECK(l.fx.quarantined.size() == 1);
+  CHECK(!l.session.closed());
+}
+
+TEST_CASE("a stored quarantine holds from the start, and a new basis clears it to check afresh",
+          "[sync][session][split]") {
+  constexpr uint64_t kOld = 0x1111, kNew = 0x2222;
+  FakeEffects fx;
+  const SeqConflict split{"provider-1", 5, RandomUuid(), RandomUuid()};
+  SyncSession s("police-1", "probation-1", 30, &fx, kOld, {{"provider-1", split}});
+  s.Start({}, 0);
+  FeedHello(s, "probation-1", {}, 90, wire::PROTOCOL_VERSION, kOld);
+  REQUIRE(fx.Last().isPull());
+  CHECK(ClaimsOf(fx.Last().getPull().getConflicts()) ==
+        std::vector<SeqClaim>{{"provider-1", 5, split.held}});
+  const auto batch = Mixed({{"provider-1", 6}, {"probation-1", 1}});
+  FeedBatch(s, batch, 40, 90, kOld);
+  REQUIRE(fx.inserts.size() == 1);
+  CHECK(fx.inserts[0].ids == std::vector<Uuid>{IdOf(batch[1])});
+  s.OnInserted(Status::Ok(), 40, 1);
+  FeedBatch(s, Copies(batch), 45, 90, kNew);  // the peer's log or filter changed
+  REQUIRE(fx.quarantined.size() == 1);
+  CHECK(fx.quarantined[0].empty());
+  CHECK(s.quarantine().empty());
+  REQUIRE(fx.inserts.size() == 2);
+  CHECK(fx.inserts[1].ids == IdsOf(batch));
+  CHECK(fx.inserts[1].through == 0);
+  CHECK(fx.inserts[1].quarantine.empty());
+  CHECK(!s.closed());
+}
+
+TEST_CASE("a batch whose skipped lists do not match closes the session", "[sync][session][split]") {
+  SECTION("seqs and ids of unequal lengths") {
+    Linked l;
+    PeerMessage m;
+    auto batch = m.root().initBatch();
+    batch.setThrough(5);
+    auto skipped = batch.initSkipped(1);
+    skipped[0].setOrigin("police-1");
+    skipped[0].initSeqs(2);
+    skipped[0].initIds(1);
+    l.session.OnMessage(m.reader());
+    CHECK(l.session.closed());
+    CHECK(l.fx.inserts.empty());
+  }
+  SECTION("more than a server may scan for one batch") {
+    Linked l;
+    std::vector<SeqClaim> many(SyncSession::kMaxScanned + 1, SeqClaim{"police-1", 1, Uuid{}});
+    FeedBatch(l.session, {}, 5, 40, 0, many);
+    CHECK(l.session.closed());
+    CHECK(l.fx.inserts.empty());
+  }
+}
+
+TEST_CASE("a quarantine is kept as text and read back", "[sync][session][split]") {
+  const Quarantine q = {
+      {"police-1", {"police-1", 2, RandomUuid(), RandomUuid()}},
+      {"provider-1~0a1b2c3d4e5f", {"provider-1~0a1b2c3d4e5f", 9, RandomUuid(), RandomUuid()}}};
+  CHECK(DecodeQuarantine(EncodeQuarantine(q)) == q);
+  CHECK(DecodeQuarantine("").empty());
+  CHECK(DecodeQuarantine("police-1 x not-a-uuid\ngarbage\n").empty());
 }
 
 TEST_CASE("PeerFilter::Parse reads the data-sharing agreement", "[sync][session]") {
