@@ -37,13 +37,18 @@ int PeersList(Context& ctx) {
 int SyncStatus(Context& ctx) {
   std::unique_ptr<Frame> reply;
   Table t({"peer", "connected", "last_contact", "behind_in", "behind_out", "events_in",
-           "events_out", "bytes_in", "bytes_out", "last_error"},
-          {false, false, false, true, true, true, true, true, true, false});
+           "events_out", "bytes_in", "bytes_out", "last_error", "conflict"},
+          {false, false, false, true, true, true, true, true, true, false, false});
   for (auto p : PeersOf(ctx, &reply, true).getPeers()) {
+    // "behind 0" says nothing of the origins no longer taken from a peer whose log split
+    // from ours: the conflict column names them.
+    std::string conflict;
+    for (auto c : p.getConflicts()) conflict += (conflict.empty() ? "" : "; ") + std::string(c);
     t.Add({p.getId(), p.getConnected() ? "yes" : "no", Ago(p.getLastContact()),
            std::to_string(p.getBehindIn()), std::to_string(p.getBehindOut()),
            std::to_string(p.getEventsIn()), std::to_string(p.getEventsOut()),
-           std::to_string(p.getBytesIn()), std::to_string(p.getBytesOut()), p.getLastError()});
+           std::to_string(p.getBytesIn()), std::to_string(p.getBytesOut()), p.getLastError(),
+           conflict});
   }
   t.Print(ctx.format, std::cout);
   return 0;

@@ -69,6 +69,8 @@ struct PeerInfo {
   bytesIn @10 :UInt64;
   bytesOut @11 :UInt64;
   lastError @12 :Text;
+  conflicts @13 :List(Text);        # origins no longer taken from this peer: its log and this
+                                    # node's hold two events under one (origin, seq) of each
 }
 
 struct ListAlerts {

@@ -316,6 +316,13 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
           status = RequireOperator(role, "store verify");
           if (status.ok()) {
             auto report = store_->Verify();
+            // Splits from peers' logs that sync found: the store alone cannot see them.
+            auto splits = RecordedSplits(*store_);
+            if (!splits.ok()) {
+              report.problems.push_back(splits.status().ToString());
+            } else {
+              for (auto& split : *splits) report.problems.push_back(std::move(split));
+            }
             auto v = response.initVerify();
             v.setEvents(report.events);
             auto problems = v.initProblems(static_cast<unsigned>(report.problems.size()));
@@ -809,6 +816,9 @@ Status RequestHandler::HandlePeers(api::Response::Builder response) {
     p.setBytesIn(v.status.bytes_in);
     p.setBytesOut(v.status.bytes_out);
     p.setLastError(v.status.last_error);
+    auto conflicts = p.initConflicts(static_cast<unsigned>(v.status.quarantine.size()));
+    unsigned j = 0;
+    for (const auto& [origin, c] : v.status.quarantine) conflicts.set(j++, DescribeConflict(c));
   }
   return Status::Ok();
 }
