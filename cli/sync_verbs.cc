@@ -36,21 +36,42 @@ int PeersList(Context& ctx) {
 
 int SyncStatus(Context& ctx) {
   std::unique_ptr<Frame> reply;
-  Table t({"peer", "connected", "last_contact", "behind_in", "behind_out", "events_in",
-           "events_out", "bytes_in", "bytes_out", "last_error", "conflict"},
-          {false, false, false, true, true, true, true, true, true, false, false});
+  // The certificate notice is the node's, the same on every row: a table says it once,
+  // under the rows; json and csv carry it as a field of each.
+  const bool table = ctx.format == "table";
+  std::vector<std::string> columns = {"peer",       "connected",  "last_contact", "behind_in",
+                                      "behind_out", "events_in",  "events_out",   "bytes_in",
+                                      "bytes_out",  "last_error", "conflict"};
+  std::vector<bool> numeric = {false, false, false, true,  true, true,
+                               true,  true,  true,  false, false};
+  if (!table) {
+    columns.push_back("certificate");
+    numeric.push_back(false);
+  }
+  Table t(columns, numeric);
+  std::string certificate;
   for (auto p : PeersOf(ctx, &reply, true).getPeers()) {
+    certificate = p.getCertificate();
     // "behind 0" says nothing of the origins no longer taken from a peer whose log split
     // from ours: the conflict column names them.
     std::string conflict;
     for (auto c : p.getConflicts()) conflict += (conflict.empty() ? "" : "; ") + std::string(c);
-    t.Add({p.getId(), p.getConnected() ? "yes" : "no", Ago(p.getLastContact()),
-           std::to_string(p.getBehindIn()), std::to_string(p.getBehindOut()),
-           std::to_string(p.getEventsIn()), std::to_string(p.getEventsOut()),
-           std::to_string(p.getBytesIn()), std::to_string(p.getBytesOut()), p.getLastError(),
-           conflict});
+    std::vector<std::string> row = {p.getId(),
+                                    p.getConnected() ? "yes" : "no",
+                                    Ago(p.getLastContact()),
+                                    std::to_string(p.getBehindIn()),
+                                    std::to_string(p.getBehindOut()),
+                                    std::to_string(p.getEventsIn()),
+                                    std::to_string(p.getEventsOut()),
+                                    std::to_string(p.getBytesIn()),
+                                    std::to_string(p.getBytesOut()),
+                                    p.getLastError(),
+                                    conflict};
+    if (!table) row.push_back(certificate);
+    t.Add(std::move(row));
   }
   t.Print(ctx.format, std::cout);
+  if (table && !certificate.empty()) std::cout << "\ncertificate: " << certificate << "\n";
   return 0;
 }
 

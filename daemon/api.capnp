@@ -71,6 +71,8 @@ struct PeerInfo {
   lastError @12 :Text;
   conflicts @13 :List(Text);        # origins no longer taken from this peer: its log and this
                                     # node's hold two events under one (origin, seq) of each
+  certificate @14 :Text;            # this node's or the CA's certificate, on which every link
+                                    # depends, expires within 30 days (or has); else empty
 }
 
 struct ListAlerts {

@@ -819,6 +819,7 @@ Status RequestHandler::HandlePeers(api::Response::Builder response) {
     auto conflicts = p.initConflicts(static_cast<unsigned>(v.status.quarantine.size()));
     unsigned j = 0;
     for (const auto& [origin, c] : v.status.quarantine) conflicts.set(j++, DescribeConflict(c));
+    p.setCertificate(v.status.certificate);
   }
   return Status::Ok();
 }

@@ -147,6 +147,25 @@ int Run(const std::string& config_path) {
     return 1;
   }
   d.socket_lock = std::move(socket_lock).value();
+  // The TLS files first: a node whose certificate every peer would refuse must not start.
+  std::unique_ptr<TlsContext> tls;
+  if (!d.config.listen.empty() || !d.config.peers.empty()) {
+    if (d.config.ca.empty() || d.config.cert.empty() || d.config.key.empty()) {
+      std::cerr << "holdfastd: " << d.config.path
+                << ": [sync] needs ca, cert and key (make them with ops/make-ca and "
+                   "ops/make-node-cert)\n";
+      return 2;
+    }
+    auto created = TlsContext::Create(d.config.ca, d.config.cert, d.config.key);
+    if (!created.ok()) {
+      std::cerr << "holdfastd: " << d.config.path << ": " << created.status().message() << "\n";
+      return 2;
+    }
+    tls = std::move(created).value();
+    for (const auto& notice : tls->ExpiryNotices(TlsContext::CurrentUnixSeconds())) {
+      spdlog::warn("sync: {}", notice);
+    }
+  }
   StoreOptions options;
   options.node_id = d.config.node_id;
   options.create_if_missing = true;
@@ -182,19 +201,8 @@ int Run(const std::string& config_path) {
   FoldThread* fold = d.fold.get();
   d.loop = uv_default_loop();
   // Sync runs when the node has a listener and its TLS files; there is no plaintext mode.
-  if (!d.config.listen.empty() || !d.config.peers.empty()) {
-    if (d.config.ca.empty() || d.config.cert.empty() || d.config.key.empty()) {
-      std::cerr << "holdfastd: " << d.config.path
-                << ": [sync] needs ca, cert and key (make them with ops/make-ca and "
-                   "ops/make-node-cert)\n";
-      return 2;
-    }
-    auto tls = TlsContext::Create(d.config.ca, d.config.cert, d.config.key);
-    if (!tls.ok()) {
-      std::cerr << "holdfastd: " << d.config.path << ": " << tls.status().message() << "\n";
-      return 2;
-    }
-    d.sync = std::make_unique<SyncManager>(d.loop, d.store.get(), std::move(tls).value(),
+  if (tls) {
+    d.sync = std::make_unique<SyncManager>(d.loop, d.store.get(), std::move(tls),
                                            [fold] { fold->Notify(); });
     if (!d.config.listen.empty()) {
       if (Status s = d.sync->Listen(d.config.listen); !s.ok()) {

@@ -47,6 +47,7 @@ SyncManager::SyncManager(uv_loop_t* loop, EventStore* store, std::unique_ptr<Tls
       &sweep_, [](uv_timer_t* t) { static_cast<SyncManager*>(t->data)->SweepHandshakes(); }, 1000,
       1000);
   uv_unref(reinterpret_cast<uv_handle_t*>(&sweep_));  // it alone does not keep the loop up
+  certificates_checked_ms_ = uv_now(loop_);           // the daemon logs them as it starts
 }
 
 SyncManager::~SyncManager() = default;
@@ -268,6 +269,13 @@ void SyncManager::SweepHandshakes() {
     }
   }
   if (dropped_ > 0 && now - dropped_logged_ms_ >= 10000) NoteDropped("");
+  // A node runs for months: a certificate nearing its end is named again every day.
+  if (now - certificates_checked_ms_ >= 24 * 3600 * 1000) {
+    certificates_checked_ms_ = now;
+    for (const auto& notice : tls_->ExpiryNotices(TlsContext::CurrentUnixSeconds())) {
+      spdlog::warn("sync: {}", notice);
+    }
+  }
 }
 
 void SyncManager::NoteDropped(const std::string& why) {
@@ -311,9 +319,15 @@ void SyncManager::OnLinkClosed(PeerLink* link, const std::string& why) {
 }
 
 std::vector<PeerStatus> SyncManager::Peers() const {
+  std::string certificate;
+  for (const auto& notice : tls_->ExpiryNotices(TlsContext::CurrentUnixSeconds())) {
+    certificate += (certificate.empty() ? "" : "; ") + notice;
+  }
   std::vector<PeerStatus> out;
   for (const auto& [id, state] : peers_) {
-    if (!state->status.config.id.empty()) out.push_back(state->status);
+    if (state->status.config.id.empty()) continue;
+    out.push_back(state->status);
+    out.back().certificate = certificate;
   }
   return out;
 }

@@ -38,6 +38,9 @@ struct PeerStatus {
   // The origins no longer taken from this peer: its log and ours hold two different events
   // under one (origin, seq) of each (docs/sync-integrity.md).
   Quarantine quarantine;
+  // This node's certificate or the CA's expires within kCertificateWarningDays (or has
+  // expired): every link depends on them. Empty otherwise.
+  std::string certificate;
 };
 
 // The sync state kept per peer in the store's meta, written with the peer's events: the
@@ -117,8 +120,9 @@ class SyncManager {
   int port_ = 0;
   uv_async_t append_async_{};
   uv_timer_t sweep_{};
-  uint64_t dropped_ = 0;            // strangers dropped since the last summary line
-  uint64_t dropped_logged_ms_ = 0;  // when that line was written
+  uint64_t certificates_checked_ms_ = 0;  // when the expiry notices were last logged
+  uint64_t dropped_ = 0;                  // strangers dropped since the last summary line
+  uint64_t dropped_logged_ms_ = 0;        // when that line was written
   std::string dropped_last_why_;
   std::map<std::string, std::unique_ptr<PeerState>> peers_;
   std::set<class PeerLink*> links_;

@@ -1,7 +1,11 @@
 #include "sync/tls.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+
+#include <cstdio>
+#include <ctime>
 
 namespace holdfast {
 
@@ -17,9 +21,78 @@ std::string OpenSslError() {
   return out.empty() ? "unknown TLS error" : out;
 }
 
+namespace {
+
+std::string Day(int64_t unix_seconds) {
+  const time_t t = static_cast<time_t>(unix_seconds);
+  tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &utc);
+  return text;
+}
+
+std::string CommonName(X509* cert) {
+  char cn[256] = {0};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  return cn;
+}
+
+int64_t NotAfter(const X509* cert) {
+  tm when{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &when) != 1) return 0;
+  return static_cast<int64_t>(timegm(&when));
+}
+
+}  // namespace
+
+Result<int64_t> CertificateNotAfter(const std::string& pem_file) {
+  FILE* f = std::fopen(pem_file.c_str(), "r");
+  if (f == nullptr) return Status::InvalidArgument("cannot read " + pem_file);
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (cert == nullptr) {
+    return Status::InvalidArgument(pem_file + " holds no certificate: " + OpenSslError());
+  }
+  const int64_t not_after = NotAfter(cert);
+  X509_free(cert);
+  if (not_after == 0) return Status::InvalidArgument(pem_file + ": unreadable expiry date");
+  return not_after;
+}
+
+std::string ExpiryNotice(std::string_view what, int64_t not_after, int64_t now) {
+  if (now >= not_after) return std::string(what) + " expired on " + Day(not_after);
+  const int64_t days = (not_after - now) / 86400;
+  if (days >= kCertificateWarningDays) return "";
+  const std::string in = days == 0   ? "less than a day"
+                         : days == 1 ? "1 day"
+                                     : std::to_string(days) + " days";
+  return std::string(what) + " expires in " + in + ", on " + Day(not_after);
+}
+
+int64_t TlsContext::CurrentUnixSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::vector<std::string> TlsContext::ExpiryNotices(int64_t now) const {
+  std::vector<std::string> out;
+  std::string notice = ExpiryNotice("this node's certificate " + cert_file_, cert_not_after_, now);
+  if (!notice.empty()) {
+    out.push_back(notice + ": make a new one with `ops/make-node-cert DIR " + node_ +
+                  "` (DIR holding the partnership CA) and restart holdfastd; peers refuse an "
+                  "expired certificate");
+  }
+  notice = ExpiryNotice("the partnership CA's certificate " + ca_file_, ca_not_after_, now);
+  if (!notice.empty()) {
+    out.push_back(notice +
+                  ": make a new CA with `ops/make-ca DIR` and a certificate for every "
+                  "node with `ops/make-node-cert DIR NODE`; nothing it signed is accepted once "
+                  "it has expired");
+  }
+  return out;
+}
+
 Result<std::unique_ptr<TlsContext>> TlsContext::Create(const std::string& ca,
                                                        const std::string& cert,
-                                                       const std::string& key) {
+                                                       const std::string& key, int64_t now) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_method());
   if (ctx == nullptr) return Status::IoError("TLS: " + OpenSslError());
   std::unique_ptr<TlsContext> context(new TlsContext(ctx));
@@ -36,6 +109,32 @@ Result<std::unique_ptr<TlsContext>> TlsContext::Create(const std::string& ca,
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
     return Status::InvalidArgument("sync.key: " + key + " does not match " + cert);
+  }
+  // An expired certificate is refused by every peer, and an expired CA fails every
+  // handshake: starting would only look well.
+  X509* leaf = SSL_CTX_get0_certificate(ctx);
+  context->node_ = CommonName(leaf);
+  context->cert_file_ = cert;
+  context->cert_not_after_ = NotAfter(leaf);
+  if (context->cert_not_after_ == 0) {
+    return Status::InvalidArgument("sync.cert: " + cert + " has an unreadable expiry date");
+  }
+  if (now >= context->cert_not_after_) {
+    return Status::InvalidArgument(
+        "sync.cert: " + cert + " expired on " + Day(context->cert_not_after_) +
+        " and every peer refuses it: make a new one with `ops/make-node-cert DIR " +
+        context->node_ + "` (DIR holding the partnership CA) and set it in [sync] cert");
+  }
+  auto ca_not_after = CertificateNotAfter(ca);
+  if (!ca_not_after.ok())
+    return Status::InvalidArgument("sync.ca: " + ca_not_after.status().message());
+  context->ca_file_ = ca;
+  context->ca_not_after_ = *ca_not_after;
+  if (now >= context->ca_not_after_) {
+    return Status::InvalidArgument(
+        "sync.ca: " + ca + " expired on " + Day(context->ca_not_after_) +
+        " and no certificate it signed is accepted any more: make a new CA with `ops/make-ca "
+        "DIR` and a certificate for every node with `ops/make-node-cert DIR NODE`");
   }
   // Both ends must prove who they are with a certificate from the partnership's CA.
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
