@@ -178,6 +178,47 @@ TEST_CASE("a peer offering another event under a held seq is no longer taken for
   t.CheckStillServing(2);
 }
 
+TEST_CASE("removing a peer forgets its quarantine; added again, its log is checked afresh",
+          "[sync][e2e][split]") {
+  TempDir dir;
+  Pki pki(dir / "pki");
+  SyncNode node(dir.path(), pki, "probation-1", "probation");
+  node.Start();
+  test::WriteFile(dir / "t.jsonl", AttendanceLines(0x720, 1, 10));
+  node.Import(dir / "t.jsonl");
+  node.AddPeerLive("ghost-1", "");
+  const auto wait = Briefly(milliseconds(10000));
+  const auto ghost = pki.Node("ghost-1");
+  const std::string held = ParseJsonObject(ExportedLine(node, "probation-1", 1))["id"];
+  const Uuid forged = *ParseUuid(TestUuid(0x721, 1));
+  // ghost-1 says it skipped another event under probation-1 seq 1 (the node's own).
+  auto split = [&](RawPeer& peer) {
+    std::string error;
+    REQUIRE(peer.Handshake(wait, &error));
+    REQUIRE(peer.HelloAndPull("ghost-1"));
+    REQUIRE(peer.Read(wait, [&] { return peer.pulls() >= 1; }) == RawPeer::ReadEnd::kEnough);
+    CHECK(peer.seen_pulls().front().after == 0);
+    REQUIRE(SendBatch(peer, {}, 5, {{"probation-1", 1, forged}}));
+    REQUIRE(AnswerUntilSplitsNamed(peer, 1, 5, wait));
+  };
+  {
+    RawPeer peer(node.port(), ghost.cert, ghost.key);
+    split(peer);
+    CHECK(Contains(StatusOf(node, "ghost-1")["conflict"], "origin probation-1 seq 1: " + held));
+    CHECK(node.Verify().exit != 0);
+    REQUIRE(node.Operator({"peers", "remove", "--id", "ghost-1"}).exit == 0);
+    CHECK(peer.Read(wait) == RawPeer::ReadEnd::kClosed);
+  }
+  CHECK(WaitUntil(wait, [&] { return node.Verify().exit == 0; }));
+  node.AddPeerLive("ghost-1", "");
+  CHECK(StatusOf(node, "ghost-1")["conflict"].empty());
+  // Its log is pulled again from the start (the checkpoint went with the quarantine), and
+  // the split is found again.
+  RawPeer peer(node.port(), ghost.cert, ghost.key);
+  split(peer);
+  CHECK(Contains(StatusOf(node, "ghost-1")["conflict"], "origin probation-1 seq 1: " + held));
+}
+
 TEST_CASE("a node giving out seqs again after a broken restore is found out by both sides",
           "[sync][e2e][split]") {
   TempDir dir;
