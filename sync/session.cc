@@ -259,6 +259,12 @@ void SyncSession::HoldBack(std::vector<Event>* events, std::vector<SeqClaim>* sk
 
 void SyncSession::StartInsert(PeerBatch batch) {
   batch.quarantine = quarantine_;
+  inserting_seqs_.clear();
+  for (const auto& e : batch.events) {
+    auto p = e.reader().getProvenance();
+    inserting_seqs_[p.getOrigin()].push_back(p.getSeq());
+  }
+  for (auto& [origin, seqs] : inserting_seqs_) std::sort(seqs.begin(), seqs.end());
   inserting_ = true;
   inserting_basis_ = batch.basis;
   effects_->Insert(std::move(batch));
@@ -307,6 +313,19 @@ void SyncSession::OnInserted(const Status& status, uint64_t through, size_t) {
   inserting_ = false;
   if (!status.ok()) return Fail("could not store the peer's events: " + status.ToString());
   checkpoint_ = through;
+  for (const auto& [origin, seqs] : inserting_seqs_) {
+    auto run = echoed_.find(origin);
+    for (uint64_t seq : seqs) {
+      if (run == echoed_.end()) {
+        run = echoed_.emplace(origin, std::make_pair(seq, seq)).first;
+      } else if (seq == run->second.second + 1) {
+        run->second.second = seq;
+      } else if (seq < run->second.first || seq > run->second.second) {
+        run->second = {seq, seq};  // a new run: the latest is kept
+      }
+    }
+  }
+  inserting_seqs_.clear();
   if (queued_) {
     PeerBatch next = std::move(*queued_);
     queued_.reset();
@@ -318,6 +337,7 @@ void SyncSession::OnInserted(const Status& status, uint64_t through, size_t) {
 void SyncSession::OnInsertRefused(const std::vector<SeqConflict>& conflicts) {
   if (closed_) return;
   inserting_ = false;
+  inserting_seqs_.clear();
   AddToQuarantine(conflicts);
   // (Quarantined already if the peer told of the split while the batch was inserted.)
   const bool held_back =
@@ -366,10 +386,14 @@ void SyncSession::OnChanges(std::vector<Event> events, uint64_t through, uint64_
   batch.setThrough(through);
   batch.setServerLast(server_last);
   batch.setBasis(basis);
-  // The skipped events, one list per origin in the order first met.
+  // The skipped events but the peer's own echoes, one list per origin in the order met.
   std::vector<std::string> origins;
   std::map<std::string, std::vector<const SeqClaim*>> by_origin;
   for (const auto& c : skipped) {
+    auto run = echoed_.find(c.origin);
+    if (run != echoed_.end() && c.seq >= run->second.first && c.seq <= run->second.second) {
+      continue;
+    }
     auto& list = by_origin[c.origin];
     if (list.empty()) origins.push_back(c.origin);
     list.push_back(&c);

@@ -161,8 +161,15 @@ class SyncSession {
   uint64_t basis_;  // the peer's basis the checkpoint is under (0: not known)
   Quarantine quarantine_;
   std::set<std::string> told_checked_;  // origins the peer named as split, checked already
+  // The seqs of the batch being inserted, per origin (sorted), for echoed_ once stored.
+  std::map<std::string, std::vector<uint64_t>> inserting_seqs_;
   // Server side.
   uint64_t announced_basis_ = 0;  // the basis last sent to the peer
+  // Per origin, the latest run of seqs [first, last] the peer sent over this link and this
+  // node stored: a batch need not name those back in `skipped`, since the peer holds the
+  // very events (had this node held others there, the insert would have been refused).
+  // Most skipped events are such echoes: the peer's own, coming back in this node's log.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> echoed_;
   VersionVector peer_held_;
   std::optional<uint64_t> pending_pull_;  // the position a held pull asked from
   uint32_t pending_max_ = kMaxBatch;

@@ -718,6 +718,29 @@ TEST_CASE("a server names the events it leaves out because the peer holds their 
   CHECK(ClaimsOf(l.fx.Last().getBatch().getSkipped()).size() == 1);
 }
 
+TEST_CASE("events the peer sent and this node stored are not named back to it",
+          "[sync][session][split]") {
+  Linked l;
+  FeedBatch(l.session, Mixed({{"provider-1", 41}, {"provider-1", 42}, {"police-1", 7}}), 10, 50);
+  l.session.OnInserted(Status::Ok(), 10, 3);
+  FeedBatch(l.session, Mixed({{"provider-1", 43}}), 12, 50);
+  l.session.OnInserted(Status::Ok(), 12, 1);
+  FeedBatch(l.session, Mixed({{"police-1", 8}}), 14, 50);  // refused: not stored
+  l.session.OnInsertRefused({{"police-1", 8, RandomUuid(), RandomUuid()}});
+  FeedPull(l.session, 7);
+  const std::vector<SeqClaim> skipped = {
+      {"provider-1", 40, RandomUuid()},  // held by the peer from elsewhere: named
+      {"provider-1", 41, RandomUuid()},  // the peer's own, stored here: not named
+      {"provider-1", 43, RandomUuid()},  // likewise, from a later batch
+      {"police-1", 7, RandomUuid()},     // likewise
+      {"police-1", 8, RandomUuid()},     // sent, but refused: named
+  };
+  l.session.OnChanges({}, 20, 20, 0, skipped);
+  REQUIRE(l.fx.Last().isBatch());
+  CHECK(ClaimsOf(l.fx.Last().getBatch().getSkipped()) ==
+        std::vector<SeqClaim>{skipped[0], skipped[4]});
+}
+
 TEST_CASE("a refused insert quarantines the split origin, and the batch is pulled again without it",
           "[sync][session][split]") {
   Linked l(/*checkpoint=*/4);
