@@ -135,6 +135,25 @@ Uuid NameUuid(const Uuid& name_space, std::string_view name) {
   return Uuid{LoadBigEndian64(digest), LoadBigEndian64(digest + 8)};
 }
 
+std::string JoinNameParts(std::initializer_list<std::string_view> parts) {
+  std::string name;
+  bool first = true;
+  for (std::string_view part : parts) {
+    if (!first) name += '/';
+    first = false;
+    for (char c : part) {
+      if (c == '%') {
+        name += "%25";
+      } else if (c == '/') {
+        name += "%2F";
+      } else {
+        name += c;
+      }
+    }
+  }
+  return name;
+}
+
 std::optional<int64_t> ParseRfc3339(std::string_view text) {
   size_t pos = 0;
   int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,9 +26,14 @@ std::optional<Uuid> ParseUuid(std::string_view text);
 std::string FormatUuid(const Uuid& id);
 // A random (version 4) UUID from the OS's CSPRNG.
 Uuid RandomUuid();
-// A name-based (version 5, SHA-1) UUID: the same namespace and name always give the same id,
-// on every node. Used for derived ids such as alert ids.
+// A name-based (version 5, SHA-1) UUID (RFC 9562): the same namespace and name always give
+// the same id, on every node. Used for derived ids such as alert ids.
 Uuid NameUuid(const Uuid& name_space, std::string_view name);
+// A name made of parts, for NameUuid, that no other list of parts gives: in each part '%'
+// becomes "%25" and '/' becomes "%2F", and the parts are joined with '/'. So ("C/I", "x")
+// and ("C", "I/x") give "C%2FI/x" and "C/I%2Fx". Parts with neither character are joined
+// as they are: names (and so ids) made before the escaping came stay the same.
+std::string JoinNameParts(std::initializer_list<std::string_view> parts);
 
 // RFC 3339 -> nanoseconds since the epoch. Accepts "Z"/"z" or a numeric offset and up to
 // nine fractional digits; nullopt if malformed or out of range (years 1970..2261).

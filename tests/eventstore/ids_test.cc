@@ -15,11 +15,30 @@ TEST_CASE("UUIDs parse and format in canonical lower case", "[ids]") {
   CHECK_FALSE(ParseUuid(""));
 }
 
-TEST_CASE("name-based UUIDs are deterministic and distinct per name", "[ids]") {
-  Uuid ns{1, 2};
-  CHECK(NameUuid(ns, "alert/a") == NameUuid(ns, "alert/a"));
-  CHECK(NameUuid(ns, "alert/a") != NameUuid(ns, "alert/b"));
-  CHECK(FormatUuid(NameUuid(ns, "x"))[14] == '5');
+TEST_CASE("name-based UUIDs are the published version 5 test vectors", "[ids]") {
+  const Uuid dns = *ParseUuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8");  // RFC 9562 namespaces
+  const Uuid url = *ParseUuid("6ba7b811-9dad-11d1-80b4-00c04fd430c8");
+  // RFC 9562, appendix A.4.
+  CHECK(FormatUuid(NameUuid(dns, "www.example.com")) == "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+  // Python's uuid module documentation, and its uuid5 on a URL.
+  CHECK(FormatUuid(NameUuid(dns, "python.org")) == "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+  CHECK(FormatUuid(NameUuid(url, "http://python.org/")) == "4c565f0d-3f5a-5890-b41b-20cf47701c5e");
+  CHECK(NameUuid(dns, "python.org") != NameUuid(url, "python.org"));
+}
+
+TEST_CASE("joined name parts are unambiguous and keep names without '/' or '%'", "[ids]") {
+  // The collision of issue 11: case "C/I" with intervention "x", case "C" with "I/x".
+  CHECK(JoinNameParts({"C/I", "x"}) == "C%2FI/x");
+  CHECK(JoinNameParts({"C", "I/x"}) == "C/I%2Fx");
+  CHECK(JoinNameParts({"C/I", "x"}) != JoinNameParts({"C", "I/x"}));
+  // '%' is escaped too, or ("C%2FI", "x") would name what ("C/I", "x") names.
+  CHECK(JoinNameParts({"C%2FI", "x"}) == "C%252FI/x");
+  CHECK(JoinNameParts({"a", "", "b"}) != JoinNameParts({"a/", "b"}));
+  CHECK(JoinNameParts({"", ""}) == "/");
+  CHECK(JoinNameParts({}) == "");
+  // Names made before the escaping came are unchanged.
+  CHECK(JoinNameParts({"non_engagement", "C-0042", "I-0042-1", ""}) ==
+        "non_engagement/C-0042/I-0042-1/");
 }
 
 TEST_CASE("RFC 3339 times round-trip and refuse malformed input", "[ids]") {
