@@ -48,9 +48,27 @@ Uuid TransitionId(const Uuid& alert, bool withdrawn, int64_t at, const AlertStat
       if (t.withdrawn == withdrawn && t.at == at) ++counter;
     }
   }
-  return NameUuid(kLifecycleNamespace, FormatUuid(alert) +
-                                           (withdrawn ? "/withdrawn/" : "/raised/") +
-                                           std::to_string(at) + "/" + std::to_string(counter));
+  // No part can hold '/' today (a UUID, a word, numbers); escaped all the same, so the
+  // name stays unambiguous whatever is added to it. The ids are those of the plain join.
+  return NameUuid(kLifecycleNamespace,
+                  JoinNameParts({FormatUuid(alert), withdrawn ? "withdrawn" : "raised",
+                                 std::to_string(at), std::to_string(counter)}));
+}
+
+// The derived alert that takes over a held one whose id was made before alert ids escaped
+// their name parts (docs/alert-ids.md): the same rule, case and intervention, under another
+// id, and the same trigger where a rule raises more than one alert per intervention. Ids do
+// not otherwise change, so nothing else matches.
+const DerivedAlert* ReplacementOf(const AlertState& s, const std::vector<DerivedAlert>& derived) {
+  const bool one_per_intervention =
+      s.rule == schema::AlertRule::NON_ENGAGEMENT || s.rule == schema::AlertRule::DROPOUT;
+  for (const DerivedAlert& d : derived) {
+    if (d.alert != s.alert && d.rule == s.rule && d.case_id == s.case_id &&
+        d.intervention == s.intervention && (one_per_intervention || d.trigger == s.trigger)) {
+      return &d;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -143,7 +161,8 @@ void SetSystemAuthor(schema::Author::Builder author) {
   author.setAgency("holdfast");
 }
 
-std::vector<Event> PlanLifecycle(const std::vector<DerivedAlert>& derived,
+std::vector<Event> PlanLifecycle(const std::string& case_id,
+                                 const std::vector<DerivedAlert>& derived,
                                  const std::vector<AlertState>& standing,
                                  const std::string& node_id) {
   std::map<Uuid, const AlertState*> held;
@@ -173,10 +192,13 @@ std::vector<Event> PlanLifecycle(const std::vector<DerivedAlert>& derived,
   }
   for (const AlertState& s : standing) {
     // raised_by is an origin: after a restore the node's origin is "<node_id>~...".
+    // An alert once shared by two cases (docs/alert-ids.md) is withdrawn by the case its
+    // standing details name, so the two cases never plan two different withdrawals.
     if (!s.has_raised || s.withdrawn || OriginNode(s.raised_by) != node_id ||
-        still_holds.count(s.alert)) {
+        still_holds.count(s.alert) || s.case_id != case_id) {
       continue;
     }
+    const DerivedAlert* replacement = ReplacementOf(s, derived);
     Event e;
     auto b = e.builder();
     SetUuid(b.initId(), TransitionId(s.alert, true, s.raised_at, &s));
@@ -184,7 +206,11 @@ std::vector<Event> PlanLifecycle(const std::vector<DerivedAlert>& derived,
     SetSystemAuthor(b.initAuthor());
     auto w = b.initAlertWithdrawn();
     SetUuid(w.initAlert(), s.alert);
-    w.setReason(WithdrawReason(s.rule));
+    w.setReason(replacement == nullptr
+                    ? WithdrawReason(s.rule)
+                    : "replaced by alert " + FormatUuid(replacement->alert) +
+                          ": the same alert, under an id no other case can share (alert ids "
+                          "changed; see docs/alert-ids.md)");
     out.push_back(std::move(e));
   }
   return out;

@@ -58,11 +58,14 @@ std::optional<std::string> StatusAsOf(const AlertState& state, int64_t as_of);
 void SetSystemAuthor(schema::Author::Builder author);
 
 // The lifecycle events (alert.raised, alert.withdrawn) that bring `standing` (the held
-// state of the case's alerts) to `derived` (what the rules compute now). Withdraws only
-// alerts this node raised (under any of its origins: see OriginNode). Event ids derive from alert
-// id, transition, raise time and a counter, so planning twice, or on two nodes, gives the same
+// state of case `case_id`'s alerts) to `derived` (what the rules compute now). Withdraws
+// only alerts this node raised (under any of its origins: see OriginNode) whose details
+// name this case; an alert under an id made before ids escaped their name parts is withdrawn
+// as replaced by its new one (docs/alert-ids.md). Event ids derive from alert id,
+// transition, raise time and a counter, so planning twice, or on two nodes, gives the same
 // events.
-std::vector<Event> PlanLifecycle(const std::vector<DerivedAlert>& derived,
+std::vector<Event> PlanLifecycle(const std::string& case_id,
+                                 const std::vector<DerivedAlert>& derived,
                                  const std::vector<AlertState>& standing,
                                  const std::string& node_id);
 

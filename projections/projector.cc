@@ -319,7 +319,7 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
     auto derived = EvaluateContext(context, incidents, rules_, now);
     auto standing = CaseAlerts(case_id);
     if (!standing.ok()) return standing.status();
-    for (auto& e : PlanLifecycle(derived, *standing, store_->node_id())) {
+    for (auto& e : PlanLifecycle(case_id, derived, *standing, store_->node_id())) {
       lifecycle.push_back(std::move(e));
     }
     // The next no_contact deadline of this case, for Tick (written only when it moves).

@@ -7,13 +7,15 @@
 
 namespace holdfast {
 namespace {
-// The namespace of every alert id: NameUuid(kAlertNamespace, "rule/case/intervention/key").
+// The namespace of every alert id: NameUuid(kAlertNamespace, JoinNameParts({rule, case,
+// intervention, key})). The parts are escaped (docs/alert-ids.md): joined as they were,
+// case "C/I" with intervention "x" and case "C" with intervention "I/x" had one id.
 constexpr Uuid kAlertNamespace{0x6b1f3e2a9c4d4f5aULL, 0x8e7d6c5b4a392817ULL};
 }  // namespace
 
 Uuid AlertId(schema::AlertRule rule, const std::string& case_id, const std::string& intervention,
              const std::string& key) {
-  return NameUuid(kAlertNamespace, RuleName(rule) + "/" + case_id + "/" + intervention + "/" + key);
+  return NameUuid(kAlertNamespace, JoinNameParts({RuleName(rule), case_id, intervention, key}));
 }
 
 std::string RuleName(schema::AlertRule rule) {

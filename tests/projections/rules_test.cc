@@ -395,3 +395,37 @@ TEST_CASE("alerts: the same whatever order the input events are in", "[rules]") 
     CHECK(Lines(EvaluateCase(events, incidents, RuleConfig{}, kT0 + Day(60))) == expected_mid);
   }
 }
+
+// ---- alert ids (issue 11, point 15) ----
+
+TEST_CASE("alerts: ids of cases and interventions whose names hold '/' do not collide",
+          "[rules][alert-id]") {
+  // Joined with '/' as they were, case "C/I" with intervention "x" and case "C" with
+  // intervention "I/x" named the same alert.
+  Timeline a, b;
+  a.Opened("C/I", "P1", Risk::MEDIUM, kT0);
+  a.Exited("C/I", "x", Exit::WITHDREW, kT0 + Day(1));
+  b.Opened("C", "P2", Risk::MEDIUM, kT0);
+  b.Exited("C", "I/x", Exit::WITHDREW, kT0 + Day(1));
+  auto from_a = Only(a, Rule::DROPOUT), from_b = Only(b, Rule::DROPOUT);
+  REQUIRE(from_a.size() == 1);
+  REQUIRE(from_b.size() == 1);
+  INFO(Describe(from_a[0]) << "\n" << Describe(from_b[0]));
+  CHECK(from_a[0].alert != from_b[0].alert);
+  CHECK(AlertId(Rule::REOFFENDING, "C/I", "", "INC") !=
+        AlertId(Rule::REOFFENDING, "C", "", "I/INC"));
+  CHECK(AlertId(Rule::NO_CONTACT, "C", "I/1", "") != AlertId(Rule::NO_CONTACT, "C", "I", "1/"));
+}
+
+TEST_CASE("alerts: ids of names without '/' or '%' are the ids earlier versions derived",
+          "[rules][alert-id]") {
+  // uuid5(6b1f3e2a-9c4d-4f5a-8e7d-6c5b4a392817, "non_engagement/C1/I1/"), worked out with
+  // Python's uuid module: a node that upgrades keeps its alerts (docs/alert-ids.md).
+  CHECK(FormatUuid(AlertId(Rule::NON_ENGAGEMENT, "C1", "I1", "")) ==
+        "59a1b476-49d7-55bf-a18d-4080fc33a599");
+  // The two halves of the old collision, each under its own new id.
+  CHECK(FormatUuid(AlertId(Rule::NON_ENGAGEMENT, "C/I", "x", "")) ==
+        "777db917-f983-5f4c-b577-93788ddc51fe");
+  CHECK(FormatUuid(AlertId(Rule::NON_ENGAGEMENT, "C", "I/x", "")) ==
+        "fdf0e205-14d7-51fb-a47d-38411e34f5cd");
+}
