@@ -66,7 +66,7 @@ Result<PeerConfig> ParsePeerLine(const std::string& line) {
 }
 
 PeerRegistry::PeerRegistry(uv_loop_t* loop, EventStore* store, SyncManager* manager)
-    : loop_(loop), store_(store), manager_(manager), executor_(loop) {}
+    : store_(store), manager_(manager), executor_(loop) {}
 
 Status PeerRegistry::RequireSync() const {
   if (manager_ != nullptr) return Status::Ok();

@@ -72,7 +72,6 @@ class PeerRegistry : public SyncControl {
   Status Apply();  // loop thread
   Status RequireSync() const;
 
-  uv_loop_t* loop_;
   EventStore* store_;
   SyncManager* manager_;
   LoopExecutor executor_;

@@ -85,9 +85,10 @@ class LogEntryDecoder {
       return Status::Corruption("position " + std::to_string(position) +
                                 ": event bytes are not a whole number of words");
     }
-    words_.resize(value.size() / sizeof(capnp::word));
-    std::memcpy(words_.data(), value.data(), value.size());
-    Status s = DecodeEventWords(kj::ArrayPtr<const capnp::word>(words_.data(), words_.size()),
+    const size_t n = value.size() / sizeof(capnp::word);
+    if (words_.size() < n) words_ = kj::heapArray<capnp::word>(n);
+    std::memcpy(words_.begin(), value.data(), value.size());
+    Status s = DecodeEventWords(words_.slice(0, n).asConst(),
                                 [&](schema::Event::Reader e) { *keep_going = fn(position, e); });
     if (!s.ok())
       return Status::Corruption("position " + std::to_string(position) + ": " + s.message());
@@ -95,7 +96,8 @@ class LogEntryDecoder {
   }
 
  private:
-  std::vector<capnp::word> words_;
+  // kj::Array, not std::vector: capnp::word cannot be moved, which clang's library checks.
+  kj::Array<capnp::word> words_;
 };
 
 }  // namespace

@@ -543,7 +543,7 @@ class FoldPipeline {
   // The buffer to copy the next event's bytes into. The batch it is in goes to the folding
   // thread (which decodes and folds it) once it is full and the next one is asked for (so
   // only after this one is filled).
-  std::vector<capnp::word>* Next() {
+  std::vector<uint64_t>* Next() {
     if (current_ != nullptr && used_ == kBatchEvents) Hand();
     if (current_ == nullptr) {
       std::unique_lock<std::mutex> l(mu_);
@@ -570,7 +570,9 @@ class FoldPipeline {
   }
 
  private:
-  using Batch = std::vector<std::vector<capnp::word>>;
+  // Words as uint64_t: std::vector<capnp::word> does not build with clang (a word cannot be
+  // moved); Decode views them as capnp words.
+  using Batch = std::vector<std::vector<uint64_t>>;
 
   void Hand() {
     {
@@ -600,9 +602,11 @@ class FoldPipeline {
     }
   }
 
-  void Decode(const std::vector<capnp::word>& words) {
-    Status s = DecodeEventWords(kj::ArrayPtr<const capnp::word>(words.data(), words.size()),
-                                [&](schema::Event::Reader e) { FactInto(e, &fact_); });
+  void Decode(const std::vector<uint64_t>& words) {
+    Status s =
+        DecodeEventWords(kj::ArrayPtr<const capnp::word>(
+                             reinterpret_cast<const capnp::word*>(words.data()), words.size()),
+                         [&](schema::Event::Reader e) { FactInto(e, &fact_); });
     if (!s.ok()) {
       error_ = Status::Corruption("a log entry: " + s.message());
       return;
@@ -670,7 +674,7 @@ Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
                                  ": event bytes are not a whole number of words");
         return false;
       }
-      std::vector<capnp::word>* words = pipeline.Next();
+      std::vector<uint64_t>* words = pipeline.Next();
       words->resize(bytes.size() / sizeof(capnp::word));
       std::memcpy(words->data(), bytes.data(), bytes.size());
       folded = position;

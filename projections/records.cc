@@ -35,12 +35,12 @@ template <typename T, typename Fn>
 bool WithReader(std::string_view bytes, Fn fn) {
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) return false;
   // capnp reads words in place: bytes that are not word-aligned are copied first.
-  std::vector<capnp::word> copy;
+  kj::Array<capnp::word> copy;  // not std::vector: capnp::word cannot be moved
   const capnp::word* words = reinterpret_cast<const capnp::word*>(bytes.data());
   if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) != 0) {
-    copy.resize(bytes.size() / sizeof(capnp::word));
-    std::memcpy(copy.data(), bytes.data(), bytes.size());
-    words = copy.data();
+    copy = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+    std::memcpy(copy.begin(), bytes.data(), bytes.size());
+    words = copy.begin();
   }
   try {
     capnp::FlatArrayMessageReader reader(

@@ -144,10 +144,7 @@ Result<std::unique_ptr<TlsContext>> TlsContext::Create(const std::string& ca,
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
 TlsChannel::TlsChannel(const TlsContext& context, bool is_server)
-    : ssl_(SSL_new(context.ctx())),
-      in_(BIO_new(BIO_s_mem())),
-      out_(BIO_new(BIO_s_mem())),
-      is_server_(is_server) {
+    : ssl_(SSL_new(context.ctx())), in_(BIO_new(BIO_s_mem())), out_(BIO_new(BIO_s_mem())) {
   SSL_set_bio(ssl_, in_, out_);  // ssl_ owns both BIOs now
   if (is_server) {
     SSL_set_accept_state(ssl_);

@@ -79,7 +79,6 @@ class TlsChannel {
   SSL* ssl_;
   BIO* in_;   // network -> OpenSSL
   BIO* out_;  // OpenSSL -> network
-  bool is_server_;
   bool handshake_done_ = false;
 };
 
