@@ -281,23 +281,27 @@ void LocalServer::Dispatch(Connection* c) {
   }
 }
 
-void LocalServer::OnWork(uv_work_t* req) {
-  auto* c = static_cast<Connection*>(req->data);
-  auto frame = Frame::Parse(std::move(c->request));
+std::string AnswerRequestFrame(RequestHandler* handler, kj::Array<capnp::word> request,
+                               ResponseChannel* channel) {
+  auto frame = Frame::Parse(std::move(request));
   if (!frame.ok()) {
-    c->response = ErrorFrame(api::Error::Code::INVALID_ARGUMENT,
-                             "malformed request: " + frame.status().message());
-    return;
+    return ErrorFrame(api::Error::Code::INVALID_ARGUMENT,
+                      "malformed request: " + frame.status().message());
   }
   capnp::MallocMessageBuilder message;
   auto response = message.initRoot<api::Response>();
   try {
-    c->server->handler_->Handle((*frame)->root<api::Request>(), response, c);
-    c->response = EncodeFrame(message);
+    handler->Handle((*frame)->root<api::Request>(), response, channel);
+    return EncodeFrame(message);
   } catch (const kj::Exception& ex) {
-    c->response = ErrorFrame(api::Error::Code::INVALID_ARGUMENT,
-                             std::string("malformed request: ") + ex.getDescription().cStr());
+    return ErrorFrame(api::Error::Code::INVALID_ARGUMENT,
+                      std::string("malformed request: ") + ex.getDescription().cStr());
   }
+}
+
+void LocalServer::OnWork(uv_work_t* req) {
+  auto* c = static_cast<Connection*>(req->data);
+  c->response = AnswerRequestFrame(c->server->handler_, std::move(c->request), c);
 }
 
 void LocalServer::OnAfterWork(uv_work_t* req, int) {

@@ -26,14 +26,14 @@ struct WriteRequest {
   std::string bytes;
 };
 
-capnp::ReaderOptions WireReaderOptions() {
+}  // namespace
+
+capnp::ReaderOptions PeerLink::WireReaderOptions() {
   capnp::ReaderOptions options;
-  options.traversalLimitInWords = PeerLink::kMaxFrameBytes / sizeof(capnp::word) * 2;
+  options.traversalLimitInWords = kMaxFrameBytes / sizeof(capnp::word) * 2;
   options.nestingLimit = 32;
   return options;
 }
-
-}  // namespace
 
 std::string CheckpointKey(const std::string& peer) { return "sync/ckpt/" + peer; }
 std::string QuarantineKey(const std::string& peer) { return std::string(kQuarantinePrefix) + peer; }

@@ -20,6 +20,8 @@ class SyncManager;
 class PeerLink : public SessionEffects {
  public:
   static constexpr uint32_t kMaxFrameBytes = 16u << 20;
+  // How a received frame is read: bounded traversal and nesting (tests/fuzz reads the same).
+  static capnp::ReaderOptions WireReaderOptions();
 
   // `expected_peer` is the node dialled (empty for an accepted connection).
   PeerLink(SyncManager* manager, bool outbound, std::string expected_peer);

@@ -1,0 +1,133 @@
+// The local socket's request path on arbitrary bytes, as holdfastd runs it for a client:
+// the byte stream is cut into frames (FrameDecoder), and each frame is answered by
+// AnswerRequestFrame (daemon/local_server.h): decoded as an api::Request with bounded
+// traversal, checked and carried out by the RequestHandler against a real store in a
+// scratch directory (one per process, deriving alerts), and answered with a frame.
+//
+// Promises checked beyond "no crash, no leak, no undefined behaviour":
+// - every answer is one well-formed frame holding an api::Response;
+// - an error answer's message is one line.
+// Not carried out: `store backup`, which would write a copy of the store to whatever
+// directory the input names. Sync is not configured on this node (as on a node without
+// [sync] keys), so peer verbs are answered as such a node answers them.
+#include <capnp/serialize.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "daemon/audit.h"
+#include "daemon/handler.h"
+#include "daemon/local_server.h"
+#include "eventstore/event_store.h"
+#include "eventstore/frame.h"
+#include "projections/projector.h"
+#include "tests/fuzz/fuzz_support.h"
+
+using namespace holdfast;
+
+namespace {
+
+// What PeerRegistry answers on a node whose sync is not configured (PeerRegistry itself
+// needs a libuv loop thread to run its calls on).
+class SyncNotConfigured : public SyncControl {
+ public:
+  Result<std::vector<PeerView>> ListPeers() override { return std::vector<PeerView>{}; }
+  Status AddPeer(const PeerConfig&) override { return Unconfigured(); }
+  Status RemovePeer(const std::string&) override { return Unconfigured(); }
+  Status SyncNow(const std::string&) override { return Unconfigured(); }
+
+ private:
+  static Status Unconfigured() { return Status::Unavailable("sync is not configured"); }
+};
+
+// Checks each frame the handler sends: interim ones (progress) and the final answer.
+void CheckResponseFrame(const std::string& bytes, const char* which) {
+  FrameDecoder decoder;
+  Status s = decoder.Feed(bytes.data(), bytes.size());
+  fuzz::Require(s.ok(), std::string(which) + " is not a frame: " + s.ToString());
+  auto words = decoder.Next();
+  fuzz::Require(words.size() > 0 && decoder.buffered() == 0 && decoder.Next().size() == 0,
+                std::string(which) + " is not exactly one frame");
+  auto frame = Frame::Parse(std::move(words));
+  fuzz::Require(frame.ok(), std::string(which) + " does not decode: " + frame.status().ToString());
+  try {
+    auto response = (*frame)->root<api::Response>();
+    if (response.isError()) {
+      const std::string message = response.getError().getMessage();
+      fuzz::Require(fuzz::IsOneLineMessage(message),
+                    std::string(which) + "'s error is not one line: " + message);
+    }
+  } catch (const kj::Exception& ex) {
+    fuzz::Broken(std::string(which) + " is not a Response: " + ex.getDescription().cStr());
+  }
+}
+
+class CheckingChannel : public ResponseChannel {
+ public:
+  void SendInterim(capnp::MessageBuilder& message) override {
+    CheckResponseFrame(EncodeFrame(message), "an interim response");
+  }
+  void WatchAlerts() override {}
+};
+
+struct Node {
+  fuzz::ScratchDir dir;
+  std::unique_ptr<EventStore> store;
+  std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<Projector> projector;
+  SyncNotConfigured sync;
+  std::unique_ptr<RequestHandler> handler;
+
+  Node() {
+    StoreOptions options;
+    options.node_id = "probation-1";
+    options.sync = false;  // nothing here needs to survive a power cut; speed does
+    auto s = EventStore::Open(dir.path() + "/store", options);
+    fuzz::Require(s.ok(), "cannot open the store: " + s.status().ToString());
+    store = std::move(s).value();
+    auto a = AuditLog::Open(store.get());
+    fuzz::Require(a.ok(), "cannot open the audit log: " + a.status().ToString());
+    audit = std::move(a).value();
+    RuleConfig rules;
+    rules.derive = true;
+    auto p = Projector::Open(store.get(), rules);
+    fuzz::Require(p.ok(), "cannot open the projector: " + p.status().ToString());
+    projector = std::move(p).value();
+    handler =
+        std::make_unique<RequestHandler>(store.get(), audit.get(), projector.get(), &sync,
+                                         NodeIdentity{"probation-1", "probation-ce", "probation"});
+  }
+};
+
+bool IsBackup(const kj::Array<capnp::word>& words) {
+  try {
+    capnp::FlatArrayMessageReader reader(words.asPtr(), ApiReaderOptions());
+    return reader.getRoot<api::Request>().isStoreBackup();
+  } catch (const kj::Exception&) {
+    return false;  // not a request at all: AnswerRequestFrame says so
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Node node;
+  CheckingChannel channel;
+  FrameDecoder decoder;
+  // The server reads in pieces of up to 64 KiB; feed in two pieces to cross a boundary.
+  const size_t half = size / 2;
+  Status fed = decoder.Feed(reinterpret_cast<const char*>(data), half);
+  if (fed.ok()) fed = decoder.Feed(reinterpret_cast<const char*>(data) + half, size - half);
+  // On a framing error the server answers what it has cut so far, then closes.
+  for (auto words = decoder.Next(); words.size() > 0; words = decoder.Next()) {
+    if (IsBackup(words)) continue;
+    CheckResponseFrame(AnswerRequestFrame(node.handler.get(), std::move(words), &channel),
+                       "the answer");
+  }
+  if (!fed.ok()) {
+    fuzz::Require(fuzz::IsOneLineMessage(fed.message()),
+                  "a framing error is not one line: " + fed.message());
+  }
+  return 0;
+}
