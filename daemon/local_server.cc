@@ -28,7 +28,7 @@ std::string ErrorFrame(api::Error::Code code, const std::string& message) {
   capnp::MallocMessageBuilder m;
   auto error = m.initRoot<api::Response>().initError();
   error.setCode(code);
-  error.setMessage(message);
+  error.setMessage(OneLine(message));  // it may quote a capnp complaint about the input
   return EncodeFrame(m);
 }
 

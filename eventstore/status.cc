@@ -2,6 +2,35 @@
 
 namespace holdfast {
 
+std::string OneLine(std::string text) {
+  auto is_control = [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
+  };
+  size_t i = 0;
+  while (i < text.size() && !is_control(text[i])) ++i;
+  if (i == text.size()) return text;  // the usual case: nothing to escape
+  std::string out = text.substr(0, i);
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!is_control(c)) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      const auto b = static_cast<unsigned char>(c);
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xf];
+    }
+  }
+  return out;
+}
+
 std::string Status::ToString() const {
   const char* name = "ok";
   switch (code_) {

@@ -9,6 +9,11 @@
 
 namespace holdfast {
 
+// `text` with its control characters written as escapes ("\n", "\r", "\t", "\x1b"), so
+// that text from a client or peer echoed into an error or a log line cannot break the line
+// or forge another.
+std::string OneLine(std::string text);
+
 class Status {
  public:
   enum class Code {
@@ -38,12 +43,13 @@ class Status {
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
+  // One line: control characters in it are escaped (OneLine).
   const std::string& message() const { return message_; }
   // "invalid argument: data.outcome: unknown value ..." — for logs and the CLI's one line.
   std::string ToString() const;
 
  private:
-  Status(Code c, std::string m) : code_(c), message_(std::move(m)) {}
+  Status(Code c, std::string m) : code_(c), message_(OneLine(std::move(m))) {}
   Code code_ = Code::kOk;
   std::string message_;
 };

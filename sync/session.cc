@@ -106,7 +106,7 @@ void SyncSession::Start(const VersionVector& held, uint64_t last_position, uint6
 void SyncSession::Fail(const std::string& why) {
   if (closed_) return;
   closed_ = true;
-  effects_->Close(why);
+  effects_->Close(OneLine(why));  // it may quote the peer (a node id, a goodbye)
 }
 
 void SyncSession::OnMessage(wire::Message::Reader message) {

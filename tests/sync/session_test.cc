@@ -308,6 +308,29 @@ TEST_CASE("a hello naming a node other than the certificate's closes the session
   CHECK(fx.reads.empty());
 }
 
+TEST_CASE("the reason a session closes is one line, whatever the peer put in its messages",
+          "[sync][session]") {
+  // Found by tests/fuzz/fuzz_sync_session: a node id or goodbye with a line break in it
+  // went into the link's log line and its last error as it was, forging log lines.
+  SECTION("a hello naming a node with a line break") {
+    FakeEffects fx;
+    SyncSession s("probation-1", "provider-1", 0, &fx);
+    s.Start({}, 0);
+    FeedHello(s, "no\ne-b");
+    REQUIRE(fx.closes.size() == 1);
+    CHECK(fx.closes[0].find('\n') == std::string::npos);
+    CHECK_THAT(fx.closes[0], Catch::Contains("no\\ne-b"));
+  }
+  SECTION("a goodbye with a line break and an escape sequence") {
+    Linked l;
+    PeerMessage m;
+    m.root().setGoodbye("bye\n2026-12-06 [info] forged\x1b[2J");
+    l.session.OnMessage(m.reader());
+    REQUIRE(l.fx.closes.size() == 1);
+    CHECK(l.fx.closes[0] == "peer closed: bye\\n2026-12-06 [info] forged\\x1b[2J");
+  }
+}
+
 TEST_CASE("a hello of another protocol version closes the session", "[sync][session]") {
   FakeEffects fx;
   SyncSession s("probation-1", "provider-1", 0, &fx);
