@@ -106,7 +106,12 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
       return Status::InvalidArgument(path + ":" + std::to_string(number) +
                                      ": expected `key = value` or `[section]`");
     }
-    std::string key = (section.empty() ? "" : section + ".") + Trim(t.substr(0, eq));
+    const std::string name = Trim(t.substr(0, eq));
+    if (name.empty()) {  // Boost's find_nothrow throws on an empty name
+      return Status::InvalidArgument(path + ":" + std::to_string(number) +
+                                     ": a value with no key: expected `key = value`");
+    }
+    std::string key = (section.empty() ? "" : section + ".") + name;
     if (keys.find_nothrow(key, false) == nullptr) {
       return Status::InvalidArgument(path + ":" + std::to_string(number) + ": unknown key " + key +
                                      " (see ops/holdfast.conf.example for every key)");

@@ -362,6 +362,16 @@ TEST_CASE("holdfastd refuses a config with an unknown key or a bad value, naming
     }
     key = "node.kind";
   }
+  SECTION("a value with no key") {  // found by tests/fuzz/fuzz_config: holdfastd aborted
+    for (size_t i = 0; i < lines.size(); ++i) {
+      broken += lines[i] + "\n";
+      if (i == 0) {
+        broken += "= probation-1\n";
+        line_no = 2;
+      }
+    }
+    key = "no key";
+  }
   REQUIRE(line_no > 0);
   WriteFile(node.config(), broken);
   RunOptions options;
