@@ -436,8 +436,20 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
   // The gate is asked again for the whole group: writers may have waited in the queue
   // while the disk filled.
   Status write_status = gate_->Check();
-  for (Writer* x : group_writers)
-    x->status = write_status.ok() ? PrepareWriter(x, &group) : write_status;
+  for (Writer* x : group_writers) {
+    if (!write_status.ok()) {
+      x->status = write_status;
+      continue;
+    }
+    try {
+      x->status = PrepareWriter(x, &group);
+    } catch (const kj::Exception& ex) {
+      // A message ValidateEvent passed but that is malformed where it did not read: refused
+      // as any invalid event (PrepareWriter changes the group only once a writer succeeds).
+      x->status =
+          Status::InvalidArgument(std::string("malformed event: ") + ex.getDescription().cStr());
+    }
+  }
   rocksdb::WriteBatch batch;
   group.Flush(&batch, log_cf_, ids_cf_, origins_cf_, streams_cf_, meta_cf_);
   if (batch.Count() > 0) {

@@ -215,6 +215,11 @@ Status ValidateEvent(schema::Event::Reader event) {
       if (!IsIdentifier(origin)) return Invalid("origin", "not a valid node id");
       if (p.getSeq() == 0) return Invalid("seq", "must be 1 or more");
       if (!p.hasRecordedAt()) return Invalid("recorded_at", "missing");
+      try {  // read here, so the store never meets one it cannot read
+        (void)p.getRecordedAt().getValue();
+      } catch (const kj::Exception&) {
+        return Invalid("recorded_at", "not an HLC time");
+      }
     }
     capnp::DynamicStruct::Reader dyn(event);
     KJ_IF_MAYBE (field, dyn.which()) {

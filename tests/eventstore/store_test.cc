@@ -1,4 +1,5 @@
 // EventStore behaviour on a real RocksDB in a temporary directory.
+#include <capnp/any.h>
 #include <rocksdb/db.h>
 #include <stdlib.h>
 
@@ -276,6 +277,26 @@ TEST_CASE("insert keeps a remote event's provenance and is idempotent", "[store]
   CHECK(b->Append(One(Event::CopyOf(a->GetAt(2)->reader()))).status().code() ==
         Status::Code::kInvalidArgument);
   CHECK(b->Verify().ok());
+}
+
+TEST_CASE("insert refuses an event whose recorded_at is not an HLC, and writes nothing",
+          "[store][insert]") {
+  // Found by tests/fuzz/fuzz_sync_session: a peer's batch with a list where recorded_at's
+  // struct belongs made Insert throw on the thread pool, which ended holdfastd.
+  TempDir dir;
+  auto store = OpenStore(dir.path, StoreOptions{"probation-1"});
+  Event bad = NewAttendance("C-1");
+  auto p = bad.builder().initProvenance();
+  p.setOrigin("provider-1");
+  p.setSeq(1);
+  capnp::AnyStruct::Builder any(kj::mv(p));
+  any.getPointerSection()[1].initAs<capnp::List<uint64_t>>(2);  // recordedAt @2, pointer 1
+  auto r = store->Insert(One(std::move(bad)));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(r.status().message(), Catch::Contains("recorded_at"));
+  CHECK(store->LastPosition() == 0);
+  CHECK(store->Verify().ok());
 }
 
 TEST_CASE("insert refuses a different event under an (origin, seq) already held",
