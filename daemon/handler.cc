@@ -247,6 +247,13 @@ Status CatchUp(Projector* projector, EventStore* store) {
   return s;
 }
 
+Status RequireFewEnoughEvents(size_t events) {
+  if (events <= RequestHandler::kMaxEventsPerRequest) return Status::Ok();
+  return Status::InvalidArgument(
+      "a request of " + std::to_string(events) + " events: one request carries at most " +
+      std::to_string(RequestHandler::kMaxEventsPerRequest) + "; send them in batches");
+}
+
 Status RequireOperator(schema::Role role, const char* verb) {
   if (IsOperator(role)) return Status::Ok();
   return Status::PermissionDenied(std::string(verb) + " is for the operator role, not " +
@@ -461,6 +468,7 @@ Status RequestHandler::HandleAppend(api::Request::Reader request, api::Response:
                                     std::string* target) {
   auto append = request.getAppend();
   const auto role = request.getIdentity().getRole();
+  HOLDFAST_RETURN_IF_ERROR(RequireFewEnoughEvents(append.getEvents().size()));
   std::vector<Event> events;
   for (auto e : append.getEvents()) {
     Event event = Event::CopyOf(e);
@@ -498,6 +506,7 @@ Status RequestHandler::HandleImport(api::Request::Reader request, api::Response:
   // here (Append). Runs of each kind go in file order, so an import that stops at an event
   // (refused, or an error) has written what came before it and nothing after it.
   auto events = request.getImport();
+  HOLDFAST_RETURN_IF_ERROR(RequireFewEnoughEvents(events.size()));
   std::vector<ImportOutcome> outcomes;
   outcomes.reserve(events.size());
   for (unsigned i = 0; i < events.size();) {

@@ -51,6 +51,12 @@ class RequestHandler {
   static void FillAlertInfo(const AlertState& alert, const std::string& status,
                             api::AlertInfo::Builder out);
 
+  // Most events one append or import request may carry (`holdfast import` sends 2,000). A
+  // list of empty structs costs its sender nothing per element, and each is copied into an
+  // event of its own before it is checked: without a bound, a frame of a few bytes could
+  // claim millions.
+  static constexpr uint32_t kMaxEventsPerRequest = 10000;
+
  private:
   Status HandleAppend(api::Request::Reader request, api::Response::Builder response,
                       std::string* target);

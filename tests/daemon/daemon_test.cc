@@ -1,5 +1,6 @@
 // holdfastd as a server: many clients at once, hostile bytes on its socket, a second daemon
 // on the same data directory, signals, and the socket's permissions.
+#include <capnp/any.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <poll.h>
@@ -502,6 +503,33 @@ TEST_CASE(
       CHECK(Contains(*reply.error, expected));
     }
     CHECK(n.node.Export().empty());
+  }
+  SECTION("an append or import claiming a million events in a few bytes is refused") {
+    // Found by tests/fuzz/fuzz_local_request: a list of zero-sized structs costs the sender
+    // a word, but the daemon copied each element into an event of its own first: gigabytes
+    // from one frame, the daemon killed for memory.
+    for (bool import : {false, true}) {
+      INFO((import ? "import" : "append"));
+      const std::string frame = RequestFrame([&](api::Request::Builder r) {
+        // Import's list, and Append's events, are each the first pointer of their struct
+        // after the identity; both replaced by a list of a million empty structs.
+        if (import) {
+          r.initImport(0);  // sets the union's tag
+          capnp::AnyStruct::Builder(kj::cp(r)).getPointerSection()[1].initAsListOfAnyStruct(
+              0, 0, 1000000);
+        } else {
+          capnp::AnyStruct::Builder(r.initAppend())
+              .getPointerSection()[0]
+              .initAsListOfAnyStruct(0, 0, 1000000);
+        }
+      });
+      REQUIRE(frame.size() < 200);
+      REQUIRE(SendAll(fd, frame));
+      auto reply = ReadReply(fd, limit);
+      REQUIRE(reply.error.has_value());
+      CHECK(Contains(*reply.error, "1000000 events"));
+      CHECK(Contains(*reply.error, "at most"));
+    }
   }
   SECTION("a truncated frame, then the client closes") {
     REQUIRE(SendAll(fd, LengthPrefix(64) + std::string(10, '\x01')));
