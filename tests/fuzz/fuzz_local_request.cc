@@ -8,8 +8,11 @@
 // - every answer is one well-formed frame holding an api::Response;
 // - an error answer's message is one line.
 // Not carried out: `store backup`, which would write a copy of the store to whatever
-// directory the input names. Sync is not configured on this node (as on a node without
-// [sync] keys), so peer verbs are answered as such a node answers them.
+// directory the input names, and `projections rebuild`, which takes no input but the
+// caller's identity and costs 200 ms (ingesting table files) where other requests take
+// well under one (the incremental fold reads every event the target stores all the same).
+// Sync is not configured on this node (as on a node without [sync] keys), so peer verbs are
+// answered as such a node answers them.
 #include <capnp/serialize.h>
 
 #include <cstdint>
@@ -100,10 +103,11 @@ struct Node {
   }
 };
 
-bool IsBackup(const kj::Array<capnp::word>& words) {
+bool NotCarriedOut(const kj::Array<capnp::word>& words) {
   try {
     capnp::FlatArrayMessageReader reader(words.asPtr(), ApiReaderOptions());
-    return reader.getRoot<api::Request>().isStoreBackup();
+    auto request = reader.getRoot<api::Request>();
+    return request.isStoreBackup() || request.isRebuildProjections();
   } catch (const kj::Exception&) {
     return false;  // not a request at all: AnswerRequestFrame says so
   }
@@ -121,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (fed.ok()) fed = decoder.Feed(reinterpret_cast<const char*>(data) + half, size - half);
   // On a framing error the server answers what it has cut so far, then closes.
   for (auto words = decoder.Next(); words.size() > 0; words = decoder.Next()) {
-    if (IsBackup(words)) continue;
+    if (NotCarriedOut(words)) continue;
     CheckResponseFrame(AnswerRequestFrame(node.handler.get(), std::move(words), &channel),
                        "the answer");
   }
