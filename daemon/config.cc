@@ -59,6 +59,17 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
+// The line without its comment: from a '#' or ';' that starts it, or from a '#' after white
+// space ("level = info  # chatty"); a '#' inside a value ("/srv/hold#fast") stays.
+std::string WithoutComment(const std::string& line) {
+  const size_t first = line.find_first_not_of(" \t\r");
+  if (first == std::string::npos || line[first] == '#' || line[first] == ';') return "";
+  for (size_t i = first + 1; i < line.size(); ++i) {
+    if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t')) return line.substr(0, i);
+  }
+  return line;
+}
+
 std::string Absolute(const std::string& path, const std::filesystem::path& base) {
   if (path.empty()) return path;
   std::filesystem::path p(path);
@@ -86,50 +97,60 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
   NodeConfig config;
   auto keys = Keys(&config);
 
-  // First pass: find each key's line, so errors can point at it; refuse unknown keys.
+  // The file is read line by line here, and each value handed to Boost.Program_options,
+  // which converts and stores it. (Boost's own file parser read ';' lines as keys and cut
+  // values at any '#', which this reading did not; and its error messages quote the value
+  // through a substitution that never ends when the value holds a placeholder such as
+  // "%value%", so they are not used.)
   std::map<std::string, int> line_of;
+  po::variables_map vm;
   std::string section, line;
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    std::string t = Trim(line);
-    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
+    const std::string at = path + ":" + std::to_string(number);
+    std::string t = Trim(WithoutComment(line));
+    if (t.empty()) continue;
     if (t.front() == '[') {
-      if (t.back() != ']')
-        return Status::InvalidArgument(path + ":" + std::to_string(number) +
-                                       ": unclosed section header");
+      if (t.back() != ']') return Status::InvalidArgument(at + ": unclosed section header");
       section = Trim(t.substr(1, t.size() - 2));
       continue;
     }
     size_t eq = t.find('=');
     if (eq == std::string::npos) {
-      return Status::InvalidArgument(path + ":" + std::to_string(number) +
-                                     ": expected `key = value` or `[section]`");
+      return Status::InvalidArgument(at + ": expected `key = value` or `[section]`");
     }
     const std::string name = Trim(t.substr(0, eq));
     if (name.empty()) {  // Boost's find_nothrow throws on an empty name
-      return Status::InvalidArgument(path + ":" + std::to_string(number) +
-                                     ": a value with no key: expected `key = value`");
+      return Status::InvalidArgument(at + ": a value with no key: expected `key = value`");
     }
     std::string key = (section.empty() ? "" : section + ".") + name;
     if (keys.find_nothrow(key, false) == nullptr) {
-      return Status::InvalidArgument(path + ":" + std::to_string(number) + ": unknown key " + key +
+      return Status::InvalidArgument(at + ": unknown key " + key +
                                      " (see ops/holdfast.conf.example for every key)");
     }
     if (line_of.count(key) && key != "sync.peer") {
-      return Status::InvalidArgument(path + ":" + std::to_string(number) + ": " + key +
-                                     " is set twice (first on line " +
+      return Status::InvalidArgument(at + ": " + key + " is set twice (first on line " +
                                      std::to_string(line_of[key]) + ")");
     }
     line_of[key] = number;
+    const std::string value = Trim(t.substr(eq + 1));
+    po::parsed_options parsed(&keys);
+    parsed.options.emplace_back(key, std::vector<std::string>{value});
+    try {
+      po::store(parsed, vm);
+    } catch (const po::error&) {
+      return Status::InvalidArgument(at + ": " + key + ": \"" + value + "\" is not " +
+                                     (key.rfind("rules.", 0) == 0 && key != "rules.derive"
+                                          ? "a whole number"
+                                          : "a valid value"));
+    }
   }
   try {
-    po::variables_map vm;
-    std::ifstream again(path);
-    po::store(po::parse_config_file(again, keys, false), vm);
     po::notify(vm);
-  } catch (const po::error& e) {
-    return Status::InvalidArgument(path + ": " + e.what());
+  } catch (const po::error&) {
+    return Status::InvalidArgument(path +
+                                   ": not a holdfast config (see ops/holdfast.conf.example)");
   }
   auto bad = [&](const std::string& key, const std::string& what) {
     std::string where = line_of.count(key) ? ":" + std::to_string(line_of[key]) : "";

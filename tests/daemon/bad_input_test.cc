@@ -362,6 +362,19 @@ TEST_CASE("holdfastd refuses a config with an unknown key or a bad value, naming
     }
     key = "node.kind";
   }
+  SECTION("a value quoting Boost's own placeholder") {
+    // Found by tests/fuzz/fuzz_config: Boost's error message substitutes "%value%" with the
+    // value, again and again while the value holds it: holdfastd hung, eating memory.
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].rfind("tick_seconds =", 0) == 0) {
+        broken += "tick_seconds = %value%\n";
+        line_no = static_cast<int>(i) + 1;
+      } else {
+        broken += lines[i] + "\n";
+      }
+    }
+    key = "rules.tick_seconds";
+  }
   SECTION("a value with no key") {  // found by tests/fuzz/fuzz_config: holdfastd aborted
     for (size_t i = 0; i < lines.size(); ++i) {
       broken += lines[i] + "\n";
@@ -382,6 +395,27 @@ TEST_CASE("holdfastd refuses a config with an unknown key or a bad value, naming
   CHECK(Contains(r.err, node.config() + ":" + std::to_string(line_no) + ":"));
   CHECK(Contains(r.err, key));
   CHECK(!std::filesystem::exists(node.socket()));
+}
+
+TEST_CASE("holdfastd reads ; and # comments as comments, and a # inside a value as the value",
+          "[config]") {
+  // Boost's own parser read `; a = b` as a key and cut `data_dir = /srv/hold#fast` at '#',
+  // where holdfast's reading (and ops/holdfast.conf.example) had them as a comment and a path.
+  TempDir dir;
+  Node node(dir / "n1");
+  const std::string log_file = dir / "hold#fast.log";
+  std::string config;
+  for (const auto& line : Lines(ReadFile(node.config()))) {
+    if (line.rfind("file =", 0) == 0) {
+      config += "file = " + log_file + "  # where the log goes\n";
+    } else {
+      config += line + "\n";
+    }
+    if (line == "[log]") config += "; level = trace, once, to see the sync\n";
+  }
+  WriteFile(node.config(), config);
+  node.Start();
+  CHECK(std::filesystem::exists(log_file));
 }
 
 }  // namespace holdfast::test
