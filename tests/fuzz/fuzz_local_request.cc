@@ -71,6 +71,10 @@ class CheckingChannel : public ResponseChannel {
   void SendInterim(capnp::MessageBuilder& message) override {
     CheckResponseFrame(EncodeFrame(message), "an interim response");
   }
+  bool SendPage(capnp::MessageBuilder& message) override {
+    CheckResponseFrame(EncodeFrame(message), "a page of a listing");
+    return true;  // a client that reads every page
+  }
   void WatchAlerts() override {}
 };
 
