@@ -125,11 +125,13 @@ bool NotCarriedOut(const kj::Array<capnp::word>& words) {
 constexpr int kInputsPerNode = 1000;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::unique_ptr<Node> current;
+  // Deleted only here, never at exit: RocksDB's own statics may be gone by then, and a store
+  // closing after them crashes (ops/fuzz removes the scratch directories).
+  static Node* current = nullptr;
   static int inputs = 0;
   if (current == nullptr || ++inputs % kInputsPerNode == 0) {
-    current.reset();  // the old store closes and its directory goes before the new one opens
-    current = std::make_unique<Node>();
+    delete current;  // the old store closes and its directory goes before the new one opens
+    current = new Node();
   }
   Node& node = *current;
   CheckingChannel channel;
