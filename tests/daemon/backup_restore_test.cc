@@ -364,7 +364,11 @@ TEST_CASE(
     auto killed = RunKilledAtMutation(restore, traced_env, nth);
     INFO("the killed restore: exit " << killed.exit << ", " << killed.output);
     if (!killed.killed) {  // it made fewer than nth changes
-      REQUIRE(killed.exit == 0);
+      // Under ASan, LeakSanitizer's check at exit cannot run in a traced process and exits
+      // 134 after the restore has done its work; the store below is what counts.
+      const bool lsan_under_ptrace =
+          killed.output.find("LeakSanitizer does not work under ptrace") != std::string::npos;
+      REQUIRE((killed.exit == 0 || lsan_under_ptrace));
       CHECK(is_restored(Inspect(store)));
       if (++finished_in_a_row == 3) break;
       continue;
