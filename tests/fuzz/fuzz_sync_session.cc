@@ -2,8 +2,9 @@
 // handles what comes out of TLS: the plaintext is cut into frames (FrameDecoder, 16 MiB
 // limit), each is read as a wire::Message with the link's bounded traversal, and handed to
 // SyncSession::OnMessage. The session's effects are carried out as the link does, against
-// a real store in a scratch directory (one per process): log reads answer pulls, inserts
-// store the peer's batches with their checkpoint.
+// a real store in a scratch directory (one per process): log reads answer pulls (naming
+// the events the peer holds), inserts check the batch's skipped claims and store its events
+// with their checkpoint and quarantine, claims of a split are checked.
 //
 // Input: byte 0 says after which messages the effects in hand complete (bit i % 8 for
 // message i; the link completes them on the thread pool, in any interleaving with what
@@ -27,6 +28,7 @@
 #include "eventstore/keys.h"
 #include "sync/peer_link.h"
 #include "sync/session.h"
+#include "sync/sync_manager.h"
 #include "tests/fuzz/fuzz_support.h"
 
 using namespace holdfast;
@@ -73,14 +75,16 @@ class LinkEffects : public SessionEffects {
     fuzz::Require(!read_, "a second log read while one is in hand");
     read_ = Read{after, max_events, peer_held};
   }
-  void Insert(std::vector<Event> events, uint64_t through, uint64_t basis) override {
+  void Insert(PeerBatch batch) override {
     fuzz::Require(!insert_, "a second insert while one is in hand");
-    fuzz::Require(events.size() <= SyncSession::kMaxBatch, "an insert of more than a batch");
-    for (const auto& e : events) {
+    fuzz::Require(batch.events.size() <= SyncSession::kMaxBatch, "an insert of more than a batch");
+    for (const auto& e : batch.events) {
       fuzz::Require(e.reader().hasProvenance(), "an insert of an event without provenance");
     }
-    insert_ = InsertWork{std::move(events), through, basis};
+    insert_ = std::move(batch);
   }
+  void CheckClaims(std::vector<SeqClaim> claims) override { claims_.push_back(std::move(claims)); }
+  void QuarantineChanged(const std::vector<SeqConflict>&) override {}
   void Close(const std::string& why) override {
     fuzz::Require(!closed_, "the session closed twice");
     fuzz::Require(fuzz::IsOneLineMessage(why), "the reason for closing is not one line: " + why);
@@ -88,30 +92,70 @@ class LinkEffects : public SessionEffects {
   }
   VersionVector Held() override { return store_->ContiguousMarks(); }
 
-  // The thread pool's work finishing: the read, then the insert, as the link would.
+  // The thread pool's work finishing, as PeerLink's: the read, the insert, the claims.
   void Complete() {
     if (read_) {
       Read r = std::move(*read_);
       read_.reset();
       std::vector<Event> events;
+      std::vector<SeqClaim> skipped;
       uint64_t through = r.after;
+      size_t scanned = 0;
       const uint64_t last = store_->LastPosition();
+      const uint32_t max = std::min(r.max, kEventsPerRead);
       Status s = store_->ScanLog(r.after, [&](uint64_t position, schema::Event::Reader e) {
         through = position;
-        if (ShouldSend(e, PeerFilter{}, r.peer_held)) events.push_back(Event::CopyOf(e));
-        return events.size() < std::min(r.max, kEventsPerRead);
+        switch (ServingOf(e, PeerFilter{}, r.peer_held)) {
+          case Serving::kSend:
+            events.push_back(Event::CopyOf(e));
+            break;
+          case Serving::kPeerHolds:
+            skipped.push_back(
+                {e.getProvenance().getOrigin(), e.getProvenance().getSeq(), ToUuid(e.getId())});
+            break;
+          case Serving::kFiltered:
+            break;
+        }
+        return events.size() < max && ++scanned < 20 * max;
       });
       fuzz::Require(s.ok(), "reading the log: " + s.ToString());
-      session_->OnChanges(std::move(events), through, last, kBasis);
+      session_->OnChanges(std::move(events), through, last, kBasis, std::move(skipped));
     }
-    if (insert_) {
-      InsertWork w = std::move(*insert_);
+    if (insert_ && !closed_) {
+      PeerBatch b = std::move(*insert_);
       insert_.reset();
-      const size_t n = w.events.size();
-      auto r = store_->Insert(std::move(w.events),
-                              {{std::string("sync/ckpt/") + kPeer,
-                                keys::Fixed64BE(w.through) + keys::Fixed64BE(w.basis)}});
-      session_->OnInserted(r.ok() ? Status::Ok() : r.status(), w.through, r.ok() ? n : 0);
+      auto skipped = store_->FindSeqConflicts(b.skipped);
+      fuzz::Require(skipped.ok(), "checking skipped claims: " + skipped.status().ToString());
+      if (!skipped->empty()) return session_->OnInsertRefused(*skipped);
+      std::vector<SeqClaim> claims;
+      try {  // as PeerLink::QueueInsert: the events are not validated yet
+        for (const auto& e : b.events) {
+          auto r = e.reader();
+          claims.push_back(
+              {r.getProvenance().getOrigin(), r.getProvenance().getSeq(), ToUuid(r.getId())});
+        }
+      } catch (const kj::Exception& ex) {
+        return session_->OnInserted(
+            Status::InvalidArgument(std::string("malformed event: ") + ex.getDescription().cStr()),
+            b.through, 0);
+      }
+      const size_t n = b.events.size();
+      auto r = store_->Insert(
+          std::move(b.events),
+          {{CheckpointKey(kPeer), keys::Fixed64BE(b.through) + keys::Fixed64BE(b.basis)},
+           {QuarantineKey(kPeer), EncodeQuarantine(b.quarantine)}});
+      if (!r.ok() && r.status().code() == Status::Code::kSeqConflict) {
+        auto found = store_->FindSeqConflicts(claims);
+        if (found.ok() && !found->empty()) return session_->OnInsertRefused(*found);
+      }
+      session_->OnInserted(r.ok() ? Status::Ok() : r.status(), b.through, r.ok() ? n : 0);
+    }
+    while (!claims_.empty() && !closed_) {
+      std::vector<SeqClaim> claims = std::move(claims_.front());
+      claims_.pop_front();
+      auto found = store_->FindSeqConflicts(claims);
+      fuzz::Require(found.ok(), "checking claims: " + found.status().ToString());
+      session_->OnClaimsChecked(*found);
     }
   }
   bool closed() const { return closed_; }
@@ -122,14 +166,11 @@ class LinkEffects : public SessionEffects {
     uint32_t max;
     VersionVector peer_held;
   };
-  struct InsertWork {
-    std::vector<Event> events;
-    uint64_t through, basis;
-  };
   EventStore* store_;
   SyncSession* session_ = nullptr;
   std::optional<Read> read_;
-  std::optional<InsertWork> insert_;
+  std::optional<PeerBatch> insert_;
+  std::deque<std::vector<SeqClaim>> claims_;
   bool closed_ = false;
 };
 
