@@ -309,10 +309,16 @@ void PeerLink::QueueInsert(InsertWork* work) {
         // takes the events).
         std::vector<SeqClaim> claims;
         claims.reserve(b.events.size());
-        for (const auto& e : b.events) {
-          auto r = e.reader();
-          claims.push_back(
-              {r.getProvenance().getOrigin(), r.getProvenance().getSeq(), ToUuid(r.getId())});
+        try {  // the peer's events are not validated yet: a malformed one must not throw here
+          for (const auto& e : b.events) {
+            auto r = e.reader();
+            claims.push_back(
+                {r.getProvenance().getOrigin(), r.getProvenance().getSeq(), ToUuid(r.getId())});
+          }
+        } catch (const kj::Exception& ex) {
+          w->status = Status::InvalidArgument(std::string("malformed event: ") +
+                                              ex.getDescription().cStr());
+          return;
         }
         const std::string& peer = w->link->peer_;
         auto r = m->store_->Insert(

@@ -3,6 +3,8 @@
 // nodes", "Alert lifecycle between nodes"): convergence, catch-up, cut links, the
 // data-sharing filter, peers that must get nothing, order independence. Sizes shrink in the
 // sanitizer build, except where a test says otherwise.
+#include <capnp/any.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <iostream>
@@ -497,6 +499,14 @@ TEST_CASE(
          e.getAttendanceRecorded().setReason(kj::StringPtr("a\0b", 3));
        },
        "data.reason: holds a NUL character"},
+      // Found by tests/fuzz/fuzz_sync_session: the link read each event's id for its claims
+      // before anything checked it, on the thread pool: holdfastd ended.
+      {"a list where the id's struct belongs",
+       [](schema::Event::Builder e) {
+         capnp::AnyStruct::Builder(kj::mv(e)).getPointerSection()[0].initAsListOfAnyStruct(
+             0, 0, 2);  // Event's first pointer is its id
+       },
+       "malformed event"},
   };
   uint32_t round = 0;
   for (const auto& c : cases) {
