@@ -59,13 +59,19 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
-// The line without its comment: from a '#' or ';' that starts it, or from a '#' after white
-// space ("level = info  # chatty"); a '#' inside a value ("/srv/hold#fast") stays.
+// The line without its comment: from a '#' or ';' that starts it, or from a '#' that starts
+// the value or follows white space ("level = info  # chatty", "file =# none"); a '#' inside
+// a value ("/srv/hold#fast") stays. So no value starts with '#', and one written back as
+// `key = value` reads the same.
 std::string WithoutComment(const std::string& line) {
   const size_t first = line.find_first_not_of(" \t\r");
   if (first == std::string::npos || line[first] == '#' || line[first] == ';') return "";
+  const size_t eq = line.find('=');
+  const size_t value =
+      eq == std::string::npos ? std::string::npos : line.find_first_not_of(" \t\r", eq + 1);
   for (size_t i = first + 1; i < line.size(); ++i) {
-    if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t')) return line.substr(0, i);
+    if (line[i] != '#') continue;
+    if (i == value || line[i - 1] == ' ' || line[i - 1] == '\t') return line.substr(0, i);
   }
   return line;
 }
