@@ -24,14 +24,6 @@ namespace fs = std::filesystem;
 
 constexpr char kStagingMarker[] = "HOLDFAST-RESTORE-STAGING";  // daemon/store_restore.h
 
-RunResult Ok(const Node& node, const std::vector<std::string>& args, const std::string& role,
-             const std::string& user = "tester") {
-  auto r = node.Cli(args, role, user);
-  INFO("holdfast " << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.Describe());
-  REQUIRE(r.exit == 0);
-  return r;
-}
-
 void OpenCase(const Node& node, const std::string& case_id, const std::string& user = "tester") {
   Ok(node,
      {"case", "open", "--case", case_id, "--subject", "P-" + case_id, "--order", "licence",

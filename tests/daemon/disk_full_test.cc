@@ -21,13 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kBatch = 500;  // events per import: one atomic append each
 
-RunResult Ok(const Node& node, const std::vector<std::string>& args, const std::string& role) {
-  auto r = node.Cli(args, role);
-  INFO("holdfast " << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.Describe());
-  REQUIRE(r.exit == 0);
-  return r;
-}
-
 // A file of kBatch attendance records for cases C-1..C-3, each with 6,000 characters of
 // reason that do not compress (so the disk fills after a few thousand events); their ids
 // added to `ids`.

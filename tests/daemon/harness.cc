@@ -502,4 +502,12 @@ int ConnectUnix(const std::string& path) {
   return fd;
 }
 
+RunResult Ok(const Node& node, const std::vector<std::string>& args, const std::string& role,
+             const std::string& user) {
+  auto r = node.Cli(args, role, user);
+  INFO("holdfast " << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.Describe());
+  REQUIRE(r.exit == 0);
+  return r;
+}
+
 }  // namespace holdfast::test

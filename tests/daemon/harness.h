@@ -179,4 +179,8 @@ std::vector<std::string> EventIds(const std::vector<std::string>& json_lines);
 // Connects a raw stream socket to a Unix socket path; -1 on failure (errno set).
 int ConnectUnix(const std::string& path);
 
+// Runs a verb that must succeed as `user` in `role`; fails the test with its output otherwise.
+RunResult Ok(const Node& node, const std::vector<std::string>& args, const std::string& role,
+             const std::string& user = "tester");
+
 }  // namespace holdfast::test

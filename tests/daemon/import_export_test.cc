@@ -13,14 +13,6 @@
 namespace holdfast::test {
 namespace {
 
-RunResult Ok(const Node& node, const std::vector<std::string>& args, const std::string& role,
-             const std::string& user = "tester") {
-  auto r = node.Cli(args, role, user);
-  INFO("holdfast " << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.Describe());
-  REQUIRE(r.exit == 0);
-  return r;
-}
-
 // Event id -> its exported JSON without the exporting node's position.
 std::map<std::string, std::string> ById(const std::vector<std::string>& lines) {
   std::map<std::string, std::string> out;

@@ -23,7 +23,9 @@ RunOptions Patient() {
   return options;
 }
 
-RunResult Ok(const Node& node, const std::vector<std::string>& args, const std::string& role) {
+// Ok, with the patience a listing of tens of megabytes needs.
+RunResult PatientOk(const Node& node, const std::vector<std::string>& args,
+                    const std::string& role) {
   auto r = node.Cli(args, role, "tester", Patient());
   INFO("holdfast " << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": "
                    << r.Describe().substr(0, 2000));
@@ -90,7 +92,7 @@ std::vector<std::string> AllPages(const Node& node, std::vector<std::string> arg
     auto page_args = args;
     page_args.insert(page_args.end(), {"--format", "csv", "--limit", std::to_string(limit)});
     if (!cursor.empty()) page_args.insert(page_args.end(), {"--after", cursor});
-    auto r = Ok(node, page_args, role);
+    auto r = PatientOk(node, page_args, role);
     auto lines = Lines(r.out);
     REQUIRE(!lines.empty());
     CHECK(lines.size() - 1 <= limit);
@@ -121,10 +123,10 @@ TEST_CASE("export prints every event when the events fill far more than one fram
           << "\n";
     }
   }
-  auto imported = Ok(n.node, {"import", "--file", file}, "operator");
+  auto imported = PatientOk(n.node, {"import", "--file", file}, "operator");
   CHECK(Contains(imported.out, "2100 events, 2100 new"));
 
-  auto exported = Ok(n.node, {"export"}, "operator");
+  auto exported = PatientOk(n.node, {"export"}, "operator");
   const auto lines = Lines(exported.out);
   REQUIRE(lines.size() == 2100);
   CHECK(EventIds(lines) == ids);
@@ -136,7 +138,7 @@ TEST_CASE("export prints every event when the events fill far more than one fram
   CHECK(valid == 2100);
 
   SECTION("as Cap'n Proto messages too") {
-    auto capnp_export = Ok(n.node, {"export", "--format", "capnp"}, "operator");
+    auto capnp_export = PatientOk(n.node, {"export", "--format", "capnp"}, "operator");
     CHECK(capnp_export.out.size() > (32u << 20));
     REQUIRE(capnp_export.out.size() % 8 == 0);
     auto words = kj::heapArray<capnp::word>(capnp_export.out.size() / 8);
@@ -151,11 +153,11 @@ TEST_CASE("export prints every event when the events fill far more than one fram
     CHECK(messages == 2100);
   }
   SECTION("--since and --limit page through the log") {
-    auto first = Ok(n.node, {"export", "--limit", "1000"}, "operator");
+    auto first = PatientOk(n.node, {"export", "--limit", "1000"}, "operator");
     CHECK(Lines(first.out).size() == 1000);
     CHECK(NextCursor(first) == "");  // export pages with --since, not --after
     CHECK(Contains(first.err, "--since 1000"));
-    auto rest = Ok(n.node, {"export", "--since", "1000"}, "operator");
+    auto rest = PatientOk(n.node, {"export", "--since", "1000"}, "operator");
     CHECK(Lines(rest.out).size() == 1100);
   }
 }
@@ -180,9 +182,9 @@ TEST_CASE("case list of more than 32 MiB lists every case, and its pages give ea
           << "\n";
     }
   }
-  Ok(n.node, {"import", "--file", file}, "operator");
+  PatientOk(n.node, {"import", "--file", file}, "operator");
 
-  auto csv = Ok(n.node, {"case", "list", "--format", "csv"}, "probation");
+  auto csv = PatientOk(n.node, {"case", "list", "--format", "csv"}, "probation");
   auto rows = Lines(csv.out);
   REQUIRE(rows.size() == kCases + 1);
   CHECK(rows[0] == "case,subject,order,risk,lead_agency,opened,status,events");
@@ -191,7 +193,7 @@ TEST_CASE("case list of more than 32 MiB lists every case, and its pages give ea
   CHECK(cases.size() == kCases);
   CHECK(csv.err.empty());
 
-  auto json = Ok(n.node, {"case", "list", "--format", "json"}, "probation");
+  auto json = PatientOk(n.node, {"case", "list", "--format", "json"}, "probation");
   CHECK(json.out.size() > (32u << 20));
   CHECK(json.out.front() == '[');
   CHECK(json.out.substr(json.out.size() - 3) == "}]\n");
@@ -227,11 +229,13 @@ TEST_CASE("case show of a case whose events fill more than one frame shows all o
       out << line << "\n";
     }
   }
-  Ok(n.node, {"import", "--file", file}, "operator");
-  auto csv = Ok(n.node, {"case", "show", "--case", "C-LONG", "--format", "csv"}, "probation");
+  PatientOk(n.node, {"import", "--file", file}, "operator");
+  auto csv =
+      PatientOk(n.node, {"case", "show", "--case", "C-LONG", "--format", "csv"}, "probation");
   CHECK(csv.out.size() > (32u << 20));
   CHECK(Lines(csv.out).size() == 1 + 4101);
-  auto json = Ok(n.node, {"case", "show", "--case", "C-LONG", "--format", "json"}, "probation");
+  auto json =
+      PatientOk(n.node, {"case", "show", "--case", "C-LONG", "--format", "json"}, "probation");
   CHECK(json.out.substr(json.out.size() - 3) == "}]\n");
   size_t attendance = 0;
   for (size_t at = json.out.find("\"attendance.recorded\""); at != std::string::npos;
@@ -239,7 +243,7 @@ TEST_CASE("case show of a case whose events fill more than one frame shows all o
     ++attendance;
   }
   CHECK(attendance == 4100);
-  auto table = Ok(n.node, {"case", "show", "--case", "C-LONG"}, "probation");
+  auto table = PatientOk(n.node, {"case", "show", "--case", "C-LONG"}, "probation");
   CHECK(Contains(table.out, "Attendance (standing outcomes, after corrections): 4100 sessions"));
 }
 
@@ -258,8 +262,8 @@ TEST_CASE("alerts list pages with --limit and --after give every alert once, in 
           << "\n";
     }
   }
-  Ok(n.node, {"import", "--file", file}, "operator");
-  auto whole = Ok(n.node, {"alerts", "list", "--format", "csv"}, "probation");
+  PatientOk(n.node, {"import", "--file", file}, "operator");
+  auto whole = PatientOk(n.node, {"alerts", "list", "--format", "csv"}, "probation");
   auto rows = Lines(whole.out);
   REQUIRE(rows.size() == 251);
   rows.erase(rows.begin());
@@ -273,7 +277,7 @@ TEST_CASE("alerts list pages with --limit and --after give every alert once, in 
   CHECK(one_case == rows);
 
   SECTION("the table says how many alerts the page shows and where the next one starts") {
-    auto table = Ok(n.node, {"alerts", "list", "--limit", "10"}, "probation");
+    auto table = PatientOk(n.node, {"alerts", "list", "--limit", "10"}, "probation");
     CHECK(Contains(table.out, "\n10 alerts\n"));
     CHECK(NextCursor(table) != "");
   }
@@ -287,8 +291,8 @@ TEST_CASE("alerts list pages with --limit and --after give every alert once, in 
 
 TEST_CASE("audit list pages newest first with --limit and --after", "[paging][audit]") {
   StartedNode n;
-  for (int i = 0; i < 12; ++i) Ok(n.node, {"case", "list"}, "probation");
-  auto whole = Ok(n.node, {"audit", "list", "--limit", "0", "--format", "csv"}, "operator");
+  for (int i = 0; i < 12; ++i) PatientOk(n.node, {"case", "list"}, "probation");
+  auto whole = PatientOk(n.node, {"audit", "list", "--limit", "0", "--format", "csv"}, "operator");
   auto rows = Lines(whole.out);
   REQUIRE(rows.size() >= 13);
   rows.erase(rows.begin());

@@ -16,15 +16,6 @@
 namespace holdfast::test {
 namespace {
 
-// Runs a verb that must succeed; fails the test with its output otherwise.
-RunResult Ok(const Node& node, const std::vector<std::string>& args, const std::string& role,
-             const std::string& user = "tester") {
-  auto r = node.Cli(args, role, user);
-  INFO("holdfast " << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.Describe());
-  REQUIRE(r.exit == 0);
-  return r;
-}
-
 void OpenCase(const Node& node, const std::string& case_id,
               const std::string& agency = "probation-ce",
               const std::string& at = "2025-01-06T09:00:00Z") {
