@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "eventstore/validate.h"
+
 namespace holdfast {
 namespace {
 
@@ -31,41 +33,7 @@ void AppendHexEscape(std::string* out, const char* form, unsigned value) {
 
 }  // namespace
 
-size_t Utf8SequenceAt(std::string_view text, size_t at) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[at + k]); };
-  const unsigned char lead = byte(0);
-  if (lead < 0x80) return 1;
-  size_t n;
-  unsigned char low = 0x80, high = 0xbf;  // the allowed range of the second byte
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    n = 2;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    n = 3;
-    if (lead == 0xe0) low = 0xa0;   // overlong
-    if (lead == 0xed) high = 0x9f;  // surrogates
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    n = 4;
-    if (lead == 0xf0) low = 0x90;   // overlong
-    if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
-  } else {
-    return 0;  // a continuation byte, an overlong two-byte lead, or 0xf5-0xff
-  }
-  if (text.size() - at < n) return 0;
-  if (byte(1) < low || byte(1) > high) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if ((byte(k) & 0xc0) != 0x80) return 0;
-  }
-  return n;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = Utf8SequenceAt(text, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
+bool IsValidUtf8(std::string_view text) { return FindInvalidUtf8(text) == std::string_view::npos; }
 
 bool IsPrintableUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {

@@ -8,13 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "eventstore/validate.h"
+
 namespace holdfast {
 
-// The length (1 to 4) of the well-formed UTF-8 sequence that starts at text[at], or 0 when
-// the bytes there are not one: a stray continuation byte, an overlong form, a surrogate, a
-// sequence cut short, or a code point above U+10FFFF. at must be < text.size().
-size_t Utf8SequenceAt(std::string_view text, size_t at);
-
+// Utf8SequenceAt and FindInvalidUtf8 (eventstore/validate.h) are the one UTF-8 decoder.
 bool IsValidUtf8(std::string_view text);
 
 // Valid UTF-8 without control characters: no C0 (U+0000-U+001F, tab and line breaks

@@ -24,6 +24,11 @@ Status ValidateEvent(schema::Event::Reader event);
 bool IsIdentifier(std::string_view text);
 constexpr size_t kMaxFreeTextBytes = 8192;
 
+// The length (1 to 4) of the well-formed UTF-8 sequence that starts at text[at], or 0 when
+// the bytes there are not one: a stray continuation byte, an overlong form, a surrogate, a
+// sequence cut short, or a code point above U+10FFFF. at must be < text.size().
+size_t Utf8SequenceAt(std::string_view text, size_t at);
+
 // The offset of the first byte of `text` that does not begin a well-formed UTF-8 sequence
 // (Unicode's table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or npos
 // when all of it is UTF-8. Every Text field of an event must be UTF-8 without U+0000.
