@@ -209,6 +209,17 @@ struct IncidentReported {
   crime @3 :Bool;
 }
 
+struct Basis {
+  # What a deriving node knew when it derived an alert lifecycle event, and where that puts
+  # the event among the alert's others (docs/alert-lifecycle.md): of an alert's
+  # alert.raised and alert.withdrawn events, the one of highest rank stands (then the larger
+  # id), whatever node holds them and in whatever order they came.
+  rank @0 :UInt64;
+  # The node's version vector then: "origin:seq" for each origin it held, by origin,
+  # separated by spaces (the record of the evidence; rank is what orders).
+  marks @1 :Text $freeText;
+}
+
 struct AlertRaised {
   alert @0 :Uuid;
   rule @1 :AlertRule;
@@ -218,6 +229,7 @@ struct AlertRaised {
   severity @5 :Severity;
   trigger @6 :Uuid;
   reason @7 :Text $freeText;
+  basis @8 :Basis $optional;  # absent on events derived before bases (ordered below all)
 }
 
 struct AlertAcknowledged {
@@ -233,6 +245,7 @@ struct AlertResolved {
 struct AlertWithdrawn {
   alert @0 :Uuid;
   reason @1 :Text $freeText;
+  basis @2 :Basis $optional;
 }
 
 struct SubjectErased {

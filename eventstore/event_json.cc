@@ -59,7 +59,8 @@ class HlcHandler final : public capnp::JsonCodec::Handler<schema::Hlc> {
   }
 };
 
-// seq is a plain JSON number (the codec's default for 64-bit integers is a string).
+// seq and a basis's rank are plain JSON numbers (the codec's default for 64-bit integers is
+// a string).
 class SeqHandler final : public capnp::JsonCodec::Handler<uint64_t> {
  public:
   void encode(const capnp::JsonCodec&, uint64_t input, JsonValue::Builder output) const override {
@@ -83,6 +84,7 @@ struct Codec {
     json.addTypeHandler(hlc);
     json.handleByAnnotation<schema::Event>();
     json.addFieldHandler(capnp::Schema::from<schema::Provenance>().getFieldByName("seq"), seq);
+    json.addFieldHandler(capnp::Schema::from<schema::Basis>().getFieldByName("rank"), seq);
   }
 };
 

@@ -135,7 +135,7 @@ Uuid NameUuid(const Uuid& name_space, std::string_view name) {
   return Uuid{LoadBigEndian64(digest), LoadBigEndian64(digest + 8)};
 }
 
-std::string JoinNameParts(std::initializer_list<std::string_view> parts) {
+std::string JoinNameParts(const std::vector<std::string_view>& parts) {
   std::string name;
   bool first = true;
   for (std::string_view part : parts) {

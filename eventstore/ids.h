@@ -2,10 +2,10 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace holdfast {
 
@@ -33,7 +33,7 @@ Uuid NameUuid(const Uuid& name_space, std::string_view name);
 // becomes "%25" and '/' becomes "%2F", and the parts are joined with '/'. So ("C/I", "x")
 // and ("C", "I/x") give "C%2FI/x" and "C/I%2Fx". Parts with neither character are joined
 // as they are: names (and so ids) made before the escaping came stay the same.
-std::string JoinNameParts(std::initializer_list<std::string_view> parts);
+std::string JoinNameParts(const std::vector<std::string_view>& parts);
 
 // RFC 3339 -> nanoseconds since the epoch. Accepts "Z"/"z" or a numeric offset and up to
 // nine fractional digits; nullopt if malformed or out of range (years 1970..2261).

@@ -5,15 +5,13 @@
 #include <tuple>
 
 #include "eventstore/event_store.h"
+#include "eventstore/ids.h"
+#include "eventstore/validate.h"
 
 namespace holdfast {
 namespace {
 
 constexpr Uuid kLifecycleNamespace{0x2d4c6e8f1a3b4c5dULL, 0x9e0f1a2b3c4d5e6fULL};
-
-bool Later(uint64_t recorded_a, const Uuid& id_a, uint64_t recorded_b, const Uuid& id_b) {
-  return std::tie(recorded_a, id_a) > std::tie(recorded_b, id_b);
-}
 
 // Earliest by (occurred_at, id): a stable choice whatever the arrival order.
 bool Earlier(int64_t at_a, const Uuid& id_a, int64_t at_b, const Uuid& id_b) {
@@ -41,18 +39,50 @@ std::string WithdrawReason(schema::AlertRule rule) {
   return "late evidence: the condition never held";
 }
 
-Uuid TransitionId(const Uuid& alert, bool withdrawn, int64_t at, const AlertState* standing) {
-  int counter = 0;
+// Ranks stay exact in JSON (a double): at most 2^53.
+constexpr uint64_t kMaxRank = uint64_t{1} << 53;
+
+// The rank of a lifecycle event derived now for an alert (docs/alert-lifecycle.md): at least
+// the sum of the view's marks (so a view that covers another's ranks at least as high), and
+// above every lifecycle event of the alert held (so it stands over all the node knew of).
+uint64_t RankFor(uint64_t evidence, const AlertState* standing) {
+  uint64_t rank = std::max<uint64_t>(evidence, 1);
   if (standing != nullptr) {
-    for (const auto& t : standing->transitions) {
-      if (t.withdrawn == withdrawn && t.at == at) ++counter;
-    }
+    for (const auto& t : standing->transitions) rank = std::max(rank, t.rank + 1);
   }
-  // No part can hold '/' today (a UUID, a word, numbers); escaped all the same, so the
-  // name stays unambiguous whatever is added to it. The ids are those of the plain join.
+  return std::min(rank, kMaxRank);
+}
+
+// The id of a lifecycle event, from all it says (its author and provenance aside): the same
+// derivation gives the same id, and two events under one id never differ (which the store
+// would refuse as a conflict). Name parts are escaped, so free text cannot make two
+// contents join to one name.
+Uuid LifecycleId(schema::Event::Reader e) {
+  std::vector<std::string> parts;
+  auto basis = [&](schema::Basis::Reader b) {
+    parts.push_back(std::to_string(b.getRank()));
+    parts.emplace_back(b.getMarks().cStr(), b.getMarks().size());
+  };
+  parts.push_back(std::to_string(e.getOccurredAt().getUnixNanos()));
+  if (e.isAlertRaised()) {
+    auto r = e.getAlertRaised();
+    parts.insert(parts.begin(), {FormatUuid(ToUuid(r.getAlert())), "raised"});
+    basis(r.getBasis());
+    parts.push_back(std::to_string(static_cast<int>(r.getRule())));
+    parts.emplace_back(r.getCaseId().cStr());
+    parts.emplace_back(r.getSubject().cStr());
+    parts.emplace_back(r.getIntervention().cStr());
+    parts.push_back(std::to_string(static_cast<int>(r.getSeverity())));
+    parts.push_back(FormatUuid(ToUuid(r.getTrigger())));
+    parts.emplace_back(r.getReason().cStr());
+  } else {
+    auto w = e.getAlertWithdrawn();
+    parts.insert(parts.begin(), {FormatUuid(ToUuid(w.getAlert())), "withdrawn"});
+    basis(w.getBasis());
+    parts.emplace_back(w.getReason().cStr());
+  }
   return NameUuid(kLifecycleNamespace,
-                  JoinNameParts({FormatUuid(alert), withdrawn ? "withdrawn" : "raised",
-                                 std::to_string(at), std::to_string(counter)}));
+                  JoinNameParts(std::vector<std::string_view>(parts.begin(), parts.end())));
 }
 
 // The derived alert that takes over a held one whose id was made before alert ids escaped
@@ -73,6 +103,23 @@ const DerivedAlert* ReplacementOf(const AlertState& s, const std::vector<Derived
 
 }  // namespace
 
+bool StandsOver(const AlertTransition& a, const AlertTransition& b) {
+  const uint64_t recorded_a = a.rank == 0 ? a.recorded_at : 0;
+  const uint64_t recorded_b = b.rank == 0 ? b.recorded_at : 0;
+  return std::tie(a.rank, recorded_a, a.id) > std::tie(b.rank, recorded_b, b.id);
+}
+
+std::string FormatMarks(const VersionVector& view) {
+  std::string out;
+  for (const auto& [origin, seq] : view) {
+    std::string mark = origin + ":" + std::to_string(seq);
+    if (out.size() + 1 + mark.size() + 4 > kMaxFreeTextBytes) return out + " ...";
+    if (!out.empty()) out += ' ';
+    out += mark;
+  }
+  return out;
+}
+
 void FoldAlertFact(const Fact& f, AlertState* s) {
   s->alert = f.alert;
   switch (f.type) {
@@ -82,16 +129,17 @@ void FoldAlertFact(const Fact& f, AlertState* s) {
       for (const auto& t : s->transitions) {
         if (t.id == f.id) return;  // already folded
       }
-      // Is this the latest lifecycle event? Then it decides the standing state.
+      // Does this event stand over every other? Then it decides the standing state.
+      const AlertTransition mine{withdrawn, f.occurred_at, f.recorded_at, f.id, f.rank};
       bool latest = true;
       bool latest_raise = !withdrawn;
       for (const auto& t : s->transitions) {
-        if (Later(t.recorded_at, t.id, f.recorded_at, f.id)) {
+        if (StandsOver(t, mine)) {
           latest = false;
           if (!t.withdrawn) latest_raise = false;
         }
       }
-      s->transitions.push_back({withdrawn, f.occurred_at, f.recorded_at, f.id});
+      s->transitions.push_back(mine);
       if (!withdrawn && latest_raise) {
         s->has_raised = true;
         s->rule = f.rule;
@@ -164,9 +212,16 @@ void SetSystemAuthor(schema::Author::Builder author) {
 std::vector<Event> PlanLifecycle(const std::string& case_id,
                                  const std::vector<DerivedAlert>& derived,
                                  const std::vector<AlertState>& standing,
-                                 const std::string& node_id) {
+                                 const std::string& node_id, const VersionVector& view) {
   std::map<Uuid, const AlertState*> held;
   for (const auto& s : standing) held[s.alert] = &s;
+  uint64_t evidence = 0;
+  for (const auto& [origin, seq] : view) evidence = std::min(evidence + seq, kMaxRank);
+  const std::string marks = FormatMarks(view);
+  auto set_basis = [&](schema::Basis::Builder b, const AlertState* s) {
+    b.setRank(RankFor(evidence, s));
+    b.setMarks(marks);
+  };
   std::vector<Event> out;
   std::map<Uuid, bool> still_holds;
   for (const DerivedAlert& d : derived) {
@@ -176,7 +231,6 @@ std::vector<Event> PlanLifecycle(const std::string& case_id,
     if (s != nullptr && s->has_raised && !s->withdrawn && s->raised_at == d.raised_at) continue;
     Event e;
     auto b = e.builder();
-    SetUuid(b.initId(), TransitionId(d.alert, false, d.raised_at, s));
     b.initOccurredAt().setUnixNanos(d.raised_at);
     SetSystemAuthor(b.initAuthor());
     auto r = b.initAlertRaised();
@@ -188,6 +242,8 @@ std::vector<Event> PlanLifecycle(const std::string& case_id,
     r.setSeverity(d.severity);
     SetUuid(r.initTrigger(), d.trigger);
     r.setReason(d.reason);
+    set_basis(r.initBasis(), s);
+    SetUuid(b.initId(), LifecycleId(e.reader()));
     out.push_back(std::move(e));
   }
   for (const AlertState& s : standing) {
@@ -201,7 +257,6 @@ std::vector<Event> PlanLifecycle(const std::string& case_id,
     const DerivedAlert* replacement = ReplacementOf(s, derived);
     Event e;
     auto b = e.builder();
-    SetUuid(b.initId(), TransitionId(s.alert, true, s.raised_at, &s));
     b.initOccurredAt().setUnixNanos(s.raised_at);
     SetSystemAuthor(b.initAuthor());
     auto w = b.initAlertWithdrawn();
@@ -211,6 +266,8 @@ std::vector<Event> PlanLifecycle(const std::string& case_id,
                     : "replaced by alert " + FormatUuid(replacement->alert) +
                           ": the same alert, under an id no other case can share (alert ids "
                           "changed; see docs/alert-ids.md)");
+    set_basis(w.initBasis(), &s);
+    SetUuid(b.initId(), LifecycleId(e.reader()));
     out.push_back(std::move(e));
   }
   return out;

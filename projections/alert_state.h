@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "eventstore/event.h"
+#include "eventstore/event_store.h"
 #include "projections/facts.h"
 #include "projections/rules.h"
 
@@ -20,17 +21,23 @@ struct AlertTransition {
   int64_t at = 0;          // the event's occurred_at (a raise time)
   uint64_t recorded_at = 0;
   Uuid id;
+  uint64_t rank = 0;  // its basis's rank (0: derived before bases)
 };
+
+// Whether lifecycle event `a` stands over `b` (docs/alert-lifecycle.md): the higher basis
+// rank; between two events without a basis (derived before bases), the later recorded_at;
+// then the larger id. A function of the events' content, the same on every node.
+bool StandsOver(const AlertTransition& a, const AlertTransition& b);
 
 struct AlertState {
   Uuid alert;
   bool has_raised = false;  // false while only acknowledgements have arrived
-  // Details, from the latest alert.raised (by recorded_at, then id).
+  // Details, from the standing alert.raised among the raises (StandsOver).
   schema::AlertRule rule = schema::AlertRule::BREACH;
   std::string case_id, subject, intervention, reason;
   schema::Severity severity = schema::Severity::HIGH;
   Uuid trigger;
-  // The standing state: the lifecycle event with the latest recorded_at, then larger id.
+  // The standing state: from the lifecycle event that stands over all the others.
   bool withdrawn = false;
   int64_t raised_at = 0;  // the standing raise time
   std::string raised_by;  // origin node of the standing alert.raised
@@ -58,15 +65,22 @@ std::optional<std::string> StatusAsOf(const AlertState& state, int64_t as_of);
 void SetSystemAuthor(schema::Author::Builder author);
 
 // The lifecycle events (alert.raised, alert.withdrawn) that bring `standing` (the held
-// state of case `case_id`'s alerts) to `derived` (what the rules compute now). Withdraws
-// only alerts this node raised (under any of its origins: see OriginNode) whose details
-// name this case; an alert under an id made before ids escaped their name parts is withdrawn
-// as replaced by its new one (docs/alert-ids.md). Event ids derive from alert id,
-// transition, raise time and a counter, so planning twice, or on two nodes, gives the same
-// events.
+// state of case `case_id`'s alerts) to `derived` (what the rules compute now, from events
+// the node held when its version vector was `view`, or more). Withdraws only alerts whose
+// standing raise this node made (under any of its origins: see OriginNode) and whose
+// details name this case; an alert under an id made before ids escaped their name parts is
+// withdrawn as replaced by its new one (docs/alert-ids.md). Each event carries its basis:
+// `view`, and a rank above every lifecycle event of the alert held and at least the sum of
+// `view`'s marks, so it stands over all the node held (docs/alert-lifecycle.md). Event ids
+// derive from the whole content, so planning twice from the same state, or on two nodes
+// from the same view, gives the same events.
 std::vector<Event> PlanLifecycle(const std::string& case_id,
                                  const std::vector<DerivedAlert>& derived,
                                  const std::vector<AlertState>& standing,
-                                 const std::string& node_id);
+                                 const std::string& node_id, const VersionVector& view);
+
+// "origin:seq origin:seq ...", by origin: a basis's marks. At most kMaxFreeTextBytes: a
+// vector too long for that keeps the origins that fit, then "...".
+std::string FormatMarks(const VersionVector& view);
 
 }  // namespace holdfast

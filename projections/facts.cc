@@ -33,6 +33,7 @@ void ClearFact(Fact* f) {
   f->rule = schema::AlertRule::BREACH;
   f->severity = schema::Severity::MEDIUM;
   f->trigger = Uuid();
+  f->rank = 0;
 }
 
 Fact FactOf(schema::Event::Reader e) {
@@ -131,6 +132,7 @@ void FactInto(schema::Event::Reader e, Fact* out) {
       f.severity = b.getSeverity();
       f.trigger = ToUuid(b.getTrigger());
       Set(&f.text, b.getReason());
+      if (b.hasBasis()) f.rank = b.getBasis().getRank();
       break;
     }
     case W::ALERT_ACKNOWLEDGED:
@@ -144,6 +146,7 @@ void FactInto(schema::Event::Reader e, Fact* out) {
     case W::ALERT_WITHDRAWN:
       f.alert = ToUuid(e.getAlertWithdrawn().getAlert());
       Set(&f.text, e.getAlertWithdrawn().getReason());
+      if (e.getAlertWithdrawn().hasBasis()) f.rank = e.getAlertWithdrawn().getBasis().getRank();
       break;
     case W::SUBJECT_ERASED:
       Set(&f.subject, e.getSubjectErased().getSubject());

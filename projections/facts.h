@@ -37,8 +37,9 @@ struct Fact {
   schema::AlertRule rule = schema::AlertRule::BREACH;
   schema::Severity severity = schema::Severity::MEDIUM;
   Uuid trigger;
-  std::string text;  // alert reason, note, action or withdrawal reason
-  std::string user;  // the author's user (for acknowledgements)
+  std::string text;   // alert reason, note, action or withdrawal reason
+  std::string user;   // the author's user (for acknowledgements)
+  uint64_t rank = 0;  // alert.raised / alert.withdrawn: its basis's rank (0: no basis)
 };
 
 Fact FactOf(schema::Event::Reader event);

@@ -251,6 +251,13 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
       Fact f = FactOf(e);
       if (IsAlertType(f.type)) {
         chunk.FoldAlertEvent(f);
+        // Another node's derivation may now stand: this node evaluates the case again and,
+        // if its rules say otherwise, derives over it (docs/alert-lifecycle.md).
+        if ((f.type == EventType::ALERT_RAISED || f.type == EventType::ALERT_WITHDRAWN) &&
+            OriginNode(f.origin) != store_->node_id()) {
+          const std::string& case_id = chunk.Alert(f.alert).case_id;
+          if (!case_id.empty()) dirty->insert(case_id);
+        }
       } else if (!f.case_id.empty()) {
         chunk.FoldCaseEvent(f);
         dirty->insert(f.case_id);
@@ -307,6 +314,8 @@ Status Projector::LoadCaseFacts(const std::string& case_id, std::vector<Fact>* f
 
 Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
   const int64_t now = now_();
+  // The version vector before the facts are read: every event it counts is among them.
+  const VersionVector view = store_->HighWaterMarks();
   rocksdb::WriteBatch due;
   // Every case's lifecycle events go in one append: one fsync, however many cases changed.
   std::vector<Event> lifecycle;
@@ -319,7 +328,7 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
     auto derived = EvaluateContext(context, incidents, rules_, now);
     auto standing = CaseAlerts(case_id);
     if (!standing.ok()) return standing.status();
-    for (auto& e : PlanLifecycle(case_id, derived, *standing, store_->node_id())) {
+    for (auto& e : PlanLifecycle(case_id, derived, *standing, store_->node_id(), view)) {
       lifecycle.push_back(std::move(e));
     }
     // The next no_contact deadline of this case, for Tick (written only when it moves).
@@ -410,6 +419,7 @@ Status Projector::Rebuild(const std::function<void(uint64_t, uint64_t)>& progres
   RebuildOptions options;
   options.rules = rules_;
   options.now = now_();
+  options.view = store_->HighWaterMarks();  // before `last`: every event it counts is read
   options.last = store_->LastPosition();
   options.node_id = store_->node_id();
   options.progress = progress;

@@ -235,7 +235,8 @@ class BulkFold {
       const auto derived = EvaluateContext(context, incidents, options_.rules, options_.now);
       held.clear();
       for (const Uuid& id : c.alerts) held.push_back(alerts_.at(id).state);
-      for (auto& e : PlanLifecycle(std::string(cases_[ci]), derived, held, options_.node_id)) {
+      for (auto& e :
+           PlanLifecycle(std::string(cases_[ci]), derived, held, options_.node_id, options_.view)) {
         lifecycle->push_back(std::move(e));
       }
       auto next = NextDeadline(context, options_.rules, options_.now);

@@ -38,6 +38,7 @@ struct RebuildOptions {
   int64_t now = 0;      // the evaluation time (derive)
   uint64_t last = 0;    // fold the log up to this position
   std::string node_id;  // PlanLifecycle's: which alerts this node raised
+  VersionVector view;   // PlanLifecycle's: the store's version vector, read before `last`
   std::function<void(uint64_t, uint64_t)> progress;  // (folded, last), during the pass
 };
 

@@ -125,6 +125,7 @@ std::string EncodeAlert(const AlertState& s) {
     t.setAt(s.transitions[i].at);
     t.setRecordedAt(s.transitions[i].recorded_at);
     SetUuid(t.initId(), s.transitions[i].id);
+    t.setRank(s.transitions[i].rank);
   }
   b.setAcknowledgedAt(s.acknowledged_at);
   b.setAcknowledgedBy(s.acknowledged_by);
@@ -154,7 +155,8 @@ bool DecodeAlert(std::string_view bytes, AlertState* s) {
     s->withdraw_reason = r.getWithdrawReason();
     s->transitions.clear();
     for (auto t : r.getTransitions()) {
-      s->transitions.push_back({t.getWithdrawn(), t.getAt(), t.getRecordedAt(), ToUuid(t.getId())});
+      s->transitions.push_back(
+          {t.getWithdrawn(), t.getAt(), t.getRecordedAt(), ToUuid(t.getId()), t.getRank()});
     }
     s->acknowledged_at = r.getAcknowledgedAt();
     s->acknowledged_by = r.getAcknowledgedBy();

@@ -41,6 +41,7 @@ struct Transition {
   at @1 :Int64;
   recordedAt @2 :UInt64;
   id @3 :Ev.Uuid;
+  rank @4 :UInt64;  # its basis's rank; 0 for an event derived before bases
 }
 
 struct AlertRecord {

@@ -208,7 +208,8 @@ TEST_CASE("a case evaluated on its own also moves its old alert to the new id",
             "replaced by alert " + FormatUuid(new_id)) != std::string::npos);
 }
 
-TEST_CASE("lifecycle event ids are the ones earlier versions made", "[projections][alert-id]") {
+TEST_CASE("lifecycle event ids derive from the whole event, its basis included",
+          "[projections][alert-id]") {
   DerivedAlert d;
   d.rule = schema::AlertRule::DROPOUT;
   d.case_id = "C/1";
@@ -217,8 +218,21 @@ TEST_CASE("lifecycle event ids are the ones earlier versions made", "[projection
   d.alert = AlertId(d.rule, d.case_id, d.intervention, "");
   d.trigger = RandomUuid();
   d.raised_at = kT0 + 3 * kDay;
-  auto planned = PlanLifecycle("C/1", {d}, {}, "probation-1");
+  const VersionVector view = {{"probation-1", 40}, {"provider-1", 2}};
+  auto planned = PlanLifecycle("C/1", {d}, {}, "probation-1", view);
   REQUIRE(planned.size() == 1);
-  CHECK(FormatUuid(ToUuid(planned[0].reader().getId())) ==
-        FormatUuid(OldRaisedId(d.alert, d.raised_at)));
+  auto basis = planned[0].reader().getAlertRaised().getBasis();
+  CHECK(basis.getRank() == 42);
+  CHECK(std::string(basis.getMarks().cStr()) == "probation-1:40 provider-1:2");
+  // Planned again from the same state (a restart, a rebuild, another deriving node with
+  // the same view): the same event.
+  auto again = PlanLifecycle("C/1", {d}, {}, "partnership-1", view);
+  REQUIRE(again.size() == 1);
+  CHECK(ToUuid(again[0].reader().getId()) == ToUuid(planned[0].reader().getId()));
+  // From another view: another event, never the same id over different content.
+  auto other = PlanLifecycle("C/1", {d}, {}, "probation-1", {{"probation-1", 41}});
+  REQUIRE(other.size() == 1);
+  CHECK(ToUuid(other[0].reader().getId()) != ToUuid(planned[0].reader().getId()));
+  // Not the id versions before bases made (docs/alert-lifecycle.md).
+  CHECK(ToUuid(planned[0].reader().getId()) != OldRaisedId(d.alert, d.raised_at));
 }
