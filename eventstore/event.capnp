@@ -217,7 +217,7 @@ struct Basis {
   rank @0 :UInt64;
   # The node's version vector then: "origin:seq" for each origin it held, by origin,
   # separated by spaces (the record of the evidence; rank is what orders).
-  marks @1 :Text $freeText;
+  marks @1 :Text $optional $freeText;
 }
 
 struct AlertRaised {

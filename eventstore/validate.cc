@@ -95,6 +95,8 @@ const std::vector<FieldInfo>& FieldsOf(capnp::StructSchema schema) {
 // Checks every field of a struct against its schema annotations.
 Status CheckStruct(const std::string& path, capnp::DynamicStruct::Reader s) {
   static const auto kUuid = capnp::Schema::from<schema::Uuid>();
+  // The one struct a body holds besides ids: checked field by field as the body is.
+  static const auto kBasis = capnp::Schema::from<schema::Basis>();
   for (const FieldInfo& info : FieldsOf(s.getSchema())) {
     const auto& field = info.field;
     auto fpath = [&] { return path + "." + info.json_name; };  // built only on error
@@ -119,10 +121,22 @@ Status CheckStruct(const std::string& path, capnp::DynamicStruct::Reader s) {
           if (!info.optional) return Invalid(fpath(), "missing (required)");
           break;
         }
-        if (type.asStruct() == kUuid && ToUuid(s.get(field).as<schema::Uuid>()).IsNil()) {
-          return Invalid(fpath(), "nil UUID is not a valid id");
+        if (type.asStruct() == kUuid) {
+          if (ToUuid(s.get(field).as<schema::Uuid>()).IsNil()) {
+            return Invalid(fpath(), "nil UUID is not a valid id");
+          }
+        } else if (type.asStruct() == kBasis) {
+          HOLDFAST_RETURN_IF_ERROR(CheckStruct(fpath(), s.get(field).as<capnp::DynamicStruct>()));
         }
         break;
+      case capnp::schema::Type::UINT64: {
+        // As JSON holds them exactly (a double): 1 to 2^53.
+        const uint64_t n = s.get(field).as<uint64_t>();
+        if (n < 1 || n > (uint64_t{1} << 53)) {
+          return Invalid(fpath(), "expected a whole number of 1 or more (at most 2^53)");
+        }
+        break;
+      }
       default:
         break;  // bools and numbers always hold a value
     }

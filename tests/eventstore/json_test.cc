@@ -319,6 +319,47 @@ TEST_CASE("validation refuses invalid UTF-8 and NUL in every text field, however
     event->builder().getProvenance().setOrigin("n\xff");
     CHECK(ValidateEvent(event->reader()).message().find("origin: not valid UTF-8") == 0);
   }
+  SECTION("a lifecycle event's basis") {
+    auto basis = event->builder().getAlertWithdrawn().initBasis();
+    basis.setRank(7);
+    basis.setMarks("probation-1:7");
+    REQUIRE(ValidateEvent(event->reader()).ok());
+    basis.setMarks("probation-1:\xff");
+    CHECK(ValidateEvent(event->reader()).message().find("data.basis.marks: not valid UTF-8") == 0);
+    basis.setMarks("probation-1:7");
+    basis.setRank(0);
+    CHECK(ValidateEvent(event->reader()).message().find("data.basis.rank: expected a whole") == 0);
+    basis.setRank((uint64_t{1} << 53) + 1);
+    CHECK(ValidateEvent(event->reader()).message().find("data.basis.rank: expected a whole") == 0);
+  }
+}
+
+TEST_CASE("a lifecycle event's basis round-trips through JSON, its rank a plain number", "[json]") {
+  const std::string line =
+      kEnvelope +
+      R"("origin":"probation-1","seq":12,"recorded_at":"2025-03-04T18:00:01.250Z/3",)"
+      R"("type":"alert.withdrawn","data":{"alert":"0b5a3c1e-0000-5000-8000-000000000001",)"
+      R"("reason":"ok","basis":{"rank":9007199254740992,"marks":"partnership-1:4 probation-1:9"}}})";
+  auto event = EventFromJson(line);
+  REQUIRE(event.ok());
+  auto basis = event->reader().getAlertWithdrawn().getBasis();
+  CHECK(basis.getRank() == (uint64_t{1} << 53));
+  CHECK(std::string(basis.getMarks().cStr()) == "partnership-1:4 probation-1:9");
+  const std::string json = EventToJson(event->reader());
+  CHECK(json.find(R"("basis":{"rank":9007199254740992,"marks":"partnership-1:4 probation-1:9"})") !=
+        std::string::npos);
+  auto again = EventFromJson(json);
+  REQUIRE(again.ok());
+  CHECK(EventToJson(again->reader()) == json);
+  // Without a basis (events derived before bases): no "basis" member at all.
+  auto old = EventFromJson(kEnvelope + R"("type":"alert.withdrawn","data":{"alert":)"
+                                       R"("0b5a3c1e-0000-5000-8000-000000000001","reason":"ok"}})");
+  REQUIRE(old.ok());
+  CHECK(EventToJson(old->reader()).find("basis") == std::string::npos);
+  CHECK(ErrorOf(kEnvelope + R"("type":"alert.withdrawn","data":{"alert":)"
+                            R"("0b5a3c1e-0000-5000-8000-000000000001","reason":"ok",)"
+                            R"("basis":{"rank":0}}})")
+            .find("data.basis.rank: expected a whole number") == 0);
 }
 
 TEST_CASE("FindInvalidUtf8 follows Unicode's table of well-formed sequences", "[json][text]") {
