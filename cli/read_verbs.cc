@@ -32,7 +32,10 @@ std::string DescribeBody(schema::Event::Reader event) {
         KJ_IF_MAYBE (en, e) {
           value = JsonNameOf(*en);
         }
-      } else if (t.isStruct() && body.has(field)) {
+      } else if (t.isStruct() && t.asStruct() == capnp::Schema::from<schema::Uuid>() &&
+                 body.has(field)) {
+        // (An alert lifecycle event's basis is left out: it orders the events, and says
+        // nothing about the case; `export` shows it.)
         value = FormatUuid(ToUuid(body.get(field).as<schema::Uuid>()));
       }
       if (value.empty()) continue;
