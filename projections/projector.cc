@@ -237,8 +237,9 @@ Status Projector::ScanPending(uint64_t last, const EventStore::ScanFn& fn) const
 }
 
 Status Projector::FoldPending(std::set<std::string>* dirty,
-                              const std::function<void(uint64_t, uint64_t)>& progress) {
-  const uint64_t last = store_->LastPosition();
+                              const std::function<void(uint64_t, uint64_t)>& progress,
+                              std::optional<uint64_t> through) {
+  const uint64_t last = std::min(store_->LastPosition(), through.value_or(UINT64_MAX));
   // While the store takes no writes (a full disk) nothing folded could be kept: fail before
   // reading. The checkpoint stays, so the next call folds from there.
   if (checkpoint_ < last) HOLDFAST_RETURN_IF_ERROR(store_->CanWrite());
@@ -248,6 +249,7 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     size_t n = 0;
     std::vector<std::string> incident_subjects;
     HOLDFAST_RETURN_IF_ERROR(ScanPending(last, [&](uint64_t position, schema::Event::Reader e) {
+      if (position > last) return false;
       Fact f = FactOf(e);
       if (IsAlertType(f.type)) {
         chunk.FoldAlertEvent(f);
@@ -369,13 +371,18 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
 
 Status Projector::CatchUp() {
   std::lock_guard<std::mutex> l(mu_);
-  return CatchUpLocked();
+  return CatchUpLocked(std::nullopt);
 }
 
-Status Projector::CatchUpLocked() {
+Status Projector::CatchUpThrough(uint64_t last) {
+  std::lock_guard<std::mutex> l(mu_);
+  return CatchUpLocked(last);
+}
+
+Status Projector::CatchUpLocked(std::optional<uint64_t> through) {
   for (int round = 0; round < 8; ++round) {
     std::set<std::string> dirty;
-    HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, nullptr));
+    HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, nullptr, through));
     if (rules_.derive && !pending_loaded_) {
       // Cases folded before a crash or a failed evaluation, not evaluated since.
       HOLDFAST_RETURN_IF_ERROR(ScanPrefix(store_->db(), cf_, "eval/",
@@ -388,8 +395,10 @@ Status Projector::CatchUpLocked() {
     if (!rules_.derive || dirty.empty()) return Status::Ok();
     bool appended = false;
     HOLDFAST_RETURN_IF_ERROR(Evaluate(dirty, &appended));
-    if (!appended) return Status::Ok();
-    // The lifecycle events just appended are folded on the next round; they touch no case.
+    // Through a position: what was appended lies past events not to be folded yet.
+    if (!appended || through) return Status::Ok();
+    // The lifecycle events just appended are folded on the next round; this node's own
+    // mark no case for evaluation.
   }
   return Status::Ok();
 }
@@ -431,7 +440,7 @@ Status Projector::Rebuild(const std::function<void(uint64_t, uint64_t)>& progres
     if (!r.ok()) return r.status();
   }
   // The lifecycle events just appended, and whatever arrived meanwhile, folded as usual.
-  return CatchUpLocked();
+  return CatchUpLocked(std::nullopt);
 }
 
 Result<std::vector<AlertState>> Projector::CaseAlerts(const std::string& case_id) const {

@@ -71,6 +71,11 @@ class Projector {
   // touched cases and appends lifecycle events, folding those too. Thread-safe; when it
   // returns, every query reflects the whole log as it was when it was called.
   Status CatchUp();
+  // CatchUp's first step only, folding the log through position `last` and no further,
+  // then (deriving) evaluating and appending without folding what it appended: what the
+  // daemon's fold thread does when it folds one sync batch while the next is being
+  // stored. For tests that stop a node between storing events and folding them.
+  Status CatchUpThrough(uint64_t last);
   // Re-evaluates cases whose no_contact deadline has passed (the daemon's timer).
   Status Tick();
   // Drops every projection and folds the whole log again, in one pass that holds each
@@ -104,11 +109,13 @@ class Projector {
   struct Chunk;
   Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const RuleConfig& rules,
             std::function<int64_t()> now);
-  Status CatchUpLocked();
+  Status CatchUpLocked(std::optional<uint64_t> through);
   // Calls fn for the events after the checkpoint (at least up to `last`), as ScanLog does.
   Status ScanPending(uint64_t last, const EventStore::ScanFn& fn) const;
+  // Folds the events after the checkpoint, through `through` when given (else all).
   Status FoldPending(std::set<std::string>* dirty,
-                     const std::function<void(uint64_t, uint64_t)>& progress);
+                     const std::function<void(uint64_t, uint64_t)>& progress,
+                     std::optional<uint64_t> through = std::nullopt);
   Status Evaluate(const std::set<std::string>& cases, bool* appended);
   Status LoadCaseFacts(const std::string& case_id, std::vector<Fact>* facts,
                        std::vector<Fact>* incidents, std::optional<CaseRow>* row) const;
