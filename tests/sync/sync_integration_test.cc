@@ -226,7 +226,11 @@ TEST_CASE("a link cut after N bytes, for 50 values of N, loses and duplicates no
                              << expected << "\nprovider-1 log:\n"
                              << x.Log().substr(x.Log().size() > 4000 ? x.Log().size() - 4000 : 0));
     REQUIRE(converged);
+    // Every round's exports in Release; under the sanitizers (where two whole exports a
+    // round cost more than the rest of the test) every fifth, and after the last: a
+    // duplicate never goes away, so the last check sees any.
     for (SyncNode* n : {&x, &y}) {
+      if (Sanitized() && round % 5 != 4 && round + 1 != cuts.size()) break;
       const auto events = n->Export();
       INFO(n->id());
       CHECK(Duplicates(events).empty());
