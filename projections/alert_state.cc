@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <tuple>
+#include <utility>
 
 #include "eventstore/event_store.h"
 #include "eventstore/ids.h"
@@ -215,12 +217,16 @@ std::vector<Event> PlanLifecycle(const std::string& case_id,
                                  const std::string& node_id, const VersionVector& view) {
   std::map<Uuid, const AlertState*> held;
   for (const auto& s : standing) held[s.alert] = &s;
-  uint64_t evidence = 0;
-  for (const auto& [origin, seq] : view) evidence = std::min(evidence + seq, kMaxRank);
-  const std::string marks = FormatMarks(view);
+  // Worked out for the first event planned (most evaluations plan none).
+  std::optional<std::pair<uint64_t, std::string>> basis;
   auto set_basis = [&](schema::Basis::Builder b, const AlertState* s) {
-    b.setRank(RankFor(evidence, s));
-    b.setMarks(marks);
+    if (!basis) {
+      uint64_t evidence = 0;
+      for (const auto& [origin, seq] : view) evidence = std::min(evidence + seq, kMaxRank);
+      basis.emplace(evidence, FormatMarks(view));
+    }
+    b.setRank(RankFor(basis->first, s));
+    if (!basis->second.empty()) b.setMarks(basis->second);
   };
   std::vector<Event> out;
   std::map<Uuid, bool> still_holds;

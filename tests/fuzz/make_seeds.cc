@@ -101,10 +101,11 @@ std::vector<std::pair<std::string, std::string>> EventLines() {
             R"({"alert":")" + alert + R"(","reason":"attendance corrected"})",
             R"({"user":"holdfastd","role":"system","agency":"holdfast"})")},
       {"alert_withdrawn_basis",
-       Line("7f0c2a4e-5d1b-4c8e-9a51-000000000011", "alert.withdrawn", "2025-03-09T11:00:00Z",
-            R"({"alert":")" + alert +
-                R"(","reason":"attendance corrected","basis":{"rank":2002,"marks":"partnership-1:4 probation-1:1998"}})",
-            R"({"user":"holdfastd","role":"system","agency":"holdfast"})")},
+       Line(
+           "7f0c2a4e-5d1b-4c8e-9a51-000000000011", "alert.withdrawn", "2025-03-09T11:00:00Z",
+           R"({"alert":")" + alert +
+               R"(","reason":"attendance corrected","basis":{"rank":2002,"marks":"partnership-1:4 probation-1:1998"}})",
+           R"({"user":"holdfastd","role":"system","agency":"holdfast"})")},
       {"record_voided",
        Line("7f0c2a4e-5d1b-4c8e-9a51-00000000000f", "record.voided", "2025-03-09T12:00:00Z",
             R"({"event":"7f0c2a4e-5d1b-4c8e-9a51-000000000007","reason":"wrong case"})")},
