@@ -10,10 +10,7 @@
 // before the deadline, and withdraws it. Deriving node B holds the case without the
 // contact and raises the alert itself, later by the clock than A's withdrawal. The
 // condition never held: from scratch, nothing is raised.
-#include <stdlib.h>
-
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,15 +38,6 @@ constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
 #endif
-
-struct Dir {
-  std::string path;
-  Dir() {
-    char tmpl[] = "/tmp/holdfast-converge-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~Dir() { std::filesystem::remove_all(path); }
-};
 
 // 0xPPPPPPPP-0000-4000-8000-NNNNNNNNNNNN
 Uuid TestUuid(uint32_t prefix, uint64_t n) {
@@ -180,7 +168,7 @@ class Node {
     options.sync = false;
     options.block_cache_bytes = 1 << 20;
     options.write_buffer_bytes = 4 << 20;
-    auto s = EventStore::Open(dir_.path, options);
+    auto s = EventStore::Open(dir_.path(), options);
     REQUIRE(s.ok());
     store_ = std::move(s).value();
     RuleConfig rules;
@@ -190,7 +178,7 @@ class Node {
     projector_ = std::move(p).value();
   }
 
-  Dir dir_;
+  testing::TempDir dir_{"holdfast-converge"};
   std::string id_;
   bool derive_;
   std::unique_ptr<EventStore> store_;
