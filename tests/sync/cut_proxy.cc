@@ -88,6 +88,15 @@ void CutProxy::Hold(bool on) {
   Wake();
 }
 
+void CutProxy::Partition(bool on) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    partitioned_ = on;
+    if (on) drop_all_ = true;
+  }
+  Wake();
+}
+
 CutProxy::Stats CutProxy::stats() {
   std::lock_guard<std::mutex> l(mu_);
   return stats_;
@@ -128,7 +137,15 @@ void CutProxy::Loop() {
     }
     if (fds[1].revents & POLLIN) {
       const int a = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      bool refuse = false;
       if (a >= 0) {
+        std::lock_guard<std::mutex> l(mu_);
+        refuse = partitioned_;
+        if (refuse) ++stats_.refused;
+      }
+      if (a >= 0 && refuse) {
+        ::close(a);
+      } else if (a >= 0) {
         const int b = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in target = Loopback(target_port_);
         if (::connect(b, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {

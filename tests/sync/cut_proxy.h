@@ -1,7 +1,8 @@
 // CutProxy: a TCP relay on loopback, in a thread of the test, between a node that dials and
 // the node it dials. It passes bytes both ways untouched, and can cut one connection after
 // exactly N bytes (both directions counted together), the way a flaky link drops mid-stream:
-// mid-handshake, mid-frame, between frames.
+// mid-handshake, mid-frame, between frames; or partition the link, cutting every
+// connection and refusing new ones until it heals.
 #pragma once
 
 #include <cstdint>
@@ -28,11 +29,16 @@ class CutProxy {
   // While on, connections are accepted (and made to the target) but no bytes pass either
   // way: a dial stays in flight, its TLS handshake unfinished, until Hold(false).
   void Hold(bool on);
+  // While on, the link is down: every connection open when it begins is closed (both sides
+  // at once), and each new one is closed as soon as it is accepted, before a byte passes.
+  // Partition(false) heals it: connections are relayed again.
+  void Partition(bool on);
 
   struct Stats {
     int accepted = 0;
     int cut = 0;                  // connections cut at their byte limit
     uint64_t last_cut_total = 0;  // bytes the last cut connection had moved
+    int refused = 0;              // connections closed at once during a partition
   };
   Stats stats();
 
@@ -55,6 +61,7 @@ class CutProxy {
   bool stop_ = false;
   bool drop_all_ = false;
   bool hold_ = false;
+  bool partitioned_ = false;
   std::optional<uint64_t> next_limit_;
   Stats stats_;
   std::vector<Pair> pairs_;  // the relay thread's own
