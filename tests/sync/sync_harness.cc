@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -147,7 +149,43 @@ Pki::Identity Pki::Expired(const std::string& node) {
   return {base + ".crt", base + ".key"};
 }
 
+namespace {
+
+// Whether a listening socket could take 127.0.0.1:port now.
+bool CanBind(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) Fail("socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return free;
+}
+
+// The first port of the kernel's ephemeral range (where connect() takes local ports).
+int EphemeralLow() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return range >> low ? low : 0;
+}
+
+}  // namespace
+
 int FreePort() {
+  // Below the ephemeral range: a node's port stays free while the node is down (killed,
+  // restarting), because no connection's local end is ever given it. Inside that range an
+  // outgoing connection of another node, or a relay, could take it, and the restart would
+  // fail with "address already in use".
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  const int low = EphemeralLow();
+  if (low > 12000) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      const int port = 10000 + static_cast<int>(rng() % static_cast<unsigned>(low - 10000));
+      if (CanBind(port)) return port;
+    }
+  }
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) Fail("socket failed");
   sockaddr_in addr{};

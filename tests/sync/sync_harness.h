@@ -57,7 +57,8 @@ class Pki {
   std::set<std::string> made_;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's ephemeral range
+// when it can be, so that no connection takes it while its node is down.
 int FreePort();
 
 // One event as `holdfast export` shows it.
