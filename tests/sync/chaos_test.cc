@@ -88,10 +88,10 @@ bool IsLifecycle(const std::string& type) {
   return type == "alert.raised" || type == "alert.withdrawn";
 }
 
-// A link between two nodes: `dialer` dials `listener` through `proxy`.
+// A link between two nodes (by their index in the round): `dialer` dials `listener`
+// through `proxy`.
 struct Link {
-  SyncNode* dialer = nullptr;
-  SyncNode* listener = nullptr;
+  size_t dialer = 0, listener = 0;
   std::unique_ptr<CutProxy> proxy;
   bool cut = false;
 };
@@ -143,18 +143,18 @@ struct Importer {
 
 struct RoundFigures {
   uint64_t seed = 0;
-  int kills = 0, cuts = 0, flaps = 0, import_retries = 0;
+  int kills = 0, splits = 0, cuts = 0, flaps = 0, import_retries = 0;
   size_t events = 0, police_events = 0, alerts = 0, open = 0, withdrawn = 0;
   milliseconds load{0}, converge{0};
 };
 
 std::string Describe(const RoundFigures& f) {
   std::ostringstream out;
-  out << "seed " << f.seed << ": " << f.kills << " SIGKILLs, " << f.cuts << " cuts, " << f.flaps
-      << " dropped connections, " << f.import_retries << " import retries, " << f.events
-      << " events (police " << f.police_events << "), " << f.alerts << " alerts (" << f.open
-      << " standing, " << f.withdrawn << " withdrawn), load " << f.load.count() << " ms, converged "
-      << f.converge.count() << " ms after healing";
+  out << "seed " << f.seed << ": " << f.kills << " SIGKILLs, " << f.splits << " partitions, "
+      << f.cuts << " links cut, " << f.flaps << " dropped connections, " << f.import_retries
+      << " import retries, " << f.events << " events (police " << f.police_events << "), "
+      << f.alerts << " alerts (" << f.open << " standing, " << f.withdrawn << " withdrawn), load "
+      << f.load.count() << " ms, converged " << f.converge.count() << " ms after healing";
   return out.str();
 }
 
@@ -181,10 +181,10 @@ class ChaosRound {
     // A full mesh among the four that see everything; police dials both deriving nodes,
     // which send it only what the SPEC's data-sharing agreement allows.
     for (size_t i = 0; i < 4; ++i) {
-      for (size_t j = i + 1; j < 4; ++j) Join(*nodes_[i], *nodes_[j], "*");
+      for (size_t j = i + 1; j < 4; ++j) Join(i, j, "*");
     }
-    Join(police(), probation(), kPoliceFilter);
-    Join(police(), partnership(), kPoliceFilter);
+    Join(4, 0, kPoliceFilter);
+    Join(4, 1, kPoliceFilter);
   }
 
   RoundFigures Run() {
@@ -206,10 +206,12 @@ class ChaosRound {
 
   // `dialer` dials `listener` through a new proxy and sends it everything; the listener
   // sends the dialer what `listener_sends` lets through.
-  void Join(SyncNode& dialer, SyncNode& listener, const std::string& listener_sends) {
+  void Join(size_t dialer_index, size_t listener_index, const std::string& listener_sends) {
+    SyncNode& dialer = *nodes_[dialer_index];
+    SyncNode& listener = *nodes_[listener_index];
     Link link;
-    link.dialer = &dialer;
-    link.listener = &listener;
+    link.dialer = dialer_index;
+    link.listener = listener_index;
     link.proxy = std::make_unique<CutProxy>(listener.port());
     dialer.AddPeerToConfig(listener.id(), "127.0.0.1:" + std::to_string(link.proxy->port()));
     listener.AddPeerToConfig(dialer.id(), "", listener_sends);
@@ -278,21 +280,25 @@ class ChaosRound {
     return false;
   }
 
-  // The chaos, until every importer is done: every 30 to 250 ms a link is cut or healed, a
-  // connection dropped, a node SIGKILLed or a killed node restarted. At most two nodes are
-  // down at once. The first kill comes within the first few steps and hits a deriving node.
+  // The chaos, until every importer is done: every 50 to 400 ms the network is split in
+  // two (every link across cut, every other one healed) or healed whole, a single link is
+  // cut or healed, a connection dropped, a node SIGKILLed or a killed node restarted. At
+  // most two nodes are down at once. The first kill comes within the first few steps and
+  // hits a deriving node. In a mesh a single cut link is routed around; a split is not.
   void Drive() {
     const int first_kill = 2 + static_cast<int>(rng_() % 4);
     for (int step = 1; Importing(); ++step) {
-      std::this_thread::sleep_for(milliseconds(30 + rng_() % 221));
+      std::this_thread::sleep_for(milliseconds(50 + rng_() % 351));
       const int roll = static_cast<int>(rng_() % 100);
       if (step == first_kill) {
         KillOneOf({0, 1});
-      } else if (roll < 40) {
+      } else if (roll < 20) {
+        Split();
+      } else if (roll < 28) {
+        for (auto& link : links_) Cut(link, false);
+      } else if (roll < 42) {
         Link& link = links_[rng_() % links_.size()];
-        link.cut = !link.cut;
-        link.proxy->Partition(link.cut);
-        if (link.cut) ++figures_.cuts;
+        Cut(link, !link.cut);
       } else if (roll < 50) {
         links_[rng_() % links_.size()].proxy->DropAll();
         ++figures_.flaps;
@@ -306,6 +312,24 @@ class ChaosRound {
         if (!down.empty()) Restart(down[rng_() % down.size()]);
       }
     }
+  }
+
+  // Puts each node on one of two sides at random (neither empty), cuts every link across and
+  // heals every other one.
+  void Split() {
+    std::vector<bool> side(nodes_.size());
+    do {
+      for (size_t i = 0; i < side.size(); ++i) side[i] = rng_() % 2 == 1;
+    } while (std::count(side.begin(), side.end(), true) % side.size() == 0);
+    for (auto& link : links_) Cut(link, side[link.dialer] != side[link.listener]);
+    ++figures_.splits;
+  }
+
+  void Cut(Link& link, bool cut) {
+    if (link.cut == cut) return;
+    link.cut = cut;
+    link.proxy->Partition(cut);
+    if (cut) ++figures_.cuts;
   }
 
   // SIGKILLs one of the candidates still up, unless two nodes are down already.
@@ -564,21 +588,23 @@ TEST_CASE(
     std::cout << "chaos round " << r + 1 << "/" << rounds << " passed, " << Describe(passed.back())
               << std::endl;
   }
-  int kills = 0, cuts = 0;
+  int kills = 0, splits = 0, cuts = 0;
   size_t withdrawn = 0;
   std::vector<milliseconds> converge;
   for (const auto& f : passed) {
     kills += f.kills;
+    splits += f.splits;
     cuts += f.cuts;
     withdrawn += f.withdrawn;
     converge.push_back(f.converge);
   }
   std::sort(converge.begin(), converge.end());
   std::cout << "chaos summary: " << passed.size() << " of " << rounds << " rounds passed (seeds "
-            << base << ".." << base + rounds - 1 << "), " << kills << " SIGKILLs, " << cuts
-            << " cuts, " << withdrawn << " withdrawn alerts; convergence after healing min "
-            << converge.front().count() << " ms, median " << converge[converge.size() / 2].count()
-            << " ms, max " << converge.back().count() << " ms" << std::endl;
+            << base << ".." << base + rounds - 1 << "), " << kills << " SIGKILLs, " << splits
+            << " partitions, " << cuts << " links cut, " << withdrawn
+            << " withdrawn alerts; convergence after healing min " << converge.front().count()
+            << " ms, median " << converge[converge.size() / 2].count() << " ms, max "
+            << converge.back().count() << " ms" << std::endl;
   // The load did raise alerts that later evidence withdrew.
   CHECK(withdrawn > 0);
 }
