@@ -389,7 +389,7 @@ TEST_CASE(
     CHECK(Snapshot(backup) == backup_files);
   }
   INFO(kills << " kills, " << restored_when_killed << " after the swap");
-  CHECK(kills > 50);
+  CHECK(kills * step > 50);  // a restore makes some 110 changes
   CHECK(restored_when_killed > 0);
   CHECK(restored_when_killed < kills);
 }
