@@ -198,8 +198,10 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
   const auto base = std::filesystem::absolute(path).parent_path();
   config.path = std::filesystem::absolute(path).lexically_normal().string();
   config.data_dir = Absolute(config.data_dir, base);
-  config.socket =
-      config.socket.empty() ? config.data_dir + "/holdfast.sock" : Absolute(config.socket, base);
+  // Joined as a path (not "DIR" + "/holdfast.sock"): a data_dir written with a trailing slash
+  // gives the same socket path when the config is read, rendered and read again.
+  config.socket = config.socket.empty() ? Absolute("holdfast.sock", config.data_dir)
+                                        : Absolute(config.socket, base);
   config.log_file = Absolute(config.log_file, base);
   config.ca = Absolute(config.ca, base);
   config.cert = Absolute(config.cert, base);
