@@ -12,19 +12,11 @@
 #include "eventstore/event_json.h"
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
+#include "tests/eventstore/test_events.h"
 
 using namespace holdfast;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/holdfast-alert-ids-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 constexpr int64_t kDay = 86400LL * 1000000000LL;
 constexpr int64_t kT0 = 1735689600LL * 1000000000LL;  // 2025-01-01T00:00:00Z
@@ -96,8 +88,8 @@ std::map<std::string, ListedAlert> AllAlerts(Projector* projector) {
 
 TEST_CASE("a rebuild moves alerts under old ids to the new ids, and leaves the others",
           "[projections][rebuild][alert-id]") {
-  TempDir dir;
-  auto store = EventStore::Open(dir.path, StoreOptions{"probation-1"});
+  testing::TempDir dir;
+  auto store = EventStore::Open(dir.path(), StoreOptions{"probation-1"});
   REQUIRE(store.ok());
 
   // What an older version left: case "C" with intervention "I/x" and case "C/I" with
@@ -172,8 +164,8 @@ TEST_CASE("a rebuild moves alerts under old ids to the new ids, and leaves the o
 TEST_CASE("a case evaluated on its own also moves its old alert to the new id",
           "[projections][alert-id]") {
   // Without a rebuild, a case moves when it is next evaluated (an event of its arrives).
-  TempDir dir;
-  auto store = EventStore::Open(dir.path, StoreOptions{"probation-1"});
+  testing::TempDir dir;
+  auto store = EventStore::Open(dir.path(), StoreOptions{"probation-1"});
   REQUIRE(store.ok());
   std::vector<Event> events;
   Uuid exit_id;

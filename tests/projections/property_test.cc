@@ -13,19 +13,11 @@
 #include "eventstore/event_store.h"
 #include "ops/sample/county.h"
 #include "projections/projector.h"
+#include "tests/eventstore/test_events.h"
 
 using namespace holdfast;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/holdfast-property-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 constexpr int64_t kSecond = 1000000000LL;
 
@@ -64,8 +56,8 @@ struct Outcome {
 // reads what a user would list.
 Outcome Load(const std::vector<const Event*>& events, std::mt19937_64* rng,
              const std::vector<int64_t>& as_of, int64_t now, int64_t from, int64_t to) {
-  TempDir dir;
-  auto store = EventStore::Open(dir.path, StoreOptions{"probation-1"});
+  testing::TempDir dir;
+  auto store = EventStore::Open(dir.path(), StoreOptions{"probation-1"});
   REQUIRE(store.ok());
   RuleConfig rules;
   rules.derive = true;
@@ -114,7 +106,7 @@ Outcome Load(const std::vector<const Event*>& events, std::mt19937_64* rng,
 
 TEST_CASE("alerts and indicators do not depend on arrival order or duplicates",
           "[projections][property]") {
-  TempDir source_dir;
+  testing::TempDir source_dir;
   const int64_t start = 1736121600LL * kSecond;  // the county's first day
   const int64_t span = sample::kSpanDays * 86400LL * kSecond;
   const std::vector<int64_t> as_of = {start + span / 4, start + span / 2,
@@ -123,7 +115,7 @@ TEST_CASE("alerts and indicators do not depend on arrival order or duplicates",
 
   for (uint64_t seed : {11u, 29u}) {
     INFO("county seed " << seed);
-    auto events = StoredCounty(seed, 24, source_dir.path + "/" + std::to_string(seed));
+    auto events = StoredCounty(seed, 24, source_dir.path() + "/" + std::to_string(seed));
     std::vector<const Event*> in_order;
     for (const auto& e : events) in_order.push_back(&e);
     std::mt19937_64 rng(seed);
@@ -180,7 +172,7 @@ std::vector<std::string> AlertLines(Projector* projector, int64_t as_of) {
 // leave the very rows incremental folding leaves, whatever order the events arrived in.
 TEST_CASE("a rebuild writes exactly the rows incremental folding wrote",
           "[projections][property][rebuild]") {
-  TempDir source_dir;
+  testing::TempDir source_dir;
   const int64_t start = 1736121600LL * kSecond;
   const int64_t span = sample::kSpanDays * 86400LL * kSecond;
   for (int64_t now :
@@ -189,15 +181,15 @@ TEST_CASE("a rebuild writes exactly the rows incremental folding wrote",
       INFO("derive " << derive << ", now " << FormatRfc3339(now));
       const uint64_t seed = derive ? 7 : 13;
       auto events = StoredCounty(
-          seed, 30, source_dir.path + "/" + std::to_string(now) + (derive ? "d" : "n"));
+          seed, 30, source_dir.path() + "/" + std::to_string(now) + (derive ? "d" : "n"));
       std::vector<const Event*> order;
       for (const auto& e : events) order.push_back(&e);
       std::mt19937_64 rng(seed);
       std::shuffle(order.begin(), order.end(), rng);
       for (size_t d = 0; d < order.size() / 20; ++d) order.push_back(order[rng() % order.size()]);
 
-      TempDir dir;
-      auto store = EventStore::Open(dir.path, StoreOptions{"probation-1"});
+      testing::TempDir dir;
+      auto store = EventStore::Open(dir.path(), StoreOptions{"probation-1"});
       REQUIRE(store.ok());
       RuleConfig rules;
       rules.derive = derive;
@@ -243,13 +235,13 @@ TEST_CASE("a rebuild writes exactly the rows incremental folding wrote",
 
 TEST_CASE("a rebuild drops rows the log does not support and derives what a node lacked",
           "[projections][rebuild]") {
-  TempDir source_dir, dir;
+  testing::TempDir source_dir, dir;
   const int64_t start = 1736121600LL * kSecond;
   const int64_t now = start + sample::kSpanDays * 86400LL * kSecond + 120LL * 86400 * kSecond;
-  auto events = StoredCounty(5, 24, source_dir.path);
+  auto events = StoredCounty(5, 24, source_dir.path());
 
   // A node that folded the county without deriving (a provider's, say)...
-  auto store = EventStore::Open(dir.path, StoreOptions{"probation-1"});
+  auto store = EventStore::Open(dir.path(), StoreOptions{"probation-1"});
   REQUIRE(store.ok());
   RuleConfig plain;
   auto projector = Projector::Open(store->get(), plain, [now] { return now; });
@@ -287,8 +279,8 @@ TEST_CASE("a rebuild drops rows the log does not support and derives what a node
   REQUIRE(derived.size() > 10);
   CHECK(told.size() == derived.size());  // each alert the rebuild raised, told once
 
-  TempDir other_dir;
-  auto other = EventStore::Open(other_dir.path, StoreOptions{"probation-1"});
+  testing::TempDir other_dir;
+  auto other = EventStore::Open(other_dir.path(), StoreOptions{"probation-1"});
   REQUIRE(other.ok());
   auto incremental = Projector::Open(other->get(), deriving, [now] { return now; });
   REQUIRE(incremental.ok());
