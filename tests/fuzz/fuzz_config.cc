@@ -39,7 +39,7 @@ std::string Describe(const NodeConfig& c) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static fuzz::ScratchDir dir;
+  static fuzz::ScratchDir dir{fuzz::kScratchPrefix};
   const std::string path = dir.path() + "/holdfast.conf";
   WriteFile(path, reinterpret_cast<const char*>(data), size);
   auto config = LoadConfig(path);

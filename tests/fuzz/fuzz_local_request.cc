@@ -80,7 +80,7 @@ class CheckingChannel : public ResponseChannel {
 };
 
 struct Node {
-  fuzz::ScratchDir dir;
+  fuzz::ScratchDir dir{fuzz::kScratchPrefix};
   std::unique_ptr<EventStore> store;
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<Projector> projector;

@@ -9,32 +9,13 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/eventstore/test_events.h"
+
 namespace holdfast::fuzz {
 
-// A fresh directory under $TMPDIR (or /tmp), removed when the process exits normally.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = getenv("TMPDIR");
-    std::string tmpl =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/holdfast-fuzz-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      std::perror("mkdtemp");
-      abort();
-    }
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// A fresh directory under $TMPDIR (or /tmp), removed when it goes away: the tests' own.
+using ScratchDir = testing::TempDir;
+inline constexpr const char* kScratchPrefix = "holdfast-fuzz";  // ops/fuzz clears these
 
 // Reports a broken promise and aborts: libFuzzer writes the input to its artifacts.
 [[noreturn]] inline void Broken(const std::string& what) {

@@ -41,7 +41,7 @@ constexpr uint64_t kBasis = 7;          // this node's basis for the peer
 constexpr uint32_t kEventsPerRead = 8;  // a log read answers with at most this many
 
 std::unique_ptr<EventStore>& Store() {
-  static fuzz::ScratchDir dir;
+  static fuzz::ScratchDir dir{fuzz::kScratchPrefix};
   static std::unique_ptr<EventStore> store = [] {
     StoreOptions options;
     options.node_id = kSelf;
