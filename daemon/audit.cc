@@ -1,6 +1,5 @@
 #include "daemon/audit.h"
 
-#include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -45,9 +44,9 @@ std::string AuditField(std::string_view raw) {
 }
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(EventStore* store) {
-  auto cf = store->ColumnFamily(keys::kAuditFamily);
-  if (!cf.ok()) return cf.status();
-  return std::unique_ptr<AuditLog>(new AuditLog(store, *cf));
+  auto table = store->Table(keys::kAuditFamily);
+  if (!table.ok()) return table.status();
+  return std::unique_ptr<AuditLog>(new AuditLog(store, *table));
 }
 
 AuditLog::~AuditLog() {
@@ -71,9 +70,9 @@ Status AuditLog::Record(const AuditRecord& r) {
                             AuditField(r.verb) + "\t" + AuditField(r.target) + "\t" +
                             AuditField(r.outcome);
   if (!has_waiting_.load(std::memory_order_acquire)) {
-    rocksdb::WriteBatch batch;
-    batch.Put(cf_, key, value);
-    if (store_->Write(&batch).ok()) return Status::Ok();
+    SideBatch batch;
+    batch.Put(table_, key, value);
+    if (store_->Write(batch).ok()) return Status::Ok();
   }
   // The key orders entries by time, so those that waited land where they belong.
   std::lock_guard<std::mutex> l(mu_);
@@ -83,9 +82,9 @@ Status AuditLog::Record(const AuditRecord& r) {
 }
 
 Status AuditLog::WriteWaiting() {
-  rocksdb::WriteBatch batch;
-  for (const auto& [key, value] : waiting_) batch.Put(cf_, key, value);
-  Status s = store_->Write(&batch);
+  SideBatch batch;
+  for (const auto& [key, value] : waiting_) batch.Put(table_, key, value);
+  Status s = store_->Write(batch);
   if (s.ok()) {
     if (waiting_.size() > 1) spdlog::info("audit: wrote {} entries that waited", waiting_.size());
     waiting_.clear();
@@ -107,48 +106,40 @@ Result<std::vector<AuditRecord>> AuditLog::Recent(size_t limit) const {
 }
 
 Status AuditLog::Scan(const std::string& before, const ScanFn& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions(), cf_));
-  if (before.empty()) {
-    it->SeekToLast();
-  } else {
-    it->SeekForPrev(before);
-    if (it->Valid() && it->key() == rocksdb::Slice(before)) it->Prev();
-  }
-  for (; it->Valid(); it->Prev()) {
-    if (it->key().size() != 16) continue;
-    auto parts = SplitTabs(it->value().ToString());
+  Status s = table_.ScanBackward("", before, [&](std::string_view key, std::string_view value) {
+    if (key.size() != 16) return true;
+    auto parts = SplitTabs(std::string(value));
     parts.resize(5);
-    const AuditRecord r{static_cast<int64_t>(keys::DecodeFixed64BE(it->key().data())),
+    const AuditRecord r{static_cast<int64_t>(keys::DecodeFixed64BE(key.data())),
                         AuditField(parts[0]),
                         AuditField(parts[1]),
                         AuditField(parts[2]),
                         AuditField(parts[3]),
                         AuditField(parts[4])};
-    if (!fn(it->key().ToString(), r)) break;
-  }
-  if (!it->status().ok())
-    return Status::IoError("reading the audit log: " + it->status().ToString());
+    return fn(std::string(key), r);
+  });
+  if (!s.ok()) return Status::IoError("reading the audit log: " + s.message());
   return Status::Ok();
 }
 
 Result<uint64_t> AuditLog::AdoptEntries(const AuditLog& other) {
   constexpr size_t kBatchEntries = 10000;
-  rocksdb::WriteBatch batch;
+  SideBatch batch;
   uint64_t count = 0;
+  Status written;
   auto write = [&]() -> Status {
-    Status s = store_->Write(&batch, /*sync=*/true);
+    Status s = store_->Write(batch, /*sync=*/true);
     batch.Clear();
     return s;
   };
-  std::unique_ptr<rocksdb::Iterator> it(
-      other.store_->db()->NewIterator(rocksdb::ReadOptions(), other.cf_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    batch.Put(cf_, it->key(), it->value());
+  Status read = other.table_.Scan("", [&](std::string_view key, std::string_view value) {
+    batch.Put(table_, key, value);
     ++count;
-    if (batch.Count() >= kBatchEntries) HOLDFAST_RETURN_IF_ERROR(write());
-  }
-  if (!it->status().ok())
-    return Status::IoError("reading the audit log: " + it->status().ToString());
+    if (batch.size() >= kBatchEntries) written = write();
+    return written.ok();
+  });
+  HOLDFAST_RETURN_IF_ERROR(written);
+  if (!read.ok()) return Status::IoError("reading the audit log: " + read.message());
   HOLDFAST_RETURN_IF_ERROR(write());
   return count;
 }

@@ -11,8 +11,6 @@
 // (AuditField): an entry is a few hundred bytes at most, whatever a request carried.
 #pragma once
 
-#include <rocksdb/db.h>
-
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -76,10 +74,10 @@ class AuditLog {
   static constexpr size_t kMaxWaiting = 100000;
 
  private:
-  AuditLog(EventStore* store, rocksdb::ColumnFamilyHandle* cf) : store_(store), cf_(cf) {}
+  AuditLog(EventStore* store, SideTable table) : store_(store), table_(std::move(table)) {}
   Status WriteWaiting();  // mu_ held
   EventStore* store_;
-  rocksdb::ColumnFamilyHandle* cf_;
+  SideTable table_;
   std::atomic<uint64_t> counter_{0};
   std::mutex mu_;
   std::atomic<bool> has_waiting_{false};

@@ -623,11 +623,9 @@ Status RequestHandler::HandleStats(api::Response::Builder response) {
   for (const auto& [origin, seq] : store_->HighWaterMarks()) {
     stats.emplace_back("origin " + origin + " seq", std::to_string(seq));
   }
-  uint64_t sst = 0, wal = 0;
-  store_->db()->GetIntProperty("rocksdb.total-sst-files-size", &sst);
-  store_->db()->GetIntProperty("rocksdb.cur-size-all-mem-tables", &wal);
-  stats.emplace_back("sst bytes", std::to_string(sst));
-  stats.emplace_back("memtable bytes", std::to_string(wal));
+  const auto sizes = store_->ApproximateSizes();
+  stats.emplace_back("sst bytes", std::to_string(sizes.table_file_bytes));
+  stats.emplace_back("memtable bytes", std::to_string(sizes.memtable_bytes));
   auto out = response.initStats(static_cast<unsigned>(stats.size()));
   for (size_t i = 0; i < stats.size(); ++i) {
     out[static_cast<unsigned>(i)].setName(stats[i].first);

@@ -21,7 +21,6 @@
 #include "daemon/handler.h"
 #include "daemon/local_server.h"
 #include "daemon/peer_registry.h"
-#include "daemon/rocksdb_log.h"
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 #include "sync/sync_manager.h"
@@ -170,7 +169,13 @@ int Run(const std::string& config_path) {
   options.node_id = d.config.node_id;
   options.create_if_missing = true;
   options.reserved_bytes = static_cast<uint64_t>(d.config.reserve_mb) << 20;
-  options.info_log = NewRocksDbLog();
+  options.log = [](StoreOptions::LogLevel level, std::string_view line) {
+    using L = StoreOptions::LogLevel;
+    const auto to = level == L::kError  ? spdlog::level::err
+                    : level == L::kWarn ? spdlog::level::warn
+                                        : spdlog::level::debug;
+    if (spdlog::should_log(to)) spdlog::log(to, "rocksdb: {}", line);
+  };
   auto store = EventStore::Open(d.config.store_dir(), options);
   if (!store.ok()) {
     spdlog::error("cannot open the store: {}", store.status().message());

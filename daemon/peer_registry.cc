@@ -1,7 +1,5 @@
 #include "daemon/peer_registry.h"
 
-#include <rocksdb/write_batch.h>
-
 #include <sstream>
 
 #include "eventstore/keys.h"
@@ -77,14 +75,14 @@ Status PeerRegistry::RequireSync() const {
 }
 
 Status PeerRegistry::Start(const std::vector<std::string>& config_peers) {
-  auto cf = store_->ColumnFamily(keys::kPeersFamily);
-  if (!cf.ok()) return cf.status();
-  cf_ = *cf;
-  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions(), cf_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto p = ParsePeerLine(it->key().ToString() + " " + it->value().ToString());
+  auto table = store_->Table(keys::kPeersFamily);
+  if (!table.ok()) return table.status();
+  table_ = *table;
+  HOLDFAST_RETURN_IF_ERROR(table_.Scan("", [&](std::string_view id, std::string_view rest) {
+    auto p = ParsePeerLine(std::string(id) + " " + std::string(rest));
     if (p.ok()) added_peers_.push_back(*p);
-  }
+    return true;
+  }));
   ReloadConfig(config_peers);
   return Status::Ok();
 }
@@ -150,9 +148,9 @@ Status PeerRegistry::AddPeer(const PeerConfig& peer) {
     }
     const std::string value =
         (peer.address.empty() ? "-" : peer.address) + " " + peer.send.ToString();
-    rocksdb::WriteBatch batch;
-    batch.Put(cf_, peer.id, value);
-    HOLDFAST_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+    SideBatch batch;
+    batch.Put(table_, peer.id, value);
+    HOLDFAST_RETURN_IF_ERROR(store_->Write(batch, /*sync=*/true));
     added_peers_.erase(std::remove_if(added_peers_.begin(), added_peers_.end(),
                                       [&](const PeerConfig& p) { return p.id == peer.id; }),
                        added_peers_.end());
@@ -174,9 +172,9 @@ Status PeerRegistry::RemovePeer(const std::string& id) {
                            [&](const PeerConfig& p) { return p.id == id; });
     if (it == added_peers_.end())
       return Status::NotFound("no peer " + id + ": see `holdfast peers list`");
-    rocksdb::WriteBatch batch;
-    batch.Delete(cf_, id);
-    HOLDFAST_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+    SideBatch batch;
+    batch.Delete(table_, id);
+    HOLDFAST_RETURN_IF_ERROR(store_->Write(batch, /*sync=*/true));
     added_peers_.erase(it);
     return Apply();
   });

@@ -75,7 +75,7 @@ class PeerRegistry : public SyncControl {
   EventStore* store_;
   SyncManager* manager_;
   LoopExecutor executor_;
-  rocksdb::ColumnFamilyHandle* cf_ = nullptr;
+  SideTable table_;
   std::vector<PeerConfig> config_peers_, added_peers_;
 };
 

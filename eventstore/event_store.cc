@@ -8,13 +8,17 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <set>
+#include <thread>
 #include <tuple>
 
+#include "eventstore/internals.h"
 #include "eventstore/keys.h"
+#include "eventstore/rocks_status.h"
 #include "eventstore/store_files.h"
 #include "eventstore/validate.h"
 #include "eventstore/write_gate.h"
@@ -29,21 +33,65 @@ struct UuidHash {
   size_t operator()(const Uuid& u) const { return std::hash<uint64_t>()(u.hi ^ (u.lo * 31)); }
 };
 
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  if (s.IsNotFound()) return Status::NotFound(what);
-  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
-  return Status::IoError(what + ": " + s.ToString());
-}
-
-// RocksDB's log when the caller gives none: dropped. What a caller needs comes back in
-// the statuses; RocksDB's own LOG file must not be used (see StoreOptions::info_log).
-class NoRocksLog : public rocksdb::Logger {
+// RocksDB's log, handed line by line to StoreOptions::log; with no log, dropped. What a
+// caller needs comes back in the statuses; RocksDB's own LOG file must not be used (see
+// StoreOptions::log).
+class RocksLog : public rocksdb::Logger {
  public:
-  NoRocksLog() : rocksdb::Logger(rocksdb::InfoLogLevel::HEADER_LEVEL) {}
+  using Sink = std::function<void(StoreOptions::LogLevel, std::string_view)>;
+  // RocksDB formats only what is at or above the logger's level; the rest costs nothing.
+  explicit RocksLog(Sink sink)
+      : rocksdb::Logger(sink ? rocksdb::InfoLogLevel::INFO_LEVEL
+                             : rocksdb::InfoLogLevel::HEADER_LEVEL),
+        sink_(std::move(sink)) {}
   using rocksdb::Logger::Logv;
-  void Logv(const char*, va_list) override {}
-  void Logv(const rocksdb::InfoLogLevel, const char*, va_list) override {}
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (!sink_ || level < GetInfoLogLevel()) return;
+    using L = StoreOptions::LogLevel;
+    const L to = level >= rocksdb::InfoLogLevel::ERROR_LEVEL  ? L::kError
+                 : level == rocksdb::InfoLogLevel::WARN_LEVEL ? L::kWarn
+                                                              : L::kInfo;
+    char line[2048];
+    std::vsnprintf(line, sizeof line, format, ap);
+    std::string_view text(line);
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    sink_(to, text);
+  }
+
+ private:
+  Sink sink_;
+};
+
+// Copies a side batch's writes into the group's batch (RocksDB has no public append of
+// one batch to another).
+class CopyInto : public rocksdb::WriteBatch::Handler {
+ public:
+  CopyInto(rocksdb::WriteBatch* to, const std::vector<rocksdb::ColumnFamilyHandle*>& families)
+      : to_(to), families_(families) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
+                        const rocksdb::Slice& value) override {
+    return to_->Put(Family(cf), key, value);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return to_->Delete(Family(cf), key);
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice& from,
+                                const rocksdb::Slice& to) override {
+    return to_->DeleteRange(Family(cf), from, to);
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* Family(uint32_t id) const {
+    for (auto* h : families_) {
+      if (h->GetID() == id) return h;
+    }
+    return families_.front();  // unreachable: a side batch names only open families
+  }
+  rocksdb::WriteBatch* to_;
+  const std::vector<rocksdb::ColumnFamilyHandle*>& families_;
 };
 
 // The event's content: everything but where and when it was stored.
@@ -107,6 +155,7 @@ struct EventStore::Writer {
   bool remote = false;
   std::optional<ExpectedVersion> expected;
   const MetaWrites* meta = nullptr;
+  const SideBatch* side = nullptr;
   Status status;
   AppendResult out;
   bool done = false;
@@ -127,6 +176,7 @@ struct EventStore::GroupState {
   std::vector<std::pair<uint64_t, kj::Array<capnp::word>>> put_log;
   using Puts = std::vector<std::pair<std::string, std::string>>;
   Puts put_ids, put_origins, put_streams, put_meta;
+  std::vector<const SideBatch*> side;  // in the order of their writers
 
   void TakeWrites(GroupState* from) {
     auto move_all = [](auto* to, auto* src) {
@@ -138,6 +188,7 @@ struct EventStore::GroupState {
     move_all(&put_origins, &from->put_origins);
     move_all(&put_streams, &from->put_streams);
     move_all(&put_meta, &from->put_meta);
+    move_all(&side, &from->side);
   }
   // Writes everything staged into `batch`: the log in position order, then each index
   // sorted by key, then the meta entries in the order they were given.
@@ -171,7 +222,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
   // write on after a torn record: the write gate resumes it.
   db_options.paranoid_checks = true;
   db_options.listeners.push_back(store->gate_->NewRocksListener());
-  db_options.info_log = options.info_log ? options.info_log : std::make_shared<NoRocksLog>();
+  db_options.info_log = std::make_shared<RocksLog>(options.log);
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 4;
 
@@ -236,7 +287,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
   store->db_.reset(raw);
   // Other modules' families (projections, audit) are read by whole key too, and a fold's
   // reads mostly miss (a session's first attendance has no standing row yet).
-  store->cf_options_ = index_options;
+  store->cf_options_ = std::make_unique<rocksdb::ColumnFamilyOptions>(index_options);
   store->meta_cf_ = store->handles_[0];
   store->log_cf_ = store->handles_[1];
   store->ids_cf_ = store->handles_[2];
@@ -353,7 +404,8 @@ Result<std::string> EventStore::StartNewOrigin() {
   }
   rocksdb::WriteBatch batch;
   batch.Put(meta_cf_, keys::kOriginKey, origin);
-  HOLDFAST_RETURN_IF_ERROR(Write(&batch, /*sync=*/true));
+  HOLDFAST_RETURN_IF_ERROR(gate_->Check());
+  HOLDFAST_RETURN_IF_ERROR(WriteRaw(&batch, /*sync=*/true, "writing the new origin"));
   origin_ = origin;
   std::lock_guard<std::mutex> hw(hw_mu_);
   auto own = high_water_.find(origin_);
@@ -378,13 +430,48 @@ void EventStore::SetWriteStateListener(std::function<void(const Status&)> listen
   gate_->SetListener(std::move(listener));
 }
 
-Status EventStore::Write(rocksdb::WriteBatch* batch, bool sync) {
+Status EventStore::Write(const SideBatch& batch, bool sync) {
   HOLDFAST_RETURN_IF_ERROR(gate_->Check());
+  return WriteRaw(batch.batch_.get(), sync, "writing to the store");
+}
+
+Status EventStore::WriteRaw(rocksdb::WriteBatch* batch, bool sync, const char* what) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   auto s = db_->Write(wo, batch);
   if (s.ok()) return Status::Ok();
-  return gate_->Failed(s, "writing to the store");
+  return gate_->Failed(s, what);
+}
+
+EventStore::Sizes EventStore::ApproximateSizes() const {
+  Sizes out;
+  db_->GetIntProperty("rocksdb.total-sst-files-size", &out.table_file_bytes);
+  db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &out.memtable_bytes);
+  return out;
+}
+
+Status EventStore::Settle() {
+  HOLDFAST_RETURN_IF_ERROR(
+      FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_), "flushing the store"));
+  return EventStoreInternals::WaitForBackgroundWork(db_.get());
+}
+
+Status EventStoreInternals::WaitForBackgroundWork(rocksdb::DB* db) {
+  // RocksDB 7.8 has no call that waits for compactions (WaitForCompact came in 8.x), so
+  // its counters are polled.
+  using P = rocksdb::DB::Properties;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (std::chrono::steady_clock::now() < deadline) {
+    uint64_t busy = 0;
+    for (const auto* property : {&P::kMemTableFlushPending, &P::kNumRunningFlushes,
+                                 &P::kCompactionPending, &P::kNumRunningCompactions}) {
+      uint64_t value = 0;
+      if (db->GetAggregatedIntProperty(*property, &value)) busy += value;
+    }
+    if (busy == 0) return Status::Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Status::Unavailable("RocksDB's flushes and compactions did not finish within a minute");
 }
 
 void EventStore::SetCommitListener(std::function<void(uint64_t)> listener) {
@@ -394,22 +481,24 @@ void EventStore::SetCommitListener(std::function<void(uint64_t)> listener) {
 
 Result<AppendResult> EventStore::Append(std::vector<Event> events,
                                         std::optional<ExpectedVersion> expected,
-                                        const MetaWrites& meta) {
-  return Commit(std::move(events), /*remote=*/false, std::move(expected), meta);
+                                        const MetaWrites& meta, const SideBatch* side) {
+  return Commit(std::move(events), /*remote=*/false, std::move(expected), meta, side);
 }
 
-Result<AppendResult> EventStore::Insert(std::vector<Event> events, const MetaWrites& meta) {
-  return Commit(std::move(events), /*remote=*/true, std::nullopt, meta);
+Result<AppendResult> EventStore::Insert(std::vector<Event> events, const MetaWrites& meta,
+                                        const SideBatch* side) {
+  return Commit(std::move(events), /*remote=*/true, std::nullopt, meta, side);
 }
 
 Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
                                         std::optional<ExpectedVersion> expected,
-                                        const MetaWrites& meta) {
+                                        const MetaWrites& meta, const SideBatch* side) {
   Writer w;
   w.events = std::move(events);
   w.remote = remote;
   w.expected = std::move(expected);
   w.meta = &meta;
+  w.side = side;
 
   HOLDFAST_RETURN_IF_ERROR(gate_->Check());
   std::unique_lock<std::mutex> lock(mu_);
@@ -452,7 +541,15 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
   }
   rocksdb::WriteBatch batch;
   group.Flush(&batch, log_cf_, ids_cf_, origins_cf_, streams_cf_, meta_cf_);
-  if (batch.Count() > 0) {
+  if (!group.side.empty()) {
+    std::lock_guard<std::mutex> l(families_mu_);
+    CopyInto copy(&batch, handles_);
+    for (const SideBatch* side : group.side) {
+      auto s = side->batch_->Iterate(&copy);
+      if (!s.ok()) write_status = FromRocks(s, "joining a side batch");
+    }
+  }
+  if (write_status.ok() && batch.Count() > 0) {
     for (const auto& [origin, seq] : group.high_water) {
       batch.Put(meta_cf_, keys::HighWaterKey(origin), keys::Fixed64BE(seq));
     }
@@ -626,6 +723,7 @@ Status EventStore::PrepareWriter(Writer* w, GroupState* group) {
     w->out.events[i] = {position, false};
   }
   for (const auto& [key, value] : *w->meta) mine.put_meta.emplace_back(key, value);
+  if (w->side != nullptr && !w->side->empty()) mine.side.push_back(w->side);
   group->TakeWrites(&mine);
 
   group->next_position = mine.next_position;
@@ -927,9 +1025,20 @@ Result<std::vector<SeqConflict>> EventStore::FindSeqConflicts(
 }
 
 Result<rocksdb::ColumnFamilyHandle*> EventStore::ColumnFamily(const std::string& name) {
+  auto table = Table(name);
+  if (!table.ok()) return table.status();
+  return table->cf_;
+}
+
+Status EventStore::Write(rocksdb::WriteBatch* batch, bool sync) {
+  HOLDFAST_RETURN_IF_ERROR(gate_->Check());
+  return WriteRaw(batch, sync, "writing to the store");
+}
+
+Result<SideTable> EventStore::Table(const std::string& name) {
   std::lock_guard<std::mutex> l(families_mu_);
   for (auto* h : handles_) {
-    if (h->GetName() == name) return h;
+    if (h->GetName() == name) return SideTable(db_.get(), h);
   }
   if (!IsModuleFamily(name)) {
     return Status::InvalidArgument("column family \"" + name +
@@ -940,10 +1049,10 @@ Result<rocksdb::ColumnFamilyHandle*> EventStore::ColumnFamily(const std::string&
   // The same options it gets when the store is next opened: bloom filters, block cache and
   // the shared memtable budget. Not held back by the reserve (StoreOptions::reserved_bytes):
   // a family is created once, by a daemon starting, which must start on a full disk too.
-  auto s = db_->CreateColumnFamily(cf_options_, name, &handle);
+  auto s = db_->CreateColumnFamily(*cf_options_, name, &handle);
   if (!s.ok()) return gate_->Failed(s, "creating column family " + name);
   handles_.push_back(handle);
-  return handle;
+  return SideTable(db_.get(), handle);
 }
 
 Status EventStore::Backup(const std::string& dir) const {

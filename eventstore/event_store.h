@@ -12,8 +12,6 @@
 // synced) unless StoreOptions::sync was turned off.
 #pragma once
 
-#include <rocksdb/db.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -30,7 +28,15 @@
 
 #include "eventstore/event.h"
 #include "eventstore/hlc.h"
+#include "eventstore/side_table.h"
 #include "eventstore/status.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+struct ColumnFamilyOptions;
+class DB;
+class WriteBatch;
+}  // namespace rocksdb
 
 namespace holdfast {
 
@@ -53,10 +59,12 @@ struct StoreOptions {
   // memory, and seldom meets a full disk in the middle of a write. 0: only a full disk
   // stops writes. A full disk is survived either way (see CanWrite).
   uint64_t reserved_bytes = 128u << 20;
-  // RocksDB's own log (flushes, compactions, background errors). Null: dropped (statuses
-  // carry what a caller needs). Never RocksDB's LOG file in the store: RocksDB 7.8's file
-  // logger aborts the process once a write to that file has failed (a full disk).
-  std::shared_ptr<rocksdb::Logger> info_log = nullptr;
+  // Where RocksDB's own log lines go (flushes, compactions, background errors), one line
+  // each without its newline; only lines at kInfo and above are formatted. Null: dropped
+  // (statuses carry what a caller needs). Never RocksDB's LOG file in the store: RocksDB
+  // 7.8's file logger aborts the process once a write to that file has failed (a full disk).
+  enum class LogLevel { kInfo, kWarn, kError };
+  std::function<void(LogLevel level, std::string_view line)> log = nullptr;
 };
 
 // "The stream must be at exactly this version before my events are added" (0: must not
@@ -149,9 +157,11 @@ class EventStore {
   // same content is a no-op reported as duplicate with its existing position; the same id
   // with different content fails the whole call with Conflict. With `expected`, fails with
   // VersionConflict unless that stream is at that version.
+  // `side`, when given, is written in the same atomic write (and not at all if the call
+  // fails).
   Result<AppendResult> Append(std::vector<Event> events,
                               std::optional<ExpectedVersion> expected = std::nullopt,
-                              const MetaWrites& meta = {});
+                              const MetaWrites& meta = {}, const SideBatch* side = nullptr);
 
   // Inserts events that came from another node (sync, or an import of an export): each
   // must carry its provenance, which is kept; the clock merges its recorded_at. Idempotent
@@ -159,7 +169,8 @@ class EventStore {
   // Note: an event whose (origin, seq) is held here by another event (or by another event
   // of the same call) fails the whole call with SeqConflict, naming both ids; call
   // FindSeqConflicts with the events' claims to learn which.
-  Result<AppendResult> Insert(std::vector<Event> events, const MetaWrites& meta = {});
+  Result<AppendResult> Insert(std::vector<Event> events, const MetaWrites& meta = {},
+                              const SideBatch* side = nullptr);
 
   // The claims this store contradicts: it holds another event under that (origin, seq),
   // or two of the claims name one (origin, seq) with different ids. Claims on an
@@ -225,18 +236,35 @@ class EventStore {
   // write to the store.
   void SetWriteStateListener(std::function<void(const Status& writable)> listener);
 
-  // For modules that keep their own data beside the log (projections, the audit log):
-  // the named column family, created on first use, owned by the store (valid until it
-  // closes). Writes to it share the log's WAL, so one WriteBatch can span both.
+  // For modules that keep their own data beside the log (projections, the audit log, the
+  // peers): the named side table (side_table.h), created on first use, valid until the
+  // store closes. Its writes share the log's WAL, so one write can span both.
   // InvalidArgument for a name not in keys::kModuleFamilies, which Open would refuse.
+  Result<SideTable> Table(const std::string& name);
+  // Writes a module's batch: refused as Append is while CanWrite is not OK, and a failure
+  // stops writes as a failed Append does. `sync`: the WAL is synced before it returns.
+  Status Write(const SideBatch& batch, bool sync = false);
+
+  // What the store occupies now: its table files, and what it holds in memory (which the
+  // WAL also holds on disk).
+  struct Sizes {
+    uint64_t table_file_bytes = 0;
+    uint64_t memtable_bytes = 0;
+  };
+  Sizes ApproximateSizes() const;
+  // Flushes every memtable and waits until no flush or compaction is running or pending,
+  // so that what is measured next is not disturbed by them (the benchmarks).
+  Status Settle();
+
+  // Going: projections/ reads RocksDB through these until its fold moves onto side tables
+  // (issue 12). Nothing new may use them.
   Result<rocksdb::ColumnFamilyHandle*> ColumnFamily(const std::string& name);
-  // Writes such a module's batch: refused as Append is while CanWrite is not OK, and a
-  // failure stops writes as a failed Append does. Note: write through this, never through
-  // db() directly, or a full disk can stop RocksDB behind the store's back.
-  Status Write(rocksdb::WriteBatch* batch, bool sync = false);
   rocksdb::DB* db() const { return db_.get(); }
+  Status Write(rocksdb::WriteBatch* batch, bool sync = false);
 
  private:
+  friend class EventStoreInternals;  // eventstore's own tests and floors (internals.h)
+
   struct Writer;
   struct GroupState;
   EventStore() = default;
@@ -244,7 +272,9 @@ class EventStore {
   Status UpgradeFormat(const std::string& dir);
   Status Load();
   Result<AppendResult> Commit(std::vector<Event> events, bool remote,
-                              std::optional<ExpectedVersion> expected, const MetaWrites& meta);
+                              std::optional<ExpectedVersion> expected, const MetaWrites& meta,
+                              const SideBatch* side);
+  Status WriteRaw(rocksdb::WriteBatch* batch, bool sync, const char* what);
   Status PrepareWriter(Writer* w, GroupState* group);
   // The log positions of the events' ids (NotFound for an id not held), in event order,
   // looked up together with one sorted MultiGet.
@@ -260,7 +290,7 @@ class EventStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::mutex families_mu_;
   mutable std::mutex backup_mu_;
-  rocksdb::ColumnFamilyOptions cf_options_;  // for families other modules create
+  std::unique_ptr<rocksdb::ColumnFamilyOptions> cf_options_;  // for modules' families
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;

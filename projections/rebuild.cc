@@ -631,9 +631,9 @@ class FoldPipeline {
 
 // A table file for the projections family: bloom filters on whole keys (every read of a
 // projection is a point read or a prefix scan), uncompressed (compaction compresses later).
-class TableFile {
+class SstTableFile {
  public:
-  TableFile(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& path)
+  SstTableFile(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& path)
       : path_(path),
         writer_(rocksdb::EnvOptions(), Options(db, cf), cf,
                 /*invalidate_page_cache=*/false) {}
@@ -701,9 +701,9 @@ Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
   // after.
   rocksdb::DB* db = store->db();
   constexpr size_t kFiles = std::size(BulkFold::kFileStarts);
-  std::vector<std::unique_ptr<TableFile>> tables;
+  std::vector<std::unique_ptr<SstTableFile>> tables;
   for (size_t i = 0; i < kFiles; ++i) {
-    tables.push_back(std::make_unique<TableFile>(
+    tables.push_back(std::make_unique<SstTableFile>(
         db, cf, db->GetName() + "/projections-rebuild-" + std::to_string(i) + ".sst"));
     HOLDFAST_RETURN_IF_ERROR(tables.back()->Open());
     const std::string from = BulkFold::kFileStarts[i];

@@ -317,13 +317,15 @@ TEST_CASE("audit list pages bound and escape an entry written before fields were
   {
     auto store = EventStore::Open(n.node.data_dir() + "/store", StoreOptions{"", true, false});
     REQUIRE(store.ok());
-    auto audit = (*store)->ColumnFamily(keys::kAuditFamily);
+    auto audit = (*store)->Table(keys::kAuditFamily);
     REQUIRE(audit.ok());
     std::string key = keys::Fixed64BE(1);  // older than every entry the daemon writes
     keys::PutFixed64BE(&key, 0);
     const std::string value =
         huge_user + "\toperator\tread-stream\tcase/\x1b]0;pwned\x07\xc3\x28\tok";
-    REQUIRE((*store)->db()->Put(rocksdb::WriteOptions(), *audit, key, value).ok());
+    SideBatch batch;
+    batch.Put(*audit, key, value);
+    REQUIRE((*store)->Write(batch).ok());
   }
   n.node.Start();
   size_t pages = 0;

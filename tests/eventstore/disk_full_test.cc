@@ -1,7 +1,6 @@
 // The event store on a disk that fills up: a small tmpfs the test mounts (root only; see
 // tests/small_filesystem.h). Writes are refused with a clear status while it is full, reads
 // go on, writing resumes by itself once space is freed, and nothing acknowledged is lost.
-#include <rocksdb/write_batch.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -9,6 +8,7 @@
 #include <thread>
 
 #include "eventstore/event_store.h"
+#include "eventstore/keys.h"
 #include "tests/eventstore/test_events.h"
 #include "tests/small_filesystem.h"
 
@@ -127,6 +127,8 @@ TEST_CASE(
     heard.push_back(s);
   });
   REQUIRE(store->Append(Events(5, "C-1")).ok());
+  auto audit = store->Table(keys::kAuditFamily);
+  REQUIRE(audit.ok());
 
   // Leave 4 MB: the disk has room, but less than the 8 MB reserve.
   REQUIRE(fs.FreeBytes() > (12u << 20));
@@ -140,9 +142,9 @@ TEST_CASE(
   CHECK_THAT(refused.status().message(), Catch::Contains("8 MB kept in reserve"));
   CHECK(store->LastPosition() == 5);
   // Other modules' writes are held back the same way.
-  rocksdb::WriteBatch batch;
-  batch.Put(store->db()->DefaultColumnFamily(), "other-module", "x");
-  CHECK(store->Write(&batch).code() == Status::Code::kUnavailable);
+  SideBatch batch;
+  batch.Put(*audit, "other-module", "x");
+  CHECK(store->Write(batch).code() == Status::Code::kUnavailable);
 
   fs.Remove("ballast");
   REQUIRE(WaitUntilWritable(store.get(), std::chrono::seconds(20)));

@@ -140,14 +140,16 @@ namespace {
 
 // Every row of the projections column family, keys and values as stored.
 std::vector<std::pair<std::string, std::string>> ProjectionRows(EventStore* store) {
-  auto cf = store->ColumnFamily("projections");
-  REQUIRE(cf.ok());
+  auto table = store->Table("projections");
+  REQUIRE(table.ok());
   std::vector<std::pair<std::string, std::string>> rows;
-  std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(rocksdb::ReadOptions(), *cf));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    rows.emplace_back(it->key().ToString(), it->value().ToString());
-  }
-  REQUIRE(it->status().ok());
+  REQUIRE(table
+              ->Scan("",
+                     [&](std::string_view key, std::string_view value) {
+                       rows.emplace_back(key, value);
+                       return true;
+                     })
+              .ok());
   return rows;
 }
 
@@ -252,10 +254,12 @@ TEST_CASE("a rebuild drops rows the log does not support and derives what a node
   REQUIRE((*projector)->CatchUp().ok());
   CHECK(AlertLines(projector->get(), now).empty());
   // ... with rows no event supports (written by hand here; by an older build, say).
-  auto cf = (*store)->ColumnFamily("projections");
-  REQUIRE(cf.ok());
-  REQUIRE((*store)->db()->Put(rocksdb::WriteOptions(), *cf, "case/C-STALE", "junk").ok());
-  REQUIRE((*store)->db()->Put(rocksdb::WriteOptions(), *cf, "zzz", "junk").ok());
+  auto table = (*store)->Table("projections");
+  REQUIRE(table.ok());
+  SideBatch stale_rows;
+  stale_rows.Put(*table, "case/C-STALE", "junk");
+  stale_rows.Put(*table, "zzz", "junk");
+  REQUIRE((*store)->Write(stale_rows).ok());
   const uint64_t before = (*store)->LastPosition();
 
   // Rebuilt as a deriving node: the stale rows go, the alerts are derived and appended,
@@ -273,8 +277,7 @@ TEST_CASE("a rebuild drops rows the log does not support and derives what a node
   auto stale = (*rebuilt)->GetCase("C-STALE");
   REQUIRE(stale.ok());
   CHECK(!stale->has_value());
-  std::string value;
-  CHECK((*store)->db()->Get(rocksdb::ReadOptions(), *cf, "zzz", &value).IsNotFound());
+  CHECK(table->Get("zzz").status().code() == Status::Code::kNotFound);
   const auto derived = AlertLines(rebuilt->get(), now);
   REQUIRE(derived.size() > 10);
   CHECK(told.size() == derived.size());  // each alert the rebuild raised, told once
