@@ -44,51 +44,6 @@ api::Error::Code ToApiCode(Status::Code code) {
   return C::INTERNAL;
 }
 
-const char* VerbOf(api::Request::Which which) {
-  using W = api::Request::Which;
-  switch (which) {
-    case W::PING:
-      return "ping";
-    case W::APPEND:
-      return "append";
-    case W::IMPORT:
-      return "import";
-    case W::READ_LOG:
-      return "export";
-    case W::READ_STREAM:
-      return "read-stream";
-    case W::LIST_CASES:
-      return "case-list";
-    case W::STORE_VERIFY:
-      return "store-verify";
-    case W::STORE_STATS:
-      return "store-stats";
-    case W::STORE_BACKUP:
-      return "store-backup";
-    case W::AUDIT_LIST:
-      return "audit-list";
-    case W::LIST_ALERTS:
-      return "alerts-list";
-    case W::WATCH_ALERTS:
-      return "alerts-watch";
-    case W::INDICATORS:
-      return "report-indicators";
-    case W::REBUILD_PROJECTIONS:
-      return "projections-rebuild";
-    case W::PEERS_LIST:
-      return "peers-list";
-    case W::PEERS_ADD:
-      return "peers-add";
-    case W::PEERS_REMOVE:
-      return "peers-remove";
-    case W::SYNC_STATUS:
-      return "sync-status";
-    case W::SYNC_NOW:
-      return "sync-now";
-  }
-  return "unknown";
-}
-
 std::string EncodeHex(const std::string& bytes) {
   static const char* const kDigits = "0123456789abcdef";
   std::string out;
@@ -254,12 +209,6 @@ Status RequireFewEnoughEvents(size_t events) {
       std::to_string(RequestHandler::kMaxEventsPerRequest) + "; send them in batches");
 }
 
-Status RequireOperator(schema::Role role, const char* verb) {
-  if (IsOperator(role)) return Status::Ok();
-  return Status::PermissionDenied(std::string(verb) + " is for the operator role, not " +
-                                  RoleName(role) + "; run it with --role operator");
-}
-
 }  // namespace
 
 void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder response,
@@ -268,10 +217,11 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
   AuditRecord audit;
   try {
     auto identity = request.getIdentity();
-    const auto role = identity.getRole();
-    audit.user = identity.getUser();
-    audit.role = RoleName(role);
-    audit.verb = VerbOf(request.which());
+    const Caller caller{identity.getUser(), identity.getRole()};
+    const RequestKind* kind = FindRequestKind(request.which());
+    audit.user = caller.user;
+    audit.role = RoleName(caller.role);
+    audit.verb = kind != nullptr ? kind->verb : "unknown";
     if (audit.user.empty()) {
       status = Status::InvalidArgument(
           "no user given: pass --user NAME or set HOLDFAST_USER (or client.user in the config)");
@@ -279,128 +229,17 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
       status = Status::InvalidArgument(
           "user: not a valid user name (1 to 128 characters of UTF-8, no spaces or control "
           "characters); pass --user NAME or set HOLDFAST_USER");
-    } else if (role == schema::Role::SYSTEM || audit.role == "unknown") {
-      status = Status::PermissionDenied("role " + audit.role +
-                                        " cannot be used by a client; use probation, "
-                                        "facilitator, police or operator");
+    } else if (Status client = CheckRight(caller.role, Right::kAnyRole, audit.verb); !client.ok()) {
+      status = client;  // the daemon's own role, or one this build does not know
+    } else if (kind == nullptr) {
+      status = Status::InvalidArgument("unknown request: is the CLI newer than holdfastd?");
     } else {
-      using W = api::Request::Which;
-      switch (request.which()) {
-        case W::PING: {
-          auto pong = response.initPong();
-          pong.setNodeId(node_.node_id);
-          pong.setAgency(node_.agency);
-          pong.setKind(node_.kind);
-          pong.setLastPosition(store_->LastPosition());
-          audit.verb.clear();  // touches no case data
-          break;
-        }
-        case W::APPEND:
-          status = HandleAppend(request, response, &audit.target);
-          break;
-        case W::IMPORT:
-          status = RequireOperator(role, "import");
-          if (status.ok()) {
-            const uint64_t events = request.getImport().size();
-            Heartbeat heartbeat(channel,
-                                [events](api::Progress::Builder p) { p.setTotal(events); });
-            status = HandleImport(request, response);
-          }
-          break;
-        case W::READ_LOG:
-          status = RequireOperator(role, "export");
-          audit.target = "after " + std::to_string(request.getReadLog().getAfter());
-          if (status.ok()) status = HandleReadLog(request.getReadLog(), response, channel);
-          break;
-        case W::READ_STREAM:
-          audit.target = request.getReadStream();
-          status = HandleReadStream(audit.target, response, channel);
-          break;
-        case W::LIST_CASES:
-          status = HandleListCases(request.getListCases(), response, channel);
-          break;
-        case W::STORE_VERIFY:
-          status = RequireOperator(role, "store verify");
-          if (status.ok()) {
-            auto report = store_->Verify();
-            // Splits from peers' logs that sync found: the store alone cannot see them.
-            auto splits = RecordedSplits(*store_);
-            if (!splits.ok()) {
-              report.problems.push_back(splits.status().ToString());
-            } else {
-              for (auto& split : *splits) report.problems.push_back(std::move(split));
-            }
-            auto v = response.initVerify();
-            v.setEvents(report.events);
-            auto problems = v.initProblems(static_cast<unsigned>(report.problems.size()));
-            for (size_t i = 0; i < report.problems.size(); ++i) {
-              problems.set(static_cast<unsigned>(i), report.problems[i]);
-            }
-          }
-          break;
-        case W::STORE_STATS:
-          status = RequireOperator(role, "store stats");
-          if (status.ok()) status = HandleStats(response);
-          break;
-        case W::STORE_BACKUP:
-          status = RequireOperator(role, "store backup");
-          audit.target = request.getStoreBackup();
-          if (status.ok()) status = HandleBackup(audit.target, response);
-          break;
-        case W::AUDIT_LIST:
-          status = RequireOperator(role, "audit list");
-          if (status.ok()) status = HandleAuditList(request.getAuditList(), response, channel);
-          break;
-        case W::LIST_ALERTS:
-          audit.target = request.getListAlerts().getCaseId();
-          status = HandleListAlerts(request.getListAlerts(), response, channel);
-          break;
-        case W::WATCH_ALERTS:
-          if (channel == nullptr) {
-            status = Status::InvalidArgument("alerts watch needs a live connection");
-          } else {
-            channel->WatchAlerts();
-            response.setOk();
-          }
-          break;
-        case W::INDICATORS:
-          status = HandleIndicators(request.getIndicators(), response);
-          break;
-        case W::REBUILD_PROJECTIONS:
-          status = RequireOperator(role, "projections rebuild");
-          if (status.ok()) status = HandleRebuild(response, channel);
-          break;
-        case W::PEERS_LIST:
-        case W::SYNC_STATUS:
-          status = RequireOperator(role, request.isPeersList() ? "peers list" : "sync status");
-          if (status.ok()) status = HandlePeers(response);
-          break;
-        case W::PEERS_ADD: {
-          status = RequireOperator(role, "peers add");
-          auto info = request.getPeersAdd();
-          audit.target = info.getId();
-          if (status.ok()) {
-            PeerConfig peer{info.getId(), info.getAddress(), PeerFilter::Parse(info.getSend())};
-            status = sync_->AddPeer(peer);
-          }
-          if (status.ok()) response.setOk();
-          break;
-        }
-        case W::PEERS_REMOVE:
-          status = RequireOperator(role, "peers remove");
-          audit.target = request.getPeersRemove();
-          if (status.ok()) status = sync_->RemovePeer(audit.target);
-          if (status.ok()) response.setOk();
-          break;
-        case W::SYNC_NOW:
-          status = RequireOperator(role, "sync now");
-          audit.target = request.getSyncNow();
-          if (status.ok()) status = sync_->SyncNow(audit.target);
-          if (status.ok()) response.setOk();
-          break;
-        default:
-          status = Status::InvalidArgument("unknown request: is the CLI newer than holdfastd?");
+      if (kind->audit == AuditTarget::kRequest) audit.target = kind->target(request);
+      status = CheckRight(caller.role, kind->right, kind->command);
+      if (status.ok()) {
+        status = kind->handle(*this, Call{caller, request, response, channel, &audit.target});
       }
+      if (kind->audit == AuditTarget::kNotAudited) audit.verb.clear();
     }
   } catch (const kj::Exception& ex) {
     status =
@@ -417,6 +256,60 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
     audit.outcome = status.ok() ? "ok" : status.ToString().substr(0, status.ToString().find(':'));
     (void)audit_->Record(audit);
   }
+}
+
+Status RequestHandler::HandlePing(api::Response::Builder response) {
+  auto pong = response.initPong();
+  pong.setNodeId(node_.node_id);
+  pong.setAgency(node_.agency);
+  pong.setKind(node_.kind);
+  pong.setLastPosition(store_->LastPosition());
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleVerify(api::Response::Builder response) {
+  auto report = store_->Verify();
+  // Splits from peers' logs that sync found: the store alone cannot see them.
+  auto splits = RecordedSplits(*store_);
+  if (!splits.ok()) {
+    report.problems.push_back(splits.status().ToString());
+  } else {
+    for (auto& split : *splits) report.problems.push_back(std::move(split));
+  }
+  auto v = response.initVerify();
+  v.setEvents(report.events);
+  auto problems = v.initProblems(static_cast<unsigned>(report.problems.size()));
+  for (size_t i = 0; i < report.problems.size(); ++i) {
+    problems.set(static_cast<unsigned>(i), report.problems[i]);
+  }
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleWatchAlerts(api::Response::Builder response,
+                                         ResponseChannel* channel) {
+  if (channel == nullptr) return Status::InvalidArgument("alerts watch needs a live connection");
+  channel->WatchAlerts();
+  response.setOk();
+  return Status::Ok();
+}
+
+Status RequestHandler::HandlePeersAdd(api::PeerInfo::Reader info, api::Response::Builder response) {
+  PeerConfig peer{info.getId(), info.getAddress(), PeerFilter::Parse(info.getSend())};
+  HOLDFAST_RETURN_IF_ERROR(sync_->AddPeer(peer));
+  response.setOk();
+  return Status::Ok();
+}
+
+Status RequestHandler::HandlePeersRemove(const std::string& id, api::Response::Builder response) {
+  HOLDFAST_RETURN_IF_ERROR(sync_->RemovePeer(id));
+  response.setOk();
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleSyncNow(const std::string& id, api::Response::Builder response) {
+  HOLDFAST_RETURN_IF_ERROR(sync_->SyncNow(id));
+  response.setOk();
+  return Status::Ok();
 }
 
 Status RequestHandler::CheckAlertsKnown(const std::vector<Event>& events) {
@@ -464,16 +357,16 @@ Status RequestHandler::CheckCasesKnown(const std::vector<Event>& events) {
   return Status::Ok();
 }
 
-Status RequestHandler::HandleAppend(api::Request::Reader request, api::Response::Builder response,
-                                    std::string* target) {
+Status RequestHandler::HandleAppend(const Caller& caller, api::Request::Reader request,
+                                    api::Response::Builder response, std::string* target) {
   auto append = request.getAppend();
-  const auto role = request.getIdentity().getRole();
+  const auto role = caller.role;
   HOLDFAST_RETURN_IF_ERROR(RequireFewEnoughEvents(append.getEvents().size()));
   std::vector<Event> events;
   for (auto e : append.getEvents()) {
     Event event = Event::CopyOf(e);
     auto author = event.builder().initAuthor();
-    author.setUser(request.getIdentity().getUser());
+    author.setUser(caller.user);
     author.setRole(role);
     author.setAgency(node_.agency);
     events.push_back(std::move(event));
@@ -501,7 +394,10 @@ Status RequestHandler::HandleAppend(api::Request::Reader request, api::Response:
   return CatchUp(projector_, store_);  // read your writes: lists already show what was appended
 }
 
-Status RequestHandler::HandleImport(api::Request::Reader request, api::Response::Builder response) {
+Status RequestHandler::HandleImport(api::Request::Reader request, api::Response::Builder response,
+                                    ResponseChannel* channel) {
+  const uint64_t total = request.getImport().size();
+  Heartbeat heartbeat(channel, [total](api::Progress::Builder p) { p.setTotal(total); });
   // Events with provenance (an export of some node) keep it (Insert); the others are new
   // here (Append). Runs of each kind go in file order, so an import that stops at an event
   // (refused, or an error) has written what came before it and nothing after it.

@@ -1,6 +1,7 @@
 // RequestHandler: answers one local API request (daemon/api.capnp) against the node's
 // store. Plain code, no sockets: the server calls it from its worker threads, and tests
 // can call it directly. Every request that touches case data is written to the audit log.
+// Which code answers which request, with which right, is daemon/requests.h's table.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include "daemon/api.capnp.h"
 #include "daemon/audit.h"
 #include "daemon/peer_registry.h"
+#include "daemon/requests.h"
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 
@@ -58,9 +60,14 @@ class RequestHandler {
   static constexpr uint32_t kMaxEventsPerRequest = 10000;
 
  private:
-  Status HandleAppend(api::Request::Reader request, api::Response::Builder response,
-                      std::string* target);
-  Status HandleImport(api::Request::Reader request, api::Response::Builder response);
+  // The request table's handlers (one per row) are these.
+  friend const std::vector<RequestKind>& RequestKinds();
+
+  Status HandlePing(api::Response::Builder response);
+  Status HandleAppend(const Caller& caller, api::Request::Reader request,
+                      api::Response::Builder response, std::string* target);
+  Status HandleImport(api::Request::Reader request, api::Response::Builder response,
+                      ResponseChannel* channel);
   // Listings answer in pages through `channel` (daemon/paged_reply.h).
   Status HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response,
                        ResponseChannel* channel);
@@ -68,15 +75,20 @@ class RequestHandler {
                           ResponseChannel* channel);
   Status HandleListCases(api::ListCases::Reader list, api::Response::Builder response,
                          ResponseChannel* channel);
+  Status HandleVerify(api::Response::Builder response);
   Status HandleStats(api::Response::Builder response);
   Status HandleBackup(const std::string& dir, api::Response::Builder response);
   Status HandleAuditList(api::AuditList::Reader list, api::Response::Builder response,
                          ResponseChannel* channel);
   Status HandleListAlerts(api::ListAlerts::Reader list, api::Response::Builder response,
                           ResponseChannel* channel);
+  Status HandleWatchAlerts(api::Response::Builder response, ResponseChannel* channel);
   Status HandleIndicators(api::Indicators::Reader req, api::Response::Builder response);
   Status HandleRebuild(api::Response::Builder response, ResponseChannel* channel);
   Status HandlePeers(api::Response::Builder response);
+  Status HandlePeersAdd(api::PeerInfo::Reader info, api::Response::Builder response);
+  Status HandlePeersRemove(const std::string& id, api::Response::Builder response);
+  Status HandleSyncNow(const std::string& id, api::Response::Builder response);
   // Refuses case-work events naming a case this node holds no case.opened for.
   Status CheckCasesKnown(const std::vector<Event>& events);
   // Refuses acknowledgements and resolutions of alerts this node does not hold.

@@ -50,7 +50,46 @@ std::string AppendableTypes(schema::Role role) {
   return out.empty() ? "none" : out;
 }
 
-bool IsOperator(schema::Role role) { return role == schema::Role::OPERATOR; }
+namespace {
+
+// The roles a client may act as: every role but the daemon's own (system).
+bool IsClientRole(schema::Role role) {
+  switch (role) {
+    case schema::Role::PROBATION:
+    case schema::Role::FACILITATOR:
+    case schema::Role::POLICE:
+    case schema::Role::OPERATOR:
+      return true;
+    case schema::Role::SYSTEM:
+      return false;
+  }
+  return false;  // a role this build does not know
+}
+
+}  // namespace
+
+bool HasRight(schema::Role role, Right right) {
+  switch (right) {
+    case Right::kAnyRole:
+    case Right::kCaseWork:
+      return IsClientRole(role);
+    case Right::kOperator:
+      return role == schema::Role::OPERATOR;
+  }
+  return false;
+}
+
+Status CheckRight(schema::Role role, Right right, std::string_view verb) {
+  if (HasRight(role, right)) return Status::Ok();
+  if (!IsClientRole(role)) {
+    return Status::PermissionDenied("role " + RoleName(role) +
+                                    " cannot be used by a client; use probation, "
+                                    "facilitator, police or operator");
+  }
+  // A client role lacks no right but the operator's.
+  return Status::PermissionDenied(std::string(verb) + " is for the operator role, not " +
+                                  RoleName(role) + "; run it with --role operator");
+}
 
 std::string RoleName(schema::Role role) {
   auto e = capnp::Schema::from<schema::Role>().getEnumerants();

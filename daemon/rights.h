@@ -1,18 +1,39 @@
-// SPEC "Roles and rights": what each local role may do through the daemon.
+// SPEC "Roles and rights": what each local role may do. Every decision of the form "may a
+// user of role R do X" is made here: the daemon's request table (daemon/requests.h) names the
+// right each request needs, and the CLI asks the same question for `store restore`, which
+// runs with the daemon stopped.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "eventstore/event.h"
+#include "eventstore/status.h"
 
 namespace holdfast {
+
+// What a verb needs of its caller's role.
+enum class Right {
+  // Any client role: reading cases, alerts and reports, a ping.
+  kAnyRole,
+  // Any client role may ask; each event it carries is then checked with MayAppend.
+  kCaseWork,
+  // The operator's verbs: import, export, store, audit, peers, sync, projections rebuild.
+  kOperator,
+};
+
+// May a user of this role use a verb that needs `right`? Never for the daemon's own role
+// (system) or a role this build does not know.
+bool HasRight(schema::Role role, Right right);
+// Ok when the role has the right; else the one-line refusal a caller gets, naming `verb` as
+// the user types it ("store backup is for the operator role, not police; run it with --role
+// operator").
+Status CheckRight(schema::Role role, Right right, std::string_view verb);
 
 // May a user of this role append an event of this type through a case-work verb?
 bool MayAppend(schema::Role role, EventType type);
 // The types a role may append, for error messages ("case.opened, case.risk_changed, ...").
 std::string AppendableTypes(schema::Role role);
-// Operator verbs: import, export, store, audit (and later peers, sync, projections).
-bool IsOperator(schema::Role role);
 std::string RoleName(schema::Role role);
 
 }  // namespace holdfast

@@ -1,0 +1,89 @@
+#include "daemon/requests.h"
+
+#include "daemon/handler.h"
+
+namespace holdfast {
+
+// One row per request kind, in api.capnp's order: the kind; the verb as audited; the command
+// as refusals name it; the right; the audit target (and, for kRequest, how to read it); the
+// handler, which unpacks the request for the RequestHandler method that answers it.
+const std::vector<RequestKind>& RequestKinds() {
+  using W = api::Request::Which;
+  using R = api::Request::Reader;
+  using H = RequestHandler;
+  using A = AuditTarget;
+  static const std::vector<RequestKind> kinds = {
+      {W::PING, "ping", "ping", Right::kAnyRole, A::kNotAudited, nullptr,
+       [](H& h, const Call& c) { return h.HandlePing(c.response); }},
+      {W::APPEND, "append", "append", Right::kCaseWork, A::kHandler, nullptr,
+       [](H& h, const Call& c) {
+         return h.HandleAppend(c.caller, c.request, c.response, c.audit_target);
+       }},
+      {W::IMPORT, "import", "import", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandleImport(c.request, c.response, c.channel); }},
+      {W::READ_LOG, "export", "export", Right::kOperator, A::kRequest,
+       [](R r) { return "after " + std::to_string(r.getReadLog().getAfter()); },
+       [](H& h, const Call& c) {
+         return h.HandleReadLog(c.request.getReadLog(), c.response, c.channel);
+       }},
+      {W::READ_STREAM, "read-stream", "case show", Right::kAnyRole, A::kRequest,
+       [](R r) -> std::string { return r.getReadStream(); },
+       [](H& h, const Call& c) {
+         return h.HandleReadStream(c.request.getReadStream(), c.response, c.channel);
+       }},
+      {W::LIST_CASES, "case-list", "case list", Right::kAnyRole, A::kNone, nullptr,
+       [](H& h, const Call& c) {
+         return h.HandleListCases(c.request.getListCases(), c.response, c.channel);
+       }},
+      {W::STORE_VERIFY, "store-verify", "store verify", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandleVerify(c.response); }},
+      {W::STORE_STATS, "store-stats", "store stats", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandleStats(c.response); }},
+      {W::STORE_BACKUP, "store-backup", "store backup", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getStoreBackup(); },
+       [](H& h, const Call& c) { return h.HandleBackup(c.request.getStoreBackup(), c.response); }},
+      {W::AUDIT_LIST, "audit-list", "audit list", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) {
+         return h.HandleAuditList(c.request.getAuditList(), c.response, c.channel);
+       }},
+      {W::LIST_ALERTS, "alerts-list", "alerts list", Right::kAnyRole, A::kRequest,
+       [](R r) -> std::string { return r.getListAlerts().getCaseId(); },
+       [](H& h, const Call& c) {
+         return h.HandleListAlerts(c.request.getListAlerts(), c.response, c.channel);
+       }},
+      {W::WATCH_ALERTS, "alerts-watch", "alerts watch", Right::kAnyRole, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandleWatchAlerts(c.response, c.channel); }},
+      {W::INDICATORS, "report-indicators", "report indicators", Right::kAnyRole, A::kNone, nullptr,
+       [](H& h, const Call& c) {
+         return h.HandleIndicators(c.request.getIndicators(), c.response);
+       }},
+      {W::REBUILD_PROJECTIONS, "projections-rebuild", "projections rebuild", Right::kOperator,
+       A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandleRebuild(c.response, c.channel); }},
+      {W::PEERS_LIST, "peers-list", "peers list", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandlePeers(c.response); }},
+      {W::PEERS_ADD, "peers-add", "peers add", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getPeersAdd().getId(); },
+       [](H& h, const Call& c) { return h.HandlePeersAdd(c.request.getPeersAdd(), c.response); }},
+      {W::PEERS_REMOVE, "peers-remove", "peers remove", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getPeersRemove(); },
+       [](H& h, const Call& c) {
+         return h.HandlePeersRemove(c.request.getPeersRemove(), c.response);
+       }},
+      {W::SYNC_STATUS, "sync-status", "sync status", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandlePeers(c.response); }},
+      {W::SYNC_NOW, "sync-now", "sync now", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getSyncNow(); },
+       [](H& h, const Call& c) { return h.HandleSyncNow(c.request.getSyncNow(), c.response); }},
+  };
+  return kinds;
+}
+
+const RequestKind* FindRequestKind(api::Request::Which which) {
+  for (const auto& kind : RequestKinds()) {
+    if (kind.which == which) return &kind;
+  }
+  return nullptr;
+}
+
+}  // namespace holdfast
