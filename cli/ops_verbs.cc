@@ -157,7 +157,9 @@ int StoreRestore(Context& ctx) {
   if (!ctx.config) {
     throw CliError{kExitUsage, "store restore needs the node's config: --config DIR/holdfast.conf"};
   }
-  if (ctx.RoleEnum() != schema::Role::OPERATOR) {
+  // The right `store backup` needs (daemon/requests.cc), asked of rights.cc like the daemon's
+  // verbs: restore runs with the daemon stopped, so the CLI checks it.
+  if (!HasRight(ctx.RoleEnum(), Right::kOperator)) {
     throw CliError{kExitFailed,
                    "store restore is for the operator role; run it with --role operator"};
   }
