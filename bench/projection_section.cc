@@ -3,10 +3,10 @@
 // one new event into a node of that size.
 
 #include "bench/raw_baseline.h"
-#include "bench/raw_log.h"
 #include "bench/report.h"
 #include "bench/store_scan.h"
 #include "bench/system_bench.h"
+#include "eventstore/floors/raw_log.h"
 #include "projections/projector.h"
 
 namespace holdfast::bench {
@@ -32,13 +32,13 @@ void RunProjectionSection(SystemBench* b) {
 
   // The scan runs before and after the rebuild; the faster counts (a warm cache for both).
   // Each timed step starts with RocksDB idle (no flush or compaction left from the last).
-  WaitForBackgroundWork(store->db());
+  WaitForBackgroundWork(*store);
   b->Progress("B: EventStore::ScanLog");
   Throughput scan = TimeScan(*store);
   b->Progress("B: Projector::Rebuild over " + Grouped(static_cast<double>(store->LastPosition())) +
               " events");
   const uint64_t before = store->LastPosition();
-  WaitForBackgroundWork(store->db());
+  WaitForBackgroundWork(*store);
   const double cpu = ProcessCpuSeconds();
   const auto start = Clock::now();
   // Rebuild reports progress while it folds the log; after the last report it evaluates
@@ -48,12 +48,12 @@ void RunProjectionSection(SystemBench* b) {
   const Throughput rebuild{before, 0, Seconds(Clock::now() - start), ProcessCpuSeconds() - cpu};
   if (!rebuilt.ok()) Die("Projector::Rebuild: " + rebuilt.ToString());
   const uint64_t appended_by_rebuild = store->LastPosition() - before;
-  WaitForBackgroundWork(store->db());
+  WaitForBackgroundWork(*store);
   b->Progress("B: EventStore::ScanLog again");
   const Throughput second_scan = TimeScan(*store);
   if (second_scan.seconds * scan.events < scan.seconds * second_scan.events) scan = second_scan;
 
-  WaitForBackgroundWork(store->db());
+  WaitForBackgroundWork(*store);
   b->Progress("B: " + std::to_string(b->options.fold_runs) + " single-event folds");
   AttendanceSource attendance(b->county, "S-BENCH-FOLD", 2);
   Latencies both, append, catch_up;  // Append + CatchUp, and each alone

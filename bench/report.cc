@@ -1,7 +1,6 @@
 #include "bench/report.h"
 
 #include <fcntl.h>
-#include <rocksdb/version.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -12,6 +11,8 @@
 #include <fstream>
 #include <thread>
 #include <vector>
+
+#include "eventstore/floors/raw_log.h"
 
 namespace holdfast::bench {
 namespace {
@@ -134,10 +135,10 @@ std::string UtcNow() {
 void PrintReport(const Report& report) {
   std::printf("### holdfast EventStore vs raw RocksDB, WAL fsync on every write\n\n");
   std::printf(
-      "%s; %s; RocksDB %d.%d.%d; load average %s; %d round(s) of %s s per side per "
+      "%s; %s; RocksDB %s; load average %s; %d round(s) of %s s per side per "
       "append workload\n\n",
-      report.date.c_str(), report.machine.c_str(), ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH,
-      report.load.c_str(), report.rounds, Fixed(report.seconds, 1).c_str());
+      report.date.c_str(), report.machine.c_str(), RocksDbVersion().c_str(), report.load.c_str(),
+      report.rounds, Fixed(report.seconds, 1).c_str());
   std::printf(
       "| workload | holdfast events/s | MB/s | CPU µs/event | raw RocksDB events/s | MB/s "
       "| CPU µs/event | holdfast / raw | per round |\n");
@@ -160,7 +161,7 @@ void PrintReport(const Report& report) {
       "events; the store's index entries are not counted).\n",
       Fixed(report.store_event_bytes, 0).c_str(), Fixed(report.raw_event_bytes, 0).c_str());
   std::printf(
-      "- Raw RocksDB: a default rocksdb::Options, each event's bytes under an 8-byte "
+      "- Raw RocksDB: RocksDB's default options, each event's bytes under an 8-byte "
       "big-endian sequence number, one WriteBatch per append, WriteOptions.sync = true; "
       "8 threads call DB::Write directly (RocksDB group-commits them).\n");
   std::printf(

@@ -10,7 +10,6 @@
 // group commit); the baseline (bench/raw_log.h) gets encoded events of the same kind, one
 // WriteBatch per append. WAL synced on every write on both sides. Events are built and
 // encoded before the clock starts. The report is Markdown on stdout; progress on stderr.
-#include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <atomic>
@@ -26,10 +25,10 @@
 #include <vector>
 
 #include "bench/attendance_events.h"
-#include "bench/raw_log.h"
 #include "bench/report.h"
 #include "bench/store_scan.h"
 #include "eventstore/event_store.h"
+#include "eventstore/floors/raw_log.h"
 #include "eventstore/hlc.h"
 #include "eventstore/ids.h"
 #include "eventstore/keys.h"
@@ -176,28 +175,26 @@ class RawSide {
 // Copies the store's log, keys and bytes as they are, into `copy` (when not null), and
 // returns the log's cumulative value sizes: result[p] is the bytes of positions 1..p.
 std::vector<uint64_t> LogBytes(EventStore* store, RawLog* copy) {
-  auto family = store->ColumnFamily(keys::kLogFamily);
-  if (!family.ok()) Die("EventStore::ColumnFamily(log): " + family.status().ToString());
-  auto flushed = store->db()->Flush(rocksdb::FlushOptions(), *family);
-  if (!flushed.ok()) Die("flushing the store's log: " + flushed.ToString());
+  Status flushed = store->Flush();
+  if (!flushed.ok()) Die("flushing the store: " + flushed.ToString());
 
   std::vector<uint64_t> prefix{0};
   prefix.reserve(store->LastPosition() + 1);
-  std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(rocksdb::ReadOptions(), *family));
-  rocksdb::WriteBatch batch;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (keys::DecodeFixed64BE(it->key().data()) != prefix.size()) Die("a gap in the store's log");
-    prefix.push_back(prefix.back() + it->value().size());
-    if (copy == nullptr) continue;
-    batch.Put(it->key(), it->value());
-    if (batch.Count() >= 4096) {
-      copy->Write(&batch);
-      batch.Clear();
+  std::vector<std::pair<std::string, std::string>> rows;
+  Status read = store->ScanLogBytes(0, [&](uint64_t position, std::string_view bytes) {
+    if (position != prefix.size()) Die("a gap in the store's log");
+    prefix.push_back(prefix.back() + bytes.size());
+    if (copy == nullptr) return true;
+    rows.emplace_back(keys::LogKey(position), bytes);
+    if (rows.size() >= 4096) {
+      copy->Write(rows);
+      rows.clear();
     }
-  }
-  if (!it->status().ok()) Die("reading the store's log: " + it->status().ToString());
+    return true;
+  });
+  if (!read.ok()) Die("reading the store's log: " + read.ToString());
   if (copy != nullptr) {
-    if (batch.Count() > 0) copy->Write(&batch);
+    if (!rows.empty()) copy->Write(rows);
     copy->Flush();
   }
   return prefix;
@@ -342,8 +339,8 @@ int Main(int argc, char** argv) {
       // Each side starts with both databases idle: no flush or compaction of the other
       // side's writes runs on its time (its own background work does).
       auto settle = [&] {
-        WaitForBackgroundWork(store->db());
-        WaitForBackgroundWork(raw->db());
+        WaitForBackgroundWork(*store);
+        raw->WaitForBackgroundWork();
       };
       auto run_store = [&] {
         settle();
@@ -392,7 +389,7 @@ int Main(int argc, char** argv) {
       store->LastPosition() ? double(log_bytes.back()) / store->LastPosition() : 0;
   report.raw_event_bytes = raw_events ? double(raw_bytes) / raw_events : 0;
   if (selected(kScanWorkload)) {
-    WaitForBackgroundWork(store->db());
+    WaitForBackgroundWork(*store);
     for (Row& row : MeasureScans(*store, scan_dir, log_bytes.back())) report.rows.push_back(row);
     report.scanned_events = store->LastPosition();
   }

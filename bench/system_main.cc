@@ -126,8 +126,8 @@ int Main(int argc, char** argv) {
   b.report.notes.push_back(
       "The county: `holdfast-sample --events-target " + std::to_string(b.options.county_events) +
       " --seed 1` (" + Grouped(static_cast<double>(b.county.events)) +
-      " events), generated once; A imports it, B and C reuse that node's store. Raw RocksDB: a "
-      "default rocksdb::Options, each event's bytes under an 8-byte key, WriteBatches of 1024, "
+      " events), generated once; A imports it, B and C reuse that node's store. Raw RocksDB: "
+      "RocksDB's default options, each event's bytes under an 8-byte key, WriteBatches of 1024, "
       "WriteOptions.sync = true, into a fresh directory on the same disk.");
   b.report.notes.push_back(
       "Latencies: median and nearest-rank p99 (under 100 runs, that is the slowest). CLI "

@@ -450,9 +450,12 @@ EventStore::Sizes EventStore::ApproximateSizes() const {
   return out;
 }
 
-Status EventStore::Settle() {
-  HOLDFAST_RETURN_IF_ERROR(
-      FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_), "flushing the store"));
+Status EventStore::Flush() {
+  std::lock_guard<std::mutex> l(families_mu_);
+  return FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_), "flushing the store");
+}
+
+Status EventStore::WaitForBackgroundWork() const {
   return EventStoreInternals::WaitForBackgroundWork(db_.get());
 }
 

@@ -252,9 +252,11 @@ class EventStore {
     uint64_t memtable_bytes = 0;
   };
   Sizes ApproximateSizes() const;
-  // Flushes every memtable and waits until no flush or compaction is running or pending,
-  // so that what is measured next is not disturbed by them (the benchmarks).
-  Status Settle();
+  // Writes what the memtables hold to table files (the WAL has it already).
+  Status Flush();
+  // Waits (up to a minute) until no flush or compaction is running or pending, so that
+  // what is measured next is not disturbed by them (the benchmarks).
+  Status WaitForBackgroundWork() const;
 
   // Going: projections/ reads RocksDB through these until its fold moves onto side tables
   // (issue 12). Nothing new may use them.

@@ -1,16 +1,21 @@
+// The benchmarks' floors (bench/run): bare RocksDB doing part of what the store does, on the
+// same bytes, in the same run. They live in eventstore/ because nothing outside it touches
+// RocksDB; only the benchmarks link them (holdfast_floors).
+//
 // The baseline: the least a durable log on RocksDB can do. A plain RocksDB instance (a
 // default rocksdb::Options with create_if_missing, one column family) holding each event's
 // bytes under an 8-byte big-endian sequence number, one WriteBatch per append. No ids, no
 // indexes, no validation: what the event store is measured against.
 #pragma once
 
-#include <rocksdb/db.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "eventstore/event_store.h"
 
 namespace holdfast::bench {
 
@@ -36,9 +41,9 @@ class RawLog {
   // Thread-safe: concurrent callers are group-committed by RocksDB itself.
   void Append(const std::vector<std::string>& values, size_t first, size_t count);
 
-  // Writes a batch the caller composed (for loading a copy of another log), with this
-  // log's write options.
-  void Write(rocksdb::WriteBatch* batch);
+  // Writes rows the caller composed (a copy of another log: its keys and values), as one
+  // batch with this log's write options.
+  void Write(const std::vector<std::pair<std::string, std::string>>& rows);
 
   // Flushes the memtable, so a scan reads table files as it would on a grown log.
   void Flush();
@@ -46,17 +51,22 @@ class RawLog {
   // value bytes seen to *bytes.
   uint64_t Scan(uint64_t* bytes) const;
 
-  rocksdb::DB* db() const { return db_.get(); }
+  // Waits (up to a minute) until this log has no flush or compaction running or pending,
+  // so its leftover background work is not timed against the store's (and the other way
+  // round: EventStore::WaitForBackgroundWork).
+  void WaitForBackgroundWork() const;
 
  private:
-  std::unique_ptr<rocksdb::DB> db_;
-  rocksdb::WriteOptions write_options_;
-  rocksdb::ReadOptions scan_options_;
+  struct Db;
+  std::unique_ptr<Db> db_;
   std::atomic<uint64_t> next_seq_{1};
 };
 
-// Waits (up to a minute) until `db` has no flush or compaction running or pending in any
-// column family, so one side's leftover background work is not timed against the other.
-void WaitForBackgroundWork(rocksdb::DB* db);
+// "7.8.3": the RocksDB this build uses.
+std::string RocksDbVersion();
+
+// EventStore::WaitForBackgroundWork for a benchmark: exits the process with a message if
+// RocksDB does not settle.
+void WaitForBackgroundWork(const EventStore& store);
 
 }  // namespace holdfast::bench
