@@ -11,6 +11,7 @@
 #include <string>
 
 #include "eventstore/event_store.h"
+#include "eventstore/internals.h"
 #include "eventstore/keys.h"
 #include "tests/eventstore/test_events.h"
 
@@ -71,8 +72,9 @@ TEST_CASE("a store without a format version (version 1) opens and is stamped wit
   MakeStore(path, 3);
   {  // What every store written before the version existed looks like.
     auto store = OpenOk(path);
-    REQUIRE(store->db()
-                ->Delete(rocksdb::WriteOptions(), store->db()->DefaultColumnFamily(),
+    REQUIRE(EventStoreInternals::db(*store)
+                ->Delete(rocksdb::WriteOptions(),
+                         EventStoreInternals::db(*store)->DefaultColumnFamily(),
                          keys::kFormatVersionKey)
                 .ok());
     REQUIRE(store->GetMeta(std::string(keys::kFormatVersionKey)).status().code() ==
@@ -92,8 +94,9 @@ TEST_CASE("a store of a newer format version is refused, naming both versions, a
   const uint64_t newer = keys::kStoreFormatVersion + 1;
   {
     auto store = OpenOk(path);
-    REQUIRE(store->db()
-                ->Put(rocksdb::WriteOptions(), store->db()->DefaultColumnFamily(),
+    REQUIRE(EventStoreInternals::db(*store)
+                ->Put(rocksdb::WriteOptions(),
+                      EventStoreInternals::db(*store)->DefaultColumnFamily(),
                       keys::kFormatVersionKey, keys::Fixed64BE(newer))
                 .ok());
   }
@@ -118,10 +121,10 @@ TEST_CASE("a store with a column family this build does not know is refused, nam
   {  // A newer holdfast's module, say.
     auto store = OpenOk(path);
     rocksdb::ColumnFamilyHandle* handle = nullptr;
-    REQUIRE(store->db()
+    REQUIRE(EventStoreInternals::db(*store)
                 ->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "subject_keys", &handle)
                 .ok());
-    store->db()->DestroyColumnFamilyHandle(handle);
+    EventStoreInternals::db(*store)->DestroyColumnFamilyHandle(handle);
   }
   auto refused = EventStore::Open(path, StoreOptions{kNode});
   REQUIRE_FALSE(refused.ok());
@@ -133,8 +136,8 @@ TEST_CASE("a store with a column family this build does not know is refused, nam
 TEST_CASE("modules may create only the column families keys.h names", "[store][format]") {
   TempDir dir;
   auto store = OpenOk(dir.Sub("store"));
-  for (const char* family : keys::kModuleFamilies) CHECK(store->ColumnFamily(family).ok());
-  auto refused = store->ColumnFamily("scratch");
+  for (const char* family : keys::kModuleFamilies) CHECK(store->Table(family).ok());
+  auto refused = store->Table("scratch");
   REQUIRE_FALSE(refused.ok());
   CHECK(Contains(refused.status().message(), "kModuleFamilies"));
 }
