@@ -2,6 +2,12 @@
 // `holdfast peers add` (kept in the store's "peers" column family), applied to the
 // SyncManager. The request handler calls it from pool threads; it runs each call on the
 // loop thread, where the SyncManager lives.
+//
+// The "peers" family (eventstore/keys.h lists the families) holds one row per added peer:
+//
+//   key:   the peer's node id
+//   value: address ("-" for a peer that only dials in) " " send prefixes, as
+//          `[sync] peer = ID ADDRESS PREFIXES` writes them (PeerConfig, ParsePeerLine)
 #pragma once
 
 #include <uv.h>

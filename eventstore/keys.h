@@ -18,15 +18,20 @@
 //                  "memtable_pin"                               "": written without the WAL
 //                                                               so a memtable is never empty
 //                                                               (write_gate.h says why)
-//                  other modules' keys (e.g. sync checkpoints)  written atomically with
-//                                                               the events they describe
+//                  "sync/..."                                   a peer's checkpoint and
+//                                                               quarantine, written with the
+//                                                               events they describe
+//                                                               (sync/sync_keys.h)
 //
 //   log:     positions are this node's arrival order, gap-free, never reused.
 //   origins: one entry per event; its last key per origin is that origin's high-water mark.
 //   streams: version v is the v-th event of the stream to arrive here (1, 2, 3, ...).
 //
 // Other modules keep their own families beside these (kModuleFamilies), each laid out in
-// its module's header. A store holding a family named nowhere here was written by a newer
+// one commented header of its module and reached only through side_table.h:
+//   projections   projections/row_keys.h
+//   audit         daemon/audit.h
+//   peers         daemon/peer_registry.h A store holding a family named nowhere here was written by a newer
 // holdfast, and EventStore::Open refuses it.
 //
 // Format versions (docs/store-format.md says how a store moves from one to the next):
