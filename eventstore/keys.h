@@ -31,8 +31,9 @@
 // one commented header of its module and reached only through side_table.h:
 //   projections   projections/row_keys.h
 //   audit         daemon/audit.h
-//   peers         daemon/peer_registry.h A store holding a family named nowhere here was written by a newer
-// holdfast, and EventStore::Open refuses it.
+//   peers         daemon/peer_registry.h
+// A store holding a family named nowhere here was written by a newer holdfast, and
+// EventStore::Open refuses it.
 //
 // Format versions (docs/store-format.md says how a store moves from one to the next):
 //   1  the layout above without "format_version" (a store lacking the key is version 1)
