@@ -363,6 +363,19 @@ Status EventStore::Load() {
         keys::DecodeFixed64BE(meta->value().data());
   }
   if (!meta->status().ok()) return FromRocks(meta->status(), "reading high-water marks");
+  // A store written before the fix in Commit may keep a high-water mark below a seq its
+  // index holds (a later group of lower seqs wrote over it): the last index entry of each
+  // origin is its mark.
+  std::unique_ptr<rocksdb::Iterator> index(db_->NewIterator(rocksdb::ReadOptions(), origins_cf_));
+  for (auto& [origin, high] : high_water_) {
+    const std::string origin_prefix = keys::NamePrefix(origin);
+    index->SeekForPrev(keys::OriginKey(origin, UINT64_MAX));
+    if (index->Valid() && HasPrefix(index->key(), origin_prefix) &&
+        index->key().size() == origin_prefix.size() + 8) {
+      high = std::max(high, keys::DecodeFixed64BE(index->key().data() + origin_prefix.size()));
+    }
+  }
+  if (!index->status().ok()) return FromRocks(index->status(), "reading the origin index");
   std::string origin;
   auto found = db_->Get(rocksdb::ReadOptions(), meta_cf_, keys::kOriginKey, &origin);
   if (!found.ok() && !found.IsNotFound()) return FromRocks(found, "reading the local origin");
@@ -553,8 +566,15 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
     }
   }
   if (write_status.ok() && batch.Count() > 0) {
-    for (const auto& [origin, seq] : group.high_water) {
-      batch.Put(meta_cf_, keys::HighWaterKey(origin), keys::Fixed64BE(seq));
+    {
+      // A group's highest seq of an origin may lie below one held already (a peer's events
+      // out of seq order): what is kept is the higher, as in memory.
+      std::lock_guard<std::mutex> hw(hw_mu_);
+      for (const auto& [origin, seq] : group.high_water) {
+        auto held = high_water_.find(origin);
+        const uint64_t high = std::max(seq, held == high_water_.end() ? 0 : held->second);
+        batch.Put(meta_cf_, keys::HighWaterKey(origin), keys::Fixed64BE(high));
+      }
     }
     batch.Put(meta_cf_, keys::kHlcKey, keys::Fixed64BE(clock_.last()));
     rocksdb::WriteOptions wo;

@@ -538,3 +538,35 @@ TEST_CASE("OriginNode strips only a restored node's origin suffix", "[store][ori
   CHECK(OriginNode("provider-1~0123") == "provider-1~0123");
   CHECK(OriginNode("~0123456789ab") == "~0123456789ab");
 }
+
+TEST_CASE("the high-water mark survives a restart after a peer's events come out of seq order",
+          "[store][insert]") {
+  // A later insert whose highest seq is below one held (seq 3, then 1 and 2) once wrote its
+  // own over the stored mark: after a restart the store said it held only up to seq 2, and
+  // `store verify` reported the log holding seq 3.
+  TempDir peer_dir, dir;
+  auto peer = OpenStore(peer_dir.path, StoreOptions{"provider-1"});
+  for (int i = 0; i < 3; ++i) REQUIRE(peer->Append(One(NewAttendance("C-1"))).ok());
+  {
+    auto store = OpenStore(dir.path);
+    REQUIRE(store->Insert(One(Event::CopyOf(peer->GetAt(3)->reader()))).ok());
+    std::vector<Event> rest;
+    for (uint64_t p : {1, 2}) rest.push_back(Event::CopyOf(peer->GetAt(p)->reader()));
+    REQUIRE(store->Insert(std::move(rest)).ok());
+    CHECK(store->HighWaterMarks()["provider-1"] == 3);
+  }
+  {
+    auto store = OpenStore(dir.path);
+    CHECK(store->HighWaterMarks()["provider-1"] == 3);
+    CHECK(store->ContiguousMarks()["provider-1"] == 3);
+    CHECK(store->Verify().ok());
+  }
+  // A store an earlier holdfast left so is read right: the origin index's last entry counts.
+  WriteBehindTheStore(dir.path, [&](const auto& put) {
+    put(rocksdb::kDefaultColumnFamilyName, keys::HighWaterKey("provider-1"), keys::Fixed64BE(2));
+  });
+  auto store = OpenStore(dir.path);
+  CHECK(store->HighWaterMarks()["provider-1"] == 3);
+  CHECK(store->ContiguousMarks()["provider-1"] == 3);
+  CHECK(store->Verify().ok());
+}
