@@ -382,6 +382,7 @@ Status EventStore::Load() {
   origin_ = found.ok() ? origin : node_id_;
   auto own = high_water_.find(origin_);
   next_seq_ = own == high_water_.end() ? 1 : own->second + 1;
+  HOLDFAST_RETURN_IF_ERROR(LoadContiguousMarks());
 
   std::string hlc;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_cf_, keys::kHlcKey, &hlc);
@@ -585,6 +586,8 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
     // again. Until then a restart may find it whole in that file: then it is simply held.
     if (!s.ok()) write_status = gate_->Failed(s, "writing events");
   }
+  VersionVector marks;  // read while this writer still leads: no other group writes
+  if (write_status.ok() && !group.high_water.empty()) marks = AdvanceMarks(group);
 
   lock.lock();
   if (write_status.ok()) {
@@ -597,6 +600,7 @@ Result<AppendResult> EventStore::Commit(std::vector<Event> events, bool remote,
       for (const auto& [origin, seq] : group.high_water) {
         high_water_[origin] = std::max(high_water_[origin], seq);
       }
+      for (const auto& [origin, mark] : marks) contiguous_[origin] = mark;
     }
     last_position_.store(next_position_ - 1, std::memory_order_release);
   } else {
@@ -935,24 +939,107 @@ VersionVector EventStore::HighWaterMarks() const {
   return high_water_;
 }
 
-VersionVector EventStore::ContiguousMarks(const VersionVector& hints) const {
-  VersionVector out;
+// Contiguous marks kept by the store (docs/decisions.md). A peer link asks for them when
+// it starts and on every pull, on the daemon's loop, so they are kept in memory, one per
+// origin, and reading them reads nothing:
+//
+//  - On commit (AdvanceMarks), the leader extends the mark of each origin its group wrote:
+//    through the group's own seqs that follow it (events of an origin mostly arrive in seq
+//    order, and then that is all), then, if events of that origin are held above it (a gap
+//    the group may have filled), through the origin index from the mark on. That look-ahead
+//    passes an index entry once in the store's life, as the mark moves past it, and costs
+//    one seek when the gap stays open (an origin a sharing agreement filters).
+//  - At Open (LoadContiguousMarks), without walking the whole index. An origin whose index
+//    holds as many entries as its high-water mark has no gap (seqs are distinct, from 1):
+//    its mark is its high-water mark. Every log position has one origin index entry, so
+//    the origins together lack Σ high-water − last position seqs. The origins are walked
+//    smallest high-water mark first, each counting its entries and finding its first gap,
+//    until the seqs they lack add up to that; the rest have none. A node holding every
+//    event of the origins it knows walks nothing; one holding part of a peer's log walks
+//    that origin's entries and those of the origins smaller than it.
+//
+// Nothing is written, so the store's format is unchanged. A store whose index lacks an entry
+// for a logged event (`store verify` names it) may get a mark above that event's seq for an
+// origin not walked: the event is held, in the log.
+Status EventStore::LoadContiguousMarks() {
+  const uint64_t last = last_position_.load();
+  uint64_t high_sum = 0;
+  std::vector<std::pair<uint64_t, std::string>> by_size;
+  for (const auto& [origin, high] : high_water_) {
+    high_sum += high;
+    by_size.emplace_back(high, origin);
+  }
+  std::sort(by_size.begin(), by_size.end());
+  // Seqs lacking over all origins; with more events than high-water marks allow (a store
+  // that disagrees with itself), every origin is walked.
+  const bool walk_all = high_sum < last;
+  uint64_t lacking = walk_all ? 0 : high_sum - last;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), origins_cf_));
-  for (const auto& [origin, high] : HighWaterMarks()) {
-    auto hint = hints.find(origin);
-    uint64_t mark = hint == hints.end() ? 0 : std::min(hint->second, high);
+  for (const auto& [high, origin] : by_size) {
+    if (!walk_all && lacking == 0) {
+      contiguous_[origin] = high;
+      continue;
+    }
     const std::string prefix = keys::NamePrefix(origin);
-    for (it->Seek(keys::OriginKey(origin, mark + 1)); it->Valid() && HasPrefix(it->key(), prefix);
+    uint64_t mark = 0, entries = 0;
+    for (it->Seek(keys::OriginKey(origin, 1)); it->Valid() && HasPrefix(it->key(), prefix);
          it->Next()) {
-      if (it->key().size() != prefix.size() + 8 ||
-          keys::DecodeFixed64BE(it->key().data() + prefix.size()) != mark + 1) {
-        break;
-      }
+      if (it->key().size() != prefix.size() + 8) continue;
+      const uint64_t seq = keys::DecodeFixed64BE(it->key().data() + prefix.size());
+      if (seq > high) break;
+      ++entries;
+      if (seq == mark + 1) mark = seq;  // past the first gap, every seq is above it
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the origin index");
+    contiguous_[origin] = mark;
+    const uint64_t missing = high - entries;
+    lacking = missing >= lacking ? 0 : lacking - missing;
+  }
+  return Status::Ok();
+}
+
+VersionVector EventStore::AdvanceMarks(const GroupState& group) const {
+  VersionVector before, high;
+  {
+    std::lock_guard<std::mutex> l(hw_mu_);
+    for (const auto& [origin, seq] : group.high_water) {
+      auto mark = contiguous_.find(origin);
+      before[origin] = mark == contiguous_.end() ? 0 : mark->second;
+      auto held = high_water_.find(origin);
+      high[origin] = std::max(seq, held == high_water_.end() ? 0 : held->second);
+    }
+  }
+  VersionVector out;
+  std::unique_ptr<rocksdb::Iterator> it;
+  for (const auto& [origin, start] : before) {
+    uint64_t mark = start;
+    for (auto g = group.origin_seqs.lower_bound({origin, mark + 1});
+         g != group.origin_seqs.end() && g->first.first == origin && g->first.second == mark + 1;
+         ++g) {
       ++mark;
+    }
+    if (mark < high[origin]) {
+      // Events of this origin are held above the mark: walk on through the index (which now
+      // holds the group's too). A failed read leaves the mark lower than it could be, which
+      // is safe (a peer sends what this node may hold), and the next commit of the origin
+      // tries again.
+      if (!it) it.reset(db_->NewIterator(rocksdb::ReadOptions(), origins_cf_));
+      const std::string prefix = keys::NamePrefix(origin);
+      for (it->Seek(keys::OriginKey(origin, mark + 1));
+           it->Valid() && HasPrefix(it->key(), prefix) && it->key().size() == prefix.size() + 8 &&
+           keys::DecodeFixed64BE(it->key().data() + prefix.size()) == mark + 1;
+           it->Next()) {
+        ++mark;
+      }
     }
     out[origin] = mark;
   }
   return out;
+}
+
+VersionVector EventStore::ContiguousMarks() const {
+  std::lock_guard<std::mutex> l(hw_mu_);
+  return contiguous_;
 }
 
 Result<std::string> EventStore::GetMeta(const std::string& key) const {

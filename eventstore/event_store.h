@@ -198,8 +198,10 @@ class EventStore {
   uint64_t LastPosition() const { return last_position_.load(std::memory_order_acquire); }
   VersionVector HighWaterMarks() const;
   // Per origin, the highest seq n such that every event 1..n of that origin is held: what a
-  // peer may safely skip sending. `hints` (earlier marks, which only grow) shorten the walk.
-  VersionVector ContiguousMarks(const VersionVector& hints = {}) const;
+  // peer may safely skip sending. Kept up to date as events are committed (rebuilt at Open),
+  // so this copies one entry per origin and reads nothing (docs/decisions.md, "Contiguous
+  // marks kept by the store").
+  VersionVector ContiguousMarks() const;
   // A meta value written through MetaWrites; NotFound if absent.
   Result<std::string> GetMeta(const std::string& key) const;
   // Calls fn with each meta key starting with `prefix` (the prefix stripped) and its value,
@@ -284,6 +286,11 @@ class EventStore {
   Result<uint64_t> LoadStreamVersion(const std::string& stream, const GroupState& group);
   Result<StoredEvent> ReadPositionValue(rocksdb::ColumnFamilyHandle* cf,
                                         const std::string& key) const;
+  // Open: the contiguous marks from the origin index (see the definition).
+  Status LoadContiguousMarks();
+  // The marks of the origins a committed group wrote, extended past its events (the leader,
+  // after its write).
+  VersionVector AdvanceMarks(const GroupState& group) const;
 
   std::unique_ptr<WriteGate> gate_;  // outlives db_: RocksDB's listener points into it
   std::string node_id_;
@@ -313,6 +320,7 @@ class EventStore {
 
   mutable std::mutex hw_mu_;
   VersionVector high_water_;
+  VersionVector contiguous_;  // ContiguousMarks: one entry per origin of high_water_
   std::function<void(uint64_t)> commit_listener_;
 };
 

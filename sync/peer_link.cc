@@ -197,8 +197,7 @@ void PeerLink::OnEstablished() {
   ++state.established;
   state.status.last_contact = NowNanos();
   spdlog::info("sync: linked with {} ({})", peer_, outbound_ ? "dialled" : "accepted");
-  manager_->held_hint_ = manager_->store_->ContiguousMarks(manager_->held_hint_);
-  session_->Start(manager_->held_hint_, manager_->store_->LastPosition(),
+  session_->Start(manager_->store_->ContiguousMarks(), manager_->store_->LastPosition(),
                   manager_->BasisFor(peer_));
 }
 
@@ -427,10 +426,7 @@ void PeerLink::QuarantineChanged(const std::vector<SeqConflict>& added) {
   manager_->WriteMeta({{QuarantineKey(peer_), EncodeQuarantine(quarantine)}});
 }
 
-VersionVector PeerLink::Held() {
-  manager_->held_hint_ = manager_->store_->ContiguousMarks(manager_->held_hint_);
-  return manager_->held_hint_;
-}
+VersionVector PeerLink::Held() { return manager_->store_->ContiguousMarks(); }
 
 void PeerLink::NotifyAppend() {
   if (session_ && !closing_) session_->OnLocalAppend();

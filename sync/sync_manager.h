@@ -90,7 +90,6 @@ class SyncManager {
     bool dialing = false;
     int attempts = 0;
     int established = 0;  // links up
-    VersionVector held_hint;
   };
   void Dial(const std::string& peer);
   void ScheduleRedial(PeerState* state);
@@ -126,7 +125,6 @@ class SyncManager {
   std::string dropped_last_why_;
   std::map<std::string, std::unique_ptr<PeerState>> peers_;
   std::set<class PeerLink*> links_;
-  VersionVector held_hint_;  // contiguous marks seen so far (they only grow)
   bool stopping_ = false;
   std::function<void()> on_stopped_;
   int open_handles_ = 0;
