@@ -66,6 +66,15 @@ Result<PeerConfig> ParsePeerLine(const std::string& line) {
 PeerRegistry::PeerRegistry(uv_loop_t* loop, EventStore* store, SyncManager* manager)
     : store_(store), manager_(manager), executor_(loop) {}
 
+Status PeerRegistry::NotInConfig(const std::string& id, const std::string& what_to_do) const {
+  for (const auto& c : config_peers_) {
+    if (c.id == id) {
+      return Status::InvalidArgument("peer " + id + " is declared in holdfast.conf; " + what_to_do);
+    }
+  }
+  return Status::Ok();
+}
+
 Status PeerRegistry::RequireSync() const {
   if (manager_ != nullptr) return Status::Ok();
   return Status::Unavailable(
@@ -139,18 +148,15 @@ Status PeerRegistry::AddPeer(const PeerConfig& peer) {
   HOLDFAST_RETURN_IF_ERROR(RequireSync());
   if (!IsIdentifier(peer.id)) return Status::InvalidArgument("--id: a node id without spaces");
   if (peer.id == store_->node_id()) return Status::InvalidArgument("--id: that is this node");
+  std::lock_guard<std::mutex> in_turn(changing_);
+  HOLDFAST_RETURN_IF_ERROR(executor_.Run([&] { return NotInConfig(peer.id, "change it there"); }));
+  // Written here, on the caller's pool thread: a synced write may wait on the disk.
+  const std::string value =
+      (peer.address.empty() ? "-" : peer.address) + " " + peer.send.ToString();
+  SideBatch batch;
+  batch.Put(table_, peer.id, value);
+  HOLDFAST_RETURN_IF_ERROR(store_->Write(batch, /*sync=*/true));
   return executor_.Run([&] {
-    for (const auto& c : config_peers_) {
-      if (c.id == peer.id) {
-        return Status::InvalidArgument("peer " + peer.id +
-                                       " is declared in holdfast.conf; change it there");
-      }
-    }
-    const std::string value =
-        (peer.address.empty() ? "-" : peer.address) + " " + peer.send.ToString();
-    SideBatch batch;
-    batch.Put(table_, peer.id, value);
-    HOLDFAST_RETURN_IF_ERROR(store_->Write(batch, /*sync=*/true));
     added_peers_.erase(std::remove_if(added_peers_.begin(), added_peers_.end(),
                                       [&](const PeerConfig& p) { return p.id == peer.id; }),
                        added_peers_.end());
@@ -161,21 +167,22 @@ Status PeerRegistry::AddPeer(const PeerConfig& peer) {
 
 Status PeerRegistry::RemovePeer(const std::string& id) {
   HOLDFAST_RETURN_IF_ERROR(RequireSync());
-  return executor_.Run([&] {
-    for (const auto& c : config_peers_) {
-      if (c.id == id) {
-        return Status::InvalidArgument("peer " + id +
-                                       " is declared in holdfast.conf; remove it there");
-      }
-    }
-    auto it = std::find_if(added_peers_.begin(), added_peers_.end(),
-                           [&](const PeerConfig& p) { return p.id == id; });
-    if (it == added_peers_.end())
+  std::lock_guard<std::mutex> in_turn(changing_);
+  HOLDFAST_RETURN_IF_ERROR(executor_.Run([&] {
+    HOLDFAST_RETURN_IF_ERROR(NotInConfig(id, "remove it there"));
+    if (std::none_of(added_peers_.begin(), added_peers_.end(),
+                     [&](const PeerConfig& p) { return p.id == id; })) {
       return Status::NotFound("no peer " + id + ": see `holdfast peers list`");
-    SideBatch batch;
-    batch.Delete(table_, id);
-    HOLDFAST_RETURN_IF_ERROR(store_->Write(batch, /*sync=*/true));
-    added_peers_.erase(it);
+    }
+    return Status::Ok();
+  }));
+  SideBatch batch;
+  batch.Delete(table_, id);
+  HOLDFAST_RETURN_IF_ERROR(store_->Write(batch, /*sync=*/true));
+  return executor_.Run([&] {
+    added_peers_.erase(std::remove_if(added_peers_.begin(), added_peers_.end(),
+                                      [&](const PeerConfig& p) { return p.id == id; }),
+                       added_peers_.end());
     return Apply();
   });
 }

@@ -1,7 +1,9 @@
 // PeerRegistry: the node's peers, from holdfast.conf (`[sync] peer = ...`) and from
 // `holdfast peers add` (kept in the store's "peers" column family), applied to the
-// SyncManager. The request handler calls it from pool threads; it runs each call on the
-// loop thread, where the SyncManager lives.
+// SyncManager. The request handler calls it from pool threads. It reads and changes the
+// peer lists on the loop thread, where the SyncManager lives, but writes the store on the
+// caller's thread: a synced write must not hold the loop (and every client and peer with it)
+// while the disk takes its time.
 //
 // The "peers" family (eventstore/keys.h lists the families) holds one row per added peer:
 //
@@ -70,6 +72,10 @@ class PeerRegistry : public SyncControl {
   void Close() { executor_.Close(); }
 
   Result<std::vector<PeerView>> ListPeers() override;
+  // Each checks the change on the loop, writes it here, then applies it on the loop before
+  // it returns; one at a time, so the peers running are always the peers stored, and
+  // changes take effect in the order they are written. Not on the loop thread (they wait
+  // for it).
   Status AddPeer(const PeerConfig& peer) override;
   Status RemovePeer(const std::string& id) override;
   Status SyncNow(const std::string& id) override;
@@ -77,11 +83,14 @@ class PeerRegistry : public SyncControl {
  private:
   Status Apply();  // loop thread
   Status RequireSync() const;
+  // InvalidArgument when holdfast.conf declares peer `id` (loop thread).
+  Status NotInConfig(const std::string& id, const std::string& what_to_do) const;
 
   EventStore* store_;
   SyncManager* manager_;
   LoopExecutor executor_;
   SideTable table_;
+  std::mutex changing_;  // held by an AddPeer or RemovePeer from its check until applied
   std::vector<PeerConfig> config_peers_, added_peers_;
 };
 
