@@ -6,20 +6,13 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <chrono>
 #include <vector>
 
 #include "eventstore/keys.h"
-#include "sync/sync_manager.h"
+#include "sync/sync_manager.h"  // CheckpointKey, QuarantineKey
 
 namespace holdfast {
 namespace {
-
-int64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct WriteRequest {
   uv_write_t req;
@@ -81,15 +74,15 @@ struct PeerLink::ClaimsWork {
 // again.
 constexpr uint64_t kInsertRetryMs = 1000;
 
-PeerLink::PeerLink(SyncManager* manager, bool outbound, std::string expected_peer)
-    : manager_(manager), outbound_(outbound), expected_peer_(std::move(expected_peer)) {
-  uv_tcp_init(manager_->loop_, &tcp_);
+PeerLink::PeerLink(LinkOwner* owner, const LinkNode& node, bool outbound, std::string expected_peer)
+    : owner_(owner), node_(node), outbound_(outbound), expected_peer_(std::move(expected_peer)) {
+  uv_tcp_init(node_.loop, &tcp_);
   tcp_.data = this;
 }
 
 void PeerLink::Begin() {
-  began_ms_ = uv_now(manager_->loop_);
-  tls_ = std::make_unique<TlsChannel>(*manager_->tls_, !outbound_);
+  began_ms_ = uv_now(node_.loop);
+  tls_ = std::make_unique<TlsChannel>(*node_.tls, !outbound_);
   Status s = tls_->Start();
   if (!s.ok()) return Close(s.message());
   Flush();
@@ -107,10 +100,11 @@ void PeerLink::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   if (nread < 0)
     return link->Close(nread == UV_EOF ? "connection closed by peer"
                                        : uv_strerror(static_cast<int>(nread)));
-  auto* state = link->peer_.empty() ? nullptr : link->manager_->peers_[link->peer_].get();
-  if (state) {
-    state->status.bytes_in += static_cast<uint64_t>(nread);
-    state->status.last_contact = NowNanos();
+  if (!link->peer_.empty()) {
+    LinkProgress progress;
+    progress.bytes_in = static_cast<uint64_t>(nread);
+    progress.heard = true;
+    link->owner_->OnProgress(link->peer_, progress);
   }
   std::string plaintext;
   const bool was_done = link->tls_->handshake_done();
@@ -134,9 +128,7 @@ void PeerLink::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
         // Only a peer that answered our hello counts as connected, and only then does the
         // redial backoff start over (a peer refusing us after TLS keeps backing off).
         link->counted_linked_ = true;
-        auto& state = *link->manager_->peers_[link->peer_];
-        state.attempts = 0;
-        state.status.connected = true;
+        link->owner_->OnLinked(link->peer_);
       }
     } catch (const kj::Exception& ex) {
       return link->Close(std::string("malformed message: ") + ex.getDescription().cStr());
@@ -152,28 +144,12 @@ void PeerLink::OnEstablished() {
     return Close("certificate names node \"" + named + "\", not the peer dialled (" +
                  expected_peer_ + ")");
   }
-  if (!manager_->IsPeer(peer_)) {
+  if (!owner_->IsPeer(peer_)) {
     const std::string named = peer_;
     peer_.clear();
     return Close("certificate names node \"" + named + "\", which is not a configured peer");
   }
-  // One link per peer: when both nodes dial each other (or a peer redials while an old
-  // link of its is still open here), two links would pull the same log twice over. Of
-  // two links dialled by different nodes, both ends keep the one dialled by the lower
-  // node id; of two dialled by the same node, the newer (the older is likely half-open).
-  const std::string self = manager_->store_->node_id();
-  const std::string dialer = outbound_ ? self : peer_;
-  const std::string keeper = std::min(self, peer_);
-  for (PeerLink* other : std::vector<PeerLink*>(manager_->links_.begin(), manager_->links_.end())) {
-    if (other == this || other->peer_ != peer_ || !other->established()) continue;
-    const std::string other_dialer = other->outbound_ ? self : peer_;
-    if (other_dialer != dialer && dialer != keeper) {
-      return Supersede("a link with " + peer_ + " dialled by " + keeper + " is up");
-    }
-    other->Supersede(other_dialer == dialer
-                         ? "superseded by a newer link with " + peer_
-                         : "a link with " + peer_ + " dialled by " + keeper + " is up");
-  }
+  if (!owner_->Admit(this)) return;  // one link per peer
   uv_tcp_keepalive(&tcp_, 1, kKeepAliveSeconds);
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0) {
@@ -184,21 +160,18 @@ void PeerLink::OnEstablished() {
   // The checkpoint: the position reached in the peer's log, then (since the basis was
   // added; 8 bytes before) the basis it was given under.
   uint64_t checkpoint = 0, basis = 0;
-  auto stored = manager_->store_->GetMeta(CheckpointKey(peer_));
+  auto stored = node_.store->GetMeta(CheckpointKey(peer_));
   if (stored.ok() && (stored->size() == 8 || stored->size() == 16)) {
     checkpoint = keys::DecodeFixed64BE(stored->data());
     if (stored->size() == 16) basis = keys::DecodeFixed64BE(stored->data() + 8);
   }
-  auto quarantine = manager_->store_->GetMeta(QuarantineKey(peer_));
+  auto quarantine = node_.store->GetMeta(QuarantineKey(peer_));
   session_ =
-      std::make_unique<SyncSession>(manager_->store_->node_id(), peer_, checkpoint, this, basis,
+      std::make_unique<SyncSession>(node_.store->node_id(), peer_, checkpoint, this, basis,
                                     quarantine.ok() ? DecodeQuarantine(*quarantine) : Quarantine());
-  auto& state = *manager_->peers_[peer_];
-  ++state.established;
-  state.status.last_contact = NowNanos();
   spdlog::info("sync: linked with {} ({})", peer_, outbound_ ? "dialled" : "accepted");
-  session_->Start(manager_->store_->ContiguousMarks(), manager_->store_->LastPosition(),
-                  manager_->BasisFor(peer_));
+  session_->Start(node_.store->ContiguousMarks(), node_.store->LastPosition(),
+                  owner_->BasisFor(peer_));
 }
 
 void PeerLink::Send(capnp::MessageBuilder& message) {
@@ -206,7 +179,11 @@ void PeerLink::Send(capnp::MessageBuilder& message) {
   const std::string frame = EncodeFrame(message);
   Status s = tls_->Write(frame);
   if (!s.ok()) return Close(s.message());
-  if (!peer_.empty()) manager_->peers_[peer_]->status.bytes_out += frame.size();
+  if (!peer_.empty()) {
+    LinkProgress progress;
+    progress.bytes_out = frame.size();
+    owner_->OnProgress(peer_, progress);
+  }
   Flush();
 }
 
@@ -230,15 +207,14 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
   work->after = after;
   work->max = max_events;
   work->held = peer_held;
-  work->filter = *manager_->FilterFor(peer_);
-  work->basis = manager_->BasisFor(peer_);
+  work->filter = owner_->FilterFor(peer_);
+  work->basis = owner_->BasisFor(peer_);
   ++works_;
-  EventStore* store = manager_->store_;
   uv_queue_work(
-      manager_->loop_, &work->req,
+      node_.loop, &work->req,
       [](uv_work_t* req) {
         auto* w = static_cast<ReadWork*>(req->data);
-        EventStore* s = w->link->manager_->store_;
+        EventStore* s = w->link->node_.store;
         w->last = s->LastPosition();
         w->through = w->after;
         size_t scanned = 0, bytes = 0;
@@ -267,13 +243,13 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
         --link->works_;
         if (link->closing_) return link->MaybeDelete();
         if (!w->status.ok()) return link->Close("reading the log: " + w->status.ToString());
-        auto& state = *link->manager_->peers_[link->peer_];
-        state.status.events_out += w->events.size();
-        state.status.behind_out = w->last > w->through ? w->last - w->through : 0;
+        LinkProgress progress;
+        progress.events_out = w->events.size();
+        progress.behind_out = w->last > w->through ? w->last - w->through : 0;
+        link->owner_->OnProgress(link->peer_, progress);
         link->session_->OnChanges(std::move(w->events), w->through, w->last, w->basis,
                                   std::move(w->skipped));
       });
-  (void)store;
 }
 
 void PeerLink::Insert(PeerBatch batch) {
@@ -287,18 +263,18 @@ void PeerLink::Insert(PeerBatch batch) {
 void PeerLink::QueueInsert(InsertWork* work) {
   ++works_;
   uv_queue_work(
-      manager_->loop_, &work->req,
+      node_.loop, &work->req,
       [](uv_work_t* req) {
         auto* w = static_cast<InsertWork*>(req->data);
-        SyncManager* m = w->link->manager_;
+        EventStore* store = w->link->node_.store;
         PeerBatch& b = w->batch;
         // A store that takes no writes keeps the batch here rather than fail the link: the
         // peer would only send it again, over and over, until the disk has room.
-        w->status = m->store_->CanWrite();
+        w->status = store->CanWrite();
         w->held = !w->status.ok();
         if (w->held) return;
         // The events the peer left out as held here must be the ones held here.
-        auto skipped = m->store_->FindSeqConflicts(b.skipped);
+        auto skipped = store->FindSeqConflicts(b.skipped);
         if (!skipped.ok() || !skipped->empty()) {
           if (skipped.ok()) w->conflicts = std::move(*skipped);
           if (!skipped.ok()) w->status = skipped.status();
@@ -320,13 +296,13 @@ void PeerLink::QueueInsert(InsertWork* work) {
           return;
         }
         const std::string& peer = w->link->peer_;
-        auto r = m->store_->Insert(
+        auto r = store->Insert(
             std::move(b.events),
             {{CheckpointKey(peer), keys::Fixed64BE(b.through) + keys::Fixed64BE(b.basis)},
              {QuarantineKey(peer), EncodeQuarantine(b.quarantine)}});
         if (!r.ok()) {
           if (r.status().code() == Status::Code::kSeqConflict) {
-            auto found = m->store_->FindSeqConflicts(claims);
+            auto found = store->FindSeqConflicts(claims);
             if (found.ok() && !found->empty()) {
               w->conflicts = std::move(*found);
               return;
@@ -336,7 +312,7 @@ void PeerLink::QueueInsert(InsertWork* work) {
           return;
         }
         for (const auto& e : r->events) w->inserted += e.duplicate ? 0 : 1;
-        if (w->inserted > 0 && m->on_inserted_) m->on_inserted_();
+        if (w->inserted > 0) w->link->owner_->OnPeerEventsStored();
       },
       [](uv_work_t* req, int) {
         std::unique_ptr<InsertWork> w(static_cast<InsertWork*>(req->data));
@@ -344,24 +320,25 @@ void PeerLink::QueueInsert(InsertWork* work) {
         --link->works_;
         if (link->closing_) return link->MaybeDelete();
         if (!w->conflicts.empty()) return link->session_->OnInsertRefused(w->conflicts);
-        auto& state = *link->manager_->peers_[link->peer_];
+        LinkProgress progress;
         if (w->held) {
-          state.status.last_error = "waiting to store the peer's events: " + w->status.message();
+          progress.waiting = "waiting to store the peer's events: " + w->status.message();
+          link->owner_->OnProgress(link->peer_, progress);
           w->status = Status::Ok();
           return link->InsertLater(w.release());
         }
-        state.status.events_in += w->inserted;
         link->session_->OnInserted(w->status, w->batch.through, w->inserted);
-        state.status.behind_in = link->session_->peer_last() > link->session_->checkpoint()
-                                     ? link->session_->peer_last() - link->session_->checkpoint()
-                                     : 0;
-        if (w->inserted > 0) link->manager_->NotifyAppend();  // pass them on to other peers
+        progress.events_in = w->inserted;
+        progress.behind_in = link->session_->peer_last() > link->session_->checkpoint()
+                                 ? link->session_->peer_last() - link->session_->checkpoint()
+                                 : 0;
+        link->owner_->OnProgress(link->peer_, progress);
       });
 }
 
 void PeerLink::InsertLater(InsertWork* work) {
   ++works_;  // the link outlives the timer: it is closed (and the work freed) first
-  uv_timer_init(manager_->loop_, &work->retry);
+  uv_timer_init(node_.loop, &work->retry);
   work->retry.data = work;
   uv_timer_start(
       &work->retry,
@@ -387,10 +364,10 @@ void PeerLink::CheckClaims(std::vector<SeqClaim> claims) {
   work->claims = std::move(claims);
   ++works_;
   uv_queue_work(
-      manager_->loop_, &work->req,
+      node_.loop, &work->req,
       [](uv_work_t* req) {
         auto* w = static_cast<ClaimsWork*>(req->data);
-        w->conflicts = w->link->manager_->store_->FindSeqConflicts(w->claims);
+        w->conflicts = w->link->node_.store->FindSeqConflicts(w->claims);
       },
       [](uv_work_t* req, int) {
         std::unique_ptr<ClaimsWork> w(static_cast<ClaimsWork*>(req->data));
@@ -407,7 +384,6 @@ void PeerLink::CheckClaims(std::vector<SeqClaim> claims) {
 
 void PeerLink::QuarantineChanged(const std::vector<SeqConflict>& added) {
   const Quarantine& quarantine = session_->quarantine();
-  manager_->peers_[peer_]->status.quarantine = quarantine;
   if (added.empty()) {
     spdlog::info(
         "sync: {}'s log or filter changed: it is pulled again from its start and "
@@ -421,12 +397,10 @@ void PeerLink::QuarantineChanged(const std::vector<SeqConflict>& added) {
         "docs/sync-integrity.md)",
         peer_, c.origin, c.seq, FormatUuid(c.held), FormatUuid(c.offered), c.origin, peer_);
   }
-  // Kept at once, so `sync status` and `store verify` show it after a restart too (every
-  // insert from the peer stores it again with the checkpoint).
-  manager_->WriteMeta({{QuarantineKey(peer_), EncodeQuarantine(quarantine)}});
+  owner_->OnQuarantineChanged(peer_, quarantine);
 }
 
-VersionVector PeerLink::Held() { return manager_->store_->ContiguousMarks(); }
+VersionVector PeerLink::Held() { return node_.store->ContiguousMarks(); }
 
 void PeerLink::NotifyAppend() {
   if (session_ && !closing_) session_->OnLocalAppend();
@@ -435,7 +409,7 @@ void PeerLink::NotifyAppend() {
 void PeerLink::Close(const std::string& why) {
   if (closing_) return;
   closing_ = true;
-  manager_->OnLinkClosed(this, why);
+  owner_->OnLinkClosed(this, why);
   if (tls_ && tls_->handshake_done()) Flush();
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) {
@@ -462,9 +436,9 @@ void PeerLink::Supersede(const std::string& why) {
 
 void PeerLink::MaybeDelete() {
   if (handle_closed_ && works_ == 0) {
-    SyncManager* m = manager_;
+    LinkOwner* owner = owner_;
     delete this;
-    m->MaybeFinish();
+    owner->OnLinkDeleted();
   }
 }
 

@@ -1,21 +1,69 @@
 // PeerLink: one TCP connection to a peer: TLS over it (tls.h), framed messages inside
 // (eventstore/frame.h, sync.capnp), and a SyncSession deciding what flows. It carries out
 // the session's effects: log reads and inserts on the thread pool, sends on the loop.
-// It deletes itself once closed and no pool work of its own is left.
+// It deletes itself once closed and no pool work of its own is left. It knows its owner
+// (the SyncManager) only through LinkOwner.
 #pragma once
 
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "eventstore/event_store.h"
 #include "eventstore/frame.h"
 #include "sync/session.h"
 #include "sync/tls.h"
 
 namespace holdfast {
 
-class SyncManager;
+class PeerLink;
+
+// What a link runs on: the node's loop, store and TLS identity (they outlive it).
+struct LinkNode {
+  uv_loop_t* loop = nullptr;
+  EventStore* store = nullptr;
+  const TlsContext* tls = nullptr;
+};
+
+// What a link has done that its peer's `sync status` shows: amounts to add, and the
+// latest of the rest.
+struct LinkProgress {
+  uint64_t bytes_in = 0, bytes_out = 0;
+  uint64_t events_in = 0;   // stored from the peer (the owner then wakes its other links)
+  uint64_t events_out = 0;  // sent to the peer
+  std::optional<uint64_t> behind_in, behind_out;
+  bool heard = false;   // the peer just sent something
+  std::string waiting;  // why the peer's events wait to be stored (a full disk), if they do
+};
+
+// Everything a link needs from the manager that owns it, and everything it tells it. On the
+// loop thread, but for OnPeerEventsStored.
+class LinkOwner {
+ public:
+  virtual ~LinkOwner() = default;
+  // Whether `peer` is one of this node's configured peers.
+  virtual bool IsPeer(const std::string& peer) const = 0;
+  // What this node sends `peer` (its data-sharing agreement; a removed peer gets nothing),
+  // and the basis of what it serves it (sync.capnp).
+  virtual PeerFilter FilterFor(const std::string& peer) const = 0;
+  virtual uint64_t BasisFor(const std::string& peer) const = 0;
+  // TLS has proved which peer is at the other end of `link`: takes it as that peer's link
+  // (its session starts at once), or closes it as superseded and returns false when
+  // another link with that peer is kept (one link per peer).
+  virtual bool Admit(PeerLink* link) = 0;
+  // The peer answered the link's hello: it counts as connected.
+  virtual void OnLinked(const std::string& peer) = 0;
+  virtual void OnProgress(const std::string& peer, const LinkProgress& progress) = 0;
+  // The origins no longer taken from `peer` changed; the owner keeps them in the store.
+  virtual void OnQuarantineChanged(const std::string& peer, const Quarantine& quarantine) = 0;
+  // Events from a peer were stored (on the pool thread that stored them).
+  virtual void OnPeerEventsStored() = 0;
+  // The link closes (once); then, after its pool work ends, it is deleted.
+  virtual void OnLinkClosed(PeerLink* link, const std::string& why) = 0;
+  virtual void OnLinkDeleted() = 0;
+};
 
 class PeerLink : public SessionEffects {
  public:
@@ -24,7 +72,7 @@ class PeerLink : public SessionEffects {
   static capnp::ReaderOptions WireReaderOptions();
 
   // `expected_peer` is the node dialled (empty for an accepted connection).
-  PeerLink(SyncManager* manager, bool outbound, std::string expected_peer);
+  PeerLink(LinkOwner* owner, const LinkNode& node, bool outbound, std::string expected_peer);
   uv_tcp_t* tcp() { return &tcp_; }
   // Starts TLS and reading once the TCP connection is up.
   void Begin();
@@ -45,6 +93,8 @@ class PeerLink : public SessionEffects {
   const std::string& peer() const { return peer_; }
   const std::string& expected_peer() const { return expected_peer_; }
   SyncSession* session() { return session_.get(); }
+  // Closes the link because another with the same peer is kept (telling the peer why).
+  void Supersede(const std::string& why);
 
   // SessionEffects
   void Send(capnp::MessageBuilder& message) override;
@@ -66,9 +116,9 @@ class PeerLink : public SessionEffects {
   void InsertLater(InsertWork* work);
   void Flush();
   void MaybeDelete();
-  void Supersede(const std::string& why);
 
-  SyncManager* manager_;
+  LinkOwner* owner_;
+  LinkNode node_;
   bool outbound_;
   std::string expected_peer_;
   std::string peer_;

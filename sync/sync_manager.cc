@@ -3,12 +3,17 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <random>
-
-#include "sync/peer_link.h"
 
 namespace holdfast {
 namespace {
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 bool SplitAddress(const std::string& address, std::string* host, int* port) {
   const size_t colon = address.rfind(':');
@@ -72,7 +77,7 @@ holdfast::Status SyncManager::Listen(const std::string& address) {
                    [](uv_stream_t* server, int status) {
                      auto* self = static_cast<SyncManager*>(server->data);
                      if (status < 0 || self->stopping_) return;
-                     auto* link = new PeerLink(self, /*outbound=*/false, "");
+                     auto* link = new PeerLink(self, self->Node(), /*outbound=*/false, "");
                      if (uv_accept(server, reinterpret_cast<uv_stream_t*>(link->tcp())) != 0) {
                        link->Close("accept failed");
                        return;
@@ -150,22 +155,29 @@ void SyncManager::SetPeers(const std::vector<PeerConfig>& peers) {
   }
 }
 
+SyncManager::PeerState* SyncManager::StateOf(const std::string& id) {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? nullptr : it->second.get();
+}
+
 bool SyncManager::IsPeer(const std::string& id) const {
   auto it = peers_.find(id);
   return it != peers_.end() && !it->second->status.config.id.empty();
 }
 
-const PeerFilter* SyncManager::FilterFor(const std::string& id) const {
+const PeerFilter& SyncManager::FilterOf(const std::string& id) const {
   static const PeerFilter kNothing{{"\x01"}};  // a removed peer gets nothing
   auto it = peers_.find(id);
-  if (it == peers_.end() || it->second->status.config.id.empty()) return &kNothing;
-  return &it->second->status.config.send;
+  if (it == peers_.end() || it->second->status.config.id.empty()) return kNothing;
+  return it->second->status.config.send;
 }
+
+PeerFilter SyncManager::FilterFor(const std::string& id) const { return FilterOf(id); }
 
 uint64_t SyncManager::BasisFor(const std::string& id) const {
   // The filter in a canonical form (prefixes sorted, once each), so reordering it in the
   // config does not count as a change.
-  std::vector<std::string> prefixes = FilterFor(id)->prefixes;
+  std::vector<std::string> prefixes = FilterOf(id).prefixes;
   std::sort(prefixes.begin(), prefixes.end());
   prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
   // The log is named by this node's origin, which a restore from a backup changes (the
@@ -195,7 +207,7 @@ void SyncManager::Dial(const std::string& id) {
     return;
   }
   state->dialing = true;
-  auto* dial = new DialRequest{{}, this, new PeerLink(this, /*outbound=*/true, id), id};
+  auto* dial = new DialRequest{{}, this, new PeerLink(this, Node(), /*outbound=*/true, id), id};
   dial->req.data = dial;
   links_.insert(dial->link);
   int rc = uv_tcp_connect(&dial->req, dial->link->tcp(), reinterpret_cast<sockaddr*>(&addr),
@@ -289,6 +301,66 @@ void SyncManager::NoteDropped(const std::string& why) {
                dropped_, dropped_last_why_);
   dropped_ = 0;
   dropped_logged_ms_ = now;
+}
+
+bool SyncManager::Admit(PeerLink* link) {
+  // When both nodes dial each other (or a peer redials while an old link of its is still
+  // open here), two links would pull the same log twice over. Of two links dialled by
+  // different nodes, both ends keep the one dialled by the lower node id; of two dialled by
+  // the same node, the newer (the older is likely half-open).
+  const std::string& peer = link->peer();
+  const std::string self = store_->node_id();
+  const std::string dialer = link->outbound() ? self : peer;
+  const std::string keeper = std::min(self, peer);
+  for (PeerLink* other : std::vector<PeerLink*>(links_.begin(), links_.end())) {
+    if (other == link || other->peer() != peer || !other->established()) continue;
+    const std::string other_dialer = other->outbound() ? self : peer;
+    if (other_dialer != dialer && dialer != keeper) {
+      link->Supersede("a link with " + peer + " dialled by " + keeper + " is up");
+      return false;
+    }
+    other->Supersede(other_dialer == dialer
+                         ? "superseded by a newer link with " + peer
+                         : "a link with " + peer + " dialled by " + keeper + " is up");
+  }
+  if (PeerState* state = StateOf(peer)) {
+    ++state->established;
+    state->status.last_contact = NowNanos();
+  }
+  return true;
+}
+
+void SyncManager::OnLinked(const std::string& peer) {
+  if (PeerState* state = StateOf(peer)) {
+    state->attempts = 0;
+    state->status.connected = true;
+  }
+}
+
+void SyncManager::OnProgress(const std::string& peer, const LinkProgress& progress) {
+  PeerState* state = StateOf(peer);
+  if (state == nullptr) return;
+  PeerStatus& status = state->status;
+  status.bytes_in += progress.bytes_in;
+  status.bytes_out += progress.bytes_out;
+  status.events_in += progress.events_in;
+  status.events_out += progress.events_out;
+  if (progress.behind_in) status.behind_in = *progress.behind_in;
+  if (progress.behind_out) status.behind_out = *progress.behind_out;
+  if (progress.heard) status.last_contact = NowNanos();
+  if (!progress.waiting.empty()) status.last_error = progress.waiting;
+  if (progress.events_in > 0) NotifyAppend();  // pass them on to the other peers
+}
+
+void SyncManager::OnQuarantineChanged(const std::string& peer, const Quarantine& quarantine) {
+  if (PeerState* state = StateOf(peer)) state->status.quarantine = quarantine;
+  // Kept at once, so `sync status` and `store verify` show it after a restart too (every
+  // insert from the peer stores it again with the checkpoint).
+  WriteMeta({{QuarantineKey(peer), EncodeQuarantine(quarantine)}});
+}
+
+void SyncManager::OnPeerEventsStored() {
+  if (on_inserted_) on_inserted_();
 }
 
 void SyncManager::OnLinkClosed(PeerLink* link, const std::string& why) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "eventstore/event_store.h"
+#include "sync/peer_link.h"
 #include "sync/session.h"
 #include "sync/tls.h"
 
@@ -53,7 +54,7 @@ std::string QuarantineKey(const std::string& peer);
 // "sync: peer P holds another event under origin O seq N (<id> here, <id> there) ...".
 Result<std::vector<std::string>> RecordedSplits(const EventStore& store);
 
-class SyncManager {
+class SyncManager : private LinkOwner {
  public:
   // A connection that has not finished its TLS handshake after this long is closed, and
   // at most this many accepted connections may be handshaking at once (a new one closes
@@ -65,7 +66,7 @@ class SyncManager {
   // catch-up, so reads reflect synced events).
   SyncManager(uv_loop_t* loop, EventStore* store, std::unique_ptr<TlsContext> tls,
               std::function<void()> on_inserted);
-  ~SyncManager();
+  ~SyncManager() override;
 
   // Listens on HOST:PORT (port 0 picks one; see port()).
   Status Listen(const std::string& address);
@@ -81,7 +82,6 @@ class SyncManager {
   void Shutdown(std::function<void()> done);
 
  private:
-  friend class PeerLink;
   struct PeerState {
     SyncManager* manager = nullptr;
     std::string id;
@@ -93,12 +93,24 @@ class SyncManager {
   };
   void Dial(const std::string& peer);
   void ScheduleRedial(PeerState* state);
-  void OnLinkClosed(class PeerLink* link, const std::string& why);
-  bool IsPeer(const std::string& id) const;
-  const PeerFilter* FilterFor(const std::string& id) const;
-  // The basis of what this node serves the peer (sync.capnp): a fingerprint of this
-  // node's log and of the filter it applies for that peer, never 0.
-  uint64_t BasisFor(const std::string& id) const;
+  // LinkOwner (peer_link.h), for the links it makes.
+  bool IsPeer(const std::string& id) const override;
+  PeerFilter FilterFor(const std::string& id) const override;
+  // A fingerprint of this node's log and of the filter it applies for that peer, never 0.
+  uint64_t BasisFor(const std::string& id) const override;
+  bool Admit(PeerLink* link) override;
+  void OnLinked(const std::string& peer) override;
+  void OnProgress(const std::string& peer, const LinkProgress& progress) override;
+  void OnQuarantineChanged(const std::string& peer, const Quarantine& quarantine) override;
+  void OnPeerEventsStored() override;
+  void OnLinkClosed(PeerLink* link, const std::string& why) override;
+  void OnLinkDeleted() override { MaybeFinish(); }
+
+  LinkNode Node() const { return {loop_, store_, tls_.get()}; }
+  // The state kept for a peer (removed ones too, while links may name them); null if none.
+  PeerState* StateOf(const std::string& id);
+  // The filter applied for a peer (one that lets nothing through for a removed peer).
+  const PeerFilter& FilterOf(const std::string& id) const;
   void MaybeFinish();
   // Writes to the store's meta on the thread pool (a failure is logged).
   void WriteMeta(MetaWrites writes);
@@ -124,7 +136,7 @@ class SyncManager {
   uint64_t dropped_logged_ms_ = 0;        // when that line was written
   std::string dropped_last_why_;
   std::map<std::string, std::unique_ptr<PeerState>> peers_;
-  std::set<class PeerLink*> links_;
+  std::set<PeerLink*> links_;
   bool stopping_ = false;
   std::function<void()> on_stopped_;
   int open_handles_ = 0;
