@@ -17,9 +17,7 @@
 #include <random>
 #include <sstream>
 
-#include "eventstore/event_store.h"
-#include "projections/projector.h"
-#include "tests/eventstore/test_events.h"
+#include "tests/projections/projector_node.h"
 
 using namespace holdfast;
 
@@ -83,106 +81,10 @@ std::vector<Event> Padding(uint32_t prefix, size_t n) {
   return out;
 }
 
-class Node {
+// A node of the story: every node evaluates at kNow.
+class Node : public testing::ProjectorNode {
  public:
-  Node(std::string id, bool derive) : id_(std::move(id)), derive_(derive) { Open(); }
-
-  // A restart: the projector and store closed and opened again.
-  void Restart() {
-    projector_.reset();
-    store_.reset();
-    Open();
-  }
-  void Append(std::vector<Event> events) {
-    auto r = store_->Append(std::move(events));
-    REQUIRE(r.ok());
-  }
-  uint64_t Last() const { return store_->LastPosition(); }
-  void CatchUp() { REQUIRE(projector_->CatchUp().ok()); }
-  void CatchUpThrough(uint64_t last) { REQUIRE(projector_->CatchUpThrough(last).ok()); }
-  // The events at positions after..through of `from`'s log stored here, as a sync batch.
-  void Receive(const Node& from, uint64_t after, uint64_t through) {
-    std::vector<Event> batch;
-    REQUIRE(from.store_
-                ->ScanLog(after,
-                          [&](uint64_t position, schema::Event::Reader e) {
-                            if (position > through) return false;
-                            batch.push_back(Event::CopyOf(e));
-                            return true;
-                          })
-                .ok());
-    if (batch.empty()) return;
-    auto r = store_->Insert(std::move(batch));
-    REQUIRE(r.ok());
-  }
-  void ReceiveAll(const Node& from) { Receive(from, 0, from.Last()); }
-  // The position of event `id` in this node's log.
-  uint64_t PositionOf(const Uuid& id) const {
-    auto e = store_->Get(id);
-    REQUIRE(e.ok());
-    return e->position();
-  }
-  // Every alert as "id status raised_at", by id.
-  std::map<std::string, std::string> Alerts() const {
-    AlertFilter filter;
-    filter.status = "all";
-    filter.as_of = kNow;
-    auto listed = projector_->ListAlerts(filter);
-    REQUIRE(listed.ok());
-    std::map<std::string, std::string> out;
-    for (const auto& a : *listed) {
-      out[FormatUuid(a.state.alert)] = a.status + " " + std::to_string(a.state.raised_at);
-    }
-    return out;
-  }
-  // The alerts not withdrawn: what a from-scratch derivation lists.
-  std::map<std::string, std::string> Standing() const {
-    auto all = Alerts();
-    for (auto it = all.begin(); it != all.end();) {
-      it = it->second.rfind("withdrawn", 0) == 0 ? all.erase(it) : std::next(it);
-    }
-    return all;
-  }
-  bool Acknowledged(const std::string& alert) const {
-    auto a = projector_->GetAlert(*ParseUuid(alert));
-    REQUIRE(a.ok());
-    REQUIRE(a->has_value());
-    return (*a)->acknowledged_at >= 0;
-  }
-  size_t LifecycleEvents() const {
-    size_t n = 0;
-    REQUIRE(store_
-                ->ScanLog(0,
-                          [&](uint64_t, schema::Event::Reader e) {
-                            n += e.isAlertRaised() || e.isAlertWithdrawn();
-                            return true;
-                          })
-                .ok());
-    return n;
-  }
-
- private:
-  void Open() {
-    StoreOptions options{id_};
-    // Restarts here close the store cleanly; the fsyncs would only make the test slow.
-    options.sync = false;
-    options.block_cache_bytes = 1 << 20;
-    options.write_buffer_bytes = 4 << 20;
-    auto s = EventStore::Open(dir_.path(), options);
-    REQUIRE(s.ok());
-    store_ = std::move(s).value();
-    RuleConfig rules;
-    rules.derive = derive_;
-    auto p = Projector::Open(store_.get(), rules, [] { return kNow; });
-    REQUIRE(p.ok());
-    projector_ = std::move(p).value();
-  }
-
-  testing::TempDir dir_{"holdfast-converge"};
-  std::string id_;
-  bool derive_;
-  std::unique_ptr<EventStore> store_;
-  std::unique_ptr<Projector> projector_;
+  Node(std::string id, bool derive) : ProjectorNode(std::move(id), derive, kNow) {}
 };
 
 std::string Show(const std::map<std::string, std::string>& alerts) {
