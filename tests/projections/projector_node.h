@@ -47,6 +47,8 @@ class ProjectorNode {
   uint64_t Last() const { return store_->LastPosition(); }
   void CatchUp() { REQUIRE(projector_->CatchUp().ok()); }
   void CatchUpThrough(uint64_t last) { REQUIRE(projector_->CatchUpThrough(last).ok()); }
+  // Every projection dropped and folded again from the log (`projections rebuild`).
+  void Rebuild() { REQUIRE(projector_->Rebuild().ok()); }
   // The events at positions after..through of this node's log, with their provenance.
   std::vector<Event> Log(uint64_t after = 0, uint64_t through = UINT64_MAX) const {
     std::vector<Event> out;
