@@ -54,16 +54,6 @@ void RecordProgramme(const Node& node) {
      "probation");
 }
 
-// The value of string member `name` in a one-line JSON object ("" if absent). The values
-// read here (ids, times, statuses, names) hold no quotes or escapes.
-std::string Field(const std::string& object, const std::string& name) {
-  const std::string key = "\"" + name + "\":\"";
-  const size_t at = object.find(key);
-  if (at == std::string::npos) return "";
-  const size_t from = at + key.size();
-  return object.substr(from, object.find('"', from) - from);
-}
-
 // The alert's object in `alerts list ARGS --format json` ("" if not listed), and the whole
 // listing's count of alerts.
 struct JsonListing {
@@ -104,7 +94,7 @@ std::string TableStatus(const Node& node, std::vector<std::string> args, const s
 std::string StatusAt(const Node& node, const std::string& alert, const std::string& as_of = "") {
   std::vector<std::string> args = {"--status", "all"};
   if (!as_of.empty()) args.insert(args.end(), {"--as-of", as_of});
-  const std::string in_json = Field(ListJson(node, args, alert).object, "status");
+  const std::string in_json = StringField(ListJson(node, args, alert).object, "status");
   const std::string in_table = TableStatus(node, args, alert);
   INFO("as of " << (as_of.empty() ? "now" : as_of));
   CHECK(in_table == in_json);
@@ -158,14 +148,14 @@ TEST_CASE(
     CHECK(object.empty());
     object = line;
   }
-  const std::string id = Field(object, "alert");
+  const std::string id = StringField(object, "alert");
   REQUIRE(id.size() == 36);
-  CHECK(Field(object, "rule") == "non_engagement");
-  CHECK(Field(object, "case") == "C-1");
-  CHECK(Field(object, "intervention") == "I-1");
-  CHECK(Field(object, "raised_at") == kRaise);
-  CHECK(Field(object, "trigger") == Id(10));
-  CHECK(Field(object, "acknowledged_at").empty());
+  CHECK(StringField(object, "rule") == "non_engagement");
+  CHECK(StringField(object, "case") == "C-1");
+  CHECK(StringField(object, "intervention") == "I-1");
+  CHECK(StringField(object, "raised_at") == kRaise);
+  CHECK(StringField(object, "trigger") == Id(10));
+  CHECK(StringField(object, "acknowledged_at").empty());
   CHECK(StatusAt(node, id) == "open");
   CHECK(TableStatus(node, {}, id) == "open");  // the default listing: open alerts
   CHECK(LifecycleOf(node, id) == std::vector<std::string>{"alert.raised"});
@@ -184,15 +174,15 @@ TEST_CASE(
   Ok(node, {"alerts", "ack", "--alert", id, "--note", "called the officer", "--at", kProbationAck},
      "probation", "po-1");
   auto json = ListJson(node, {"--status", "all"}, id).object;
-  CHECK(Field(json, "status") == "acknowledged");
-  CHECK(Field(json, "acknowledged_at") == kProbationAck);
-  CHECK(Field(json, "acknowledged_by") == "po-1");
+  CHECK(StringField(json, "status") == "acknowledged");
+  CHECK(StringField(json, "acknowledged_at") == kProbationAck);
+  CHECK(StringField(json, "acknowledged_by") == "po-1");
   // A second acknowledgement, earlier by its time: the earliest counts.
   Ok(node, {"alerts", "ack", "--alert", id, "--at", kPoliceAck}, "police", "pc-1");
   json = ListJson(node, {"--status", "all"}, id).object;
-  CHECK(Field(json, "status") == "acknowledged");
-  CHECK(Field(json, "acknowledged_at") == kPoliceAck);
-  CHECK(Field(json, "acknowledged_by") == "pc-1");
+  CHECK(StringField(json, "status") == "acknowledged");
+  CHECK(StringField(json, "acknowledged_at") == kPoliceAck);
+  CHECK(StringField(json, "acknowledged_by") == "pc-1");
   CHECK(TableStatus(node, {}, id).empty());  // not open any more
   CHECK(TableStatus(node, {"--status", "acknowledged"}, id) == "acknowledged");
 
@@ -200,10 +190,10 @@ TEST_CASE(
   Ok(node, {"alerts", "resolve", "--alert", id, "--action", "home visit made", "--at", kResolve},
      "police", "pc-2");
   json = ListJson(node, {"--status", "all"}, id).object;
-  CHECK(Field(json, "status") == "resolved");
-  CHECK(Field(json, "resolved_at") == kResolve);
-  CHECK(Field(json, "resolved_by") == "pc-2");
-  CHECK(Field(json, "action") == "home visit made");
+  CHECK(StringField(json, "status") == "resolved");
+  CHECK(StringField(json, "resolved_at") == kResolve);
+  CHECK(StringField(json, "resolved_by") == "pc-2");
+  CHECK(StringField(json, "action") == "home visit made");
   CHECK(TableStatus(node, {"--status", "acknowledged"}, id).empty());
   CHECK(TableStatus(node, {"--status", "resolved"}, id) == "resolved");
   CHECK(LifecycleOf(node, id) == std::vector<std::string>{"alert.raised"});
@@ -237,8 +227,8 @@ TEST_CASE(
                  {kLater, "withdrawn"}});
   // The acknowledgement and resolution are kept.
   json = ListJson(node, {"--status", "withdrawn"}, id).object;
-  CHECK(Field(json, "acknowledged_at") == kPoliceAck);
-  CHECK(Field(json, "resolved_at") == kResolve);
+  CHECK(StringField(json, "acknowledged_at") == kPoliceAck);
+  CHECK(StringField(json, "resolved_at") == kResolve);
   CHECK(LifecycleOf(node, id) == std::vector<std::string>{"alert.raised", "alert.withdrawn"});
   bool reason_seen = false;
   for (const auto& line : node.Export()) {
@@ -254,9 +244,9 @@ TEST_CASE(
   Attendance(node, "S-3", "absent_unacceptable", kRaise, Id(12));
   CHECK(ListJson(node, {"--status", "all"}, id).alerts == 1);
   json = ListJson(node, {"--status", "all"}, id).object;
-  CHECK(Field(json, "raised_at") == kRaise);
-  CHECK(Field(json, "trigger") == Id(12));
-  CHECK(Field(json, "acknowledged_at") == kPoliceAck);
+  CHECK(StringField(json, "raised_at") == kRaise);
+  CHECK(StringField(json, "trigger") == Id(12));
+  CHECK(StringField(json, "acknowledged_at") == kPoliceAck);
   CHECK(StatusAt(node, id) == "resolved");
   CheckStatuses(node, id, worked);
   CHECK(LifecycleOf(node, id) ==
@@ -271,8 +261,8 @@ TEST_CASE(
   Attendance(node, "S-6", "absent_unacceptable", later_raise, Id(14));
   CHECK(ListJson(node, {"--status", "all"}, id).alerts == 1);
   json = ListJson(node, {"--status", "all"}, id).object;
-  CHECK(Field(json, "raised_at") == later_raise);
-  CHECK(Field(json, "trigger") == Id(14));
+  CHECK(StringField(json, "raised_at") == later_raise);
+  CHECK(StringField(json, "trigger") == Id(14));
   // The acknowledgement and resolution (before the new raise time) still count: resolved
   // from the raise on, and not listed before it, the old raise time included.
   CheckStatuses(node, id,

@@ -439,6 +439,15 @@ std::string EventIdOf(const std::string& json_line) {
   return json_line.substr(at + key.size(), 36);
 }
 
+std::string StringField(const std::string& json_object, const std::string& name) {
+  const std::string key = "\"" + name + "\":\"";
+  const size_t at = json_object.find(key);
+  if (at == std::string::npos) return "";
+  const size_t from = at + key.size();
+  const size_t end = json_object.find('"', from);
+  return end == std::string::npos ? "" : json_object.substr(from, end - from);
+}
+
 std::string WithoutPosition(const std::string& json_line) {
   const std::string key = "\"position\":";
   size_t at = json_line.find(key);

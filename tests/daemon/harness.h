@@ -164,6 +164,9 @@ bool Contains(const std::string& haystack, const std::string& needle);
 std::string TestUuid(uint32_t prefix, uint64_t n);
 // The envelope "id" of one exported JSON line ("" if none).
 std::string EventIdOf(const std::string& json_line);
+// The value of string member `name` of a one-line JSON object, the first one in it ("" if
+// none). For values without quotes or escapes: ids, times, statuses, names.
+std::string StringField(const std::string& json_object, const std::string& name);
 // The line without its "position" member (the exporting node's, not the event's).
 std::string WithoutPosition(const std::string& json_line);
 // One import line per SPEC: an attendance.recorded event by a provider's facilitator.
