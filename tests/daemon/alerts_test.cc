@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <set>
-#include <thread>
 
 #include "tests/daemon/harness.h"
 
@@ -76,8 +75,16 @@ TEST_CASE("alerts watch prints an alert soon after the append that triggers it",
   watch_options.stdout_path = n.dir / "watch.out";
   auto watch = Child::Start({HoldfastPath(), "alerts", "watch", "--format", "json"},
                             n.node.ClientEnv("police"), watch_options);
-  // The watcher is subscribed once its connection is answered; give it a moment.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The watcher prints only alerts raised once it is subscribed, and says nothing when it
+  // is: report breaches (each raises an alert) until it prints one.
+  const bool subscribed = WaitUntil(Scaled(std::chrono::milliseconds(10000)), [&] {
+    cli({"breach", "report", "--case", "C-1", "--kind", "recall"});
+    return WaitUntil(
+        std::chrono::milliseconds(200),
+        [&] { return Contains(ReadFile(n.dir / "watch.out"), "\"breach\""); },
+        std::chrono::milliseconds(5));
+  });
+  REQUIRE(subscribed);
   const size_t before = ReadFile(n.dir / "watch.out").size();
 
   auto r =
@@ -87,11 +94,13 @@ TEST_CASE("alerts watch prints an alert soon after the append that triggers it",
   const auto acknowledged = Clock::now();
   REQUIRE(r.exit == 0);
   std::string seen;
-  while (Clock::now() - acknowledged < Scaled(std::chrono::milliseconds(2000))) {
-    seen = ReadFile(n.dir / "watch.out").substr(before);
-    if (Contains(seen, "\"non_engagement\"")) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  WaitUntil(
+      Scaled(std::chrono::milliseconds(2000)),
+      [&] {
+        seen = ReadFile(n.dir / "watch.out").substr(before);
+        return Contains(seen, "\"non_engagement\"");
+      },
+      std::chrono::milliseconds(2));
   const auto latency =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - acknowledged);
   INFO("watch output after the append: " << seen);
@@ -121,7 +130,12 @@ TEST_CASE("a daemon killed mid-import, restarted and re-fed ends with the same a
   quiet.stderr_path = dir / "import.err";
   auto import = Child::Start({HoldfastPath(), "import", "--file", county},
                              crashed.ClientEnv("operator"), quiet);
-  std::this_thread::sleep_for(Scaled(std::chrono::milliseconds(250)));
+  // Killed once the import has had a batch stored (of about three).
+  REQUIRE(WaitUntil(
+      Scaled(std::chrono::milliseconds(20000)),
+      [&] { return crashed.StoredEvents() > 0 || !import->Running(); },
+      std::chrono::milliseconds(5)));
+  if (!import->Running()) WARN("the import was done before the kill: nothing was cut short");
   crashed.Kill();
   const auto interrupted = import->Wait();
   INFO("interrupted import: " << interrupted.Describe() << ReadFile(dir / "import.err"));

@@ -109,10 +109,14 @@ RawReply ReadReply(int fd, milliseconds limit, milliseconds linger = millisecond
   return reply;
 }
 
-// The daemon is alive and another client is served normally.
+// The daemon is done with every client before (it has closed their connections, which it
+// does once a connection's request in flight is answered, so any write to a client gone
+// has happened), is alive, and serves another client normally.
 void CheckStillServing(Node& node) {
-  std::this_thread::sleep_for(Scaled(milliseconds(300)));
   INFO("holdfastd log:\n" << node.Log());
+  CHECK(WaitUntil(
+      Scaled(milliseconds(10000)), [&] { return node.ClientConnections() == 0 || !node.Running(); },
+      milliseconds(10)));
   const bool running = node.Running();
   INFO("holdfastd exit status " << node.ExitStatus() << " (141: killed by SIGPIPE)");
   REQUIRE(running);
@@ -212,15 +216,16 @@ TEST_CASE(
   SECTION("once the first has stopped, the socket path is free again") {
     REQUIRE(n.node.Stop() == 0);
     auto started = Child::Start({HoldfastdPath(), "--config", second.config()}, {}, options);
-    const auto deadline = Clock::now() + Scaled(milliseconds(20000));
     RunResult list;
-    while (Clock::now() < deadline && started->Running()) {
-      list = Holdfast({"case", "list"}, {{"HOLDFAST_SOCKET", n.node.socket()},
-                                         {"HOLDFAST_USER", "tester"},
-                                         {"HOLDFAST_ROLE", "probation"}});
-      if (list.exit == 0) break;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
+    WaitUntil(
+        Scaled(milliseconds(20000)),
+        [&] {
+          list = Holdfast({"case", "list"}, {{"HOLDFAST_SOCKET", n.node.socket()},
+                                             {"HOLDFAST_USER", "tester"},
+                                             {"HOLDFAST_ROLE", "probation"}});
+          return list.exit == 0 || !started->Running();
+        },
+        milliseconds(20));
     INFO(list.Describe());
     CHECK(list.exit == 0);
     started->Signal(SIGTERM);
@@ -380,7 +385,10 @@ TEST_CASE("SIGTERM stops the daemon cleanly and removes its socket", "[daemon][s
     REQUIRE(idle >= 0);
     REQUIRE(half >= 0);
     REQUIRE(SendAll(half, LengthPrefix(64) + std::string(10, '\0')));
-    std::this_thread::sleep_for(milliseconds(100));
+    // Stopped while it holds both.
+    REQUIRE(WaitUntil(
+        Scaled(milliseconds(5000)), [&] { return n.node.ClientConnections() == 2; },
+        milliseconds(5)));
     CHECK(n.node.Stop() == 0);
     ::close(idle);
     ::close(half);
@@ -398,20 +406,16 @@ TEST_CASE("SIGHUP reloads the log level and keeps serving, and does not apply a 
   debug.replace(debug.find("level = info"), 12, "level = debug");
   WriteFile(n.node.config(), debug);
   ::kill(n.node.pid(), SIGHUP);
-  const auto deadline = Clock::now() + Scaled(milliseconds(5000));
-  while (!Contains(n.node.Log(), "log level now debug") && Clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  CHECK(Contains(n.node.Log(), "log level now debug"));
+  CHECK(WaitUntil(
+      Scaled(milliseconds(5000)), [&] { return Contains(n.node.Log(), "log level now debug"); },
+      milliseconds(20)));
   CheckStillServing(n.node);
 
   WriteFile(n.node.config(), original + "nonsense = 1\n");
   ::kill(n.node.pid(), SIGHUP);
-  const auto deadline2 = Clock::now() + Scaled(milliseconds(5000));
-  while (!Contains(n.node.Log(), "config not reloaded") && Clock::now() < deadline2) {
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  CHECK(Contains(n.node.Log(), "config not reloaded"));
+  CHECK(WaitUntil(
+      Scaled(milliseconds(5000)), [&] { return Contains(n.node.Log(), "config not reloaded"); },
+      milliseconds(20)));
   WriteFile(n.node.config(), original);  // the CLI reads the config too
   CheckStillServing(n.node);
 }
@@ -571,9 +575,24 @@ TEST_CASE("a client that disconnects before its answer does not stop the daemon"
   }
   SECTION("holdfast import interrupted with Ctrl-C (SIGINT)") {
     for (int attempt = 0; attempt < 5 && n.node.Running(); ++attempt) {
+      // The daemon is done with the last attempt's connection...
+      REQUIRE(WaitUntil(
+          Scaled(milliseconds(20000)), [&] { return n.node.ClientConnections() == 0; },
+          milliseconds(5)));
       auto import =
           Child::Start({HoldfastPath(), "import", "--file", file}, n.node.ClientEnv("operator"));
-      std::this_thread::sleep_for(milliseconds(150 + 50 * attempt));
+      // ...and once the import is talking to the daemon (the first time, once it has had a batch
+      // stored; after that its events are already held)...
+      REQUIRE(WaitUntil(
+          Scaled(milliseconds(20000)),
+          [&] {
+            return !import->Running() ||
+                   (attempt == 0 ? n.node.StoredEvents() > 0 : n.node.ClientConnections() > 0);
+          },
+          milliseconds(5)));
+      // ...Ctrl-C lands a little later each attempt: not to wait for anything, but to
+      // interrupt it at different points of its requests.
+      std::this_thread::sleep_for(milliseconds(50 * attempt));
       import->Signal(SIGINT);
       import->Wait();
     }

@@ -9,15 +9,12 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <set>
-#include <thread>
 
 #include "tests/daemon/harness.h"
 #include "tests/small_filesystem.h"
 
 namespace holdfast::test {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 constexpr size_t kBatch = 500;  // events per import: one atomic append each
 
@@ -123,13 +120,14 @@ TEST_CASE(
   // Free the space: the refused import goes through again, with no restart.
   fs.Remove("ballast");
   fs.Remove("topup");
-  const auto deadline = Clock::now() + Scaled(std::chrono::milliseconds(20000));
   RunResult retried;
-  do {
-    retried = node.Cli({"import", "--file", refused_file}, "operator");
-    if (retried.exit == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  } while (Clock::now() < deadline);
+  WaitUntil(
+      Scaled(std::chrono::milliseconds(20000)),
+      [&] {
+        retried = node.Cli({"import", "--file", refused_file}, "operator");
+        return retried.exit == 0;
+      },
+      std::chrono::milliseconds(50));
   INFO(retried.Describe());
   REQUIRE(retried.exit == 0);
   acknowledged.insert(acknowledged.end(), refused_ids.begin(), refused_ids.end());

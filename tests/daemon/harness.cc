@@ -262,6 +262,15 @@ RunResult Child::Wait(milliseconds timeout) {
   return result_;
 }
 
+bool WaitUntil(milliseconds limit, const std::function<bool()>& check, milliseconds interval) {
+  const auto deadline = Clock::now() + limit;
+  for (;;) {
+    if (check()) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(interval);
+  }
+}
+
 RunResult Run(const std::vector<std::string>& args, const Env& env, const std::string& stdin_data) {
   RunOptions options;
   options.stdin_data = stdin_data;
@@ -392,6 +401,32 @@ std::vector<std::string> Node::Export() const {
 }
 
 std::string Node::Log() const { return ReadFile(log_); }
+
+size_t Node::ClientConnections() const {
+  // Lines: "Num RefCount Protocol Flags Type St Inode Path". A listening socket is
+  // unconnected (St 01); the daemon's accepted ones are connected (St 03) and show the
+  // listener's path. Client ends are not bound, so they have none.
+  std::ifstream in("/proc/net/unix");
+  if (!in) Fail("cannot read /proc/net/unix");
+  size_t n = 0;
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string num, refs, protocol, flags, type, state, inode, path;
+    fields >> num >> refs >> protocol >> flags >> type >> state >> inode >> path;
+    n += path == socket_ && state == "03";
+  }
+  return n;
+}
+
+uint64_t Node::StoredEvents() const {
+  auto r = Cli({"store", "stats", "--format", "csv"}, "operator");
+  const std::string key = "\nevents,";
+  const size_t at = r.out.find(key);
+  if (r.exit != 0 || at == std::string::npos) return 0;
+  return std::stoull(r.out.substr(at + key.size()));
+}
 
 bool IsOneLineFailure(const RunResult& r) {
   auto lines = r.ErrLines();

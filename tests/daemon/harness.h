@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -77,6 +78,11 @@ class Child {
   RunResult result_;
 };
 
+// Polls `check` every `interval` until it returns true or `limit` passes; returns its last
+// answer. How a test waits for something to happen, instead of sleeping.
+bool WaitUntil(milliseconds limit, const std::function<bool()>& check,
+               milliseconds interval = milliseconds(100));
+
 // Runs a program to completion. args[0] is the program's path.
 RunResult Run(const std::vector<std::string>& args, const Env& env = {},
               const std::string& stdin_data = "");
@@ -133,6 +139,12 @@ class Node {
   std::vector<std::string> Export() const;
   // The daemon's log (its stdout and stderr) so far.
   std::string Log() const;
+  // How many client connections the daemon holds open on its socket: the accepted sockets
+  // bound to its path in /proc/net/unix. It closes a connection only once the
+  // connection's request in flight is answered, so 0 means it is done with every client.
+  size_t ClientConnections() const;
+  // The "events" line of `holdfast store stats` (0 when it cannot be read).
+  uint64_t StoredEvents() const;
 
   const std::string& data_dir() const { return data_dir_; }
   const std::string& config() const { return config_; }

@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
-#include <thread>
 
 #include "tests/daemon/harness.h"
 
@@ -77,14 +76,6 @@ std::vector<std::string> WriteBigImport(const std::string& path) {
   return ids;
 }
 
-uint64_t StoredEvents(const Node& node) {
-  auto r = node.Cli({"store", "stats", "--format", "csv"}, "operator");
-  const std::string key = "\nevents,";
-  size_t at = r.out.find(key);
-  if (r.exit != 0 || at == std::string::npos) return 0;
-  return std::stoull(r.out.substr(at + key.size()));
-}
-
 // Starts a large import, stops the daemon with `signum` while it runs, then checks that the
 // events the node kept are a prefix of the file (nothing acknowledged lost, nothing torn),
 // and that running the import again completes it to exactly the file's events.
@@ -98,9 +89,8 @@ void InterruptImportThenComplete(int signum) {
   auto import =
       Child::Start({HoldfastPath(), "import", "--file", file}, n.node.ClientEnv("operator"), slow);
   // Make sure some batches were acknowledged, so the check below has something to keep.
-  for (int i = 0; i < 400 && StoredEvents(n.node) == 0; ++i) {
-    std::this_thread::sleep_for(milliseconds(25));
-  }
+  WaitUntil(
+      Scaled(milliseconds(10000)), [&] { return n.node.StoredEvents() > 0; }, milliseconds(25));
   REQUIRE(import->Running());  // the daemon goes away in the middle of the import
 
   if (signum == SIGTERM) {

@@ -63,11 +63,13 @@ TEST_CASE("node init writes a config from which holdfastd starts unedited, socke
              {"HOLDFAST_USER", "op"},
              {"HOLDFAST_ROLE", "operator"}};
   RunResult stats;
-  for (int i = 0; i < 500 && daemon->Running(); ++i) {
-    stats = Holdfast({"store", "stats", "--format", "csv"}, env);
-    if (stats.exit == 0) break;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
+  WaitUntil(
+      Scaled(milliseconds(10000)),
+      [&] {
+        stats = Holdfast({"store", "stats", "--format", "csv"}, env);
+        return stats.exit == 0 || !daemon->Running();
+      },
+      milliseconds(20));
   INFO(stats.Describe() << "\nlog:\n" << ReadFile(dir / "d.log"));
   REQUIRE(stats.exit == 0);
   CHECK(Contains(stats.out, "node,provider-1"));

@@ -14,12 +14,9 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 namespace holdfast::synctest {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
 
@@ -292,15 +289,6 @@ std::vector<JsonFields> SyncNode::SyncStatus() const {
 RunResult SyncNode::Verify() const { return Operator({"store", "verify"}); }
 
 // --- Waiting and comparing ------------------------------------------------------------------
-
-bool WaitUntil(milliseconds limit, const std::function<bool()>& check, milliseconds interval) {
-  const auto deadline = Clock::now() + limit;
-  for (;;) {
-    if (check()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(interval);
-  }
-}
 
 std::multiset<std::string> IdsOf(const std::vector<ExportedEvent>& events) {
   std::multiset<std::string> ids;

@@ -20,6 +20,7 @@ using std::chrono::milliseconds;
 using test::RunResult;
 using test::Scaled;
 using test::TempDir;
+using test::WaitUntil;
 
 // A limit for waiting on something that comes quickly when the code is right: the release
 // limit, stretched 2.5 times under ASan (Scaled's 6 times would keep a failing test
@@ -108,11 +109,6 @@ class SyncNode {
   test::Node node_;
   int port_;
 };
-
-// Polls `check` every `interval` until it returns true or `limit` passes; then returns its
-// last answer.
-bool WaitUntil(milliseconds limit, const std::function<bool()>& check,
-               milliseconds interval = milliseconds(100));
 
 // Each node's exported event ids (as a sorted multiset, so duplicates show).
 std::multiset<std::string> IdsOf(const std::vector<ExportedEvent>& events);
