@@ -127,7 +127,7 @@ struct Importer {
           error = node->id() + " could not import " + file + " in time; last attempt: " + last;
           return;
         }
-        if (!*up) {  // killed: the driver restarts it
+        if (!*up) {  // killed: poll until the driver has restarted it
           std::this_thread::sleep_for(milliseconds(20));
           continue;
         }
@@ -135,7 +135,7 @@ struct Importer {
         if (r.exit == 0) break;
         ++retries;
         last = r.Describe();
-        std::this_thread::sleep_for(milliseconds(50));
+        std::this_thread::sleep_for(milliseconds(50));  // a retry's pause, until it is taken
       }
     }
   }
@@ -288,6 +288,7 @@ class ChaosRound {
   void Drive() {
     const int first_kill = 2 + static_cast<int>(rng_() % 4);
     for (int step = 1; Importing(); ++step) {
+      // The chaos's own pace (the behaviour under test), not a wait for anything.
       std::this_thread::sleep_for(milliseconds(50 + rng_() % 351));
       const int roll = static_cast<int>(rng_() % 100);
       if (step == first_kill) {

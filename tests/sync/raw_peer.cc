@@ -13,7 +13,6 @@
 
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 
 #include "eventstore/event.h"
 #include "eventstore/frame.h"
@@ -88,19 +87,50 @@ bool RawPeer::Handshake(std::chrono::milliseconds limit, std::string* error,
   ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
   ssl_ = SSL_new(ctx_);
   SSL_set_fd(ssl_, fd_);
+  // With on_server_flight, the handshake's output goes to memory and out from there: the
+  // hello at once, the answer to the node's flight only once the callback has run. This
+  // client writes that answer only when it has read and processed the whole flight.
+  BIO* held = nullptr;
+  if (on_server_flight) {
+    held = BIO_new(BIO_s_mem());
+    SSL_set0_wbio(ssl_, held);  // the socket stays the read side
+  }
+  bool hello_sent = false;
+  auto send_held = [&] {
+    char buf[4096];
+    int n;
+    while ((n = BIO_read(held, buf, sizeof buf)) > 0) {
+      for (int done = 0; done < n;) {
+        const ssize_t w = ::send(fd_, buf + done, static_cast<size_t>(n - done), MSG_NOSIGNAL);
+        if (w > 0) {
+          done += static_cast<int>(w);
+        } else if (!(w < 0 && (errno == EAGAIN || errno == EINTR) && WaitFd(POLLOUT, deadline))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  };
   for (;;) {
     ERR_clear_error();
     const int rc = SSL_connect(ssl_);
-    if (rc == 1) return true;
-    const int err = SSL_get_error(ssl_, rc);
-    if (err == SSL_ERROR_WANT_READ && WaitFd(POLLIN, deadline)) {
-      if (!flight_seen && on_server_flight) {
+    if (held != nullptr && BIO_ctrl_pending(held) > 0) {
+      if (hello_sent && !flight_seen) {
         flight_seen = true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // all of it
         on_server_flight();
       }
-      continue;
+      if (!send_held()) {
+        *error = std::string("handshake: send: ") + std::strerror(errno);
+        return false;
+      }
+      hello_sent = true;
     }
+    if (rc == 1) {
+      if (held != nullptr) SSL_set0_wbio(ssl_, BIO_new_socket(fd_, BIO_NOCLOSE));
+      return true;
+    }
+    const int err = SSL_get_error(ssl_, rc);
+    if (err == SSL_ERROR_WANT_READ && WaitFd(POLLIN, deadline)) continue;
     if (err == SSL_ERROR_WANT_WRITE && WaitFd(POLLOUT, deadline)) continue;
     *error = err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE
                  ? "handshake timed out"

@@ -35,6 +35,14 @@ TEST_CASE("a peer that hangs up and resets does not bring the node down", "[sync
   const milliseconds wait = Scaled(milliseconds(5000));
   const auto ghost = t.pki.Node("ghost-1");
   const pid_t daemon = t.node.node().pid();
+  // The node is done with a reset link once it logs its close (or is dead).
+  const std::string closed = "link with ghost-1 closed";
+  size_t resets = 0;
+  auto handled = [&] {
+    return WaitUntil(
+        wait, [&] { return t.LogCount(closed) >= resets || !t.node.node().Running(); },
+        milliseconds(10));
+  };
   // Deterministic timing: the node is paused (SIGSTOP) while the peer's last bytes, its
   // FIN and its RST arrive, and resumed after; it then reads the bytes that came first and
   // answers them. Unpaused, it usually reads them before the reset lands and survives by
@@ -55,6 +63,7 @@ TEST_CASE("a peer that hangs up and resets does not bring the node down", "[sync
     std::string error;
     REQUIRE(peer.Handshake(wait, &error, [&] { paused.Stop(); }));
     peer.Reset(/*fin_first=*/true);
+    ++resets;
     paused.Resume();
   }
   SECTION("right after its hello") {
@@ -66,6 +75,7 @@ TEST_CASE("a peer that hangs up and resets does not bring the node down", "[sync
     paused.Stop();
     REQUIRE(peer.HelloAndPull("ghost-1"));
     peer.Reset(/*fin_first=*/true);
+    ++resets;
     paused.Resume();
   }
   SECTION("with a reset alone, a few times") {
@@ -76,11 +86,12 @@ TEST_CASE("a peer that hangs up and resets does not bring the node down", "[sync
       REQUIRE(peer.Handshake(wait, &error, [&] { paused.Stop(); }));
       REQUIRE(peer.Write(FrameHeader(64) + std::string(10, '\0')));
       peer.Reset();
+      ++resets;
       paused.Resume();
-      std::this_thread::sleep_for(milliseconds(100));
+      handled();
     }
   }
-  std::this_thread::sleep_for(milliseconds(300));
+  CHECK(handled());
   INFO("probation-1's log:\n" << t.node.Log());
   INFO("holdfastd's exit status: " << t.node.node().ExitStatus() << " (141: SIGPIPE)");
   REQUIRE(t.node.node().Running());
@@ -140,16 +151,27 @@ TEST_CASE("each event crosses a link once: never echoed back, never sent twice",
   test::WriteFile(dir / "b.jsonl", AttendanceLines(0x700, 1, 1000));
   b.Import(dir / "b.jsonl");
   REQUIRE(WaitForSameEvents({&a, &b}, Scaled(milliseconds(30000))) == 1000);
-  std::this_thread::sleep_for(milliseconds(500));  // let any further batch go out
+  // One more event each way: a node sends its log in order, so an echo of provider-2's
+  // events by provider-1, or a second sending of them by provider-2, would come before it.
+  test::WriteFile(dir / "a1.jsonl", AttendanceLines(0x701, 1, 1));
+  test::WriteFile(dir / "b1.jsonl", AttendanceLines(0x702, 1, 1));
+  a.Import(dir / "a1.jsonl");
+  b.Import(dir / "b1.jsonl");
+  REQUIRE(WaitForSameEvents({&a, &b}, Scaled(milliseconds(30000))) == 1002);
+  CHECK(WaitUntil(Scaled(milliseconds(10000)), [&] {
+    return Number(StatusOf(a, b.id()), "events_in") >= 1001 &&
+           Number(StatusOf(b, a.id()), "events_in") >= 1;
+  }));
   const auto from_a = StatusOf(a, b.id()), from_b = StatusOf(b, a.id());
   INFO((both_dial ? "both dial" : "one dials")
        << ": provider-2 sent " << Number(from_b, "events_out") << " events ("
        << Number(from_b, "bytes_out") << " bytes), provider-1 sent back "
        << Number(from_a, "events_out") << " (" << Number(from_a, "bytes_out") << " bytes)");
-  CHECK(Number(from_a, "events_in") == 1000);
-  // provider-1 holds nothing provider-2 lacks: it has nothing to send.
-  CHECK(Number(from_a, "events_out") == 0);
-  CHECK(Number(from_b, "events_out") == 1000);
+  CHECK(Number(from_a, "events_in") == 1001);
+  // provider-1 holds nothing provider-2 lacks but its one event: it sends only that.
+  CHECK(Number(from_a, "events_out") == 1);
+  CHECK(Number(from_b, "events_out") == 1001);
+  CHECK(Number(from_b, "events_in") == 1);
 }
 
 TEST_CASE("widening a peer's filter sends it the events the narrower filter held back",
@@ -224,13 +246,20 @@ TEST_CASE("a removed peer is disconnected and gets nothing more", "[sync][e2e]")
                   [&] { return StatusOf(b, a.id())["connected"] == "no"; }));
   test::WriteFile(dir / "a2.jsonl", AttendanceLines(0x801, 1, 20));
   test::WriteFile(dir / "b2.jsonl", AttendanceLines(0x802, 1, 20));
+  // provider-1 keeps dialling (it still lists probation-1) and is refused each time: once
+  // it has been refused after the imports, a dial that could have carried them has failed.
+  auto refusals = [&] {
+    const std::string log = a.Log(), refused = "\"provider-1\", which is not a configured peer";
+    size_t n = 0;
+    for (size_t at = log.find(refused); at != std::string::npos; at = log.find(refused, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
   a.Import(dir / "a2.jsonl");
   b.Import(dir / "b2.jsonl");
-  // provider-1 keeps dialling (it still lists probation-1) and is refused each time.
-  CHECK(WaitUntil(Scaled(milliseconds(10000)), [&] {
-    return Contains(a.Log(), "\"provider-1\", which is not a configured peer");
-  }));
-  std::this_thread::sleep_for(Briefly(milliseconds(1500)));
+  const size_t refused_before = refusals();
+  CHECK(WaitUntil(Scaled(milliseconds(10000)), [&] { return refusals() > refused_before; }));
   CHECK(a.EventCount() == 40);
   CHECK(b.EventCount() == 40);
 }
@@ -247,7 +276,9 @@ TEST_CASE("a peer written into holdfast.conf links after SIGHUP", "[sync][e2e]")
   a.AddPeerToConfig(b.id(), "");
   b.AddPeerToConfig(a.id(), a.address());
   ::kill(a.node().pid(), SIGHUP);
-  std::this_thread::sleep_for(milliseconds(200));
+  // probation-1 accepts provider-1 before provider-1 dials.
+  REQUIRE(WaitUntil(Scaled(milliseconds(10000)),
+                    [&] { return Contains(a.Log(), "SIGHUP: config reloaded"); }));
   ::kill(b.node().pid(), SIGHUP);
   CHECK(WaitForSameEvents({&a, &b}, Scaled(milliseconds(20000))) == 30);
 }
@@ -291,9 +322,10 @@ TEST_CASE("connections that never finish the TLS handshake cannot starve the nod
     idle.push_back(fd);
   }
   INFO(idle.size() << " idle connections open");
-  std::this_thread::sleep_for(Briefly(milliseconds(2000)));
   // The node keeps a bounded number of them, closing the oldest (and says so).
-  CHECK(Contains(a.Log(), "connections were already in their TLS handshake"));
+  CHECK(WaitUntil(Briefly(milliseconds(5000)), [&] {
+    return Contains(a.Log(), "connections were already in their TLS handshake");
+  }));
   auto r = a.node().Cli({"case", "list"}, "probation");
   INFO("holdfast case list: " << r.Describe());
   CHECK(r.exit == 0);
