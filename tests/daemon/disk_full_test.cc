@@ -111,15 +111,27 @@ TEST_CASE(
   CHECK(Contains(Ok(node, {"alerts", "list"}, "probation").out, "breach"));
   Ok(node, {"sync", "status"}, "operator");
   CheckHolds(node, acknowledged);
-  // Writes are refused the same way.
-  auto write = node.Cli({"case", "close", "--case", "C-1", "--reason", "completed"}, "probation");
+  // Writes are refused the same way. RocksDB may still free room after the top-up (it
+  // deletes what it could not finish) and then rightly take a write: top up again and try
+  // another, a few times; a disk that stays full must refuse.
+  RunResult write;
+  std::vector<std::string> topups = {"topup"};
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const std::string case_id = "C-FULL-" + std::to_string(attempt);
+    write = node.Cli({"case", "open", "--case", case_id, "--subject", "P-FULL", "--order",
+                      "community_order", "--risk", "high", "--lead-agency", "probation-ce"},
+                     "probation");
+    if (write.exit != 0) break;
+    topups.push_back("topup-" + std::to_string(attempt));
+    fs.FillUp(topups.back());
+  }
   INFO(write.Describe());
   CHECK(IsOneLineFailure(write));
   CHECK(Contains(write.err, "no space left on the device holding"));
 
   // Free the space: the refused import goes through again, with no restart.
   fs.Remove("ballast");
-  fs.Remove("topup");
+  for (const auto& topup : topups) fs.Remove(topup);
   RunResult retried;
   WaitUntil(
       Scaled(std::chrono::milliseconds(20000)),
