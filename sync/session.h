@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "eventstore/event.h"
-#include "eventstore/event_store.h"
+#include "eventstore/version_vector.h"
 #include "sync/sync.capnp.h"
 
 namespace holdfast {
