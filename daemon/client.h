@@ -12,8 +12,8 @@
 #include <string>
 
 #include "daemon/api.capnp.h"
-#include "eventstore/frame.h"
 #include "eventstore/status.h"
+#include "wire/frame.h"
 
 namespace holdfast {
 

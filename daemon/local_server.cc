@@ -13,7 +13,7 @@
 #include <cstring>
 #include <deque>
 
-#include "eventstore/frame.h"
+#include "wire/frame.h"
 
 namespace holdfast {
 namespace {

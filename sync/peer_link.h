@@ -12,9 +12,9 @@
 #include <string>
 
 #include "eventstore/event_store.h"
-#include "eventstore/frame.h"
 #include "sync/session.h"
 #include "sync/tls.h"
+#include "wire/frame.h"
 
 namespace holdfast {
 

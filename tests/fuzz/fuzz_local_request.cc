@@ -24,9 +24,9 @@
 #include "daemon/handler.h"
 #include "daemon/local_server.h"
 #include "eventstore/event_store.h"
-#include "eventstore/frame.h"
 #include "projections/projector.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "wire/frame.h"
 
 using namespace holdfast;
 

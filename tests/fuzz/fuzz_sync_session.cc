@@ -24,12 +24,12 @@
 #include <string>
 
 #include "eventstore/event_store.h"
-#include "eventstore/frame.h"
 #include "eventstore/keys.h"
 #include "sync/peer_link.h"
 #include "sync/session.h"
 #include "sync/sync_manager.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "wire/frame.h"
 
 using namespace holdfast;
 

@@ -16,8 +16,8 @@
 #include "daemon/api.capnp.h"
 #include "daemon/config.h"
 #include "eventstore/event_json.h"
-#include "eventstore/frame.h"
 #include "sync/sync.capnp.h"
+#include "wire/frame.h"
 
 using namespace holdfast;
 

@@ -15,8 +15,8 @@
 #include <stdexcept>
 
 #include "eventstore/event.h"
-#include "eventstore/frame.h"
 #include "eventstore/ids.h"
+#include "wire/frame.h"
 
 namespace holdfast::synctest {
 namespace {

@@ -1,4 +1,4 @@
-#include "eventstore/frame.h"
+#include "wire/frame.h"
 
 #include <cstring>
 
