@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bench/subprocess.h"
-#include "daemon/client.h"
+#include "client/client.h"
 #include "eventstore/event.h"
 
 namespace holdfast::bench {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/client.h"
+#include "client/client.h"
 #include "daemon/config.h"
 #include "eventstore/event.h"
 #include "eventstore/status.h"

@@ -1,4 +1,4 @@
-#include "daemon/client.h"
+#include "client/client.h"
 
 #include <errno.h>
 #include <poll.h>
