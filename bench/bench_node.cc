@@ -66,7 +66,7 @@ BenchNode::~BenchNode() {
   if (!daemon_) return;
   client_.reset();
   daemon_->Signal(SIGTERM);
-  daemon_->Wait(60);  // then ~Subprocess kills it
+  daemon_->Wait(std::chrono::seconds(60));  // then ~Subprocess kills it
 }
 
 pid_t BenchNode::pid() const { return daemon_ ? daemon_->pid() : -1; }
@@ -93,14 +93,14 @@ void BenchNode::Init() {
 double BenchNode::Start(double timeout_seconds) {
   if (daemon_) Fail("already running");
   SpawnOptions options;
-  options.stderr_file = log_file();
-  options.stdout_file = log_file();
+  options.stderr_path = log_file();
+  options.stdout_path = log_file();
   daemon_ = std::make_unique<Subprocess>(
       std::vector<std::string>{programs_.holdfastd, "--config", config()}, options);
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(timeout_seconds));
   for (;;) {
-    if (auto code = daemon_->Wait(0)) {
+    if (auto code = daemon_->Wait(Clock::now())) {
       daemon_.reset();
       Fail("holdfastd exited with status " + std::to_string(*code) + " while starting");
     }
@@ -120,7 +120,7 @@ double BenchNode::Stop() {
   client_.reset();
   const auto start = Clock::now();
   daemon_->Signal(SIGTERM);
-  auto code = daemon_->Wait(300);
+  auto code = daemon_->Wait(std::chrono::seconds(300));
   if (!code) Fail("holdfastd did not stop within 300 s of SIGTERM");
   const double seconds = Seconds(Clock::now() - start);
   daemon_.reset();

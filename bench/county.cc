@@ -54,14 +54,14 @@ County Scan(const std::string& file) {
 County MakeCounty(const Programs& programs, uint64_t target_events, uint64_t seed,
                   const std::string& file) {
   SpawnOptions options;
-  options.stdout_file = file;
-  options.pipe_stderr = true;
+  options.stdout_path = file;
   Subprocess sample({programs.sample, "--events-target", std::to_string(target_events), "--seed",
                      std::to_string(seed)},
                     options);
   std::string out, err;
-  sample.Drain(Clock::now() + std::chrono::minutes(5), &out, &err);
-  if (sample.Wait(300).value_or(-1) != 0) Die("holdfast-sample failed: " + err);
+  sample.Collect(Clock::now() + std::chrono::minutes(5), &out, &err);
+  if (sample.Wait(std::chrono::seconds(300)).value_or(-1) != 0)
+    Die("holdfast-sample failed: " + err);
   return Scan(file);
 }
 

@@ -150,7 +150,7 @@ std::vector<std::optional<Clock::time_point>> WaitForAlert(const std::vector<Sub
     std::vector<pollfd> fds;
     for (Subprocess* w : watchers) fds.push_back({w->stdout_fd(), POLLIN, 0});
     ::poll(fds.data(), fds.size(), exited ? 5 : 1);
-    if (!exited && append->Wait(0)) exited = true;
+    if (!exited && append->Wait(Clock::now())) exited = true;
     for (size_t i = 0; i < watchers.size(); ++i) {
       std::string line;
       while (watchers[i]->ReadLine(Clock::now(), &line)) {
@@ -196,8 +196,7 @@ void MeasureAlertLatency(SystemBench* b, BenchNode& probation, BenchNode& police
 
   b->Progress("C: " + std::to_string(runs) + " append-to-alert runs");
   SpawnOptions watch;
-  watch.pipe_stdout = true;
-  watch.stderr_file = b->options.dir + "/alerts-watch.err";
+  watch.stderr_path = b->options.dir + "/alerts-watch.err";
   watch.env = police.CliEnv("police", "pc-bench");
   Subprocess police_watch(police.CliArgv({"alerts", "watch", "--format", "json"}), watch);
   watch.env = probation.CliEnv("probation", "po-bench");
@@ -213,13 +212,14 @@ void MeasureAlertLatency(SystemBench* b, BenchNode& probation, BenchNode& police
   for (int n = 1; n <= runs; ++n) {
     SpawnOptions options;
     options.env = provider.CliEnv("facilitator", "fac-bench");
-    options.stderr_file = b->options.dir + "/alert-trigger.err";
+    options.stdout_path = "/dev/null";
+    options.stderr_path = b->options.dir + "/alert-trigger.err";
     Subprocess append(provider.CliArgv(AlertTriggerArgs(n)), options);
     auto seen = WaitForAlert({&probation_watch, &police_watch}, &append, AlertCaseId(n),
                              append.started() + std::chrono::seconds(15));
-    append.Wait(30);
+    append.Wait(std::chrono::seconds(30));
     if (append.exit_code().value_or(-1) != 0) {
-      Die("`holdfast attendance record` on provider-1 failed (see " + options.stderr_file + ")");
+      Die("`holdfast attendance record` on provider-1 failed (see " + options.stderr_path + ")");
     }
     cli.Add(Seconds(append.exited() - append.started()));
     if (!seen[0] || !seen[1]) {

@@ -12,12 +12,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "bench/report.h"
+#include "bench/subprocess.h"
 #include "bench/system_bench.h"
 #include "eventstore/hlc.h"
 
@@ -182,4 +184,11 @@ double WaitUntilIdle(pid_t pid, double timeout_seconds) {
 
 }  // namespace holdfast::bench
 
-int main(int argc, char** argv) { return holdfast::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  holdfast::testing::KillChildrenOnExit();
+  try {
+    return holdfast::bench::Main(argc, argv);
+  } catch (const std::exception& e) {  // a child that could not be started or reaped
+    holdfast::bench::Die(e.what());
+  }
+}

@@ -24,36 +24,21 @@
 #include <stdexcept>
 #include <thread>
 
-extern char** environ;
-
 namespace holdfast::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 // The test process writes into pipes and sockets whose readers may be gone; that must be an
-// error value here, not a signal. Children get SIGPIPE back (see Child::Start), so a binary
-// under test that forgets to handle it is caught.
-const bool kSigpipeIgnored = [] {
-  ::signal(SIGPIPE, SIG_IGN);
-  return true;
-}();
+// error value here, not a signal. Children get SIGPIPE back (tests/support/subprocess.h), so
+// a binary under test that forgets to handle it is caught.
+struct IgnoreSigpipe {
+  IgnoreSigpipe() { ::signal(SIGPIPE, SIG_IGN); }
+} const kIgnoreSigpipe;
 
 [[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
 
 std::string ErrnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-int DecodeWaitStatus(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-int OpenForAppend(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) Fail(ErrnoText("open " + path));
-  return fd;
-}
 
 }  // namespace
 
@@ -90,175 +75,25 @@ std::string RunResult::Describe() const {
 
 std::unique_ptr<Child> Child::Start(const std::vector<std::string>& args, const Env& env,
                                     const RunOptions& options) {
-  (void)kSigpipeIgnored;
-  if (args.empty()) Fail("Child::Start: no program");
-  // Everything the child needs is prepared before fork: after it, only async-signal-safe
-  // calls.
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "HOLDFAST_", 9) == 0) continue;
-    const char* eq = std::strchr(*e, '=');
-    if (eq != nullptr && env.count(std::string(*e, static_cast<size_t>(eq - *e)))) continue;
-    env_strings.emplace_back(*e);
-  }
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp, argv;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> arg_strings = args;
-  for (auto& s : arg_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  gid_t gid = 0;
-  if (options.as_uid) {
-    struct passwd* pw = ::getpwuid(*options.as_uid);
-    gid = pw != nullptr ? pw->pw_gid : static_cast<gid_t>(*options.as_uid);
-  }
-
-  int in[2], out[2] = {-1, -1}, err[2] = {-1, -1};
-  if (::pipe2(in, O_CLOEXEC) != 0) Fail(ErrnoText("pipe2"));
-  if (options.stdout_path.empty()) {
-    if (::pipe2(out, O_CLOEXEC) != 0) Fail(ErrnoText("pipe2"));
-  } else {
-    out[1] = OpenForAppend(options.stdout_path);
-  }
-  if (options.stderr_path.empty()) {
-    if (::pipe2(err, O_CLOEXEC) != 0) Fail(ErrnoText("pipe2"));
-  } else {
-    err[1] = OpenForAppend(options.stderr_path);
-  }
-
-  const pid_t pid = ::fork();
-  if (pid < 0) Fail(ErrnoText("fork"));
-  if (pid == 0) {
-    ::signal(SIGPIPE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    if (options.as_uid) {
-      if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(*options.as_uid) != 0) {
-        const char msg[] = "harness: cannot switch user\n";
-        (void)!::write(2, msg, sizeof msg - 1);
-        ::_exit(126);
-      }
-    }
-    ::execve(argv[0], argv.data(), envp.data());
-    const char msg[] = "harness: exec failed\n";
-    (void)!::write(2, msg, sizeof msg - 1);
-    ::_exit(127);
-  }
-
-  std::unique_ptr<Child> child(new Child());
-  child->pid_ = pid;
-  child->timeout_ = options.timeout;
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  child->out_ = out[0];
-  child->err_ = err[0];
-  if (options.stdin_data.empty()) {
-    ::close(in[1]);
-  } else {
-    child->in_ = in[1];
-    ::fcntl(child->in_, F_SETFL, ::fcntl(child->in_, F_GETFL) | O_NONBLOCK);
-    child->stdin_data_ = options.stdin_data;
-  }
-  return child;
-}
-
-Child::~Child() {
-  if (!status_ && pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  for (int fd : {in_, out_, err_}) {
-    if (fd >= 0) ::close(fd);
-  }
-}
-
-bool Child::Running() {
-  if (status_) return false;
-  int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    status_ = status;
-    return false;
-  }
-  return true;
-}
-
-void Child::Signal(int signum) {
-  if (!status_) ::kill(pid_, signum);
+  testing::SpawnOptions spawn;
+  for (const auto& [name, value] : env) spawn.env.push_back(name + "=" + value);
+  spawn.stdin_data = options.stdin_data;
+  spawn.stdout_path = options.stdout_path;
+  spawn.stderr_path = options.stderr_path;
+  spawn.as_uid = options.as_uid;
+  return std::unique_ptr<Child>(new Child(args, spawn, options.timeout));
 }
 
 RunResult Child::Wait(milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  bool timed_out = false;
-  char buf[65536];
-  for (;;) {
-    std::vector<pollfd> fds;
-    if (in_ >= 0) fds.push_back({in_, POLLOUT, 0});
-    if (out_ >= 0) fds.push_back({out_, POLLIN, 0});
-    if (err_ >= 0) fds.push_back({err_, POLLIN, 0});
-    if (fds.empty()) {
-      if (!Running()) break;
-      if (Clock::now() > deadline) {
-        timed_out = true;
-        break;
-      }
-      std::this_thread::sleep_for(milliseconds(5));
-      continue;
-    }
-    ::poll(fds.data(), fds.size(), 100);
-    for (const auto& p : fds) {
-      if (p.revents == 0) continue;
-      if (p.fd == in_) {
-        ssize_t n =
-            ::write(in_, stdin_data_.data() + stdin_written_, stdin_data_.size() - stdin_written_);
-        if (n > 0) stdin_written_ += static_cast<size_t>(n);
-        if ((n < 0 && errno != EAGAIN && errno != EINTR) || stdin_written_ == stdin_data_.size()) {
-          ::close(in_);
-          in_ = -1;
-        }
-        continue;
-      }
-      ssize_t n = ::read(p.fd, buf, sizeof buf);
-      if (n > 0) {
-        (p.fd == out_ ? result_.out : result_.err).append(buf, static_cast<size_t>(n));
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        if (p.fd == out_) {
-          ::close(out_);
-          out_ = -1;
-        } else {
-          ::close(err_);
-          err_ = -1;
-        }
-      }
-    }
-    if (Clock::now() > deadline) {
-      timed_out = true;
-      break;
-    }
-  }
-  if (timed_out && Running()) {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    status_ = status;
+  if (process_.Collect(deadline, &result_.out, &result_.err)) process_.Wait(deadline);
+  if (process_.Running()) {
+    process_.Kill();
     result_.err += "\n[harness: killed after " + std::to_string(timeout.count()) + " ms]";
     result_.exit = -1;
     return result_;
   }
-  if (!status_) {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    status_ = status;
-  }
-  result_.exit = DecodeWaitStatus(*status_);
+  result_.exit = *process_.exit_code();
   return result_;
 }
 

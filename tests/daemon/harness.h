@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/subprocess.h"
+
 namespace holdfast::test {
 
 using std::chrono::milliseconds;
@@ -52,29 +54,27 @@ struct RunResult {
 // One child process with its stdout and stderr captured (or sent to files).
 class Child {
  public:
-  // Starts args[0] with args; throws if fork or exec setup fails.
+  // Starts args[0] with args; throws if it cannot be started.
   static std::unique_ptr<Child> Start(const std::vector<std::string>& args, const Env& env = {},
                                       const RunOptions& options = {});
-  ~Child();  // kills and reaps the child if it is still running
+  // Kills and reaps the child if it is still running.
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.pid(); }
   // True while the process has not exited (reaps it if it has).
-  bool Running();
-  void Signal(int signum);
+  bool Running() { return process_.Running(); }
+  void Signal(int signum) { process_.Signal(signum); }
   // Collects output until the child exits; on timeout kills it and returns exit -1.
   RunResult Wait(milliseconds timeout);
   RunResult Wait() { return Wait(timeout_); }
 
  private:
-  Child() = default;
-  pid_t pid_ = -1;
-  int in_ = -1, out_ = -1, err_ = -1;
-  std::string stdin_data_;
-  size_t stdin_written_ = 0;
-  std::optional<int> status_;  // wait status once reaped
-  milliseconds timeout_{0};
+  Child(const std::vector<std::string>& args, const testing::SpawnOptions& options,
+        milliseconds timeout)
+      : process_(args, options), timeout_(timeout) {}
+  testing::Subprocess process_;
+  milliseconds timeout_;
   RunResult result_;
 };
 

@@ -18,8 +18,6 @@
 #include <cstring>
 #include <stdexcept>
 
-extern char** environ;
-
 namespace holdfast::test {
 namespace {
 
@@ -99,15 +97,6 @@ std::vector<sock_filter> MutationFilter() {
   ::_exit(127);
 }
 
-std::vector<std::string> ChildEnvironment(const Env& env) {
-  std::vector<std::string> out;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "HOLDFAST_", 9) != 0) out.push_back(*e);
-  }
-  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
-  return out;
-}
-
 }  // namespace
 
 MutationRun RunKilledAtMutation(const std::vector<std::string>& args, const Env& env, uint64_t nth,
@@ -124,7 +113,9 @@ MutationRun RunKilledAtMutation(const std::vector<std::string>& args, const Env&
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  const std::vector<std::string> environment = ChildEnvironment(env);
+  std::vector<std::string> extra;
+  for (const auto& [name, value] : env) extra.push_back(name + "=" + value);
+  const std::vector<std::string> environment = testing::ChildEnvironment(extra);
   std::vector<char*> envp;
   for (const auto& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);

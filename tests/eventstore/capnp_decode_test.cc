@@ -3,33 +3,22 @@
 // These tests run that tool (the one CMake found with Cap'n Proto) on bytes read back from
 // a real store, against the schema in this source tree.
 #include <capnp/dynamic.h>
-#include <stdio.h>
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "eventstore/event_store.h"
 #include "tests/eventstore/test_events.h"
+#include "tests/support/subprocess.h"
 
 using namespace holdfast;
 using namespace holdfast::testing;
 
 namespace {
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 struct Decoded {
   int exit_code = -1;
@@ -38,18 +27,18 @@ struct Decoded {
 
 // `capnp decode -I<capnp's include dir> <source>/eventstore/event.capnp Event < file`.
 Decoded CapnpDecode(const std::string& file) {
-  const std::string command =
-      ShellQuote(HOLDFAST_CAPNP_TOOL) + " decode " +
-      ShellQuote(std::string("-I") + HOLDFAST_CAPNP_IMPORT_DIR) + " " +
-      ShellQuote(std::string(HOLDFAST_SOURCE_DIR) + "/eventstore/event.capnp") + " Event < " +
-      ShellQuote(file) + " 2>&1";
+  std::ifstream in(file, std::ios::binary);
+  SpawnOptions options;
+  options.stdin_data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  REQUIRE(!options.stdin_data.empty());
+  Subprocess tool({HOLDFAST_CAPNP_TOOL, "decode", std::string("-I") + HOLDFAST_CAPNP_IMPORT_DIR,
+                   std::string(HOLDFAST_SOURCE_DIR) + "/eventstore/event.capnp", "Event"},
+                  options);
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  std::string out, err;
   Decoded d;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) d.output.append(buf, n);
-  const int status = pclose(pipe);
-  d.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (tool.Collect(deadline, &out, &err)) d.exit_code = tool.Wait(deadline).value_or(-1);
+  d.output = out + err;
   return d;
 }
 

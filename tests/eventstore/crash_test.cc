@@ -7,16 +7,10 @@
 // leaves a consistent store. Loss of the OS page cache (power failure) is not simulated.
 //
 // The seed is printed; HOLDFAST_CRASH_SEED=<n> replays a run's random choices.
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -25,8 +19,7 @@
 
 #include "eventstore/event_store.h"
 #include "tests/eventstore/test_events.h"
-
-extern char** environ;
+#include "tests/support/subprocess.h"
 
 using namespace holdfast;
 using holdfast::testing::LogSummary;
@@ -42,106 +35,59 @@ constexpr char kNode[] = "crash-node";
 // A running crash_child and what it has said on its stdout so far.
 class CrashChild {
  public:
-  CrashChild(const std::string& dir, int threads, unsigned seed) {
-    int fds[2];
-    REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    const std::string threads_arg = std::to_string(threads);
-    const std::string seed_arg = std::to_string(seed);
-    std::vector<char*> argv = {const_cast<char*>(HOLDFAST_CRASH_CHILD),
-                               const_cast<char*>(dir.c_str()),
-                               const_cast<char*>(kNode),
-                               const_cast<char*>(threads_arg.c_str()),
-                               const_cast<char*>(seed_arg.c_str()),
-                               nullptr};
-    const int rc =
-        posix_spawn(&pid_, HOLDFAST_CRASH_CHILD, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    fd_ = fds[0];
-    REQUIRE(rc == 0);
-  }
-  ~CrashChild() {
-    if (pid_ > 0) KillAndReap();
-    if (fd_ >= 0) close(fd_);
-  }
+  CrashChild(const std::string& dir, int threads, unsigned seed)
+      : process_(
+            {HOLDFAST_CRASH_CHILD, dir, kNode, std::to_string(threads), std::to_string(seed)}) {}
 
   // Reads what the child writes until `until` returns true, the deadline passes or the
   // child closes its stdout. Returns false only in the last case.
   template <typename Pred>
   bool ReadUntil(Clock::time_point deadline, Pred until) {
+    std::string line;
     while (!until()) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return true;
-      pollfd p{fd_, POLLIN, 0};
-      const int n = poll(&p, 1, static_cast<int>(left.count()) + 1);
-      if (n < 0 && errno == EINTR) continue;
-      REQUIRE(n >= 0);
-      if (n == 0) continue;
-      if (!ReadSome()) return false;
+      if (!process_.ReadLine(deadline, &line)) return !process_.stdout_ended();
+      Take(line);
     }
     return true;
   }
 
-  // SIGKILL, wait for the process, and collect everything it wrote before it died.
-  // Returns the wait status.
+  // SIGKILL, wait for the process, and collect everything it wrote before it died (a torn
+  // last line is dropped). Returns its exit code (128 + the signal that ended it).
   int KillAndReap() {
-    kill(pid_, SIGKILL);
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    const int code = process_.Kill();
+    std::string out;
+    process_.Collect(Clock::now() + std::chrono::seconds(10), &out, &stderr_);
+    size_t start = 0;
+    for (size_t nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1) {
+      Take(out.substr(start, nl - start));
     }
-    pid_ = -1;
-    while (ReadSome()) {
-    }
-    return status;
+    return code;
   }
 
   bool opened() const { return opened_; }
   // Ids of events whose Append returned OK, in the order the child reported them.
   const std::vector<Uuid>& acknowledged() const { return acknowledged_; }
   size_t bad_lines() const { return bad_lines_; }
+  // What it wrote on stderr (once reaped): why it died, if it died on its own.
+  const std::string& stderr_text() const { return stderr_; }
 
  private:
-  // One read(2); false at end of file. Complete lines are parsed, a torn last line is kept.
-  bool ReadSome() {
-    char buf[4096];
-    ssize_t n;
-    do {
-      n = read(fd_, buf, sizeof buf);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) return false;
-    pending_.append(buf, static_cast<size_t>(n));
-    size_t start = 0;
-    for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
-      const std::string line = pending_.substr(start, nl - start);
-      if (line == "open") {
-        opened_ = true;
-      } else if (auto id = ParseUuid(line)) {
-        acknowledged_.push_back(*id);
-      } else {
-        ++bad_lines_;
-      }
+  void Take(const std::string& line) {
+    if (line == "open") {
+      opened_ = true;
+    } else if (auto id = ParseUuid(line)) {
+      acknowledged_.push_back(*id);
+    } else {
+      ++bad_lines_;
     }
-    pending_.erase(0, start);
-    return true;
   }
 
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string pending_;
+  holdfast::testing::Subprocess process_;
   bool opened_ = false;
   std::vector<Uuid> acknowledged_;
   size_t bad_lines_ = 0;
+  std::string stderr_;
 };
-
-std::string DescribeWaitStatus(int status) {
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  return "wait status " + std::to_string(status);
-}
 
 unsigned ChooseSeed() {
   if (const char* s = std::getenv("HOLDFAST_CRASH_SEED")) {
@@ -183,11 +129,11 @@ TEST_CASE("a store killed while appending keeps every acknowledged event and a s
         alive = child.ReadUntil(Clock::now() + std::chrono::milliseconds(delay_ms),
                                 [] { return false; });
       }
-      const int status = child.KillAndReap();
-      INFO("crash_child " << DescribeWaitStatus(status));
+      const int code = child.KillAndReap();
+      INFO("crash_child exit code " << code << "; its stderr: " << child.stderr_text());
       REQUIRE(alive);  // it did not die on its own (its stderr says why)
       REQUIRE(opened_in_time);
-      REQUIRE((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+      REQUIRE(code == 128 + SIGKILL);
       CHECK(child.bad_lines() == 0);
       acked_this_round = child.acknowledged().size();
       acknowledged.insert(acknowledged.end(), child.acknowledged().begin(),
