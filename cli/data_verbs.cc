@@ -6,14 +6,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 #include "cli/cli.h"
+#include "concurrency/bounded_queue.h"
 #include "eventstore/event_json.h"
 
 namespace holdfast::cli {
@@ -95,45 +93,9 @@ struct Batch {
   bool error_skippable = true;       // false when --skip-invalid would not have helped
 };
 
-class BatchQueue {
- public:
-  void Push(Batch b) {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return q_.size() < 4 || closed_; });
-    q_.push_back(std::move(b));
-    cv_.notify_all();
-  }
-  bool Pop(Batch* b) {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return !q_.empty() || done_; });
-    if (q_.empty()) return false;
-    *b = std::move(q_.front());
-    q_.pop_front();
-    cv_.notify_all();
-    return true;
-  }
-  void Finish() {
-    std::lock_guard<std::mutex> l(mu_);
-    done_ = true;
-    cv_.notify_all();
-  }
-  void Close() {  // the consumer gave up: unblock the producer
-    std::lock_guard<std::mutex> l(mu_);
-    closed_ = true;
-    q_.clear();
-    cv_.notify_all();
-  }
-  bool closed() {
-    std::lock_guard<std::mutex> l(mu_);
-    return closed_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Batch> q_;
-  bool done_ = false, closed_ = false;
-};
+// At most four batches wait for the sender.
+using BatchQueue = BoundedQueue<Batch>;
+constexpr size_t kQueuedBatches = 4;
 
 void ParseFile(int fd, const std::string& path, bool skip_invalid, BatchQueue* queue) {
   Batch batch;
@@ -237,7 +199,7 @@ int Import(Context& ctx) {
       "the import's outcome is unknown: importing the file again is safe (events already held "
       "are skipped)";
 
-  BatchQueue queue;
+  BatchQueue queue(kQueuedBatches);
   std::thread parser(ParseFile, fd, std::cref(path), skip_invalid, &queue);
   ImportCounts counts;
   size_t skipped = 0;
