@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
-#include <map>
 
 #include "cli/cli.h"
 #include "daemon/rights.h"
@@ -18,12 +17,6 @@ namespace {
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
-}
-
-// Verbs whose capability arrives with a later part of holdfast: they answer clearly.
-const std::map<std::string, std::string>& NotYet() {
-  static const std::map<std::string, std::string> verbs;
-  return verbs;
 }
 
 po::options_description CommonOptions(Context* ctx) {
@@ -57,10 +50,6 @@ void PrintOverview(const std::vector<Verb>& verbs) {
   for (const auto& v : verbs) width = std::max(width, v.name.size());
   for (const auto& v : verbs) {
     std::cout << "  " << v.name << std::string(width - v.name.size() + 2, ' ') << v.summary << "\n";
-  }
-  for (const auto& [name, why] : NotYet()) {
-    std::cout << "  " << name << std::string(width > name.size() ? width - name.size() + 2 : 2, ' ')
-              << "(not available yet: " << why << ")\n";
   }
   std::cout << "\nEvery verb takes --socket, --config, --user, --role, --format and --timeout; "
                "see `holdfast help VERB`.\n";
@@ -117,16 +106,6 @@ int Main(int argc, char** argv) {
     }
   }
   if (verb == nullptr) {
-    for (size_t n = 2; n >= 1; --n) {
-      if (args.size() < n) continue;
-      std::string candidate;
-      for (size_t i = 0; i < n; ++i) candidate += (i ? " " : "") + args[i];
-      auto it = NotYet().find(candidate);
-      if (it != NotYet().end()) {
-        throw CliError{kExitFailed,
-                       candidate + ": not available yet in this build (" + it->second + ")"};
-      }
-    }
     std::string known;
     for (const auto& v : verbs) {
       if (v.name.rfind(args[0] + " ", 0) == 0) known += (known.empty() ? "" : ", ") + v.name;
