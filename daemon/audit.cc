@@ -51,7 +51,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(EventStore* store) {
 
 AuditLog::~AuditLog() {
   std::lock_guard<std::mutex> l(mu_);
-  if (!waiting_.empty()) (void)WriteWaiting();
+  // What it cannot write stays waiting, and is counted as lost just below.
+  if (!waiting_.empty()) WriteWaiting().IgnoreError();
   if (!waiting_.empty() || dropped_ > 0) {
     spdlog::error("audit: {} entries recorded while the store took no writes are lost",
                   waiting_.size() + dropped_);

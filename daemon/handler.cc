@@ -254,7 +254,7 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
   }
   if (!audit.verb.empty()) {
     audit.outcome = status.ok() ? "ok" : status.ToString().substr(0, status.ToString().find(':'));
-    (void)audit_->Record(audit);
+    audit_->Record(audit).IgnoreError();  // an entry the store cannot take yet waits in the log
   }
 }
 
@@ -411,7 +411,8 @@ Status RequestHandler::HandleImport(api::Request::Reader request, api::Response:
     while (end < events.size() && events[end].hasProvenance() == remote) ++end;
     Status s = WriteUntilRefused(store_, events, i, end, remote, &outcomes);
     if (!s.ok()) {
-      (void)projector_->CatchUp();  // what was written before the failure is folded too
+      // What was written before the failure is folded too; the failure is what the client hears.
+      projector_->CatchUp().IgnoreError();
       return s;
     }
     if (!outcomes.empty() && !outcomes.back().refused.empty()) break;

@@ -32,6 +32,13 @@ std::string ErrorFrame(api::Error::Code code, const std::string& message) {
   return EncodeFrame(m);
 }
 
+// Writes this process's id into the socket's lock file, for a person looking for the holder.
+// The lock is what counts, so a write that fails is let go.
+void WritePid(int fd) {
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+}
+
 }  // namespace
 
 // The pages of a listing in flight to one client: the worker thread that lists waits on
@@ -136,8 +143,7 @@ Result<std::unique_ptr<SocketPathLock>> SocketPathLock::Acquire(const std::strin
                            (holder.empty() ? "unknown" : holder) +
                            "): stop it, or give this node another node.socket");
   }
-  const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+  WritePid(fd);
   return std::unique_ptr<SocketPathLock>(new SocketPathLock(fd));
 }
 

@@ -240,7 +240,7 @@ int Run(const std::string& config_path) {
     }
     spdlog::info("store: writing resumed");
     fold->Notify();
-    if (syncing) (void)peers->SyncNow("");
+    if (syncing) peers->SyncNow("").IgnoreError();  // a nudge: the links retry by themselves
   });
   d.handler = std::make_unique<RequestHandler>(
       d.store.get(), d.audit.get(), d.projector.get(), d.peers.get(),

@@ -206,7 +206,7 @@ Result<RestoreReport> RestoreStore(const RestoreRequest& request) {
     return SyncFilesAndDirectory(staging);
   }();
   if (!staged.ok()) {
-    (void)RemoveTree(staging);
+    RemoveTree(staging).IgnoreError();  // the failure that stopped it is the one to report
     return staged;
   }
 
@@ -215,7 +215,7 @@ Result<RestoreReport> RestoreStore(const RestoreRequest& request) {
   Status swapped =
       had_store ? ExchangeDirectories(staging, store_dir) : RenameNoReplace(staging, store_dir);
   if (!swapped.ok()) {
-    (void)RemoveTree(staging);
+    RemoveTree(staging).IgnoreError();  // the failure that stopped it is the one to report
     return swapped;
   }
   auto tidy = [&](const Status& s) {

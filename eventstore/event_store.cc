@@ -418,7 +418,7 @@ EventStore::~EventStore() {
     gate_->Stop();  // no resume may run while RocksDB closes
     // The WAL already holds everything; flushing the memtables now spares the next open
     // from replaying it. A failure here (a full disk) loses nothing.
-    (void)db_->Flush(rocksdb::FlushOptions(), handles_);
+    db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
   }
@@ -1177,8 +1177,9 @@ Status EventStore::Backup(const std::string& dir) const {
     return SyncDirectory(ParentOf(dir));
   }();
   if (!written.ok()) {
-    (void)RemoveTree(links);
-    (void)RemoveTree(*partial);
+    // The failure that stopped the backup is the one to report.
+    RemoveTree(links).IgnoreError();
+    RemoveTree(*partial).IgnoreError();
   }
   return written;
 }

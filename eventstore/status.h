@@ -47,6 +47,10 @@ class Status {
   const std::string& message() const { return message_; }
   // "invalid argument: data.outcome: unknown value ..." — for logs and the CLI's one line.
   std::string ToString() const;
+  // Says that the caller lets this status go on purpose: a best-effort step whose failure
+  // changes nothing it could act on (a cleanup after another error, which is the one to
+  // report; a nudge that is retried anyway). Write why beside the call.
+  void IgnoreError() const {}
 
  private:
   Status(Code c, std::string m) : code_(c), message_(OneLine(std::move(m))) {}

@@ -160,7 +160,7 @@ void WriteGate::PinMemtable() {
   rocksdb::WriteOptions memory_only;
   memory_only.disableWAL = true;
   // Fails only while RocksDB is stopped; the next resume pins it again.
-  (void)db_->Put(memory_only, pin_family_, keys::kMemtablePinKey, "");
+  db_->Put(memory_only, pin_family_, keys::kMemtablePinKey, "").PermitUncheckedError();
 }
 
 void WriteGate::Run() {

@@ -20,7 +20,7 @@ struct FloorDb::Db {
 
 FloorDb::FloorDb(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
-FloorDb::~FloorDb() { (void)Close(); }
+FloorDb::~FloorDb() { Close().IgnoreError(); }  // a caller that cares calls Close itself
 
 Result<std::unique_ptr<FloorDb>> FloorDb::Open(const std::string& dir, bool store_layout) {
   rocksdb::Options options;  // the raw log's options (floors/raw_log.h) for the events

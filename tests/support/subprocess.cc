@@ -113,6 +113,13 @@ int Spawn(pid_t* pid, char* const argv[], char* const envp[], const Stream io[3]
   return rc;
 }
 
+// For a forked child that cannot go on: says why on stderr and exits. Async-signal-safe; a
+// failed write is let go, there being nobody else to tell.
+[[noreturn]] void ChildFail(const char* message, int code) {
+  (void)!::write(2, message, std::strlen(message));
+  ::_exit(code);
+}
+
 // fork and exec as `uid`: the same child as Spawn's, with only async-signal-safe calls
 // after the fork. A child that cannot switch user exits 126, one that cannot exec 127.
 int SpawnAs(uid_t uid, pid_t* pid, char* const argv[], char* const envp[], const Stream io[3]) {
@@ -127,14 +134,10 @@ int SpawnAs(uid_t uid, pid_t* pid, char* const argv[], char* const envp[], const
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int fd = 0; fd < 3; ++fd) ::dup2(io[fd].child, fd);
   if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
-    const char msg[] = "subprocess: cannot switch user\n";
-    [[maybe_unused]] const ssize_t ignored = ::write(2, msg, sizeof msg - 1);
-    ::_exit(126);
+    ChildFail("subprocess: cannot switch user\n", 126);
   }
   ::execve(argv[0], argv, envp);
-  const char msg[] = "subprocess: exec failed\n";
-  [[maybe_unused]] const ssize_t ignored = ::write(2, msg, sizeof msg - 1);
-  ::_exit(127);
+  ChildFail("subprocess: exec failed\n", 127);
 }
 
 }  // namespace

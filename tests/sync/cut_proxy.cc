@@ -65,6 +65,7 @@ CutProxy::~CutProxy() {
   ::close(wake_[1]);
 }
 
+// A write that fails finds the pipe full, so a wake-up is already waiting: it is let go.
 void CutProxy::Wake() { (void)!::write(wake_[1], "x", 1); }
 
 void CutProxy::CutNextAfter(uint64_t bytes) {
