@@ -25,7 +25,6 @@ class Latencies {
   double Median() const { return Rank(0.5); }
   // Nearest rank: with 200 runs the 198th fastest, with 30 the slowest.
   double P99() const { return Rank(0.99); }
-  double Max() const { return Rank(1.0); }
   // "median 12.3 ms, p99 25.1 ms (200 runs)"
   std::string Describe() const;
 

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -157,11 +156,6 @@ bool RawPeer::Write(std::string_view bytes) {
     return false;
   }
   return true;
-}
-
-void RawPeer::Cork(bool on) {
-  const int value = on ? 1 : 0;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &value, sizeof value);
 }
 
 void RawPeer::Reset(bool fin_first) {

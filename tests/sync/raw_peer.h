@@ -58,9 +58,6 @@ class RawPeer {
   const std::vector<SeenPull>& seen_pulls() const { return seen_pulls_; }
   const std::string& close_reason() const { return close_reason_; }
 
-  // TCP_CORK: while on, what is written is held back and leaves in as few segments as
-  // possible when it is turned off (so the node reads it all at once).
-  void Cork(bool on);
   // Drops the connection with a TCP reset (SO_LINGER 0), as a crashed peer or a middlebox
   // would, leaving whatever the node sent unread. With `fin_first` it hangs up (FIN) just
   // before: what a peer's kernel does when the peer has closed and the node writes again.
