@@ -329,7 +329,10 @@ TEST_CASE("audit list shows escape sequences and invalid UTF-8 escaped, and its 
   const std::string target = "case/\x1b]0;pwned\x07\xc3\x28";
   const std::vector<std::pair<std::string, std::string>> requests = {
       {ansi_user, "case/C-1"}, {bad_utf8_user, "case/C-1"}, {"raw-client", target}};
-  for (const auto& [user, stream] : requests) {
+  for (const auto& request : requests) {
+    // Named copies, not a structured binding: clang 14 cannot capture those in the lambda.
+    const std::string& user = request.first;
+    const std::string& stream = request.second;
     int fd = ConnectUnix(n.node.socket());
     REQUIRE(fd >= 0);
     REQUIRE(SendAll(fd, RequestFrame(

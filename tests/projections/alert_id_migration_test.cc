@@ -110,10 +110,10 @@ TEST_CASE("a rebuild moves alerts under old ids to the new ids, and leaves the o
                          R"({"alert":")" + FormatUuid(shared) + R"(","note":"seen"}})"));
   REQUIRE((*store)->Append(std::move(events)).ok());
 
-  const int64_t now = kT0 + 10 * kDay;
+  constexpr int64_t now = kT0 + 10 * kDay;
   RuleConfig deriving;
   deriving.derive = true;
-  auto projector = Projector::Open(store->get(), deriving, [now] { return now; });
+  auto projector = Projector::Open(store->get(), deriving, [] { return now; });
   REQUIRE(projector.ok());
   REQUIRE((*projector)->Rebuild().ok());
 
@@ -172,16 +172,16 @@ TEST_CASE("a case evaluated on its own also moves its old alert to the new id",
   AddCase("C/2025/7", "I/1", kT0 + 1 * kDay, &events, &exit_id);
   events.push_back(OldDropoutRaised("C/2025/7", "I/1", kT0 + 1 * kDay, exit_id));
   REQUIRE((*store)->Append(std::move(events)).ok());
-  const int64_t now = kT0 + 10 * kDay;
+  constexpr int64_t now = kT0 + 10 * kDay;
   RuleConfig plain;
-  auto projector = Projector::Open(store->get(), plain, [now] { return now; });
+  auto projector = Projector::Open(store->get(), plain, [] { return now; });
   REQUIRE(projector.ok());
   REQUIRE((*projector)->CatchUp().ok());  // folded as an older, non-deriving pass would
   projector->reset();
 
   RuleConfig deriving;
   deriving.derive = true;
-  auto upgraded = Projector::Open(store->get(), deriving, [now] { return now; });
+  auto upgraded = Projector::Open(store->get(), deriving, [] { return now; });
   REQUIRE(upgraded.ok());
   std::vector<Event> touch;
   touch.push_back(

@@ -238,15 +238,15 @@ TEST_CASE("a rebuild writes exactly the rows incremental folding wrote",
 TEST_CASE("a rebuild drops rows the log does not support and derives what a node lacked",
           "[projections][rebuild]") {
   testing::TempDir source_dir, dir;
-  const int64_t start = 1736121600LL * kSecond;
-  const int64_t now = start + sample::kSpanDays * 86400LL * kSecond + 120LL * 86400 * kSecond;
+  constexpr int64_t start = 1736121600LL * kSecond;
+  constexpr int64_t now = start + sample::kSpanDays * 86400LL * kSecond + 120LL * 86400 * kSecond;
   auto events = StoredCounty(5, 24, source_dir.path());
 
   // A node that folded the county without deriving (a provider's, say)...
   auto store = EventStore::Open(dir.path(), StoreOptions{"probation-1"});
   REQUIRE(store.ok());
   RuleConfig plain;
-  auto projector = Projector::Open(store->get(), plain, [now] { return now; });
+  auto projector = Projector::Open(store->get(), plain, [] { return now; });
   REQUIRE(projector.ok());
   std::vector<Event> all;
   for (const auto& e : events) all.push_back(Event::CopyOf(e.reader()));
@@ -267,7 +267,7 @@ TEST_CASE("a rebuild drops rows the log does not support and derives what a node
   projector->reset();
   RuleConfig deriving;
   deriving.derive = true;
-  auto rebuilt = Projector::Open(store->get(), deriving, [now] { return now; });
+  auto rebuilt = Projector::Open(store->get(), deriving, [] { return now; });
   REQUIRE(rebuilt.ok());
   std::vector<AlertState> told;
   (*rebuilt)->SetAlertListener([&](const AlertState& a) { told.push_back(a); });
@@ -285,7 +285,7 @@ TEST_CASE("a rebuild drops rows the log does not support and derives what a node
   testing::TempDir other_dir;
   auto other = EventStore::Open(other_dir.path(), StoreOptions{"probation-1"});
   REQUIRE(other.ok());
-  auto incremental = Projector::Open(other->get(), deriving, [now] { return now; });
+  auto incremental = Projector::Open(other->get(), deriving, [] { return now; });
   REQUIRE(incremental.ok());
   std::vector<Event> again;
   for (const auto& e : events) again.push_back(Event::CopyOf(e.reader()));
