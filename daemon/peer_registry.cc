@@ -102,11 +102,11 @@ void PeerRegistry::ReloadConfig(const std::vector<std::string>& config_peers) {
     auto p = ParsePeerLine(line);
     if (p.ok()) config_peers_.push_back(*p);
   }
-  (void)Apply();
+  Apply();
 }
 
-Status PeerRegistry::Apply() {
-  if (manager_ == nullptr) return Status::Ok();
+void PeerRegistry::Apply() {
+  if (manager_ == nullptr) return;
   std::vector<PeerConfig> all = config_peers_;
   for (const auto& p : added_peers_) {
     bool shadowed = false;
@@ -114,7 +114,6 @@ Status PeerRegistry::Apply() {
     if (!shadowed) all.push_back(p);
   }
   manager_->SetPeers(all);
-  return Status::Ok();
 }
 
 Result<std::vector<PeerView>> PeerRegistry::ListPeers() {
@@ -161,7 +160,8 @@ Status PeerRegistry::AddPeer(const PeerConfig& peer) {
                                       [&](const PeerConfig& p) { return p.id == peer.id; }),
                        added_peers_.end());
     added_peers_.push_back(peer);
-    return Apply();
+    Apply();
+    return Status::Ok();
   });
 }
 
@@ -183,7 +183,8 @@ Status PeerRegistry::RemovePeer(const std::string& id) {
     added_peers_.erase(std::remove_if(added_peers_.begin(), added_peers_.end(),
                                       [&](const PeerConfig& p) { return p.id == id; }),
                        added_peers_.end());
-    return Apply();
+    Apply();
+    return Status::Ok();
   });
 }
 

@@ -81,7 +81,7 @@ class PeerRegistry : public SyncControl {
   Status SyncNow(const std::string& id) override;
 
  private:
-  Status Apply();  // loop thread
+  void Apply();  // loop thread
   Status RequireSync() const;
   // InvalidArgument when holdfast.conf declares peer `id` (loop thread).
   Status NotInConfig(const std::string& id, const std::string& what_to_do) const;
