@@ -1,6 +1,6 @@
 // One real node for the system benchmark: a data directory made by `holdfast node init`, its
 // holdfastd, and the holdfast CLI pointed at it, as an operator would run them. Polling
-// (positions, peer state) goes through the local API directly (daemon/client.h): starting a
+// (positions, peer state) goes through the local API directly (client/client.h): starting a
 // CLI process would cost milliseconds and blur the latencies being measured.
 #pragma once
 

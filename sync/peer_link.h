@@ -1,5 +1,5 @@
 // PeerLink: one TCP connection to a peer: TLS over it (tls.h), framed messages inside
-// (eventstore/frame.h, sync.capnp), and a SyncSession deciding what flows. It carries out
+// (wire/frame.h, sync.capnp), and a SyncSession deciding what flows. It carries out
 // the session's effects: log reads and inserts on the thread pool, sends on the loop.
 // It deletes itself once closed and no pool work of its own is left. It knows its owner
 // (the SyncManager) only through LinkOwner.

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/client.h"
+#include "client/client.h"
 #include "tests/sync/sync_harness.h"
 
 namespace holdfast::synctest {
