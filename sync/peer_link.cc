@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "eventstore/keys.h"
-#include "sync/sync_manager.h"  // CheckpointKey, QuarantineKey
+#include "sync/sync_keys.h"
+#include "sync/sync_manager.h"
 
 namespace holdfast {
 namespace {
@@ -27,9 +28,6 @@ capnp::ReaderOptions PeerLink::WireReaderOptions() {
   options.nestingLimit = 32;
   return options;
 }
-
-std::string CheckpointKey(const std::string& peer) { return "sync/ckpt/" + peer; }
-std::string QuarantineKey(const std::string& peer) { return std::string(kQuarantinePrefix) + peer; }
 
 // Keepalive probes after this long idle, so a link whose peer vanished (host crash, cut
 // network) does not linger and, being kept over a new link, shut its peer out.
@@ -157,18 +155,13 @@ void PeerLink::OnEstablished() {
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
   }
-  // The checkpoint: the position reached in the peer's log, then (since the basis was
-  // added; 8 bytes before) the basis it was given under.
-  uint64_t checkpoint = 0, basis = 0;
+  // The checkpoint and quarantine stored with the peer's last batch (sync_keys.h).
   auto stored = node_.store->GetMeta(CheckpointKey(peer_));
-  if (stored.ok() && (stored->size() == 8 || stored->size() == 16)) {
-    checkpoint = keys::DecodeFixed64BE(stored->data());
-    if (stored->size() == 16) basis = keys::DecodeFixed64BE(stored->data() + 8);
-  }
+  const Checkpoint checkpoint = stored.ok() ? DecodeCheckpoint(*stored) : Checkpoint();
   auto quarantine = node_.store->GetMeta(QuarantineKey(peer_));
-  session_ =
-      std::make_unique<SyncSession>(node_.store->node_id(), peer_, checkpoint, this, basis,
-                                    quarantine.ok() ? DecodeQuarantine(*quarantine) : Quarantine());
+  session_ = std::make_unique<SyncSession>(
+      node_.store->node_id(), peer_, checkpoint.through, this, checkpoint.basis,
+      quarantine.ok() ? DecodeQuarantine(*quarantine) : Quarantine());
   spdlog::info("sync: linked with {} ({})", peer_, outbound_ ? "dialled" : "accepted");
   session_->Start(node_.store->ContiguousMarks(), node_.store->LastPosition(),
                   owner_->BasisFor(peer_));
@@ -296,10 +289,9 @@ void PeerLink::QueueInsert(InsertWork* work) {
           return;
         }
         const std::string& peer = w->link->peer_;
-        auto r = store->Insert(
-            std::move(b.events),
-            {{CheckpointKey(peer), keys::Fixed64BE(b.through) + keys::Fixed64BE(b.basis)},
-             {QuarantineKey(peer), EncodeQuarantine(b.quarantine)}});
+        auto r = store->Insert(std::move(b.events),
+                               {{CheckpointKey(peer), EncodeCheckpoint({b.through, b.basis})},
+                                {QuarantineKey(peer), EncodeQuarantine(b.quarantine)}});
         if (!r.ok()) {
           if (r.status().code() == Status::Code::kSeqConflict) {
             auto found = store->FindSeqConflicts(claims);

@@ -44,32 +44,6 @@ bool ShouldSend(schema::Event::Reader e, const PeerFilter& filter, const Version
   return ServingOf(e, filter, held) == Serving::kSend;
 }
 
-std::string EncodeQuarantine(const Quarantine& quarantine) {
-  std::string out;
-  for (const auto& [origin, c] : quarantine) {
-    out += origin + ' ' + std::to_string(c.seq) + ' ' + FormatUuid(c.held) + ' ' +
-           FormatUuid(c.offered) + '\n';
-  }
-  return out;
-}
-
-Quarantine DecodeQuarantine(std::string_view text) {
-  Quarantine out;
-  std::istringstream lines{std::string(text)};
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string origin, seq, held, offered;
-    if (!(fields >> origin >> seq >> held >> offered)) continue;
-    auto h = ParseUuid(held), o = ParseUuid(offered);
-    if (!h || !o || seq.empty() || seq.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    out[origin] = SeqConflict{origin, std::stoull(seq), *h, *o};
-  }
-  return out;
-}
-
 std::string DescribeConflict(const SeqConflict& c) {
   return "origin " + c.origin + " seq " + std::to_string(c.seq) + ": " + FormatUuid(c.held) +
          " here, " + FormatUuid(c.offered) + " on the peer";

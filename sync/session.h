@@ -17,6 +17,7 @@
 #include "eventstore/event.h"
 #include "eventstore/version_vector.h"
 #include "sync/sync.capnp.h"
+#include "sync/sync_keys.h"  // Quarantine, kept beside the checkpoint
 
 namespace holdfast {
 
@@ -38,14 +39,6 @@ Serving ServingOf(schema::Event::Reader event, const PeerFilter& filter, const V
 // ServingOf(...) == Serving::kSend.
 bool ShouldSend(schema::Event::Reader event, const PeerFilter& filter, const VersionVector& held);
 
-// The origins a node takes no more events of from one peer, since their logs hold two
-// different events under one (origin, seq) of that origin: the first such pair found, per
-// origin. Kept in the store beside the checkpoint (EncodeQuarantine), so a restart keeps it.
-using Quarantine = std::map<std::string, SeqConflict>;
-// One line per origin: "ORIGIN SEQ HELD-ID OFFERED-ID".
-std::string EncodeQuarantine(const Quarantine& quarantine);
-// Lines that do not parse are skipped.
-Quarantine DecodeQuarantine(std::string_view text);
 // "origin provider-1 seq 7: <id> here, <id> on the peer", as `sync status` shows it.
 std::string DescribeConflict(const SeqConflict& conflict);
 

@@ -44,12 +44,6 @@ struct PeerStatus {
   std::string certificate;
 };
 
-// The sync state kept per peer in the store's meta, written with the peer's events: the
-// checkpoint (position reached in its log, 8 bytes BE, then the basis, 8 bytes BE) and the
-// quarantine (EncodeQuarantine; empty when none).
-std::string CheckpointKey(const std::string& peer);
-inline constexpr std::string_view kQuarantinePrefix = "sync/quarantine/";
-std::string QuarantineKey(const std::string& peer);
 // Every split a peer link found and keeps quarantined, from the store (for `store verify`):
 // "sync: peer P holds another event under origin O seq N (<id> here, <id> there) ...".
 Result<std::vector<std::string>> RecordedSplits(const EventStore& store);

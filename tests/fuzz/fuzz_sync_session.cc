@@ -27,6 +27,7 @@
 #include "eventstore/keys.h"
 #include "sync/peer_link.h"
 #include "sync/session.h"
+#include "sync/sync_keys.h"
 #include "sync/sync_manager.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "wire/frame.h"
@@ -140,10 +141,9 @@ class LinkEffects : public SessionEffects {
             b.through, 0);
       }
       const size_t n = b.events.size();
-      auto r = store_->Insert(
-          std::move(b.events),
-          {{CheckpointKey(kPeer), keys::Fixed64BE(b.through) + keys::Fixed64BE(b.basis)},
-           {QuarantineKey(kPeer), EncodeQuarantine(b.quarantine)}});
+      auto r = store_->Insert(std::move(b.events),
+                              {{CheckpointKey(kPeer), EncodeCheckpoint({b.through, b.basis})},
+                               {QuarantineKey(kPeer), EncodeQuarantine(b.quarantine)}});
       if (!r.ok() && r.status().code() == Status::Code::kSeqConflict) {
         auto found = store_->FindSeqConflicts(claims);
         if (found.ok() && !found->empty()) return session_->OnInsertRefused(*found);
