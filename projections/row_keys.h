@@ -1,41 +1,208 @@
-// The keys of the projector's rows in the store's "projections" column family (the layout
-// is described in projections/projector.h). Shared by the incremental fold (projector.cc)
-// and the bulk rebuild (bulk_fold.cc), which must write byte-identical rows.
+// The projector's rows in the store's "projections" column family (keys::kProjectionsFamily):
+// every key of the family is built, and read back, here and nowhere else. The incremental
+// fold and the rebuild both write through projections/fold.h, so they write byte-identical
+// rows; the projector's queries read them through the parsers below.
+//
+//   key                                          value                       written by
+//   -------------------------------------------  --------------------------  -----------
+//   ckpt                                         last folded log position    fold sinks
+//                                                (8 bytes BE)
+//   case/<case>                                  state.CaseRecord            fold
+//   subj/<subject> 0x00 <case>                   ""  (a subject's cases)      fold
+//   att/<case> 0x00 <session>                    state.StandingAttendance    fold
+//   attt/<occurred_at BE8><case> 0x00 <session>  outcome (1 byte)            fold
+//   ind/<occurred_at BE8><event id 16>           state.IndicatorFact         fold
+//   alert/<alert id 16>                          state.AlertRecord           fold
+//   calert/<case> 0x00 <alert id 16>             ""  (a case's alerts)        fold
+//   cdue/<case>                                  <time> (8 bytes BE)         evaluation
+//   due/<time BE8><case>                         ""                          evaluation
+//   eval/<case>                                  ""                          projector
+//
+//   ckpt    written in the same batch as the rows it covers (or in the rebuild's last table
+//           file), so a crash never leaves rows and checkpoint apart.
+//   subj/   every subject a case's standing opening has named; an incident of the subject
+//           makes the projector evaluate each of its cases again (reoffending).
+//   att/    per (case, session) the attendance record that stands after corrections.
+//   attt/   the same records by the time they occurred (the indicators' range scans).
+//   ind/    the few fields the indicators read of referrals, starts, completions, exits and
+//           incidents, by the time they occurred.
+//   calert/ every case an alert has named while raised.
+//   cdue/   a case's next no_contact deadline, and due/ the same by time (Projector::Tick).
+//   eval/   a case folded but not yet evaluated: written with the fold, removed once its
+//           lifecycle events are durable, so a crash between the two loses no evaluation.
+//
+// Names (case, subject, session) end at a 0x00 where another part follows: an identifier
+// never holds one, so the prefix of "C1" never matches "C10". Times and ids are big-endian,
+// so RocksDB's bytewise order is time order. The rows are derived: Projector::Rebuild
+// recreates them all from the log (a change of layout takes a store format version, see
+// eventstore/keys.h, and a rebuild).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "eventstore/ids.h"
 #include "eventstore/keys.h"
 
 namespace holdfast::rows {
 
-inline const std::string kCheckpointKey = "ckpt";
+inline constexpr std::string_view kCheckpointKey = "ckpt";
+inline constexpr std::string_view kCasePrefix = "case/";
+inline constexpr std::string_view kSubjectPrefix = "subj/";
+inline constexpr std::string_view kStandingPrefix = "att/";
+inline constexpr std::string_view kStandingTimePrefix = "attt/";
+inline constexpr std::string_view kIndicatorPrefix = "ind/";
+inline constexpr std::string_view kAlertPrefix = "alert/";
+inline constexpr std::string_view kCaseAlertPrefix = "calert/";
+inline constexpr std::string_view kCaseDuePrefix = "cdue/";
+inline constexpr std::string_view kDuePrefix = "due/";
+inline constexpr std::string_view kPendingEvalPrefix = "eval/";
+// Above every key of the family (an upper bound for a range deletion of all of them).
+inline const std::string kEndOfRows(8, '\xff');
 
-inline std::string CaseKey(const std::string& c) { return "case/" + c; }
-inline std::string SubjectKey(const std::string& s, const std::string& c) {
-  return "subj/" + keys::NamePrefix(s) + c;
+// Each key has a Set form, which reuses `key`'s storage (the rebuild writes millions), and
+// a returning form.
+
+inline void AppendName(std::string* key, std::string_view name) {
+  key->append(name);
+  key->push_back('\0');
 }
-inline std::string StandingKey(const std::string& c, const std::string& session) {
-  return "att/" + keys::NamePrefix(c) + session;
+
+inline void SetCaseKey(std::string* key, std::string_view c) { key->assign(kCasePrefix).append(c); }
+inline void SetSubjectKey(std::string* key, std::string_view subject, std::string_view c) {
+  key->assign(kSubjectPrefix);
+  AppendName(key, subject);
+  key->append(c);
 }
-inline std::string StandingTimeKey(int64_t t, const std::string& c, const std::string& session) {
-  return "attt/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + keys::NamePrefix(c) + session;
+inline void SetStandingKey(std::string* key, std::string_view c, std::string_view session) {
+  key->assign(kStandingPrefix);
+  AppendName(key, c);
+  key->append(session);
+}
+inline void SetStandingTimeKey(std::string* key, int64_t t, std::string_view c,
+                               std::string_view session) {
+  key->assign(kStandingTimePrefix);
+  keys::PutFixed64BE(key, static_cast<uint64_t>(t));
+  AppendName(key, c);
+  key->append(session);
+}
+inline void SetIndicatorKey(std::string* key, int64_t t, const Uuid& id) {
+  key->assign(kIndicatorPrefix);
+  keys::PutFixed64BE(key, static_cast<uint64_t>(t));
+  keys::PutFixed64BE(key, id.hi);
+  keys::PutFixed64BE(key, id.lo);
+}
+inline void SetAlertKey(std::string* key, const Uuid& id) {
+  key->assign(kAlertPrefix);
+  keys::PutFixed64BE(key, id.hi);
+  keys::PutFixed64BE(key, id.lo);
+}
+inline void SetCaseAlertKey(std::string* key, std::string_view c, const Uuid& id) {
+  key->assign(kCaseAlertPrefix);
+  AppendName(key, c);
+  keys::PutFixed64BE(key, id.hi);
+  keys::PutFixed64BE(key, id.lo);
+}
+inline void SetCaseDueKey(std::string* key, std::string_view c) {
+  key->assign(kCaseDuePrefix).append(c);
+}
+inline void SetDueKey(std::string* key, int64_t t, std::string_view c) {
+  key->assign(kDuePrefix);
+  keys::PutFixed64BE(key, static_cast<uint64_t>(t));
+  key->append(c);
+}
+inline void SetPendingEvalKey(std::string* key, std::string_view c) {
+  key->assign(kPendingEvalPrefix).append(c);
+}
+
+inline std::string CaseKey(std::string_view c) {
+  std::string key;
+  SetCaseKey(&key, c);
+  return key;
+}
+inline std::string SubjectKey(std::string_view subject, std::string_view c) {
+  std::string key;
+  SetSubjectKey(&key, subject, c);
+  return key;
+}
+inline std::string StandingKey(std::string_view c, std::string_view session) {
+  std::string key;
+  SetStandingKey(&key, c, session);
+  return key;
+}
+inline std::string StandingTimeKey(int64_t t, std::string_view c, std::string_view session) {
+  std::string key;
+  SetStandingTimeKey(&key, t, c, session);
+  return key;
 }
 inline std::string IndicatorKey(int64_t t, const Uuid& id) {
-  return "ind/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + keys::IdKey(id);
+  std::string key;
+  SetIndicatorKey(&key, t, id);
+  return key;
 }
-inline std::string AlertKey(const Uuid& id) { return "alert/" + keys::IdKey(id); }
-inline std::string CaseAlertKey(const std::string& c, const Uuid& id) {
-  return "calert/" + keys::NamePrefix(c) + keys::IdKey(id);
+inline std::string AlertKey(const Uuid& id) {
+  std::string key;
+  SetAlertKey(&key, id);
+  return key;
 }
-inline std::string DueKey(int64_t t, const std::string& c) {
-  return "due/" + keys::Fixed64BE(static_cast<uint64_t>(t)) + c;
+inline std::string CaseAlertKey(std::string_view c, const Uuid& id) {
+  std::string key;
+  SetCaseAlertKey(&key, c, id);
+  return key;
 }
-inline std::string CaseDueKey(const std::string& c) { return "cdue/" + c; }
-// A case folded but not yet evaluated (written with the fold, removed once its lifecycle
-// events are durable), so a crash between the two never loses an evaluation.
-inline std::string PendingEvalKey(const std::string& c) { return "eval/" + c; }
+inline std::string CaseDueKey(std::string_view c) {
+  std::string key;
+  SetCaseDueKey(&key, c);
+  return key;
+}
+inline std::string DueKey(int64_t t, std::string_view c) {
+  std::string key;
+  SetDueKey(&key, t, c);
+  return key;
+}
+inline std::string PendingEvalKey(std::string_view c) {
+  std::string key;
+  SetPendingEvalKey(&key, c);
+  return key;
+}
+
+// The prefixes of the keys that name a case, subject or time first: a scan of one.
+inline std::string SubjectCasesPrefix(std::string_view subject) {
+  std::string key(kSubjectPrefix);
+  AppendName(&key, subject);
+  return key;
+}
+inline std::string CaseAlertsPrefix(std::string_view c) {
+  std::string key(kCaseAlertPrefix);
+  AppendName(&key, c);
+  return key;
+}
+// The first key of `prefix` (attt/, ind/ or due/) at time t or later.
+inline std::string TimeKey(std::string_view prefix, int64_t t) {
+  std::string key(prefix);
+  keys::PutFixed64BE(&key, static_cast<uint64_t>(t));
+  return key;
+}
+
+// The parts of keys read back. Each takes a key of its family, as a scan of its prefix
+// returns it.
+inline std::string_view CaseOfSubjectKey(std::string_view key, std::string_view subject) {
+  return key.substr(kSubjectPrefix.size() + subject.size() + 1);
+}
+inline std::string_view CaseOfPendingEvalKey(std::string_view key) {
+  return key.substr(kPendingEvalPrefix.size());
+}
+inline std::string_view CaseOfDueKey(std::string_view key) {
+  return key.substr(kDuePrefix.size() + 8);
+}
+inline Uuid AlertOfCaseAlertKey(std::string_view key) {
+  const char* id = key.data() + key.size() - 16;
+  return Uuid{keys::DecodeFixed64BE(id), keys::DecodeFixed64BE(id + 8)};
+}
+// The time of an attt/, ind/ or due/ key.
+inline int64_t TimeOfKey(std::string_view prefix, std::string_view key) {
+  return static_cast<int64_t>(keys::DecodeFixed64BE(key.data() + prefix.size()));
+}
 
 }  // namespace holdfast::rows

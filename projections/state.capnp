@@ -1,5 +1,5 @@
-# The projector's records in the store's "projections" column family (layout in
-# projections/projector.h). Internal: rebuilt from the log by `holdfast projections rebuild`.
+# The projector's records in the store's "projections" column family (keys in
+# projections/row_keys.h). Internal: rebuilt from the log by `holdfast projections rebuild`.
 
 @0xef25dd686cf65120;
 
