@@ -7,6 +7,7 @@
 #include <set>
 
 #include "eventstore/keys.h"
+#include "projections/fold.h"
 #include "projections/rebuild.h"
 #include "projections/records.h"
 #include "projections/row_keys.h"
@@ -34,10 +35,6 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return Status::IoError(what + ": " + s.ToString());
 }
 
-std::tuple<int64_t, uint64_t, Uuid> KeyOf(const Fact& f) {
-  return {f.occurred_at, f.recorded_at, f.id};
-}
-
 // Calls fn(key, value) for every key with `prefix`, in order, until fn returns false.
 template <typename Fn>
 Status ScanPrefix(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
@@ -51,141 +48,43 @@ Status ScanPrefix(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::s
   return FromRocks(it->status(), "reading projections");
 }
 
-}  // namespace
-
-bool FoldCaseRow(const Fact& f, CaseRow* row) {
-  bool new_subject = false;
-  ++row->events;
-  switch (f.type) {
-    case EventType::CASE_OPENED:
-      if (!row->has_opened || KeyOf(f) < row->opened_key) {
-        new_subject = !row->has_opened || row->subject != f.subject;
-        row->has_opened = true;
-        row->opened_key = KeyOf(f);
-        row->opened_at = f.occurred_at;
-        row->subject = f.subject;
-        row->order = f.order;
-        row->lead_agency = f.lead_agency;
-      }
-      [[fallthrough]];
-    case EventType::CASE_RISK_CHANGED:
-      if (!row->has_risk || KeyOf(f) > row->risk_key) {
-        row->has_risk = true;
-        row->risk_key = KeyOf(f);
-        row->risk = f.risk;
-      }
-      break;
-    case EventType::CASE_CLOSED:
-      if (!row->has_closed || KeyOf(f) < row->closed_key) {
-        row->has_closed = true;
-        row->closed_key = KeyOf(f);
-        row->closed_at = f.occurred_at;
-      }
-      break;
-    default:
-      break;
-  }
-  return new_subject;
-}
-
-// The rows one chunk of events touches, held decoded until the chunk is written in one
-// batch with its checkpoint.
-struct Projector::Chunk {
-  EventStore* store;
-  rocksdb::DB* db;
-  rocksdb::ColumnFamilyHandle* cf;
-  std::map<std::string, CaseRow> cases;
-  std::map<std::string, StandingRow> standing;
-  std::map<Uuid, AlertState> alerts;
-  // Index writes, the last one for a key winning (nullopt deletes).
-  std::map<std::string, std::optional<std::string>> writes;
-  std::multimap<std::string, std::string> new_subject_cases;
-  std::vector<AlertState> raised;  // alerts that became raised or moved: tell the watchers
-
-  std::string Get(const std::string& key) {
+// The projections family as it stands, read by the incremental fold.
+class FamilyRows : public HeldRows {
+ public:
+  FamilyRows(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
+  Result<std::optional<std::string>> Get(const std::string& key) const override {
     std::string value;
-    auto s = db->Get(rocksdb::ReadOptions(), cf, key, &value);
-    return s.ok() ? value : std::string();
+    auto s = db_->Get(rocksdb::ReadOptions(), cf_, key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "reading projections");
+    return std::optional<std::string>(std::move(value));
   }
 
-  CaseRow& Case(const std::string& c) {
-    auto it = cases.find(c);
-    if (it != cases.end()) return it->second;
-    CaseRow row;
-    const std::string bytes = Get(CaseKey(c));
-    if (bytes.empty() || !DecodeCase(bytes, &row)) row = CaseRow{};
-    row.case_id = c;
-    return cases.emplace(c, std::move(row)).first->second;
-  }
-
-  AlertState& Alert(const Uuid& id) {
-    auto it = alerts.find(id);
-    if (it != alerts.end()) return it->second;
-    AlertState s;
-    const std::string bytes = Get(AlertKey(id));
-    if (bytes.empty() || !DecodeAlert(bytes, &s)) s = AlertState{};
-    s.alert = id;
-    return alerts.emplace(id, std::move(s)).first->second;
-  }
-
-  void FoldCaseEvent(const Fact& f) {
-    CaseRow& row = Case(f.case_id);
-    if (FoldCaseRow(f, &row)) {
-      writes[SubjectKey(f.subject, f.case_id)] = "";
-      new_subject_cases.emplace(f.subject, f.case_id);
-    }
-    switch (f.type) {
-      case EventType::ATTENDANCE_RECORDED: {
-        const std::string key = StandingKey(f.case_id, f.session);
-        auto it = standing.find(key);
-        if (it == standing.end()) {
-          StandingRow held;
-          const std::string bytes = Get(key);
-          if (!bytes.empty() && DecodeStanding(bytes, &held))
-            it = standing.emplace(key, held).first;
-        }
-        if (it != standing.end() &&
-            std::tie(it->second.recorded_at, it->second.id) >= std::tie(f.recorded_at, f.id)) {
-          break;  // an earlier record than the one standing: a corrected one
-        }
-        if (it != standing.end()) {
-          writes[StandingTimeKey(it->second.occurred_at, f.case_id, f.session)] = std::nullopt;
-        }
-        standing[key] = StandingRow{f.recorded_at, f.id, f.occurred_at, f.outcome, f.intervention};
-        writes[StandingTimeKey(f.occurred_at, f.case_id, f.session)] =
-            std::string(1, static_cast<char>(f.outcome));
-        break;
-      }
-      default:
-        break;
-    }
-  }
-
-  void FoldAlertEvent(const Fact& f) {
-    AlertState& a = Alert(f.alert);
-    const bool was_raised = a.has_raised && !a.withdrawn;
-    const int64_t was_at = a.raised_at;
-    FoldAlertFact(f, &a);
-    if (a.has_raised && !a.case_id.empty()) writes[CaseAlertKey(a.case_id, a.alert)] = "";
-    if (a.has_raised && !a.withdrawn && (!was_raised || was_at != a.raised_at)) raised.push_back(a);
-  }
-
-  Status Commit(uint64_t checkpoint) {
-    rocksdb::WriteBatch batch;
-    for (const auto& [k, v] : writes) {
-      if (v) {
-        batch.Put(cf, k, *v);
-      } else {
-        batch.Delete(cf, k);
-      }
-    }
-    for (const auto& [c, row] : cases) batch.Put(cf, CaseKey(c), EncodeCase(row));
-    for (const auto& [k, row] : standing) batch.Put(cf, k, EncodeStanding(row));
-    for (const auto& [id, a] : alerts) batch.Put(cf, AlertKey(id), EncodeAlert(a));
-    batch.Put(cf, kCheckpointKey, keys::Fixed64BE(checkpoint));
-    return store->Write(&batch);
-  }
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* cf_;
 };
+
+// The incremental fold's rows, into the batch that carries the checkpoint.
+class BatchSink : public RowSink {
+ public:
+  BatchSink(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf) : batch_(batch), cf_(cf) {}
+  Status Put(std::string_view key, std::string_view value) override {
+    return FromRocks(batch_->Put(cf_, rocksdb::Slice(key.data(), key.size()),
+                                 rocksdb::Slice(value.data(), value.size())),
+                     "batching projections");
+  }
+  Status Delete(std::string_view key) override {
+    return FromRocks(batch_->Delete(cf_, rocksdb::Slice(key.data(), key.size())),
+                     "batching projections");
+  }
+
+ private:
+  rocksdb::WriteBatch* batch_;
+  rocksdb::ColumnFamilyHandle* cf_;
+};
+
+}  // namespace
 
 Projector::Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const RuleConfig& rules,
                      std::function<int64_t()> now)
@@ -244,52 +143,59 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
   // reading. The checkpoint stays, so the next call folds from there.
   if (checkpoint_ < last) HOLDFAST_RETURN_IF_ERROR(store_->CanWrite());
   while (checkpoint_ < last) {
-    Chunk chunk{store_, store_->db(), cf_, {}, {}, {}, {}, {}, {}};
+    const FamilyRows held(store_->db(), cf_);
+    FoldOptions options;
+    options.held = &held;
+    options.track_raised = static_cast<bool>(listener_);
+    ProjectionFold fold(options);
     uint64_t reached = checkpoint_;
     size_t n = 0;
-    std::vector<std::string> incident_subjects;
+    std::set<std::string> incident_subjects;
     HOLDFAST_RETURN_IF_ERROR(ScanPending(last, [&](uint64_t position, schema::Event::Reader e) {
       if (position > last) return false;
       Fact f = FactOf(e);
+      fold.Add(f);
       if (IsAlertType(f.type)) {
-        chunk.FoldAlertEvent(f);
         // Another node's derivation may now stand: this node evaluates the case again and,
         // if its rules say otherwise, derives over it (docs/alert-lifecycle.md).
         if ((f.type == EventType::ALERT_RAISED || f.type == EventType::ALERT_WITHDRAWN) &&
             OriginNode(f.origin) != store_->node_id()) {
-          const std::string& case_id = chunk.Alert(f.alert).case_id;
-          if (!case_id.empty()) dirty->insert(case_id);
+          const std::string_view case_id = fold.AlertCase(f.alert);
+          if (!case_id.empty()) dirty->emplace(case_id);
         }
       } else if (!f.case_id.empty()) {
-        chunk.FoldCaseEvent(f);
         dirty->insert(f.case_id);
       } else if (f.type == EventType::INCIDENT_REPORTED) {
-        incident_subjects.push_back(f.subject);
-      }
-      if (IsIndicatorType(f.type)) {
-        chunk.writes[IndicatorKey(f.occurred_at, f.id)] = EncodeIndicatorFact(f);
+        incident_subjects.insert(f.subject);
       }
       reached = position;
       return ++n < kChunkEvents;
     }));
+    HOLDFAST_RETURN_IF_ERROR(fold.Settle());
     // An incident touches every case of its subject, held already or opened in this chunk.
+    fold.ForEachNewSubjectRow([&](std::string_view subject, std::string_view case_id) {
+      if (incident_subjects.count(std::string(subject)) > 0) dirty->emplace(case_id);
+    });
     for (const auto& subject : incident_subjects) {
-      auto range = chunk.new_subject_cases.equal_range(subject);
-      for (auto it = range.first; it != range.second; ++it) dirty->insert(it->second);
-      HOLDFAST_RETURN_IF_ERROR(ScanPrefix(store_->db(), cf_, "subj/" + keys::NamePrefix(subject),
-                                          [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
-                                            const size_t skip = 5 + subject.size() + 1;
-                                            dirty->insert(k.ToString().substr(skip));
-                                            return true;
-                                          }));
+      const std::string prefix = rows::SubjectCasesPrefix(subject);
+      HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
+          store_->db(), cf_, prefix, [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
+            dirty->emplace(rows::CaseOfSubjectKey(std::string_view(k.data(), k.size()), subject));
+            return true;
+          }));
     }
+    rocksdb::WriteBatch batch;
+    BatchSink sink(&batch, cf_);
+    HOLDFAST_RETURN_IF_ERROR(fold.EmitRows(&sink));
     if (rules_.derive) {
-      for (const auto& c : *dirty) chunk.writes[PendingEvalKey(c)] = "";
+      for (const auto& c : *dirty) batch.Put(cf_, PendingEvalKey(c), "");
     }
-    HOLDFAST_RETURN_IF_ERROR(chunk.Commit(reached));
+    batch.Put(cf_, rocksdb::Slice(kCheckpointKey.data(), kCheckpointKey.size()),
+              keys::Fixed64BE(reached));
+    HOLDFAST_RETURN_IF_ERROR(store_->Write(&batch));
     checkpoint_ = reached;
     if (listener_) {
-      for (const auto& a : chunk.raised) listener_(a);
+      for (const auto& a : fold.raised()) listener_(a);
     }
     if (progress) progress(checkpoint_, last);
   }

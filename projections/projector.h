@@ -2,20 +2,11 @@
 // standing attendance, alerts, indicator facts) and, on a deriving node, appends the alert
 // lifecycle events the rules call for.
 //
-// State lives in the store's "projections" column family, written in one batch with the
-// checkpoint (the last log position folded), so a crash never leaves it half-applied; on
-// start the projector catches up from the checkpoint. Layout (keys built in row_keys.h):
-//
-//   ckpt                                      last folded log position (8 bytes BE)
-//   case/<case>                               state.CaseRecord
-//   subj/<subject> 0x00 <case>                ""  (the subject's cases, for reoffending)
-//   att/<case> 0x00 <session>                 state.StandingAttendance
-//   attt/<occurred_at BE8><case> 0x00 <session>  outcome (1 byte): standing attendance by time
-//   ind/<occurred_at BE8><event id 16>        state.IndicatorFact
-//   alert/<alert id 16>                       state.AlertRecord
-//   calert/<case> 0x00 <alert id 16>          ""  (a case's alerts)
-//   due/<time BE8><case>                      ""  (the next no_contact deadline of a case)
-//   cdue/<case>                               that time (8 bytes BE)
+// State lives in the store's "projections" column family (its rows and their keys:
+// projections/row_keys.h), written in one batch with the checkpoint (the last log position
+// folded), so a crash never leaves it half-applied; on start the projector catches up from
+// the checkpoint. Incremental folding and the rebuild fold through one fold
+// (projections/fold.h).
 #pragma once
 
 #include <functional>
@@ -106,7 +97,6 @@ class Projector {
   uint64_t checkpoint() const;
 
  private:
-  struct Chunk;
   Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const RuleConfig& rules,
             std::function<int64_t()> now);
   Status CatchUpLocked(std::optional<uint64_t> through);

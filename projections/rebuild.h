@@ -1,7 +1,7 @@
 // The full rebuild of the projections (Projector::Rebuild): one streaming pass over the log
-// that keeps each case's compact facts in memory, evaluates every case once from them, and
-// replaces the whole column family with one ingested table file. Also the pieces of the
-// fold it shares with the incremental one (projector.cc), so that both write the same rows.
+// into the projections' fold (projections/fold.h), which keeps each case's compact facts in
+// memory; every case evaluated once from them; and the whole column family replaced by
+// table files ingested in one step.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -15,23 +15,6 @@
 #include "projections/rules.h"
 
 namespace holdfast {
-
-inline bool IsIndicatorType(EventType t) {
-  return t == EventType::INTERVENTION_REFERRED || t == EventType::INTERVENTION_STARTED ||
-         t == EventType::INTERVENTION_COMPLETED || t == EventType::INTERVENTION_EXITED ||
-         t == EventType::INCIDENT_REPORTED;
-}
-
-inline bool IsAlertType(EventType t) {
-  return t == EventType::ALERT_RAISED || t == EventType::ALERT_ACKNOWLEDGED ||
-         t == EventType::ALERT_RESOLVED || t == EventType::ALERT_WITHDRAWN;
-}
-
-// Folds one case event (alert lifecycle events excluded) into its case's row: the event
-// count, the earliest opening (subject, order, lead agency), the risk set last and the
-// earliest closing. True when the row's subject changed, so the subject index gains
-// (subject, case).
-bool FoldCaseRow(const Fact& f, CaseRow* row);
 
 struct RebuildOptions {
   RuleConfig rules;

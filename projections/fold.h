@@ -1,0 +1,138 @@
+// ProjectionFold: the one fold of events into the projector's rows (projections/row_keys.h).
+// Pure: it reads and writes no storage itself. Each way the projector keeps its rows uses
+// it, with a sink of its own:
+//
+//   CatchUp  folds each chunk of new events over the rows the family holds, read through
+//            HeldRows the first time the fold needs one, and writes the rows that changed
+//            in one write batch with the checkpoint (projector.cc);
+//   Rebuild  folds the whole log over no rows, and writes every row into table files that
+//            are ingested in one step (rebuild.cc);
+//   and the evaluation of a case reads what the rules need of it from a fold of its events
+//   (History), in both.
+//
+// So every rule of the fold is written once, in two places:
+//   Add     each event's effect: the case row (FoldCaseRow), the subject index, the
+//           attendance records, the indicator facts, the alert (FoldAlertFact), and what
+//           the rules read of the case and of its subject's incidents;
+//   Settle  per (case, session) the attendance record that stands after corrections
+//           (SPEC "Corrections": the latest recorded_at, then the larger id), among the
+//           records added and the row held.
+// Voids (events that cancel earlier ones) belong in these two and nowhere else: Add is
+// where every event reaches the rows and the rules' view, Settle where a standing row is
+// chosen from what was added. The rows do not depend on the order events were added in.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eventstore/status.h"
+#include "projections/alert_state.h"
+#include "projections/facts.h"
+#include "projections/projector.h"
+
+namespace holdfast {
+
+inline bool IsIndicatorType(EventType t) {
+  return t == EventType::INTERVENTION_REFERRED || t == EventType::INTERVENTION_STARTED ||
+         t == EventType::INTERVENTION_COMPLETED || t == EventType::INTERVENTION_EXITED ||
+         t == EventType::INCIDENT_REPORTED;
+}
+
+inline bool IsAlertType(EventType t) {
+  return t == EventType::ALERT_RAISED || t == EventType::ALERT_ACKNOWLEDGED ||
+         t == EventType::ALERT_RESOLVED || t == EventType::ALERT_WITHDRAWN;
+}
+
+// Folds one case event (alert lifecycle events excluded) into its case's row: the event
+// count, the earliest opening (subject, order, lead agency), the risk set last and the
+// earliest closing. True when the row's subject changed, so the subject index gains
+// (subject, case).
+bool FoldCaseRow(const Fact& f, CaseRow* row);
+
+// The rows a fold starts from: the projections family as it stands.
+class HeldRows {
+ public:
+  virtual ~HeldRows() = default;
+  // The value stored under `key` (row_keys.h); nullopt when there is none.
+  virtual Result<std::optional<std::string>> Get(const std::string& key) const = 0;
+};
+
+// Where a fold's rows go: a write batch, or a table file (which takes keys in order only:
+// each Emit below gives its rows in key order).
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  virtual Status Delete(std::string_view key) = 0;
+};
+
+struct FoldOptions {
+  // The rows already stored, that the events fold over; nullptr when there are none.
+  const HeldRows* held = nullptr;
+  // Whether to keep the alerts and the indicator facts (false: a fold read only through
+  // History, which needs neither), and what the rules read of each case (History).
+  bool rows = true;
+  bool history = false;
+  // Whether to list the alerts that became raised or changed raise time (raised()).
+  bool track_raised = false;
+};
+
+class ProjectionFold {
+ public:
+  explicit ProjectionFold(const FoldOptions& options);
+  ~ProjectionFold();
+  ProjectionFold(const ProjectionFold&) = delete;
+  ProjectionFold& operator=(const ProjectionFold&) = delete;
+
+  void Add(const Fact& f);
+  // After the last Add: chooses the standing attendance, reading the held rows it needs.
+  // An error if a held row could not be read (during Add or here): then emit nothing.
+  Status Settle();
+
+  // The rows that changed, after Settle, by family, each in key order. Each only reads the
+  // fold, so they may run at once on several threads.
+  Status EmitAlerts(RowSink* sink) const;          // alert/
+  Status EmitStanding(RowSink* sink) const;        // att/
+  Status EmitStandingByTime(RowSink* sink) const;  // attt/ (and the deletion of replaced ones)
+  Status EmitCaseAlerts(RowSink* sink) const;      // calert/
+  Status EmitCases(RowSink* sink) const;           // case/
+  Status EmitIndicators(RowSink* sink) const;      // ind/
+  Status EmitSubjects(RowSink* sink) const;        // subj/
+  Status EmitRows(RowSink* sink) const;            // all of the above, in key order
+
+  // The cases the events named (opened or not, or named by an alert only), by number from
+  // 0, and after Settle, by case id.
+  uint32_t case_count() const;
+  const std::vector<uint32_t>& CasesById() const;
+  std::string_view CaseId(uint32_t c) const;
+  // The case's row (has_opened false when no event of the case opened it); only what the
+  // events added when the fold has held rows it did not read.
+  const CaseRow& Row(uint32_t c) const;
+  std::optional<uint32_t> FindCase(std::string_view case_id) const;
+  // With options.history and no held rows, after Settle: the case's events as the rules
+  // read them (its standing attendance, no referrals, no alert events), and the incidents
+  // of the subject its opening names.
+  void History(uint32_t c, std::vector<Fact>* facts, std::vector<Fact>* incidents) const;
+  // After Settle: the state of every alert that has named the case while raised, by id.
+  void CaseAlerts(uint32_t c, std::vector<AlertState>* alerts) const;
+
+  // The case the alert names after what was added ("" when none, or not yet raised).
+  std::string_view AlertCase(const Uuid& alert) const;
+  // Calls fn(subject, case) for each subject index row the events add.
+  void ForEachNewSubjectRow(
+      const std::function<void(std::string_view subject, std::string_view case_id)>& fn) const;
+  // With options.track_raised: each alert, in the state it reached, when an event made it
+  // raised or moved its raise time (the watchers are told).
+  const std::vector<AlertState>& raised() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace holdfast
