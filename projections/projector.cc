@@ -1,7 +1,5 @@
 #include "projections/projector.h"
 
-#include <rocksdb/write_batch.h>
-
 #include <chrono>
 #include <map>
 #include <set>
@@ -15,80 +13,58 @@
 namespace holdfast {
 namespace {
 
-constexpr const char* kFamily = keys::kProjectionsFamily;
 constexpr size_t kChunkEvents = 20000;
 constexpr uint64_t kPointReadEvents = 16;
 using rows::AlertKey;
-using rows::CaseAlertKey;
 using rows::CaseDueKey;
 using rows::CaseKey;
 using rows::DueKey;
-using rows::IndicatorKey;
 using rows::kCheckpointKey;
 using rows::PendingEvalKey;
-using rows::StandingKey;
-using rows::StandingTimeKey;
-using rows::SubjectKey;
 
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  return Status::IoError(what + ": " + s.ToString());
-}
-
-// Calls fn(key, value) for every key with `prefix`, in order, until fn returns false.
-template <typename Fn>
-Status ScanPrefix(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
-                  Fn fn, const std::string& start = "",
-                  const rocksdb::ReadOptions& options = rocksdb::ReadOptions()) {
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, cf));
-  for (it->Seek(start.empty() ? prefix : start); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    if (!fn(it->key(), it->value())) break;
-  }
-  return FromRocks(it->status(), "reading projections");
+// The row under `key`, or nullopt when there is none.
+Result<std::optional<std::string>> GetRow(const SideTable& table, std::string_view key) {
+  auto r = table.Get(key);
+  if (r.ok()) return std::optional<std::string>(std::move(r).value());
+  if (r.status().code() == Status::Code::kNotFound) return std::optional<std::string>();
+  return r.status();
 }
 
 // The projections family as it stands, read by the incremental fold.
-class FamilyRows : public HeldRows {
+class TableRows : public HeldRows {
  public:
-  FamilyRows(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
+  explicit TableRows(const SideTable& table) : table_(table) {}
   Result<std::optional<std::string>> Get(const std::string& key) const override {
-    std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), cf_, key, &value);
-    if (s.IsNotFound()) return std::optional<std::string>();
-    if (!s.ok()) return FromRocks(s, "reading projections");
-    return std::optional<std::string>(std::move(value));
+    return GetRow(table_, key);
   }
 
  private:
-  rocksdb::DB* db_;
-  rocksdb::ColumnFamilyHandle* cf_;
+  const SideTable& table_;
 };
 
 // The incremental fold's rows, into the batch that carries the checkpoint.
 class BatchSink : public RowSink {
  public:
-  BatchSink(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf) : batch_(batch), cf_(cf) {}
+  BatchSink(SideBatch* batch, const SideTable& table) : batch_(batch), table_(table) {}
   Status Put(std::string_view key, std::string_view value) override {
-    return FromRocks(batch_->Put(cf_, rocksdb::Slice(key.data(), key.size()),
-                                 rocksdb::Slice(value.data(), value.size())),
-                     "batching projections");
+    batch_->Put(table_, key, value);
+    return Status::Ok();
   }
   Status Delete(std::string_view key) override {
-    return FromRocks(batch_->Delete(cf_, rocksdb::Slice(key.data(), key.size())),
-                     "batching projections");
+    batch_->Delete(table_, key);
+    return Status::Ok();
   }
 
  private:
-  rocksdb::WriteBatch* batch_;
-  rocksdb::ColumnFamilyHandle* cf_;
+  SideBatch* batch_;
+  const SideTable& table_;
 };
 
 }  // namespace
 
-Projector::Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const RuleConfig& rules,
+Projector::Projector(EventStore* store, SideTable table, const RuleConfig& rules,
                      std::function<int64_t()> now)
-    : store_(store), cf_(cf), rules_(rules), now_(std::move(now)) {
+    : store_(store), table_(std::move(table)), rules_(rules), now_(std::move(now)) {
   if (!now_) {
     now_ = [] {
       return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -100,12 +76,14 @@ Projector::Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const R
 
 Result<std::unique_ptr<Projector>> Projector::Open(EventStore* store, const RuleConfig& rules,
                                                    std::function<int64_t()> now) {
-  auto cf = store->ColumnFamily(kFamily);
-  if (!cf.ok()) return cf.status();
-  std::unique_ptr<Projector> p(new Projector(store, *cf, rules, std::move(now)));
-  std::string value;
-  auto s = store->db()->Get(rocksdb::ReadOptions(), *cf, kCheckpointKey, &value);
-  if (s.ok() && value.size() == 8) p->checkpoint_ = keys::DecodeFixed64BE(value.data());
+  auto table = store->Table(keys::kProjectionsFamily);
+  if (!table.ok()) return table.status();
+  std::unique_ptr<Projector> p(new Projector(store, *table, rules, std::move(now)));
+  auto checkpoint = GetRow(p->table_, kCheckpointKey);
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (*checkpoint && (*checkpoint)->size() == 8) {
+    p->checkpoint_ = keys::DecodeFixed64BE((*checkpoint)->data());
+  }
   return p;
 }
 
@@ -143,7 +121,7 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
   // reading. The checkpoint stays, so the next call folds from there.
   if (checkpoint_ < last) HOLDFAST_RETURN_IF_ERROR(store_->CanWrite());
   while (checkpoint_ < last) {
-    const FamilyRows held(store_->db(), cf_);
+    const TableRows held(table_);
     FoldOptions options;
     options.held = &held;
     options.track_raised = static_cast<bool>(listener_);
@@ -178,21 +156,19 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     });
     for (const auto& subject : incident_subjects) {
       const std::string prefix = rows::SubjectCasesPrefix(subject);
-      HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
-          store_->db(), cf_, prefix, [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
-            dirty->emplace(rows::CaseOfSubjectKey(std::string_view(k.data(), k.size()), subject));
-            return true;
-          }));
+      HOLDFAST_RETURN_IF_ERROR(table_.Scan(prefix, [&](std::string_view k, std::string_view) {
+        dirty->emplace(rows::CaseOfSubjectKey(k, subject));
+        return true;
+      }));
     }
-    rocksdb::WriteBatch batch;
-    BatchSink sink(&batch, cf_);
+    SideBatch batch;
+    BatchSink sink(&batch, table_);
     HOLDFAST_RETURN_IF_ERROR(fold.EmitRows(&sink));
     if (rules_.derive) {
-      for (const auto& c : *dirty) batch.Put(cf_, PendingEvalKey(c), "");
+      for (const auto& c : *dirty) batch.Put(table_, PendingEvalKey(c), "");
     }
-    batch.Put(cf_, rocksdb::Slice(kCheckpointKey.data(), kCheckpointKey.size()),
-              keys::Fixed64BE(reached));
-    HOLDFAST_RETURN_IF_ERROR(store_->Write(&batch));
+    batch.Put(table_, kCheckpointKey, keys::Fixed64BE(reached));
+    HOLDFAST_RETURN_IF_ERROR(store_->Write(batch));
     checkpoint_ = reached;
     if (listener_) {
       for (const auto& a : fold.raised()) listener_(a);
@@ -224,7 +200,7 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
   const int64_t now = now_();
   // The version vector before the facts are read: every event it counts is among them.
   const VersionVector view = store_->HighWaterMarks();
-  rocksdb::WriteBatch due;
+  SideBatch due;
   // Every case's lifecycle events go in one append: one fsync, however many cases changed.
   std::vector<Event> lifecycle;
   for (const auto& case_id : cases) {
@@ -240,37 +216,37 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
       lifecycle.push_back(std::move(e));
     }
     // The next no_contact deadline of this case, for Tick (written only when it moves).
-    std::string old;
+    auto old = GetRow(table_, CaseDueKey(case_id));
+    if (!old.ok()) return old.status();
     std::optional<int64_t> held;
-    if (store_->db()->Get(rocksdb::ReadOptions(), cf_, CaseDueKey(case_id), &old).ok() &&
-        old.size() == 8) {
-      held = static_cast<int64_t>(keys::DecodeFixed64BE(old.data()));
+    if (*old && (*old)->size() == 8) {
+      held = static_cast<int64_t>(keys::DecodeFixed64BE((*old)->data()));
     }
     auto next = NextDeadline(context, rules_, now);
     if (next == held) continue;
     if (held) {
-      due.Delete(cf_, DueKey(*held, case_id));
-      due.Delete(cf_, CaseDueKey(case_id));
+      due.Delete(table_, DueKey(*held, case_id));
+      due.Delete(table_, CaseDueKey(case_id));
     }
     if (next) {
-      due.Put(cf_, DueKey(*next, case_id), "");
-      due.Put(cf_, CaseDueKey(case_id), keys::Fixed64BE(static_cast<uint64_t>(*next)));
+      due.Put(table_, DueKey(*next, case_id), "");
+      due.Put(table_, CaseDueKey(case_id), keys::Fixed64BE(static_cast<uint64_t>(*next)));
     }
   }
   // Until the lifecycle events are durable the cases stay marked for evaluation (a later
   // CatchUp, or the next start, evaluates them again; their alert ids make that idempotent).
   pending_loaded_ = false;
-  if (due.Count() > 0) {
-    HOLDFAST_RETURN_IF_ERROR(store_->Write(&due));
+  if (!due.empty()) {
+    HOLDFAST_RETURN_IF_ERROR(store_->Write(due));
   }
   if (!lifecycle.empty()) {
     auto r = store_->Append(std::move(lifecycle));
     if (!r.ok()) return r.status();
     for (const auto& e : r->events) *appended = *appended || !e.duplicate;
   }
-  rocksdb::WriteBatch evaluated;
-  for (const auto& case_id : cases) evaluated.Delete(cf_, PendingEvalKey(case_id));
-  HOLDFAST_RETURN_IF_ERROR(store_->Write(&evaluated));
+  SideBatch evaluated;
+  for (const auto& case_id : cases) evaluated.Delete(table_, PendingEvalKey(case_id));
+  HOLDFAST_RETURN_IF_ERROR(store_->Write(evaluated));
   pending_loaded_ = true;
   return Status::Ok();
 }
@@ -291,11 +267,11 @@ Status Projector::CatchUpLocked(std::optional<uint64_t> through) {
     HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, nullptr, through));
     if (rules_.derive && !pending_loaded_) {
       // Cases folded before a crash or a failed evaluation, not evaluated since.
-      HOLDFAST_RETURN_IF_ERROR(ScanPrefix(store_->db(), cf_, "eval/",
-                                          [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
-                                            dirty.insert(k.ToString().substr(5));
-                                            return true;
-                                          }));
+      HOLDFAST_RETURN_IF_ERROR(
+          table_.Scan(rows::kPendingEvalPrefix, [&](std::string_view k, std::string_view) {
+            dirty.emplace(rows::CaseOfPendingEvalKey(k));
+            return true;
+          }));
       pending_loaded_ = true;
     }
     if (!rules_.derive || dirty.empty()) return Status::Ok();
@@ -315,12 +291,11 @@ Status Projector::Tick() {
   std::set<std::string> dirty;
   HOLDFAST_RETURN_IF_ERROR(FoldPending(&dirty, nullptr));
   const std::string until = DueKey(now_() + 1, "");  // deadlines at or before now
-  HOLDFAST_RETURN_IF_ERROR(
-      ScanPrefix(store_->db(), cf_, "due/", [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
-        if (k.compare(until) >= 0) return false;
-        dirty.insert(k.ToString().substr(4 + 8));
-        return true;
-      }));
+  HOLDFAST_RETURN_IF_ERROR(table_.Scan(rows::kDuePrefix, [&](std::string_view k, std::string_view) {
+    if (k >= until) return false;
+    dirty.emplace(rows::CaseOfDueKey(k));
+    return true;
+  }));
   if (dirty.empty()) return Status::Ok();
   bool appended = false;
   HOLDFAST_RETURN_IF_ERROR(Evaluate(dirty, &appended));
@@ -339,7 +314,7 @@ Status Projector::Rebuild(const std::function<void(uint64_t, uint64_t)>& progres
   options.node_id = store_->node_id();
   options.progress = progress;
   std::vector<Event> lifecycle;
-  HOLDFAST_RETURN_IF_ERROR(RebuildProjections(store_, cf_, options, &lifecycle));
+  HOLDFAST_RETURN_IF_ERROR(RebuildProjections(store_, table_, options, &lifecycle));
   checkpoint_ = options.last;
   if (!lifecycle.empty()) {
     auto r = store_->Append(std::move(lifecycle));
@@ -352,17 +327,12 @@ Status Projector::Rebuild(const std::function<void(uint64_t, uint64_t)>& progres
 Result<std::vector<AlertState>> Projector::CaseAlerts(const std::string& case_id) const {
   std::vector<AlertState> out;
   Status s =
-      ScanPrefix(store_->db(), cf_, "calert/" + keys::NamePrefix(case_id),
-                 [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
-                   std::string id = k.ToString().substr(k.size() - 16);
-                   std::string bytes;
-                   AlertState a;
-                   if (store_->db()->Get(rocksdb::ReadOptions(), cf_, "alert/" + id, &bytes).ok() &&
-                       DecodeAlert(bytes, &a)) {
-                     out.push_back(std::move(a));
-                   }
-                   return true;
-                 });
+      table_.Scan(rows::CaseAlertsPrefix(case_id), [&](std::string_view k, std::string_view) {
+        auto bytes = table_.Get(AlertKey(rows::AlertOfCaseAlertKey(k)));
+        AlertState a;
+        if (bytes.ok() && DecodeAlert(*bytes, &a)) out.push_back(std::move(a));
+        return true;
+      });
   if (!s.ok()) return s;
   return out;
 }
@@ -381,9 +351,7 @@ Status Projector::ScanAlerts(const AlertFilter& filter, const std::optional<Aler
   // Two passes over one snapshot: the first keeps only the listing order of the selected
   // alerts (24 bytes each), the second reads them again in that order, so a node with
   // hundreds of thousands of alerts never holds them all.
-  rocksdb::ManagedSnapshot snapshot(store_->db());
-  rocksdb::ReadOptions options;
-  options.snapshot = snapshot.snapshot();
+  const SideTable at = table_.AtSnapshot();
   auto selected = [&](const AlertState& a) -> std::optional<std::string> {
     if (after && std::tie(a.raised_at, a.alert) <= std::tie(after->raised_at, after->alert)) {
       return std::nullopt;
@@ -395,43 +363,31 @@ Status Projector::ScanAlerts(const AlertFilter& filter, const std::optional<Aler
     return status;
   };
   std::vector<AlertCursor> order;
-  auto consider = [&](const rocksdb::Slice& v) {
+  auto consider = [&](std::string_view v) {
     AlertState a;
-    if (DecodeAlert(std::string_view(v.data(), v.size()), &a) && selected(a)) {
-      order.push_back({a.raised_at, a.alert});
-    }
+    if (DecodeAlert(v, &a) && selected(a)) order.push_back({a.raised_at, a.alert});
   };
   if (!filter.case_id.empty()) {
-    HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
-        store_->db(), cf_, "calert/" + keys::NamePrefix(filter.case_id),
-        [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
-          std::string bytes;
-          if (store_->db()
-                  ->Get(options, cf_, "alert/" + k.ToString().substr(k.size() - 16), &bytes)
-                  .ok()) {
-            consider(bytes);
-          }
+    HOLDFAST_RETURN_IF_ERROR(
+        at.Scan(rows::CaseAlertsPrefix(filter.case_id), [&](std::string_view k, std::string_view) {
+          auto bytes = at.Get(AlertKey(rows::AlertOfCaseAlertKey(k)));
+          if (bytes.ok()) consider(*bytes);
           return true;
-        },
-        "", options));
+        }));
   } else {
-    HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
-        store_->db(), cf_, "alert/",
-        [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
-          consider(v);
-          return true;
-        },
-        "", options));
+    HOLDFAST_RETURN_IF_ERROR(at.Scan(rows::kAlertPrefix, [&](std::string_view, std::string_view v) {
+      consider(v);
+      return true;
+    }));
   }
   std::sort(order.begin(), order.end(), [](const AlertCursor& a, const AlertCursor& b) {
     return std::tie(a.raised_at, a.alert) < std::tie(b.raised_at, b.alert);
   });
   for (const auto& key : order) {
-    std::string bytes;
-    auto s = store_->db()->Get(options, cf_, AlertKey(key.alert), &bytes);
-    if (!s.ok()) return FromRocks(s, "reading an alert");
+    auto bytes = at.Get(AlertKey(key.alert));
+    if (!bytes.ok()) return bytes.status();
     ListedAlert listed;
-    if (!DecodeAlert(bytes, &listed.state)) return Status::Corruption("undecodable alert record");
+    if (!DecodeAlert(*bytes, &listed.state)) return Status::Corruption("undecodable alert record");
     auto status = selected(listed.state);
     if (!status) continue;
     listed.status = *status;
@@ -441,22 +397,20 @@ Status Projector::ScanAlerts(const AlertFilter& filter, const std::optional<Aler
 }
 
 Result<std::optional<AlertState>> Projector::GetAlert(const Uuid& alert) const {
-  std::string bytes;
-  auto s = store_->db()->Get(rocksdb::ReadOptions(), cf_, AlertKey(alert), &bytes);
-  if (s.IsNotFound()) return std::optional<AlertState>();
-  if (!s.ok()) return FromRocks(s, "reading an alert");
+  auto bytes = GetRow(table_, AlertKey(alert));
+  if (!bytes.ok()) return bytes.status();
+  if (!*bytes) return std::optional<AlertState>();
   AlertState a;
-  if (!DecodeAlert(bytes, &a)) return Status::Corruption("undecodable alert record");
+  if (!DecodeAlert(**bytes, &a)) return Status::Corruption("undecodable alert record");
   return std::optional<AlertState>(std::move(a));
 }
 
 Result<std::optional<CaseRow>> Projector::GetCase(const std::string& case_id) const {
-  std::string bytes;
-  auto s = store_->db()->Get(rocksdb::ReadOptions(), cf_, CaseKey(case_id), &bytes);
-  if (s.IsNotFound()) return std::optional<CaseRow>();
-  if (!s.ok()) return FromRocks(s, "reading a case");
+  auto bytes = GetRow(table_, CaseKey(case_id));
+  if (!bytes.ok()) return bytes.status();
+  if (!*bytes) return std::optional<CaseRow>();
   CaseRow row;
-  if (!DecodeCase(bytes, &row)) return Status::Corruption("undecodable case record");
+  if (!DecodeCase(**bytes, &row)) return Status::Corruption("undecodable case record");
   return std::optional<CaseRow>(std::move(row));
 }
 
@@ -473,13 +427,11 @@ Status Projector::ScanCases(const std::string& after,
                             const std::function<bool(const CaseRow&)>& fn) const {
   // "case/<after>\0" is the first key after the cursor's own ("case/<after>" itself).
   const std::string start = after.empty() ? "" : CaseKey(after) + std::string(1, '\0');
-  return ScanPrefix(
-      store_->db(), cf_, "case/",
-      [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
+  return table_.Scan(
+      rows::kCasePrefix,
+      [&](std::string_view, std::string_view v) {
         CaseRow row;
-        if (DecodeCase(std::string_view(v.data(), v.size()), &row) && row.has_opened) {
-          return fn(row);
-        }
+        if (DecodeCase(v, &row) && row.has_opened) return fn(row);
         return true;
       },
       start);
@@ -487,35 +439,34 @@ Status Projector::ScanCases(const std::string& after,
 
 Result<IndicatorReport> Projector::Indicators(int64_t from, int64_t to) const {
   IndicatorBuilder builder(from, to);
-  const std::string ind_end = "ind/" + keys::Fixed64BE(static_cast<uint64_t>(to));
-  HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
-      store_->db(), cf_, "ind/",
-      [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
-        if (k.compare(ind_end) >= 0) return false;
+  using rows::kIndicatorPrefix;
+  using rows::kStandingTimePrefix;
+  const std::string ind_end = rows::TimeKey(kIndicatorPrefix, to);
+  HOLDFAST_RETURN_IF_ERROR(table_.Scan(
+      kIndicatorPrefix,
+      [&](std::string_view k, std::string_view v) {
+        if (k >= ind_end) return false;
         Fact f;
-        if (DecodeIndicatorFact(std::string_view(v.data(), v.size()),
-                                static_cast<int64_t>(keys::DecodeFixed64BE(k.data() + 4)), &f)) {
-          builder.AddEvent(f);
-        }
+        if (DecodeIndicatorFact(v, rows::TimeOfKey(kIndicatorPrefix, k), &f)) builder.AddEvent(f);
         return true;
       },
-      "ind/" + keys::Fixed64BE(static_cast<uint64_t>(from))));
-  const std::string att_end = "attt/" + keys::Fixed64BE(static_cast<uint64_t>(to));
-  HOLDFAST_RETURN_IF_ERROR(ScanPrefix(
-      store_->db(), cf_, "attt/",
-      [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
-        if (k.compare(att_end) >= 0) return false;
+      rows::TimeKey(kIndicatorPrefix, from)));
+  const std::string att_end = rows::TimeKey(kStandingTimePrefix, to);
+  HOLDFAST_RETURN_IF_ERROR(table_.Scan(
+      kStandingTimePrefix,
+      [&](std::string_view k, std::string_view v) {
+        if (k >= att_end) return false;
         if (v.size() == 1) {
-          builder.AddStandingAttendance(static_cast<int64_t>(keys::DecodeFixed64BE(k.data() + 5)),
+          builder.AddStandingAttendance(rows::TimeOfKey(kStandingTimePrefix, k),
                                         static_cast<schema::AttendanceOutcome>(v[0]));
         }
         return true;
       },
-      "attt/" + keys::Fixed64BE(static_cast<uint64_t>(from))));
+      rows::TimeKey(kStandingTimePrefix, from)));
   HOLDFAST_RETURN_IF_ERROR(
-      ScanPrefix(store_->db(), cf_, "alert/", [&](const rocksdb::Slice&, const rocksdb::Slice& v) {
+      table_.Scan(rows::kAlertPrefix, [&](std::string_view, std::string_view v) {
         AlertState a;
-        if (DecodeAlert(std::string_view(v.data(), v.size()), &a)) builder.AddAlert(a);
+        if (DecodeAlert(v, &a)) builder.AddAlert(a);
         return true;
       }));
   return builder.Finish();

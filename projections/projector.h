@@ -97,7 +97,7 @@ class Projector {
   uint64_t checkpoint() const;
 
  private:
-  Projector(EventStore* store, rocksdb::ColumnFamilyHandle* cf, const RuleConfig& rules,
+  Projector(EventStore* store, SideTable table, const RuleConfig& rules,
             std::function<int64_t()> now);
   Status CatchUpLocked(std::optional<uint64_t> through);
   // Calls fn for the events after the checkpoint (at least up to `last`), as ScanLog does.
@@ -112,7 +112,7 @@ class Projector {
   Result<std::vector<AlertState>> CaseAlerts(const std::string& case_id) const;
 
   EventStore* store_;
-  rocksdb::ColumnFamilyHandle* cf_;
+  SideTable table_;  // the projections family (row_keys.h)
   RuleConfig rules_;
   std::function<int64_t()> now_;
   mutable std::mutex mu_;  // one fold at a time

@@ -1,10 +1,5 @@
 #include "projections/rebuild.h"
 
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/options.h>
-#include <rocksdb/sst_file_writer.h>
-#include <rocksdb/table.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
@@ -27,27 +22,20 @@ namespace {
 constexpr uint64_t kProgressEvery = 1u << 16;
 constexpr size_t kBatchEvents = 1024;
 
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  return Status::IoError(what + ": " + s.ToString());
-}
-
-// One table file's rows, in key order.
+// One table file's rows, in key order. A rebuild folds over no held rows, so it replaces
+// none one by one: the file's range deletion removes every older row.
 class TableSink : public RowSink {
  public:
-  explicit TableSink(rocksdb::SstFileWriter* writer) : writer_(writer) {}
+  explicit TableSink(TableFile* file) : file_(file) {}
   Status Put(std::string_view key, std::string_view value) override {
-    return FromRocks(writer_->Put(rocksdb::Slice(key.data(), key.size()),
-                                  rocksdb::Slice(value.data(), value.size())),
-                     "writing the projections table");
+    return file_->Put(key, value);
   }
-  Status Delete(std::string_view key) override {
-    return FromRocks(writer_->Delete(rocksdb::Slice(key.data(), key.size())),
-                     "writing the projections table");
+  Status Delete(std::string_view) override {
+    return Status::InvalidArgument("a rebuild's table file takes no single deletions");
   }
 
  private:
-  rocksdb::SstFileWriter* writer_;
+  TableFile* file_;
 };
 
 // Evaluates every opened case of the settled fold in case id order (the order of the
@@ -195,38 +183,10 @@ class FoldPipeline {
   std::thread worker_;
 };
 
-// A table file for the projections family: bloom filters on whole keys (every read of a
-// projection is a point read or a prefix scan), uncompressed (compaction compresses later).
-class SstTableFile {
- public:
-  SstTableFile(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& path)
-      : path_(path),
-        writer_(rocksdb::EnvOptions(), Options(db, cf), cf,
-                /*invalidate_page_cache=*/false) {}
-  const std::string& path() const { return path_; }
-  rocksdb::SstFileWriter* writer() { return &writer_; }
-  Status Open() { return FromRocks(writer_.Open(path_), "creating " + path_); }
-  Status Finish() { return FromRocks(writer_.Finish(), "finishing " + path_); }
-
- private:
-  static rocksdb::Options Options(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
-    rocksdb::Options options(db->GetDBOptions(), db->GetOptions(cf));
-    rocksdb::BlockBasedTableOptions table;
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    table.whole_key_filtering = true;
-    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    options.compression = rocksdb::kNoCompression;
-    return options;
-  }
-
-  std::string path_;
-  rocksdb::SstFileWriter writer_;
-};
-
 }  // namespace
 
-Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
-                          const RebuildOptions& options, std::vector<Event>* lifecycle) {
+Status RebuildProjections(EventStore* store, const SideTable& table, const RebuildOptions& options,
+                          std::vector<Event>* lifecycle) {
   FoldOptions fold_options;
   fold_options.history = options.rules.derive;
   ProjectionFold fold(fold_options);
@@ -275,18 +235,17 @@ Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
   const std::string starts[] = {
       "", std::string(rows::kStandingTimePrefix), std::string(rows::kCaseAlertPrefix),
       std::string(rows::kCaseDuePrefix), std::string(rows::kIndicatorPrefix)};
-  rocksdb::DB* db = store->db();
   constexpr size_t kFiles = std::size(starts);
-  std::vector<std::unique_ptr<SstTableFile>> tables;
+  std::vector<std::unique_ptr<TableFile>> tables;
   std::vector<std::unique_ptr<TableSink>> sinks;
   for (size_t i = 0; i < kFiles; ++i) {
-    tables.push_back(std::make_unique<SstTableFile>(
-        db, cf, db->GetName() + "/projections-rebuild-" + std::to_string(i) + ".sst"));
-    HOLDFAST_RETURN_IF_ERROR(tables.back()->Open());
-    sinks.push_back(std::make_unique<TableSink>(tables.back()->writer()));
+    auto file = TableFile::Create(
+        table, table.ScratchPath("projections-rebuild-" + std::to_string(i) + ".sst"));
+    if (!file.ok()) return file.status();
+    tables.push_back(std::move(file).value());
+    sinks.push_back(std::make_unique<TableSink>(tables.back().get()));
     const std::string& to = i + 1 < kFiles ? starts[i + 1] : rows::kEndOfRows;
-    HOLDFAST_RETURN_IF_ERROR(FromRocks(tables.back()->writer()->DeleteRange(starts[i], to),
-                                       "writing the projections table"));
+    HOLDFAST_RETURN_IF_ERROR(tables.back()->DeleteRange(starts[i], to));
   }
   Status written[kFiles];
   // Each writer emits one or two families into its file, the second if the first went in.
@@ -313,9 +272,7 @@ Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
     HOLDFAST_RETURN_IF_ERROR(tables[i]->Finish());
     paths.push_back(tables[i]->path());
   }
-  rocksdb::IngestExternalFileOptions ingest;
-  ingest.move_files = true;
-  return FromRocks(db->IngestExternalFile(cf, paths, ingest), "ingesting the rebuilt projections");
+  return table.Ingest(paths);
 }
 
 }  // namespace holdfast

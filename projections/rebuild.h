@@ -4,8 +4,6 @@
 // table files ingested in one step.
 #pragma once
 
-#include <rocksdb/db.h>
-
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -25,12 +23,12 @@ struct RebuildOptions {
   std::function<void(uint64_t, uint64_t)> progress;  // (folded, last), during the pass
 };
 
-// Replaces every row of the projections family `cf` with the projection of log positions
+// Replaces every row of the projections family `table` with the projection of log positions
 // 1..options.last, the checkpoint included, in one atomic ingestion: until it returns, the
 // family holds what it held before (so a crash leaves either state, whole). With
 // options.rules.derive, every case is evaluated and `lifecycle` receives the alert
 // lifecycle events the rules call for (the caller appends and folds them).
-Status RebuildProjections(EventStore* store, rocksdb::ColumnFamilyHandle* cf,
-                          const RebuildOptions& options, std::vector<Event>* lifecycle);
+Status RebuildProjections(EventStore* store, const SideTable& table, const RebuildOptions& options,
+                          std::vector<Event>* lifecycle);
 
 }  // namespace holdfast
