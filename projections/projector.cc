@@ -185,15 +185,30 @@ Status Projector::LoadCaseFacts(const std::string& case_id, std::vector<Fact>* f
   *row = *r;
   // A case not opened (yet) is not evaluated: its history need not be read.
   if (!*row || !(*row)->has_opened) return Status::Ok();
+  // What the rules read of the case comes from a fold of its history and its subject's
+  // incidents: the fold the rebuild evaluates from, so both see the same (corrections).
+  FoldOptions options;
+  options.rows = false;
+  options.history = true;
+  ProjectionFold fold(options);
+  Fact f;
   HOLDFAST_RETURN_IF_ERROR(
       store_->ScanStream("case/" + case_id, [&](uint64_t, schema::Event::Reader e) {
-        if (!e.isAlertRaised()) facts->push_back(FactOf(e));
+        FactInto(e, &f);
+        fold.Add(f);
         return true;
       }));
-  return store_->ScanStream("subject/" + (*row)->subject, [&](uint64_t, schema::Event::Reader e) {
-    if (e.isIncidentReported()) incidents->push_back(FactOf(e));
-    return true;
-  });
+  HOLDFAST_RETURN_IF_ERROR(
+      store_->ScanStream("subject/" + (*row)->subject, [&](uint64_t, schema::Event::Reader e) {
+        if (e.isIncidentReported()) {
+          FactInto(e, &f);
+          fold.Add(f);
+        }
+        return true;
+      }));
+  HOLDFAST_RETURN_IF_ERROR(fold.Settle());
+  if (auto c = fold.FindCase(case_id)) fold.History(*c, facts, incidents);
+  return Status::Ok();
 }
 
 Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
