@@ -182,8 +182,10 @@ std::vector<Fact> StandingAttendance(std::vector<const Fact*> records) {
       records.end());
   // Grouped by (case, session), the standing record last in each group.
   std::sort(records.begin(), records.end(), [](const Fact* a, const Fact* b) {
-    return std::tie(a->case_id, a->session, a->recorded_at, a->id) <
-           std::tie(b->case_id, b->session, b->recorded_at, b->id);
+    if (std::tie(a->case_id, a->session) != std::tie(b->case_id, b->session)) {
+      return std::tie(a->case_id, a->session) < std::tie(b->case_id, b->session);
+    }
+    return CorrectionOrder(a->recorded_at, a->id) < CorrectionOrder(b->recorded_at, b->id);
   });
   std::vector<Fact> out;
   out.reserve(records.size());

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "eventstore/event.h"
@@ -57,8 +58,16 @@ void SortCanonical(std::vector<Fact>* facts);
 // Positive contact: attended, late or left_early.
 bool IsPositive(schema::AttendanceOutcome outcome);
 
-// Per (case, session), the attendance record that stands after corrections: the one with
-// the latest recorded_at, then the larger id. Returns them in canonical order.
+// The correction rule (SPEC "Corrections"): of the attendance records of one (case,
+// session), sorted by this key, the last stands: the latest recorded_at, then the larger id.
+// The projections' fold (fold.h) and StandingAttendance both choose by it.
+inline std::tuple<const uint64_t&, const Uuid&> CorrectionOrder(const uint64_t& recorded_at,
+                                                                const Uuid& id) {
+  return std::tie(recorded_at, id);
+}
+
+// Per (case, session), the attendance record that stands after corrections
+// (CorrectionOrder). Returns them in canonical order.
 std::vector<Fact> StandingAttendance(const std::vector<Fact>& facts);
 std::vector<Fact> StandingAttendance(std::vector<const Fact*> facts);
 

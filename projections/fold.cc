@@ -109,10 +109,8 @@ struct Attendance {
   bool held;  // the row the family held, not an event added
 };
 
-// The correction rule (SPEC "Corrections"): of one (case, session)'s records in this order,
-// the last stands.
 std::tuple<const uint64_t&, const Uuid&> CorrectionOrder(const Attendance& a) {
-  return std::tie(a.recorded_at, a.id);
+  return holdfast::CorrectionOrder(a.recorded_at, a.id);  // the rule, in facts.h
 }
 
 struct Incident {
