@@ -1,7 +1,6 @@
 #include "projections/projector.h"
 
 #include <chrono>
-#include <map>
 #include <set>
 
 #include "eventstore/keys.h"

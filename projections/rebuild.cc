@@ -9,7 +9,6 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 
 #include "eventstore/keys.h"
 #include "projections/fold.h"
