@@ -352,6 +352,7 @@ ProjectionFold::ProjectionFold(const FoldOptions& options) : s_(std::make_unique
 ProjectionFold::~ProjectionFold() = default;
 
 void ProjectionFold::Add(const Fact& f) {
+  // Every event reaches the rows and the rules' view here: the place for voids (fold.h).
   if (IsAlertType(f.type)) {
     if (s_->options.rows) s_->AddAlertEvent(f);
   } else if (!f.case_id.empty()) {

@@ -10,16 +10,17 @@
 //   and the evaluation of a case reads what the rules need of it from a fold of its events
 //   (History), in both.
 //
-// So every rule of the fold is written once, in two places:
+// Each rule of the fold is written once, in one of two places:
 //   Add     each event's effect: the case row (FoldCaseRow), the subject index, the
 //           attendance records, the indicator facts, the alert (FoldAlertFact), and what
 //           the rules read of the case and of its subject's incidents;
 //   Settle  per (case, session) the attendance record that stands after corrections
-//           (SPEC "Corrections": the latest recorded_at, then the larger id), among the
-//           records added and the row held.
-// Voids (events that cancel earlier ones) belong in these two and nowhere else: Add is
+//           (CorrectionOrder, facts.h), among the records added and the row held.
+// VOIDS (events that cancel earlier ones) belong in these two and nowhere else: Add is
 // where every event reaches the rows and the rules' view, Settle where a standing row is
-// chosen from what was added. The rows do not depend on the order events were added in.
+// chosen from what was added. (Over held rows the fold sees only the record a row stands
+// on, so a void of that record will need the records it hid: the case's stream has them.)
+// The rows do not depend on the order the events are added in.
 #pragma once
 
 #include <cstdint>

@@ -4,8 +4,8 @@
 // rows; the projector's queries read them through the parsers below.
 //
 //   key                                          value                       written by
-//   -------------------------------------------  --------------------------  -----------
-//   ckpt                                         last folded log position    fold sinks
+//   -------------------------------------------  --------------------------  ----------
+//   ckpt                                         last folded log position    projector
 //                                                (8 bytes BE)
 //   case/<case>                                  state.CaseRecord            fold
 //   subj/<subject> 0x00 <case>                   ""  (a subject's cases)      fold
@@ -18,10 +18,15 @@
 //   due/<time BE8><case>                         ""                          evaluation
 //   eval/<case>                                  ""                          projector
 //
+//   "fold" rows come from projections/fold.h (CatchUp's batch, or the rebuild's table
+//   files), "evaluation" rows from evaluating a case (Projector::Evaluate, or the rebuild),
+//   "projector" rows from projector.cc (and the rebuild's last table file).
+//
 //   ckpt    written in the same batch as the rows it covers (or in the rebuild's last table
 //           file), so a crash never leaves rows and checkpoint apart.
-//   subj/   every subject a case's standing opening has named; an incident of the subject
-//           makes the projector evaluate each of its cases again (reoffending).
+//   subj/   every subject the case's earliest opening has named (one that lost its place to
+//           an earlier opening is kept); an incident of the subject makes the projector
+//           evaluate each of its cases again (reoffending).
 //   att/    per (case, session) the attendance record that stands after corrections.
 //   attt/   the same records by the time they occurred (the indicators' range scans).
 //   ind/    the few fields the indicators read of referrals, starts, completions, exits and
