@@ -128,9 +128,10 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     uint64_t reached = checkpoint_;
     size_t n = 0;
     std::set<std::string> incident_subjects;
+    Fact f;  // reused: its strings keep their storage from one event to the next
     HOLDFAST_RETURN_IF_ERROR(ScanPending(last, [&](uint64_t position, schema::Event::Reader e) {
       if (position > last) return false;
-      Fact f = FactOf(e);
+      FactInto(e, &f);
       fold.Add(f);
       if (IsAlertType(f.type)) {
         // Another node's derivation may now stand: this node evaluates the case again and,
