@@ -152,7 +152,10 @@ Result<std::unique_ptr<TableFile>> TableFile::Create(const SideTable& table, std
 TableFile::~TableFile() = default;
 
 Status TableFile::Put(std::string_view key, std::string_view value) {
-  return FromRocks(writer_->Put(AsSlice(key), AsSlice(value)), "writing " + path_);
+  // The message only for an error: a bulk load puts millions of rows.
+  auto s = writer_->Put(AsSlice(key), AsSlice(value));
+  if (!s.ok()) return FromRocks(s, "writing " + path_);
+  return Status::Ok();
 }
 Status TableFile::DeleteRange(std::string_view from, std::string_view to) {
   return FromRocks(writer_->DeleteRange(AsSlice(from), AsSlice(to)), "writing " + path_);
