@@ -181,12 +181,11 @@ std::vector<Fact> StandingAttendance(std::vector<const Fact*> records) {
                      [](const Fact* f) { return f->type != EventType::ATTENDANCE_RECORDED; }),
       records.end());
   // Grouped by (case, session), the standing record last in each group.
-  std::sort(records.begin(), records.end(), [](const Fact* a, const Fact* b) {
-    if (std::tie(a->case_id, a->session) != std::tie(b->case_id, b->session)) {
-      return std::tie(a->case_id, a->session) < std::tie(b->case_id, b->session);
-    }
-    return CorrectionOrder(a->recorded_at, a->id) < CorrectionOrder(b->recorded_at, b->id);
-  });
+  auto order = [](const Fact* f) {
+    return std::tuple_cat(std::tie(f->case_id, f->session), CorrectionOrder(f->recorded_at, f->id));
+  };
+  std::sort(records.begin(), records.end(),
+            [&](const Fact* a, const Fact* b) { return order(a) < order(b); });
   std::vector<Fact> out;
   out.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
