@@ -223,9 +223,11 @@ struct ProjectionFold::State {
     CaseState& c = states[CaseNumber(f.case_id, &last_case)];
     if (!c.folded) {
       c.folded = true;
-      auto bytes = Held(rows::CaseKey(f.case_id));
-      if (bytes && !DecodeCase(*bytes, &c.row)) c.row = CaseRow{};
-      c.row.case_id = f.case_id;
+      if (options.held != nullptr) {
+        auto bytes = Held(rows::CaseKey(f.case_id));
+        if (bytes && !DecodeCase(*bytes, &c.row)) c.row = CaseRow{};
+        c.row.case_id = f.case_id;
+      }
     }
     if (FoldCaseRow(f, &c.row)) {
       const uint32_t s = names.Of(f.subject);
