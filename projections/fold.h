@@ -111,8 +111,8 @@ class ProjectionFold {
   uint32_t case_count() const;
   const std::vector<uint32_t>& CasesById() const;
   std::string_view CaseId(uint32_t c) const;
-  // The case's row (has_opened false when no event of the case opened it); only what the
-  // events added when the fold has held rows it did not read.
+  // The case's row after the events (over its held row, if the fold has held rows); empty
+  // for a case only an alert names. has_opened is false until an opening is folded.
   const CaseRow& Row(uint32_t c) const;
   std::optional<uint32_t> FindCase(std::string_view case_id) const;
   // With options.history and no held rows, after Settle: the case's events as the rules
