@@ -1120,17 +1120,6 @@ Result<std::vector<SeqConflict>> EventStore::FindSeqConflicts(
   return out;
 }
 
-Result<rocksdb::ColumnFamilyHandle*> EventStore::ColumnFamily(const std::string& name) {
-  auto table = Table(name);
-  if (!table.ok()) return table.status();
-  return table->cf_;
-}
-
-Status EventStore::Write(rocksdb::WriteBatch* batch, bool sync) {
-  HOLDFAST_RETURN_IF_ERROR(gate_->Check());
-  return WriteRaw(batch, sync, "writing to the store");
-}
-
 Result<SideTable> EventStore::Table(const std::string& name) {
   std::lock_guard<std::mutex> l(families_mu_);
   for (auto* h : handles_) {

@@ -227,12 +227,6 @@ class EventStore {
   // what is measured next is not disturbed by them (the benchmarks).
   Status WaitForBackgroundWork() const;
 
-  // Going: projections/ reads RocksDB through these until its fold moves onto side tables
-  // (issue 12). Nothing new may use them.
-  Result<rocksdb::ColumnFamilyHandle*> ColumnFamily(const std::string& name);
-  rocksdb::DB* db() const { return db_.get(); }
-  Status Write(rocksdb::WriteBatch* batch, bool sync = false);
-
  private:
   friend class EventStoreInternals;  // eventstore's own tests and floors (internals.h)
 
