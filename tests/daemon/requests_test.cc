@@ -22,21 +22,12 @@
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 #include "tests/daemon/harness.h"
+#include "tests/support/sync_not_configured.h"
 
 namespace holdfast::test {
 namespace {
 
-// What a node without [sync] keys answers to the peer verbs.
-class SyncNotConfigured : public SyncControl {
- public:
-  Result<std::vector<PeerView>> ListPeers() override { return std::vector<PeerView>{}; }
-  Status AddPeer(const PeerConfig&) override { return Unconfigured(); }
-  Status RemovePeer(const std::string&) override { return Unconfigured(); }
-  Status SyncNow(const std::string&) override { return Unconfigured(); }
-
- private:
-  static Status Unconfigured() { return Status::Unavailable("sync is not configured"); }
-};
+using holdfast::testing::SyncNotConfigured;
 
 // A node's request handler over a real store, audit log and projector, with no server.
 struct HandlerNode {

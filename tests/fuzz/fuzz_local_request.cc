@@ -26,24 +26,14 @@
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/support/sync_not_configured.h"
 #include "wire/frame.h"
 
 using namespace holdfast;
 
 namespace {
 
-// What PeerRegistry answers on a node whose sync is not configured (PeerRegistry itself
-// needs a libuv loop thread to run its calls on).
-class SyncNotConfigured : public SyncControl {
- public:
-  Result<std::vector<PeerView>> ListPeers() override { return std::vector<PeerView>{}; }
-  Status AddPeer(const PeerConfig&) override { return Unconfigured(); }
-  Status RemovePeer(const std::string&) override { return Unconfigured(); }
-  Status SyncNow(const std::string&) override { return Unconfigured(); }
-
- private:
-  static Status Unconfigured() { return Status::Unavailable("sync is not configured"); }
-};
+using holdfast::testing::SyncNotConfigured;
 
 // Checks each frame the handler sends: interim ones (progress) and the final answer.
 void CheckResponseFrame(const std::string& bytes, const char* which) {
