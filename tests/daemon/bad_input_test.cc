@@ -397,8 +397,9 @@ TEST_CASE("holdfastd refuses a config with an unknown key or a bad value, naming
   CHECK(!std::filesystem::exists(node.socket()));
 }
 
-TEST_CASE("holdfastd reads ; and # comments as comments, and a # inside a value as the value",
-          "[config]") {
+TEST_CASE(
+    "holdfastd reads semicolon and # comments as comments, and a # inside a value as the value",
+    "[config]") {
   // Boost's own parser read `; a = b` as a key and cut `data_dir = /srv/hold#fast` at '#',
   // where holdfast's reading (and ops/holdfast.conf.example) had them as a comment and a path.
   TempDir dir;

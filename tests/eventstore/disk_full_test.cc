@@ -112,7 +112,7 @@ TEST_CASE(
 
 TEST_CASE(
     "writes are refused while the disk has less free than the reserve, and resume by "
-    "themselves once it has it; the listener hears both",
+    "themselves once it has it, and the listener hears both",
     "[store][disk]") {
   TempDir dir;
   // Room for the WAL file RocksDB reserves (26 MB with the store's write buffers) and more.

@@ -95,7 +95,7 @@ const std::string kWithdrawn = "withdrawn " + std::to_string(kRaise);
 
 TEST_CASE(
     "a deriving node does not withdraw another deriving node's raise, though its own "
-    "evidence says the condition does not hold; the raiser withdraws it once it holds "
+    "evidence says the condition does not hold, and the raiser withdraws it once it holds "
     "that evidence",
     "[projections][authority]") {
   ProjectorNode a("probation-1", true, kNow), b("partnership-1", true, kNow);

@@ -195,7 +195,7 @@ TEST_CASE("some attendance is corrected later with another outcome", "[sample]")
   CHECK(corrections >= 3);
 }
 
-TEST_CASE("cases close after their last event; incidents follow some closures by over a year",
+TEST_CASE("cases close after their last event, and incidents follow some closures by over a year",
           "[sample]") {
   std::map<std::string, int64_t> closed;
   std::map<std::string, std::string> case_of_subject;

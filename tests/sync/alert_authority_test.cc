@@ -66,7 +66,7 @@ size_t LifecycleEventsBy(const SyncNode& node, const std::string& origin) {
 }  // namespace
 
 TEST_CASE(
-    "a deriving node does not withdraw an alert another deriving node raised; the raiser "
+    "a deriving node does not withdraw an alert another deriving node raised, and the raiser "
     "withdraws it once the correction reaches it",
     "[sync][convergence][authority]") {
   TempDir dir;

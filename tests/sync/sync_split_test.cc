@@ -178,7 +178,7 @@ TEST_CASE("a peer offering another event under a held seq is no longer taken for
   t.CheckStillServing(2);
 }
 
-TEST_CASE("removing a peer forgets its quarantine; added again, its log is checked afresh",
+TEST_CASE("removing a peer forgets its quarantine, and added again, its log is checked afresh",
           "[sync][e2e][split]") {
   TempDir dir;
   Pki pki(dir / "pki");
