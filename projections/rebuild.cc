@@ -1,15 +1,13 @@
 #include "projections/rebuild.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <functional>
 #include <iterator>
-#include <mutex>
 #include <string_view>
 #include <thread>
 
+#include "concurrency/bounded_queue.h"
 #include "eventstore/keys.h"
 #include "projections/fold.h"
 #include "projections/records.h"
@@ -87,72 +85,54 @@ class FoldPipeline {
  public:
   explicit FoldPipeline(ProjectionFold* fold) : fold_(fold) {
     for (auto& b : batches_) {
-      b.resize(kBatchEvents);
-      free_.push_back(&b);
+      b.events.resize(kBatchEvents);
+      free_.Push(&b);
     }
     worker_ = std::thread([this] { Work(); });
   }
-  ~FoldPipeline() { (void)Close(); }
+  // After an early return the error that caused it is the one reported.
+  ~FoldPipeline() { Close().IgnoreError(); }
 
   // The buffer to copy the next event's bytes into. The batch it is in goes to the folding
   // thread (which decodes and folds it) once it is full and the next one is asked for (so
   // only after this one is filled).
   std::vector<uint64_t>* Next() {
-    if (current_ != nullptr && used_ == kBatchEvents) Hand();
+    if (current_ != nullptr && current_->used == kBatchEvents) Hand();
     if (current_ == nullptr) {
-      std::unique_lock<std::mutex> l(mu_);
-      cv_.wait(l, [&] { return !free_.empty(); });
-      current_ = free_.front();
-      free_.pop_front();
-      used_ = 0;
+      free_.Pop(&current_);  // waits for the folding thread to give one back
+      current_->used = 0;
     }
-    return &(*current_)[used_++];
+    return &current_->events[current_->used++];
   }
 
   // Waits until every event handed over is folded; Corruption if one did not decode.
   Status Close() {
     if (worker_.joinable()) {
       if (current_ != nullptr) Hand();
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        closed_ = true;
-      }
-      cv_.notify_all();
+      full_.Finish();
       worker_.join();
     }
     return error_;
   }
 
  private:
-  // Words as uint64_t: std::vector<capnp::word> does not build with clang (a word cannot be
-  // moved); Decode views them as capnp words.
-  using Batch = std::vector<std::vector<uint64_t>>;
+  static constexpr size_t kBatches = 4;
+  struct Batch {
+    // Words as uint64_t: std::vector<capnp::word> does not build with clang (a word cannot
+    // be moved); Decode views them as capnp words.
+    std::vector<std::vector<uint64_t>> events;
+    size_t used = 0;  // how many of `events` hold one
+  };
 
   void Hand() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      full_.emplace_back(current_, used_);
-    }
-    cv_.notify_all();
+    full_.Push(current_);  // never waits: the queue has room for every batch
     current_ = nullptr;
   }
 
   void Work() {
-    for (;;) {
-      std::pair<Batch*, size_t> batch;
-      {
-        std::unique_lock<std::mutex> l(mu_);
-        cv_.wait(l, [&] { return !full_.empty() || closed_; });
-        if (full_.empty()) return;
-        batch = full_.front();
-        full_.pop_front();
-      }
-      for (size_t i = 0; i < batch.second && error_.ok(); ++i) Decode((*batch.first)[i]);
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        free_.push_back(batch.first);
-      }
-      cv_.notify_all();
+    for (Batch* batch; full_.Pop(&batch);) {
+      for (size_t i = 0; i < batch->used && error_.ok(); ++i) Decode(batch->events[i]);
+      free_.Push(batch);
     }
   }
 
@@ -171,14 +151,10 @@ class FoldPipeline {
   ProjectionFold* fold_;
   Fact fact_;     // the folding thread's, reused
   Status error_;  // the folding thread's until it is joined
-  Batch batches_[4];
-  Batch* current_ = nullptr;  // the scanning thread's
-  size_t used_ = 0;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Batch*> free_;
-  std::deque<std::pair<Batch*, size_t>> full_;
-  bool closed_ = false;
+  Batch batches_[kBatches];
+  Batch* current_ = nullptr;             // the scanning thread's
+  BoundedQueue<Batch*> free_{kBatches};  // to fill, for the scanning thread
+  BoundedQueue<Batch*> full_{kBatches};  // to fold, for the folding thread
   std::thread worker_;
 };
 
