@@ -574,20 +574,30 @@ TEST_CASE(
             << " cases a county (replay a round: HOLDFAST_CHAOS_SEED=<its seed> "
                "HOLDFAST_CHAOS_ROUNDS=1)"
             << std::endl;
+  // Withdrawal is what the load must exercise, and a small county under a kind schedule may
+  // withdraw nothing in a round: then up to three more rounds run, so the check below fails
+  // only when the load itself stopped withdrawing alerts, not on one round's luck.
+  const uint64_t extra_rounds = 3;
   std::vector<RoundFigures> passed;
-  for (uint64_t r = 0; r < rounds; ++r) {
+  const auto withdrew = [&passed] {
+    return std::any_of(passed.begin(), passed.end(),
+                       [](const RoundFigures& f) { return f.withdrawn > 0; });
+  };
+  for (uint64_t r = 0; r < rounds || (!withdrew() && r < rounds + extra_rounds); ++r) {
+    if (r == rounds) {
+      std::cout << "chaos: no alert withdrawn yet, so one more round" << std::endl;
+    }
     const uint64_t seed = base + r;
     try {
       ChaosRound round(seed, cases);
       passed.push_back(round.Run());
     } catch (...) {
-      std::cout << "chaos round " << r + 1 << "/" << rounds << " FAILED, seed " << seed
+      std::cout << "chaos round " << r + 1 << " FAILED, seed " << seed
                 << " (replay: HOLDFAST_CHAOS_SEED=" << seed << " HOLDFAST_CHAOS_ROUNDS=1)"
                 << std::endl;
       throw;
     }
-    std::cout << "chaos round " << r + 1 << "/" << rounds << " passed, " << Describe(passed.back())
-              << std::endl;
+    std::cout << "chaos round " << r + 1 << " passed, " << Describe(passed.back()) << std::endl;
   }
   int kills = 0, splits = 0, cuts = 0;
   size_t withdrawn = 0;
@@ -600,8 +610,8 @@ TEST_CASE(
     converge.push_back(f.converge);
   }
   std::sort(converge.begin(), converge.end());
-  std::cout << "chaos summary: " << passed.size() << " of " << rounds << " rounds passed (seeds "
-            << base << ".." << base + rounds - 1 << "), " << kills << " SIGKILLs, " << splits
+  std::cout << "chaos summary: " << passed.size() << " rounds passed (seeds " << base << ".."
+            << base + passed.size() - 1 << "), " << kills << " SIGKILLs, " << splits
             << " partitions, " << cuts << " links cut, " << withdrawn
             << " withdrawn alerts; convergence after healing min " << converge.front().count()
             << " ms, median " << converge[converge.size() / 2].count() << " ms, max "
