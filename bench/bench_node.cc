@@ -26,8 +26,8 @@ std::string Tail(const std::string& file, size_t lines) {
 
 void SetOperator(api::Request::Builder request) {
   auto identity = request.initIdentity();
-  identity.setUser("bench");
-  identity.setRole(schema::Role::OPERATOR);
+  identity.setObsoleteUser("bench");
+  identity.setObsoleteRole(schema::Role::OPERATOR);
 }
 
 }  // namespace

@@ -169,8 +169,8 @@ void Context::SetIdentity(api::Request::Builder request) const {
                    "the config)"};
   }
   auto identity = request.initIdentity();
-  identity.setUser(user);
-  identity.setRole(RoleEnum());
+  identity.setObsoleteUser(user);
+  identity.setObsoleteRole(RoleEnum());
 }
 
 void Context::RequireFormat(const std::vector<std::string>& allowed) const {

@@ -20,11 +20,12 @@ $Cxx.namespace("holdfast::api");
 using Ev = import "/eventstore/event.capnp";
 
 struct Identity {
-  # Who is asking. The daemon checks the role's rights (SPEC "Roles and rights") and writes
-  # both to the audit log; on appended events it overwrites the author with them and with
-  # this node's agency.
-  user @0 :Text;
-  role @1 :Ev.Role;
+  # What the client presents of who is asking. The daemon never takes a user or a role from
+  # the client (SPEC "Users, roles and rights"): it identifies the caller by the socket's
+  # Unix uid (SO_PEERCRED), or by an API token when one is given here.
+  obsoleteUser @0 :Text;            # ignored (clients before issue 13 named a user here)
+  obsoleteRole @1 :Ev.Role;         # ignored (and a role)
+  token @2 :Text;                   # an API token from `holdfast users token`; empty: by uid
 }
 
 struct Request {

@@ -116,7 +116,8 @@ Status AuditLog::Scan(const std::string& before, const ScanFn& fn) const {
                         AuditField(parts[1]),
                         AuditField(parts[2]),
                         AuditField(parts[3]),
-                        AuditField(parts[4])};
+                        AuditField(parts[4]),
+                        ""};
     return fn(std::string(key), r);
   });
   if (!s.ok()) return Status::IoError("reading the audit log: " + s.message());

@@ -43,6 +43,7 @@ std::string AuditField(std::string_view raw);
 struct AuditRecord {
   int64_t at = 0;  // unix nanoseconds
   std::string user, role, verb, target, outcome;
+  std::string credential;  // Caller::credential: "uid 1000", "token 3fa2c1d0"
 };
 
 class AuditLog {

@@ -217,10 +217,11 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
   AuditRecord audit;
   try {
     auto identity = request.getIdentity();
-    const Caller caller{identity.getUser(), identity.getRole()};
+    const Caller caller{identity.getObsoleteUser(), identity.getObsoleteRole(), ""};
     const RequestKind* kind = FindRequestKind(request.which());
     audit.user = caller.user;
     audit.role = RoleName(caller.role);
+    audit.credential = caller.credential;
     audit.verb = kind != nullptr ? kind->verb : "unknown";
     if (audit.user.empty()) {
       status = Status::InvalidArgument(

@@ -26,12 +26,12 @@ const std::vector<RequestKind>& RequestKinds() {
        [](H& h, const Call& c) {
          return h.HandleReadLog(c.request.getReadLog(), c.response, c.channel);
        }},
-      {W::READ_STREAM, "read-stream", "case show", Right::kAnyRole, A::kRequest,
+      {W::READ_STREAM, "read-stream", "case show", Right::kReadCases, A::kRequest,
        [](R r) -> std::string { return r.getReadStream(); },
        [](H& h, const Call& c) {
          return h.HandleReadStream(c.request.getReadStream(), c.response, c.channel);
        }},
-      {W::LIST_CASES, "case-list", "case list", Right::kAnyRole, A::kNone, nullptr,
+      {W::LIST_CASES, "case-list", "case list", Right::kReadCases, A::kNone, nullptr,
        [](H& h, const Call& c) {
          return h.HandleListCases(c.request.getListCases(), c.response, c.channel);
        }},
@@ -46,14 +46,14 @@ const std::vector<RequestKind>& RequestKinds() {
        [](H& h, const Call& c) {
          return h.HandleAuditList(c.request.getAuditList(), c.response, c.channel);
        }},
-      {W::LIST_ALERTS, "alerts-list", "alerts list", Right::kAnyRole, A::kRequest,
+      {W::LIST_ALERTS, "alerts-list", "alerts list", Right::kReadCases, A::kRequest,
        [](R r) -> std::string { return r.getListAlerts().getCaseId(); },
        [](H& h, const Call& c) {
          return h.HandleListAlerts(c.request.getListAlerts(), c.response, c.channel);
        }},
-      {W::WATCH_ALERTS, "alerts-watch", "alerts watch", Right::kAnyRole, A::kNone, nullptr,
+      {W::WATCH_ALERTS, "alerts-watch", "alerts watch", Right::kReadCases, A::kNone, nullptr,
        [](H& h, const Call& c) { return h.HandleWatchAlerts(c.response, c.channel); }},
-      {W::INDICATORS, "report-indicators", "report indicators", Right::kAnyRole, A::kNone, nullptr,
+      {W::INDICATORS, "report-indicators", "report indicators", Right::kReports, A::kNone, nullptr,
        [](H& h, const Call& c) {
          return h.HandleIndicators(c.request.getIndicators(), c.response);
        }},

@@ -36,6 +36,8 @@ bool MayAppend(schema::Role role, EventType type) {
              type == T::ALERT_RESOLVED;
     case R::OPERATOR:
       return type == T::SUBJECT_ERASED;
+    case R::ANALYST:
+      return false;  // aggregates only
     case R::SYSTEM:
       return false;  // the daemon's own role: never accepted from a client
   }
@@ -59,6 +61,7 @@ bool IsClientRole(schema::Role role) {
     case schema::Role::FACILITATOR:
     case schema::Role::POLICE:
     case schema::Role::OPERATOR:
+    case schema::Role::ANALYST:
       return true;
     case schema::Role::SYSTEM:
       return false;
@@ -71,24 +74,41 @@ bool IsClientRole(schema::Role role) {
 bool HasRight(schema::Role role, Right right) {
   switch (right) {
     case Right::kAnyRole:
-    case Right::kCaseWork:
       return IsClientRole(role);
+    case Right::kReadCases:
+    case Right::kCaseWork:
+      return role == schema::Role::PROBATION || role == schema::Role::FACILITATOR ||
+             role == schema::Role::POLICE;
+    case Right::kReports:
+      return role == schema::Role::PROBATION || role == schema::Role::ANALYST;
     case Right::kOperator:
       return role == schema::Role::OPERATOR;
   }
   return false;
 }
 
+std::string RolesWith(Right right) {
+  std::string out;
+  for (auto role : {schema::Role::PROBATION, schema::Role::FACILITATOR, schema::Role::POLICE,
+                    schema::Role::ANALYST, schema::Role::OPERATOR}) {
+    if (HasRight(role, right)) out += (out.empty() ? "" : ", ") + RoleName(role);
+  }
+  return out;
+}
+
 Status CheckRight(schema::Role role, Right right, std::string_view verb) {
   if (HasRight(role, right)) return Status::Ok();
   if (!IsClientRole(role)) {
     return Status::PermissionDenied("role " + RoleName(role) +
-                                    " cannot be used by a client; use probation, "
-                                    "facilitator, police or operator");
+                                    " cannot be used by a client; a user's role is probation, "
+                                    "facilitator, police, analyst or operator");
   }
-  // A client role lacks no right but the operator's.
-  return Status::PermissionDenied(std::string(verb) + " is for the operator role, not " +
-                                  RoleName(role) + "; run it with --role operator");
+  // The fix is another person's account, never a flag: the caller's role is the node's.
+  return Status::PermissionDenied(std::string(verb) + " is for the " + RolesWith(right) +
+                                  " role" + (right == Right::kOperator ? "" : "s") + ", not " +
+                                  RoleName(role) +
+                                  "; ask an operator of this node to act, or for a user of "
+                                  "that role (holdfast users add)");
 }
 
 std::string RoleName(schema::Role role) {

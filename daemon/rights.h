@@ -12,22 +12,32 @@
 
 namespace holdfast {
 
-// What a verb needs of its caller's role.
+// What a verb needs of its caller's role (SPEC "Users, roles and rights", the table).
 enum class Right {
-  // Any client role: reading cases, alerts and reports, a ping.
+  // Any user the node knows: a ping, `sync status` (counts only).
   kAnyRole,
-  // Any client role may ask; each event it carries is then checked with MayAppend.
+  // Reading case data (cases, streams, alerts): probation, facilitator and police, each
+  // then shown only what its role may read.
+  kReadCases,
+  // Aggregate reports (indicators): probation and analyst.
+  kReports,
+  // Probation, facilitator and police may ask; each event it carries is then checked with
+  // MayAppend.
   kCaseWork,
-  // The operator's verbs: import, export, store, audit, peers, sync, projections rebuild.
+  // The operator's verbs: import, export, users, store, audit, peers, sync now, projections
+  // rebuild.
   kOperator,
 };
 
 // May a user of this role use a verb that needs `right`? Never for the daemon's own role
 // (system) or a role this build does not know.
 bool HasRight(schema::Role role, Right right);
+// The roles that have `right`, for messages: "probation, analyst".
+std::string RolesWith(Right right);
 // Ok when the role has the right; else the one-line refusal a caller gets, naming `verb` as
-// the user types it ("store backup is for the operator role, not police; run it with --role
-// operator").
+// the user types it and the roles that may ("store backup is for the operator role, not
+// police; ask an operator of this node ..."). It never suggests a flag: no client chooses
+// its role.
 Status CheckRight(schema::Role role, Right right, std::string_view verb);
 
 // May a user of this role append an event of this type through a case-work verb?

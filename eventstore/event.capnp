@@ -53,6 +53,7 @@ enum Role {
   police @2;
   operator @3;
   system @4;  # the daemon itself, authoring alert lifecycle events it derives
+  analyst @5;  # the partnership's analyst: aggregate reports only, never an author
 }
 
 struct Author {

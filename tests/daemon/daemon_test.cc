@@ -37,8 +37,8 @@ std::string RequestFrame(const std::function<void(api::Request::Builder)>& fill,
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<api::Request>();
   auto identity = request.initIdentity();
-  identity.setUser(capnp::Text::Reader(user.data(), user.size()));
-  identity.setRole(schema::Role::OPERATOR);
+  identity.setObsoleteUser(capnp::Text::Reader(user.data(), user.size()));
+  identity.setObsoleteRole(schema::Role::OPERATOR);
   fill(request);
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();
@@ -478,7 +478,7 @@ TEST_CASE(
   }
   SECTION("a request whose role is out of range is refused") {
     REQUIRE(SendAll(fd, RequestFrame([](api::Request::Builder r) {
-                      r.getIdentity().setRole(static_cast<schema::Role>(77));
+                      r.getIdentity().setObsoleteRole(static_cast<schema::Role>(77));
                       r.initListCases();
                     })));
     auto reply = ReadReply(fd, limit);
@@ -500,8 +500,8 @@ TEST_CASE(
       int other = ConnectUnix(n.node.socket());
       REQUIRE(other >= 0);
       REQUIRE(SendAll(other, RequestFrame([&, user = user](api::Request::Builder r) {
-                        r.getIdentity().setUser(user);
-                        r.getIdentity().setRole(schema::Role::PROBATION);
+                        r.getIdentity().setObsoleteUser(user);
+                        r.getIdentity().setObsoleteRole(schema::Role::PROBATION);
                         r.initAppend().initEvents(1).setWithCaveats(0, event->reader());
                       })));
       auto reply = ReadReply(other, limit);

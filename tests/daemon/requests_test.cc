@@ -77,8 +77,8 @@ capnp::StructSchema::Field UnionFieldOf(api::Request::Which which) {
 // event, an empty struct, or nothing.
 void FillRequest(api::Request::Builder request, api::Request::Which which, schema::Role role) {
   auto identity = request.initIdentity();
-  identity.setUser("po-7");
-  identity.setRole(role);
+  identity.setObsoleteUser("po-7");
+  identity.setObsoleteRole(role);
   auto field = UnionFieldOf(which);
   capnp::DynamicStruct::Builder dynamic = request;
   switch (field.getType().which()) {

@@ -169,8 +169,8 @@ using RequestFill = std::function<void(api::Request::Builder)>;
 std::string RequestFrame(const std::string& user, schema::Role role, const RequestFill& fill) {
   capnp::MallocMessageBuilder m;
   auto request = m.initRoot<api::Request>();
-  request.initIdentity().setUser(user);
-  request.getIdentity().setRole(role);
+  request.initIdentity().setObsoleteUser(user);
+  request.getIdentity().setObsoleteRole(role);
   fill(request);
   return EncodeFrame(m);
 }
