@@ -1,6 +1,8 @@
 #include "bench/bench_node.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -24,11 +26,9 @@ std::string Tail(const std::string& file, size_t lines) {
   return out;
 }
 
-void SetOperator(api::Request::Builder request) {
-  auto identity = request.initIdentity();
-  identity.setObsoleteUser("bench");
-  identity.setObsoleteRole(schema::Role::OPERATOR);
-}
+// The bench's own requests carry no token: the daemon knows them by the Unix account that
+// ran node init, the node's first operator.
+void SetOperator(api::Request::Builder) {}
 
 }  // namespace
 
@@ -85,7 +85,7 @@ void BenchNode::Init() {
                  cert_dir_ + "/" + id_ + ".crt", "--key", cert_dir_ + "/" + id_ + ".key"});
   }
   // Not Cli: HOLDFAST_CONFIG would name the file this is about to write, and init reads it.
-  const RunResult r = Run(CliArgv(args), {"HOLDFAST_USER=bench", "HOLDFAST_ROLE=operator"});
+  const RunResult r = Run(CliArgv(args), {});
   if (r.exit_code != 0)
     Fail("`holdfast node init` exited with status " + std::to_string(r.exit_code) + ": " + r.err);
 }
@@ -135,7 +135,26 @@ std::vector<std::string> BenchNode::CliArgv(const std::vector<std::string>& args
 }
 
 std::vector<std::string> BenchNode::CliEnv(const std::string& role, const std::string& user) const {
-  return {"HOLDFAST_CONFIG=" + config(), "HOLDFAST_USER=" + user, "HOLDFAST_ROLE=" + role};
+  if (role == "operator") return {"HOLDFAST_CONFIG=" + config()};
+  auto known = token_files_.find(user);
+  if (known == token_files_.end()) {
+    auto must = [&](const std::vector<std::string>& args) {
+      RunResult r = Run(CliArgv(args), {"HOLDFAST_CONFIG=" + config()});
+      if (r.exit_code != 0) Fail("`holdfast " + args[0] + " " + args[1] + "` failed: " + r.err);
+      return r;
+    };
+    must({"users", "add", "--id", user, "--role", role});
+    RunResult token = must({"users", "token", "--id", user});
+    const std::string path = dir_ + "/" + user + ".token";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 ||
+        ::write(fd, token.out.data(), token.out.size()) != static_cast<ssize_t>(token.out.size())) {
+      Fail("cannot write " + path);
+    }
+    ::close(fd);
+    known = token_files_.emplace(user, path).first;
+  }
+  return {"HOLDFAST_CONFIG=" + config(), "HOLDFAST_TOKEN_FILE=" + known->second};
 }
 
 RunResult BenchNode::Cli(const std::vector<std::string>& args, const std::string& role,

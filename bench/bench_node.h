@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,8 @@ class BenchNode {
   pid_t pid() const;
 
   // Runs `holdfast ARGS` against this node as `user` with `role`; dies unless it exits 0.
+  // The operator is the Unix account that ran node init; another role is a user the bench
+  // makes (holdfast users add, users token) the first time, acting by its token file.
   RunResult Cli(const std::vector<std::string>& args, const std::string& role,
                 const std::string& user = "bench") const;
   // The argv and environment of such a run, to start it some other way.
@@ -87,6 +90,7 @@ class BenchNode {
   int port_ = 0;
   std::unique_ptr<Subprocess> daemon_;
   std::unique_ptr<Client> client_;
+  mutable std::map<std::string, std::string> token_files_;  // user -> its token file
 };
 
 }  // namespace holdfast::bench

@@ -32,7 +32,8 @@ struct CliError {
 // Options and identity common to every verb.
 struct Context {
   std::string verb;  // "case open"
-  std::string socket, config_path, user, role, format;
+  std::string socket, config_path, token_file, format;
+  std::string token;            // read from token_file; empty: the daemon knows the caller by uid
   double timeout_seconds = 30;  // --timeout: give up when the daemon is silent this long
   // Said after "holdfastd did not answer within N s" when a call times out: what became of
   // the request (an append's outcome is unknown) and how to re-run it safely.
@@ -40,8 +41,6 @@ struct Context {
   std::optional<NodeConfig> config;
   po::variables_map vm;
 
-  // The role as the schema's enum; a CliError naming the allowed roles if unknown.
-  schema::Role RoleEnum() const;
   // Connects to the daemon and makes one call; an error response becomes a CliError.
   std::unique_ptr<Frame> Call(capnp::MessageBuilder& request);
   // The next frame of a request answered with several; an error response is a CliError.
@@ -53,7 +52,8 @@ struct Context {
   std::string List(capnp::MessageBuilder& request, const PageFn& page);
   // From now on, waits for the daemon for ever (alerts watch).
   void WaitForever();
-  // Fills the request's identity from --user/--role.
+  // Puts the token (if any) in the request; without one the daemon identifies the caller by
+  // the socket's Unix uid.
   void SetIdentity(api::Request::Builder request) const;
   // Refuses a --format this verb does not offer.
   void RequireFormat(const std::vector<std::string>& allowed) const;
@@ -136,6 +136,7 @@ void AddReadVerbs(std::vector<Verb>* verbs);   // case show, case list
 void AddDataVerbs(std::vector<Verb>* verbs);   // import, export
 void AddOpsVerbs(std::vector<Verb>* verbs);    // node init, store *, audit list
 void AddSyncVerbs(std::vector<Verb>* verbs);   // peers list|add|remove, sync status|now
+void AddUserVerbs(std::vector<Verb>* verbs);   // users add|list|disable|enable|role|token|password
 void AddAlertVerbs(std::vector<Verb>* verbs);  // alerts list|watch, report indicators,
                                                // projections rebuild
 

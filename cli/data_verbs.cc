@@ -194,7 +194,6 @@ int Import(Context& ctx) {
       ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<double>(st.st_size) : 0;
   const bool progress = isatty(STDERR_FILENO) && !ctx.vm["quiet"].as<bool>();
   const bool skip_invalid = ctx.vm["skip-invalid"].as<bool>();
-  ctx.RoleEnum();
   ctx.timeout_note =
       "the import's outcome is unknown: importing the file again is safe (events already held "
       "are skipped)";

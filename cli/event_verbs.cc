@@ -160,14 +160,14 @@ int RunEventVerb(const EventVerbSpec& spec, Context& ctx) {
   const std::string id = vm.count("id") ? vm["id"].as<std::string>() : FormatUuid(RandomUuid());
   std::string at = vm.count("at") ? vm["at"].as<std::string>() : NowRfc3339();
   if (vm.count("at") && at.size() == 10) at += "T00:00:00Z";  // a bare date means midnight UTC
-  ctx.RoleEnum();  // a bad role is a usage error, before anything is sent
-  // The daemon replaces the author with the caller's identity and its own agency.
+  // The author is the daemon's to set: the user it identified, that user's role and its own
+  // agency. What the CLI puts here is a placeholder it overwrites.
   const std::string json =
       "{\"id\":" + JsonString(id, InvalidUtf8::kKeep) +
       ",\"type\":" + JsonString(std::string(EventTypeName(spec.type))) +
       ",\"occurred_at\":" + JsonString(at, InvalidUtf8::kKeep) +
-      ",\"author\":{\"user\":" + JsonString(ctx.user.empty() ? "-" : ctx.user, InvalidUtf8::kKeep) +
-      ",\"role\":" + JsonString(ctx.role) + ",\"agency\":\"-\"},\"data\":{" + data + "}}";
+      ",\"author\":{\"user\":\"-\",\"role\":\"probation\",\"agency\":\"-\"},\"data\":{" + data +
+      "}}";
   auto event = EventFromJson(json);
   if (!event.ok()) {
     const std::string& m = event.status().message();

@@ -1,10 +1,16 @@
 // holdfast: the command line of a holdfast node. Each verb is a table entry (cli/*_verbs.cc)
 // with its own options; everything else here is shared: identity, config, the daemon
 // connection, help, and turning failures into one line and an exit code.
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "cli/cli.h"
@@ -25,11 +31,10 @@ po::options_description CommonOptions(Context* ctx) {
                   "the daemon's socket (default: HOLDFAST_SOCKET, or node.socket of the config)")(
       "config", po::value(&ctx->config_path),
       "the node's holdfast.conf (default: HOLDFAST_CONFIG)")(
-      "user", po::value(&ctx->user), "who is acting (default: HOLDFAST_USER, or client.user)")(
-      "role", po::value(&ctx->role),
-      "probation, facilitator, police or operator (default: HOLDFAST_ROLE, or client.role)")(
-      "format", po::value(&ctx->format)->default_value("table"),
-      "table, json or csv (export: jsonl or capnp)")(
+      "token-file", po::value(&ctx->token_file),
+      "act as the user whose API token this file (mode 0600) holds, not as your Unix account "
+      "(default: HOLDFAST_TOKEN_FILE)")("format", po::value(&ctx->format)->default_value("table"),
+                                        "table, json or csv (export: jsonl or capnp)")(
       "timeout", po::value(&ctx->timeout_seconds)->default_value(30),
       "seconds to wait for a silent daemon before giving up (0: for ever); listings, import "
       "and rebuild wait as long as answers keep coming")("help", "show this verb's help");
@@ -51,8 +56,57 @@ void PrintOverview(const std::vector<Verb>& verbs) {
   for (const auto& v : verbs) {
     std::cout << "  " << v.name << std::string(width - v.name.size() + 2, ' ') << v.summary << "\n";
   }
-  std::cout << "\nEvery verb takes --socket, --config, --user, --role, --format and --timeout; "
-               "see `holdfast help VERB`.\n";
+  std::cout << "\nEvery verb takes --socket, --config, --token-file, --format and --timeout; "
+               "see `holdfast help VERB`.\nThe node knows you by your Unix account, or by the "
+               "API token in --token-file (holdfast users token).\n";
+}
+
+// The API token in `path`: a regular file of the caller's own, readable by nobody else
+// (mode 0600 or stricter), holding the token on one line.
+std::string ReadTokenFile(const std::string& path) {
+  const std::string where = "--token-file " + path;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    throw CliError{kExitUsage, where + ": cannot open it: " + std::strerror(errno)};
+  }
+  struct stat st {};
+  std::string token;
+  std::string problem;
+  if (::fstat(fd, &st) != 0) {
+    problem = std::string("cannot look at it: ") + std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = "not a regular file";
+  } else if (st.st_uid != ::geteuid()) {
+    problem = "owned by uid " + std::to_string(st.st_uid) +
+              ", not by you: a token file is its user's alone";
+  } else if ((st.st_mode & 077) != 0) {
+    problem = "others may read it (mode " + ([&] {
+                char mode[8];
+                std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+                return std::string(mode);
+              })() +
+              "); make it yours alone: chmod 600 " + path;
+  } else if (st.st_size > 4096) {
+    problem = "longer than a token (4096 bytes at most)";
+  } else {
+    char buf[4097];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0)
+      problem = std::string("cannot read it: ") + std::strerror(errno);
+    else
+      token.assign(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (!problem.empty()) throw CliError{kExitUsage, where + ": " + problem};
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) {
+    throw CliError{kExitUsage, where +
+                                   ": does not hold a token (one line, as holdfast users token "
+                                   "printed it)"};
+  }
+  return token;
 }
 
 // Fills defaults from the environment and the config file.
@@ -66,10 +120,14 @@ void ResolveDefaults(Context* ctx) {
   }
   if (ctx->socket.empty()) ctx->socket = Env("HOLDFAST_SOCKET");
   if (ctx->socket.empty() && ctx->config) ctx->socket = ctx->config->socket;
-  if (ctx->user.empty()) ctx->user = Env("HOLDFAST_USER");
-  if (ctx->user.empty() && ctx->config) ctx->user = ctx->config->client_user;
-  if (ctx->role.empty()) ctx->role = Env("HOLDFAST_ROLE");
-  if (ctx->role.empty() && ctx->config) ctx->role = ctx->config->client_role;
+  if (ctx->token_file.empty()) ctx->token_file = Env("HOLDFAST_TOKEN_FILE");
+  if (!ctx->token_file.empty()) ctx->token = ReadTokenFile(ctx->token_file);
+  for (const char* gone : {"HOLDFAST_USER", "HOLDFAST_ROLE"}) {
+    if (!Env(gone).empty()) {
+      std::cerr << "holdfast: " << gone
+                << " is ignored: the node knows you by your Unix account or --token-file\n";
+    }
+  }
 }
 
 int Main(int argc, char** argv) {
@@ -80,6 +138,7 @@ int Main(int argc, char** argv) {
   AddOpsVerbs(&verbs);
   AddAlertVerbs(&verbs);
   AddSyncVerbs(&verbs);
+  AddUserVerbs(&verbs);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
@@ -146,31 +205,8 @@ int Main(int argc, char** argv) {
 
 }  // namespace
 
-schema::Role Context::RoleEnum() const {
-  auto enumerants = capnp::Schema::from<schema::Role>().getEnumerants();
-  for (auto e : enumerants) {
-    if (JsonNameOf(e) == role && JsonNameOf(e) != "system") {
-      return static_cast<schema::Role>(e.getOrdinal());
-    }
-  }
-  if (role.empty()) {
-    throw CliError{kExitUsage,
-                   "no role given: pass --role probation|facilitator|police|operator, or set "
-                   "HOLDFAST_ROLE (or client.role in the config)"};
-  }
-  throw CliError{kExitUsage, "--role: unknown role \"" + role +
-                                 "\"; allowed: probation, facilitator, police, operator"};
-}
-
 void Context::SetIdentity(api::Request::Builder request) const {
-  if (user.empty()) {
-    throw CliError{kExitUsage,
-                   "no user given: pass --user NAME, or set HOLDFAST_USER (or client.user in "
-                   "the config)"};
-  }
-  auto identity = request.initIdentity();
-  identity.setObsoleteUser(user);
-  identity.setObsoleteRole(RoleEnum());
+  if (!token.empty()) request.initIdentity().setToken(token);
 }
 
 void Context::RequireFormat(const std::vector<std::string>& allowed) const {

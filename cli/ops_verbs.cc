@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "daemon/rights.h"
 #include "daemon/store_restore.h"
+#include "daemon/users.h"
 #include "eventstore/event_store.h"
 #include "eventstore/store_files.h"
 #include "eventstore/validate.h"
@@ -68,8 +69,6 @@ int NodeInit(Context& ctx) {
     }
     (std::string(tls) == "ca" ? c.ca : std::string(tls) == "cert" ? c.cert : c.key) = path;
   }
-  c.client_user = ctx.user;
-  c.client_role = ctx.role;
   const std::string conf = c.data_dir + "/holdfast.conf";
   std::error_code conf_ec;
   if (fs::exists(conf, conf_ec)) {
@@ -83,9 +82,19 @@ int NodeInit(Context& ctx) {
   ::chmod(c.data_dir.c_str(), 0750);
   StoreOptions options;
   options.node_id = c.node_id;
+  // The reserve is the daemon's, kept while it runs: node init writes a few hundred bytes
+  // (the first operator) and must not refuse a small disk the daemon will warn about.
+  options.reserved_bytes = 0;
+  std::string first_operator;
   {
     auto store = EventStore::Open(c.store_dir(), options);
     if (!store.ok()) throw CliError{kExitFailed, store.status().message()};
+    // Whoever initialises the node can read its files anyway: they are its first operator.
+    auto account = FindUnixAccount(::geteuid());
+    if (!account.ok()) throw CliError{kExitFailed, "node init: " + account.status().message()};
+    auto added = AddFirstOperator(store->get(), *account);
+    if (!added.ok()) throw CliError{kExitFailed, added.status().message()};
+    first_operator = *added + " (Unix user " + account->name + ")";
   }
   {
     std::ofstream out(conf);
@@ -94,7 +103,9 @@ int NodeInit(Context& ctx) {
   }
   ::chmod(conf.c_str(), 0640);
   std::cout << "initialised node " << c.node_id << " (" << c.kind << ", agency " << c.agency
-            << ") in " << c.data_dir << "\nstart it with: holdfastd --config " << conf << "\n";
+            << ") in " << c.data_dir << "\nits first operator is " << first_operator
+            << "; add the others with holdfast users add\nstart it with: holdfastd --config "
+            << conf << "\n";
   return 0;
 }
 
@@ -157,17 +168,14 @@ int StoreRestore(Context& ctx) {
   if (!ctx.config) {
     throw CliError{kExitUsage, "store restore needs the node's config: --config DIR/holdfast.conf"};
   }
-  // The right `store backup` needs (daemon/requests.cc), asked of rights.cc like the daemon's
-  // verbs: restore runs with the daemon stopped, so the CLI checks it.
-  if (!HasRight(ctx.RoleEnum(), Right::kOperator)) {
-    throw CliError{kExitFailed,
-                   "store restore is for the operator role; run it with --role operator"};
-  }
+  // Restore runs with the daemon stopped: RestoreStore asks the store's users whether this
+  // Unix account (or token) is an operator, as the daemon would.
   RestoreRequest request;
+  request.token = ctx.token;
+  request.uid = ::geteuid();
   request.backup_dir = from;
   request.store_dir = ctx.config->store_dir();
   request.node_id = ctx.config->node_id;
-  request.user = ProcessUserName();
   auto restored = RestoreStore(request);
   if (!restored.ok()) throw CliError{kExitFailed, restored.status().message()};
   for (const auto& line : restored->settled) std::cout << line << "\n";

@@ -53,7 +53,39 @@ struct Request {
     peersRemove @17 :Text;          # operator: a peer id -> ok
     syncStatus @18 :Void;           # -> peers
     syncNow @19 :Text;              # operator: a peer id, or empty for all -> ok
+    usersList @20 :Void;            # operator -> users
+    usersAdd @21 :UserInfo;         # operator: id, role, unixUser, name -> ok
+    usersChange @22 :UserChange;    # operator: disable, enable or a new role -> ok
+    usersToken @23 :Text;           # operator: a user id -> token (shown once)
+    usersPassword @24 :UserPassword;  # operator -> ok
   }
+}
+
+struct UserInfo {
+  id @0 :Text;
+  role @1 :Ev.Role;
+  unixUser @2 :Text;                # the Unix account's name; empty: token (or web) only
+  unixUid @3 :Int64;                # -1: none
+  name @4 :Text;
+  disabled @5 :Bool;
+  hasToken @6 :Bool;
+  hasPassword @7 :Bool;
+  createdAt @8 :Int64;              # unix nanoseconds
+  changedAt @9 :Int64;
+}
+
+struct UserChange {
+  id @0 :Text;
+  union {
+    disable @1 :Void;
+    enable @2 :Void;
+    role @3 :Ev.Role;
+  }
+}
+
+struct UserPassword {
+  id @0 :Text;
+  password @1 :Text;
 }
 
 struct PeerInfo {
@@ -133,6 +165,8 @@ struct Response {
     alert @12 :AlertInfo;           # a watched alert
     peers @13 :List(PeerInfo);
     page @14 :Page;                 # one frame of a listing
+    users @15 :List(UserInfo);
+    token @16 :Text;                # a new API token: the only time it is shown
   }
 }
 

@@ -22,8 +22,6 @@ po::options_description Keys(NodeConfig* c) {
   add("node.socket", po::value(&c->socket));
   add("log.level", po::value(&c->log_level));
   add("log.file", po::value(&c->log_file));
-  add("client.user", po::value(&c->client_user));
-  add("client.role", po::value(&c->client_role));
   add("sync.listen", po::value(&c->listen));
   add("sync.ca", po::value(&c->ca));
   add("sync.cert", po::value(&c->cert));
@@ -131,6 +129,12 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
       return Status::InvalidArgument(at + ": a value with no key: expected `key = value`");
     }
     std::string key = (section.empty() ? "" : section + ".") + name;
+    if (key == "client.user" || key == "client.role") {
+      return Status::InvalidArgument(
+          at + ": " + key +
+          " is no longer read: the node identifies each person by their Unix account or API "
+          "token, never by what a client says (docs/users.md); remove the [client] lines");
+    }
     if (keys.find_nothrow(key, false) == nullptr) {
       return Status::InvalidArgument(at + ": unknown key " + key +
                                      " (see ops/holdfast.conf.example for every key)");
@@ -224,10 +228,6 @@ std::string RenderConfig(const NodeConfig& c) {
       << "# trace, debug, info, warn, error or off; file empty means stderr\n"
       << "level = " << c.log_level << "\n"
       << "file = " << c.log_file << "\n\n"
-      << "[client]\n"
-      << "# defaults for the CLI's --user and --role (or HOLDFAST_USER / HOLDFAST_ROLE)\n"
-      << "user = " << c.client_user << "\n"
-      << "role = " << c.client_role << "\n\n"
       << "[sync]\n"
       << "# where peers connect (HOST:PORT), and this node's TLS files from ops/make-node-cert\n"
       << "listen = " << c.listen << "\n"

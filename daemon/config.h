@@ -24,10 +24,6 @@ struct NodeConfig {
   std::string log_level = "info";  // trace | debug | info | warn | error | off
   std::string log_file;            // empty: stderr
 
-  // [client]: defaults for the CLI's --user and --role
-  std::string client_user;
-  std::string client_role;
-
   // [sync]: the peer listener and TLS files (used once sync lands)
   std::string listen;
   std::string ca;

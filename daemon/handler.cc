@@ -212,24 +212,20 @@ Status RequireFewEnoughEvents(size_t events) {
 }  // namespace
 
 void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder response,
-                            ResponseChannel* channel) {
+                            ResponseChannel* channel, int64_t peer_uid) {
   Status status;
   AuditRecord audit;
   try {
-    auto identity = request.getIdentity();
-    const Caller caller{identity.getObsoleteUser(), identity.getObsoleteRole(), ""};
+    const std::string token = request.getIdentity().getToken();
+    const Identification who = users_->Identify(Presented{token, peer_uid});
+    const Caller& caller = who.caller;
     const RequestKind* kind = FindRequestKind(request.which());
     audit.user = caller.user;
-    audit.role = RoleName(caller.role);
+    audit.role = caller.user.empty() ? "" : RoleName(caller.role);
     audit.credential = caller.credential;
     audit.verb = kind != nullptr ? kind->verb : "unknown";
-    if (audit.user.empty()) {
-      status = Status::InvalidArgument(
-          "no user given: pass --user NAME or set HOLDFAST_USER (or client.user in the config)");
-    } else if (!IsIdentifier(audit.user) || !IsValidUtf8(audit.user)) {
-      status = Status::InvalidArgument(
-          "user: not a valid user name (1 to 128 characters of UTF-8, no spaces or control "
-          "characters); pass --user NAME or set HOLDFAST_USER");
+    if (!who.status.ok()) {
+      status = who.status;  // an unmapped or disabled caller, or a bad token
     } else if (Status client = CheckRight(caller.role, Right::kAnyRole, audit.verb); !client.ok()) {
       status = client;  // the daemon's own role, or one this build does not know
     } else if (kind == nullptr) {
@@ -240,6 +236,7 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
       if (status.ok()) {
         status = kind->handle(*this, Call{caller, request, response, channel, &audit.target});
       }
+      // A ping is not audited once its caller is known; a refused caller always is.
       if (kind->audit == AuditTarget::kNotAudited) audit.verb.clear();
     }
   } catch (const kj::Exception& ex) {
@@ -726,6 +723,83 @@ Status RequestHandler::HandlePeers(api::Response::Builder response) {
     for (const auto& [origin, c] : v.status.quarantine) conflicts.set(j++, DescribeConflict(c));
     p.setCertificate(v.status.certificate);
   }
+  return Status::Ok();
+}
+
+}  // namespace holdfast
+
+namespace holdfast {
+
+Status RequestHandler::HandleUsersList(api::Response::Builder response) {
+  const auto users = users_->List();
+  auto list = response.initUsers(static_cast<unsigned>(users.size()));
+  for (size_t i = 0; i < users.size(); ++i) {
+    const User& u = users[i];
+    auto out = list[static_cast<unsigned>(i)];
+    out.setId(u.id);
+    out.setRole(u.role);
+    out.setUnixUser(u.unix_name);
+    out.setUnixUid(u.unix_uid);
+    out.setName(u.name);
+    out.setDisabled(u.disabled);
+    out.setHasToken(u.has_token);
+    out.setHasPassword(u.has_password);
+    out.setCreatedAt(u.created_at);
+    out.setChangedAt(u.changed_at);
+  }
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleUsersAdd(api::UserInfo::Reader info, api::Response::Builder response) {
+  User user;
+  user.id = info.getId();
+  user.role = info.getRole();
+  user.name = info.getName();
+  const std::string unix_user = info.getUnixUser();
+  if (!unix_user.empty()) {
+    auto account = FindUnixAccount(unix_user);
+    if (!account.ok()) return Status::InvalidArgument("--unix-user: " + account.status().message());
+    user.unix_uid = account->uid;
+    user.unix_name = account->name;
+  }
+  HOLDFAST_RETURN_IF_ERROR(users_->Add(user));
+  response.setOk();
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleUsersChange(api::UserChange::Reader change,
+                                         api::Response::Builder response) {
+  const std::string id = change.getId();
+  switch (change.which()) {
+    case api::UserChange::DISABLE:
+      HOLDFAST_RETURN_IF_ERROR(users_->SetDisabled(id, true));
+      break;
+    case api::UserChange::ENABLE:
+      HOLDFAST_RETURN_IF_ERROR(users_->SetDisabled(id, false));
+      break;
+    case api::UserChange::ROLE:
+      HOLDFAST_RETURN_IF_ERROR(users_->SetRole(id, change.getRole()));
+      break;
+    default:
+      return Status::InvalidArgument("unknown user change: is the CLI newer than holdfastd?");
+  }
+  response.setOk();
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleUsersToken(const std::string& id, api::Response::Builder response) {
+  auto token = users_->NewToken(id);
+  if (!token.ok()) return token.status();
+  response.setToken(*token);
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleUsersPassword(api::UserPassword::Reader password,
+                                           api::Response::Builder response) {
+  HOLDFAST_RETURN_IF_ERROR(users_->SetPassword(
+      password.getId().cStr(),
+      std::string_view(password.getPassword().cStr(), password.getPassword().size())));
+  response.setOk();
   return Status::Ok();
 }
 

@@ -13,6 +13,7 @@
 #include "daemon/audit.h"
 #include "daemon/peer_registry.h"
 #include "daemon/requests.h"
+#include "daemon/users.h"
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 
@@ -40,14 +41,21 @@ class ResponseChannel {
 
 class RequestHandler {
  public:
-  RequestHandler(EventStore* store, AuditLog* audit, Projector* projector, SyncControl* sync,
-                 NodeIdentity node)
-      : store_(store), audit_(audit), projector_(projector), sync_(sync), node_(std::move(node)) {}
+  RequestHandler(EventStore* store, AuditLog* audit, Users* users, Projector* projector,
+                 SyncControl* sync, NodeIdentity node)
+      : store_(store),
+        audit_(audit),
+        users_(users),
+        projector_(projector),
+        sync_(sync),
+        node_(std::move(node)) {}
 
   // Fills `response` with the answer or an error. Thread-safe; never throws. `channel` may
-  // be null (no interim frames, no watching).
+  // be null (no interim frames, no watching). The caller is who the request's token names,
+  // else the Unix account `peer_uid` (the socket's SO_PEERCRED; -1: the transport has none),
+  // as the node's users know them (daemon/users.h); nothing else in the request is believed.
   void Handle(api::Request::Reader request, api::Response::Builder response,
-              ResponseChannel* channel = nullptr);
+              ResponseChannel* channel = nullptr, int64_t peer_uid = -1);
 
   // An alert as the API shows it.
   static void FillAlertInfo(const AlertState& alert, const std::string& status,
@@ -89,6 +97,11 @@ class RequestHandler {
   Status HandlePeersAdd(api::PeerInfo::Reader info, api::Response::Builder response);
   Status HandlePeersRemove(const std::string& id, api::Response::Builder response);
   Status HandleSyncNow(const std::string& id, api::Response::Builder response);
+  Status HandleUsersList(api::Response::Builder response);
+  Status HandleUsersAdd(api::UserInfo::Reader info, api::Response::Builder response);
+  Status HandleUsersChange(api::UserChange::Reader change, api::Response::Builder response);
+  Status HandleUsersToken(const std::string& id, api::Response::Builder response);
+  Status HandleUsersPassword(api::UserPassword::Reader password, api::Response::Builder response);
   // Refuses case-work events naming a case this node holds no case.opened for.
   Status CheckCasesKnown(const std::vector<Event>& events);
   // Refuses acknowledgements and resolutions of alerts this node does not hold.
@@ -96,6 +109,7 @@ class RequestHandler {
 
   EventStore* store_;
   AuditLog* audit_;
+  Users* users_;
   Projector* projector_;
   SyncControl* sync_;
   NodeIdentity node_;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +106,7 @@ struct LocalServer::Connection : public ResponseChannel {
     return true;
   }
   void WatchAlerts() override { server->AddWatcher(id); }
+  int64_t peer_uid = -1;  // SO_PEERCRED at accept; -1 when the kernel would not say
   FrameDecoder decoder;
   std::deque<kj::Array<capnp::word>> queued;
   bool reading = false;
@@ -232,6 +234,14 @@ void LocalServer::OnConnection(uv_stream_t* listener, int status) {
              [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
     return;
   }
+  // Who is at the other end: the kernel's word for it (SO_PEERCRED), read once, at accept.
+  uv_os_fd_t fd = -1;
+  struct ucred cred {};
+  socklen_t cred_size = sizeof cred;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd) == 0 &&
+      getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_size) == 0 && cred_size == sizeof cred) {
+    c->peer_uid = cred.uid;
+  }
   self->connections_.insert(c);
   c->id = self->next_id_++;
   self->by_id_[c->id] = c;
@@ -288,7 +298,7 @@ void LocalServer::Dispatch(Connection* c) {
 }
 
 std::string AnswerRequestFrame(RequestHandler* handler, kj::Array<capnp::word> request,
-                               ResponseChannel* channel) {
+                               ResponseChannel* channel, int64_t peer_uid) {
   auto frame = Frame::Parse(std::move(request));
   if (!frame.ok()) {
     return ErrorFrame(api::Error::Code::INVALID_ARGUMENT,
@@ -297,7 +307,7 @@ std::string AnswerRequestFrame(RequestHandler* handler, kj::Array<capnp::word> r
   capnp::MallocMessageBuilder message;
   auto response = message.initRoot<api::Response>();
   try {
-    handler->Handle((*frame)->root<api::Request>(), response, channel);
+    handler->Handle((*frame)->root<api::Request>(), response, channel, peer_uid);
     return EncodeFrame(message);
   } catch (const kj::Exception& ex) {
     return ErrorFrame(api::Error::Code::INVALID_ARGUMENT,
@@ -307,7 +317,7 @@ std::string AnswerRequestFrame(RequestHandler* handler, kj::Array<capnp::word> r
 
 void LocalServer::OnWork(uv_work_t* req) {
   auto* c = static_cast<Connection*>(req->data);
-  c->response = AnswerRequestFrame(c->server->handler_, std::move(c->request), c);
+  c->response = AnswerRequestFrame(c->server->handler_, std::move(c->request), c, c->peer_uid);
 }
 
 void LocalServer::OnAfterWork(uv_work_t* req, int) {

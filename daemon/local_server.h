@@ -44,11 +44,12 @@ class SocketPathLock {
   int fd_;
 };
 
-// Answers one request frame (the words FrameDecoder::Next gave) as the server does: the
-// response's frame bytes; an error response when the words are not a Request message.
-// Never throws. The server runs it on the thread pool; tests/fuzz calls it directly.
+// Answers one request frame (the words FrameDecoder::Next gave) as the server does, for the
+// Unix account `peer_uid` at the socket's other end: the response's frame bytes; an error
+// response when the words are not a Request message. Never throws. The server runs it on
+// the thread pool; tests/fuzz calls it directly.
 std::string AnswerRequestFrame(RequestHandler* handler, kj::Array<capnp::word> request,
-                               ResponseChannel* channel);
+                               ResponseChannel* channel, int64_t peer_uid);
 
 class LocalServer {
  public:

@@ -9,6 +9,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <boost/program_options.hpp>
@@ -21,6 +22,7 @@
 #include "daemon/handler.h"
 #include "daemon/local_server.h"
 #include "daemon/peer_registry.h"
+#include "daemon/users.h"
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 #include "sync/sync_manager.h"
@@ -35,6 +37,7 @@ struct Daemon {
   std::unique_ptr<SocketPathLock> socket_lock;  // held for the daemon's life
   std::unique_ptr<EventStore> store;
   std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<Users> users;
   std::unique_ptr<Projector> projector;
   std::unique_ptr<FoldThread> fold;
   std::unique_ptr<SyncManager> sync;
@@ -189,6 +192,28 @@ int Run(const std::string& config_path) {
     return 1;
   }
   d.audit = std::move(audit).value();
+  // A store made before users existed has none, and nobody could use the node: the account
+  // holdfastd runs as (which can read the store's files anyway) becomes its first operator,
+  // as node init would have made it.
+  if (auto account = FindUnixAccount(geteuid()); account.ok()) {
+    auto first = AddFirstOperator(d.store.get(), *account);
+    if (!first.ok()) {
+      std::cerr << "holdfastd: users: " << first.status().message() << "\n";
+      return 1;
+    }
+    if (!first->empty()) {
+      spdlog::warn(
+          "users: the store had no users; made {} (this daemon's Unix account) its "
+          "first operator",
+          *first);
+    }
+  }
+  auto users = Users::Open(d.store.get());
+  if (!users.ok()) {
+    std::cerr << "holdfastd: " << users.status().message() << "\n";
+    return 1;
+  }
+  d.users = std::move(users).value();
   auto projector = Projector::Open(d.store.get(), RulesOf(d.config));
   if (!projector.ok()) {
     std::cerr << "holdfastd: " << projector.status().message() << "\n";
@@ -243,7 +268,7 @@ int Run(const std::string& config_path) {
     if (syncing) peers->SyncNow("").IgnoreError();  // a nudge: the links retry by themselves
   });
   d.handler = std::make_unique<RequestHandler>(
-      d.store.get(), d.audit.get(), d.projector.get(), d.peers.get(),
+      d.store.get(), d.audit.get(), d.users.get(), d.projector.get(), d.peers.get(),
       NodeIdentity{d.config.node_id, d.config.agency, d.config.kind});
 
   d.server = std::make_unique<LocalServer>(d.loop, d.handler.get());

@@ -3,6 +3,23 @@
 #include "daemon/handler.h"
 
 namespace holdfast {
+namespace {
+
+// A user change as audited: "po-1 disable", "po-1 role police".
+std::string UserChangeTarget(api::UserChange::Reader change) {
+  std::string out = change.getId();
+  switch (change.which()) {
+    case api::UserChange::DISABLE:
+      return out + " disable";
+    case api::UserChange::ENABLE:
+      return out + " enable";
+    case api::UserChange::ROLE:
+      return out + " role " + RoleName(change.getRole());
+  }
+  return out;
+}
+
+}  // namespace
 
 // One row per request kind, in api.capnp's order: the kind; the verb as audited; the command
 // as refusals name it; the right; the audit target (and, for kRequest, how to read it); the
@@ -75,6 +92,26 @@ const std::vector<RequestKind>& RequestKinds() {
       {W::SYNC_NOW, "sync-now", "sync now", Right::kOperator, A::kRequest,
        [](R r) -> std::string { return r.getSyncNow(); },
        [](H& h, const Call& c) { return h.HandleSyncNow(c.request.getSyncNow(), c.response); }},
+      {W::USERS_LIST, "users-list", "users list", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandleUsersList(c.response); }},
+      {W::USERS_ADD, "users-add", "users add", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getUsersAdd().getId(); },
+       [](H& h, const Call& c) { return h.HandleUsersAdd(c.request.getUsersAdd(), c.response); }},
+      {W::USERS_CHANGE, "users-change", "users disable|enable|role", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return UserChangeTarget(r.getUsersChange()); },
+       [](H& h, const Call& c) {
+         return h.HandleUsersChange(c.request.getUsersChange(), c.response);
+       }},
+      {W::USERS_TOKEN, "users-token", "users token", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getUsersToken(); },
+       [](H& h, const Call& c) {
+         return h.HandleUsersToken(c.request.getUsersToken(), c.response);
+       }},
+      {W::USERS_PASSWORD, "users-password", "users password", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getUsersPassword().getId(); },
+       [](H& h, const Call& c) {
+         return h.HandleUsersPassword(c.request.getUsersPassword(), c.response);
+       }},
   };
   return kinds;
 }

@@ -23,15 +23,6 @@ namespace holdfast {
 class RequestHandler;
 class ResponseChannel;
 
-// Who is asking, as the node identified them: never what a client claims.
-struct Caller {
-  std::string user;  // the user id (holdfast users list)
-  schema::Role role;
-  // How they were identified, as the audit log records it: "uid 1000" or "token 3fa2c1d0"
-  // (the first 8 hex digits of the token's SHA-256, never the token).
-  std::string credential;
-};
-
 // One request being answered, as a row's handler sees it.
 struct Call {
   const Caller& caller;

@@ -104,8 +104,8 @@ Status CheckRight(schema::Role role, Right right, std::string_view verb) {
                                     "facilitator, police, analyst or operator");
   }
   // The fix is another person's account, never a flag: the caller's role is the node's.
-  return Status::PermissionDenied(std::string(verb) + " is for the " + RolesWith(right) +
-                                  " role" + (right == Right::kOperator ? "" : "s") + ", not " +
+  return Status::PermissionDenied(std::string(verb) + " is for the " + RolesWith(right) + " role" +
+                                  (right == Right::kOperator ? "" : "s") + ", not " +
                                   RoleName(role) +
                                   "; ask an operator of this node to act, or for a user of "
                                   "that role (holdfast users add)");

@@ -12,6 +12,15 @@
 
 namespace holdfast {
 
+// Who is asking, as the node identified them: never what a client claims.
+struct Caller {
+  std::string user;  // the user id (holdfast users list)
+  schema::Role role = schema::Role::SYSTEM;
+  // How they were identified, as the audit log records it: "uid 1000" or "token 3fa2c1d0"
+  // (the first 8 hex digits of the token's SHA-256, never the token).
+  std::string credential;
+};
+
 // What a verb needs of its caller's role (SPEC "Users, roles and rights", the table).
 enum class Right {
   // Any user the node knows: a ping, `sync status` (counts only).

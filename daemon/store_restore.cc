@@ -9,8 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "daemon/audit.h"
+#include "daemon/users.h"
 #include "eventstore/event_store.h"
 #include "eventstore/store_files.h"
 
@@ -110,9 +112,19 @@ Status GiveToDataDirectoryOwner(const std::string& staging) {
   return Status::Ok();
 }
 
+// Who restores, as `store`'s users know them: an enabled operator, or a refusal saying why.
+Result<Caller> IdentifyOperator(EventStore* store, const RestoreRequest& request) {
+  auto users = Users::Open(store);
+  if (!users.ok()) return users.status();
+  const Identification who = (*users)->Identify(Presented{request.token, request.uid});
+  if (!who.status.ok()) return who.status;
+  HOLDFAST_RETURN_IF_ERROR(CheckRight(who.caller.role, Right::kOperator, "store restore"));
+  return who.caller;
+}
+
 // Step 4: the staged copy becomes the restored store (new origin, audit log), then closes.
 Status PrepareStaged(const RestoreRequest& request, const std::string& staging, EventStore* live,
-                     RestoreReport* report) {
+                     const Caller* caller, RestoreReport* report) {
   auto opened = EventStore::Open(staging, StoreOptions{"", true, false});
   if (!opened.ok()) {
     return Status::InvalidArgument(
@@ -135,6 +147,21 @@ Status PrepareStaged(const RestoreRequest& request, const std::string& staging, 
   if (!origin.ok()) return origin.status();
   report->origin = *origin;
 
+  Caller who;
+  if (caller != nullptr) {
+    who = *caller;
+  } else {  // no store to ask: the backup's own operators decide
+    auto found = IdentifyOperator(restored.get(), request);
+    if (!found.ok()) return found.status();
+    who = *found;
+  }
+  if (live != nullptr) {
+    auto live_users = Users::Open(live);
+    auto users = Users::Open(restored.get());
+    if (!live_users.ok()) return live_users.status();
+    if (!users.ok()) return users.status();
+    HOLDFAST_RETURN_IF_ERROR((*users)->AdoptUsers(**live_users));
+  }
   auto audit = AuditLog::Open(restored.get());
   if (!audit.ok()) return audit.status();
   if (live != nullptr) {
@@ -145,8 +172,9 @@ Status PrepareStaged(const RestoreRequest& request, const std::string& staging, 
     report->audit_entries_carried = *carried;
   }
   AuditRecord record;
-  record.user = request.user;
-  record.role = "operator";
+  record.user = who.user;
+  record.role = RoleName(who.role);
+  record.credential = who.credential;
   record.verb = "store-restore";
   record.target = request.backup_dir;
   record.outcome = "ok";
@@ -158,13 +186,6 @@ Status PrepareStaged(const RestoreRequest& request, const std::string& staging, 
 
 Result<RestoreReport> RestoreStore(const RestoreRequest& request) {
   RestoreReport report;
-  struct stat st;
-  if (::stat(request.backup_dir.c_str(), &st) != 0) {
-    return Status::InvalidArgument(request.backup_dir + ": " + std::strerror(errno) +
-                                   " (give the directory `holdfast store backup` wrote)");
-  }
-  if (!S_ISDIR(st.st_mode))
-    return Status::InvalidArgument(request.backup_dir + " is not a directory");
   const std::string& store_dir = request.store_dir;
   const std::string parent = ParentOf(store_dir);
 
@@ -183,6 +204,19 @@ Result<RestoreReport> RestoreStore(const RestoreRequest& request) {
           "the store it replaces cannot be opened (" + opened.status().message() + ")";
     }
   }
+  std::optional<Caller> caller;
+  if (live != nullptr) {
+    auto found = IdentifyOperator(live.get(), request);
+    if (!found.ok()) return found.status();
+    caller = *found;
+  }
+  struct stat st;
+  if (::stat(request.backup_dir.c_str(), &st) != 0) {
+    return Status::InvalidArgument(request.backup_dir + ": " + std::strerror(errno) +
+                                   " (give the directory `holdfast store backup` wrote)");
+  }
+  if (!S_ISDIR(st.st_mode))
+    return Status::InvalidArgument(request.backup_dir + " is not a directory");
   // 2. Only now, with holdfastd known to be stopped.
   HOLDFAST_RETURN_IF_ERROR(SettleLeftovers(store_dir, &report.settled));
 
@@ -201,7 +235,8 @@ Result<RestoreReport> RestoreStore(const RestoreRequest& request) {
                                      copied.message());
     }
     // 4. The copy becomes the restored store.
-    HOLDFAST_RETURN_IF_ERROR(PrepareStaged(request, staging, live.get(), &report));
+    HOLDFAST_RETURN_IF_ERROR(
+        PrepareStaged(request, staging, live.get(), caller ? &*caller : nullptr, &report));
     HOLDFAST_RETURN_IF_ERROR(GiveToDataDirectoryOwner(staging));
     return SyncFilesAndDirectory(staging);
   }();

@@ -7,15 +7,15 @@
 //
 // How (beside the store, on its file system; STAMP is the time of the restore):
 //   1. The store is opened (refused while holdfastd holds it), and held open until step 5,
-//      so holdfastd cannot start meanwhile.
+//      so holdfastd cannot start meanwhile. The caller must be one of its operators.
 //   2. Leftovers of a killed restore are settled: a "<store>.restoring-*" holding the
 //      marker file kStagingMarker is a half-made copy and is removed; one without it is
 //      the store a killed restore had just replaced, and becomes "<store>.before-restore-*".
 //   3. "<store>.restoring-STAMP" is made (0700), the marker first, then the backup's files
 //      are copied in. The backup is only read: it may be on read-only media.
 //   4. The copy is opened and checked (node id, format, Verify), takes a new origin, adopts
-//      the store's audit entries and records this restore in them, and is closed and
-//      synced to disk.
+//      the store's audit entries and users (a restore never brings back a user since
+//      disabled) and records this restore in the audit log, and is closed and synced.
 //   5. The store is closed, and the two directories swap names in one renameat2
 //      (RENAME_EXCHANGE); the parent directory is synced.
 //   6. The replaced store becomes "<store>.before-restore-STAMP", and the marker is removed
@@ -37,7 +37,11 @@ struct RestoreRequest {
   std::string backup_dir;  // absolute
   std::string store_dir;   // the node's store (NodeConfig::store_dir)
   std::string node_id;     // the backup must be of this node
-  std::string user;        // who restores, for the audit log (the Unix user)
+  // Who restores: the token the CLI was given (may be empty) and the CLI's Unix uid. They
+  // must name an enabled operator of the store being replaced, or, when there is none that
+  // opens, of the backup (daemon/users.h).
+  std::string token;
+  int64_t uid = -1;
 };
 
 struct RestoreReport {

@@ -32,6 +32,7 @@
 //   projections   projections/row_keys.h
 //   audit         daemon/audit.h
 //   peers         daemon/peer_registry.h
+//   users         daemon/users.h
 // A store holding a family named nowhere here was written by a newer holdfast, and
 // EventStore::Open refuses it.
 //
@@ -62,8 +63,9 @@ inline constexpr const char* kStreamsFamily = "streams";
 inline constexpr const char* kProjectionsFamily = "projections";  // projections/row_keys.h
 inline constexpr const char* kAuditFamily = "audit";              // daemon/audit.h
 inline constexpr const char* kPeersFamily = "peers";              // daemon/peer_registry.h
-inline constexpr std::array<const char*, 3> kModuleFamilies = {kProjectionsFamily, kAuditFamily,
-                                                               kPeersFamily};
+inline constexpr const char* kUsersFamily = "users";              // daemon/users.h
+inline constexpr std::array<const char*, 4> kModuleFamilies = {kProjectionsFamily, kAuditFamily,
+                                                               kPeersFamily, kUsersFamily};
 
 inline constexpr uint64_t kStoreFormatVersion = 2;
 

@@ -198,10 +198,7 @@ TEST_CASE("store backup says in one line why a path will not do", "[backup][erro
     }
     RunOptions as_nobody;
     as_nobody.as_uid = 65534;
-    auto r = Holdfast({"store", "backup", n.dir / "backup"},
-                      {{"HOLDFAST_SOCKET", n.node.socket()},
-                       {"HOLDFAST_USER", "op"},
-                       {"HOLDFAST_ROLE", "operator"}},
+    auto r = Holdfast({"store", "backup", n.dir / "backup"}, {{"HOLDFAST_SOCKET", n.node.socket()}},
                       as_nobody);
     INFO(r.Describe());
     CHECK(IsOneLineFailure(r));
@@ -278,8 +275,9 @@ TEST_CASE("the audit log survives a restore, which it records", "[backup][restor
   CHECK(restore_row != rows.end());
   CHECK(after_row != rows.end());  // written after the backup, kept
   CHECK(before_row != rows.end());
-  CHECK(std::count_if(rows.begin(), rows.end(),
-                      [](const std::string& row) { return Contains(row, ",po-before,"); }) == 1);
+  CHECK(std::count_if(rows.begin(), rows.end(), [](const std::string& row) {
+          return Contains(row, ",po-before,probation,");
+        }) == 1);
   // Newest first: the restore came after both.
   CHECK(restore_row < after_row);
   CHECK(after_row < before_row);

@@ -70,6 +70,7 @@ TEST_CASE(
   WriteFile(node.config(), config);
   REQUIRE(fs.Ballast("ballast", 32u << 20));
   node.Start();
+  node.ClientEnv("probation");  // the user the reads below act as, made while there is room
 
   std::vector<std::string> acknowledged = {TestUuid(0xca5e, 1), TestUuid(0xca5e, 2)};
   Ok(node,

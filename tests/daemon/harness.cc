@@ -20,6 +20,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -152,7 +154,8 @@ Node::Node(const std::string& data_dir, const std::string& id, const std::string
       config_(data_dir + "/holdfast.conf"),
       socket_(data_dir + "/holdfast.sock"),
       log_(data_dir + ".holdfastd.log"),
-      id_(id) {
+      id_(id),
+      identities_(std::make_shared<Identities>()) {
   auto r = Holdfast(
       {"node", "init", "--id", id, "--agency", agency, "--kind", kind, "--data-dir", data_dir});
   if (r.exit != 0) Fail("holdfast node init failed: " + r.Describe());
@@ -188,7 +191,7 @@ void Node::Start() {
     int fd = ConnectUnix(socket_);
     if (fd >= 0) {
       ::close(fd);
-      last = Cli({"case", "list"}, "probation", "harness");
+      last = Cli({"users", "list"}, "");  // as the Unix account: the first operator
       if (last.exit == 0) return;
     }
     std::this_thread::sleep_for(milliseconds(20));
@@ -218,19 +221,72 @@ int Node::ExitStatus() {
 
 pid_t Node::pid() const { return daemon_ ? daemon_->pid() : -1; }
 
-Env Node::ClientEnv(const std::string& role, const std::string& user) const {
-  return {{"HOLDFAST_CONFIG", config_}, {"HOLDFAST_USER", user}, {"HOLDFAST_ROLE", role}};
+// The users the harness made on this node: user id -> its role and token file.
+struct Node::Identities {
+  std::mutex mu;
+  std::map<std::string, std::pair<std::string, std::string>> users;
+};
+
+Env Node::ClientEnv(const std::string& role, const std::string& named) const {
+  const Env unix_account = {{"HOLDFAST_CONFIG", config_}};
+  if (role.empty() || (role == "operator" && named == kDefaultUser)) return unix_account;
+  // The default user is one person per role, so a test switching roles changes no user.
+  const std::string user =
+      named == kDefaultUser && role != "probation" ? named + "-" + role : named;
+  std::lock_guard<std::mutex> lock(identities_->mu);
+  auto& users = identities_->users;
+  auto known = users.find(user);
+  if (known != users.end() && known->second.first == role) {
+    return {{"HOLDFAST_CONFIG", config_}, {"HOLDFAST_TOKEN_FILE", known->second.second}};
+  }
+  // With no daemon to make the user, a client can only meet the missing daemon (or, with
+  // the store, act as the Unix account: store restore).
+  if (!daemon_ || !daemon_->Running()) return unix_account;
+  auto must = [&](const std::vector<std::string>& args, bool may_exist = false) {
+    auto r = Holdfast(args, unix_account);
+    if (r.exit != 0 && !(may_exist && Contains(r.err, "already exists"))) {
+      Fail("harness: holdfast " + args[0] + " " + args[1] + " " + user +
+           " failed: " + r.Describe());
+    }
+    return r;
+  };
+  auto added = must({"users", "add", "--id", user, "--role", role}, /*may_exist=*/true);
+  if (added.exit != 0) must({"users", "role", "--id", user, "--role", role});
+  std::string path;
+  if (known != users.end()) {
+    path = known->second.second;
+  } else {
+    const std::string dir = data_dir_ + ".tokens";
+    ::mkdir(dir.c_str(), 0700);
+    path = dir + "/" + user;
+    auto r = must({"users", "token", "--id", user});
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || ::write(fd, r.out.data(), r.out.size()) != static_cast<ssize_t>(r.out.size())) {
+      Fail("harness: cannot write the token file " + path);
+    }
+    ::close(fd);
+  }
+  users[user] = {role, path};
+  return {{"HOLDFAST_CONFIG", config_}, {"HOLDFAST_TOKEN_FILE", path}};
 }
 
 RunResult Node::Cli(const std::vector<std::string>& args, const std::string& role,
                     const std::string& user, const RunOptions& options) const {
-  return Holdfast(args, ClientEnv(role, user), options);
+  RunResult r = Holdfast(args, ClientEnv(role, user), options);
+  if (r.exit != 0 && Contains(r.err, "is not one this node knows")) {
+    {
+      std::lock_guard<std::mutex> lock(identities_->mu);
+      identities_->users.clear();  // the store was replaced: none of its tokens hold
+    }
+    r = Holdfast(args, ClientEnv(role, user), options);
+  }
+  return r;
 }
 
 std::vector<std::string> Node::Export() const {
   RunOptions options;
   options.timeout = Scaled(milliseconds(60000));
-  auto r = Cli({"export"}, "operator", "harness", options);
+  auto r = Cli({"export"}, "operator", kDefaultUser, options);
   if (r.exit != 0) Fail("holdfast export failed: " + r.Describe());
   return Lines(r.out);
 }

@@ -119,7 +119,7 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Starts holdfastd and waits until `holdfast case list` succeeds against it.
+  // Starts holdfastd and waits until `holdfast users list` (as the Unix account) succeeds.
   void Start();
   // SIGTERM, then waits for the daemon to exit; returns its exit status (as RunResult::exit).
   int Stop();
@@ -130,11 +130,20 @@ class Node {
   int ExitStatus();
   pid_t pid() const;
 
-  // The environment a client of this node uses: its config, a user and a role.
-  Env ClientEnv(const std::string& role, const std::string& user = "tester") const;
-  // `holdfast ARGS` as that user and role.
+  // The environment a client of this node uses to act as user `user` of role `role`: its
+  // config and HOLDFAST_TOKEN_FILE naming a token of that user. The first time, the harness
+  // makes the user (holdfast users add, users token) as the node's first operator, the
+  // Unix account the tests run as; a user asked for in another role than before has its
+  // role changed (holdfast users role). With no daemon running (none to make the user), for
+  // role "", and for the default user as operator, it is the Unix account itself (the
+  // node's first operator), with no token. The default user is "tester" as probation and
+  // "tester-ROLE" in another role.
+  Env ClientEnv(const std::string& role, const std::string& user = kDefaultUser) const;
+  // `holdfast ARGS` as that user and role (retried once with a new token when the node no
+  // longer knows the harness's: a test that replaced the store).
   RunResult Cli(const std::vector<std::string>& args, const std::string& role,
-                const std::string& user = "tester", const RunOptions& options = {}) const;
+                const std::string& user = kDefaultUser, const RunOptions& options = {}) const;
+  static constexpr const char* kDefaultUser = "tester";
   // `holdfast export` (JSON Lines) as an operator, cut into lines; throws if it fails.
   std::vector<std::string> Export() const;
   // The daemon's log (its stdout and stderr) so far.
@@ -152,8 +161,10 @@ class Node {
   const std::string& id() const { return id_; }
 
  private:
+  struct Identities;
   std::string data_dir_, config_, socket_, log_, id_;
   std::unique_ptr<Child> daemon_;
+  std::shared_ptr<Identities> identities_;
 };
 
 // What most tests begin with: a probation node in its own temporary directory, running.

@@ -34,6 +34,7 @@ struct HandlerNode {
   TempDir dir;
   std::unique_ptr<EventStore> store;
   std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<Users> users;
   std::unique_ptr<Projector> projector;
   SyncNotConfigured sync;
   std::unique_ptr<RequestHandler> handler;
@@ -48,13 +49,31 @@ struct HandlerNode {
     auto a = AuditLog::Open(store.get());
     REQUIRE(a.ok());
     audit = std::move(a).value();
+    auto u = Users::Open(store.get());
+    REQUIRE(u.ok());
+    users = std::move(u).value();
     auto p = Projector::Open(store.get(), RuleConfig{});
     REQUIRE(p.ok());
     projector = std::move(p).value();
-    handler =
-        std::make_unique<RequestHandler>(store.get(), audit.get(), projector.get(), &sync,
-                                         NodeIdentity{"probation-1", "probation-ce", "probation"});
+    handler = std::make_unique<RequestHandler>(
+        store.get(), audit.get(), users.get(), projector.get(), &sync,
+        NodeIdentity{"probation-1", "probation-ce", "probation"});
+    // One user of each role, each known by its token.
+    for (auto role : {schema::Role::PROBATION, schema::Role::FACILITATOR, schema::Role::POLICE,
+                      schema::Role::ANALYST, schema::Role::OPERATOR}) {
+      User user;
+      user.id = UserOf(role);
+      user.role = role;
+      REQUIRE(users->Add(user).ok());
+      auto token = users->NewToken(user.id);
+      REQUIRE(token.ok());
+      tokens[role] = *token;
+    }
   }
+
+  // The id of the user of `role`: "probation-7".
+  static std::string UserOf(schema::Role role) { return RoleName(role) + "-7"; }
+  std::map<schema::Role, std::string> tokens;
 
   // The newest audit entry.
   AuditRecord LastAudit() const {
@@ -75,10 +94,9 @@ capnp::StructSchema::Field UnionFieldOf(api::Request::Which which) {
 
 // A request of this kind as `role`, with a body of the field's type: a text "x", one empty
 // event, an empty struct, or nothing.
-void FillRequest(api::Request::Builder request, api::Request::Which which, schema::Role role) {
-  auto identity = request.initIdentity();
-  identity.setObsoleteUser("po-7");
-  identity.setObsoleteRole(role);
+void FillRequest(const HandlerNode& n, api::Request::Builder request, api::Request::Which which,
+                 schema::Role role) {
+  request.initIdentity().setToken(n.tokens.at(role));
   auto field = UnionFieldOf(which);
   capnp::DynamicStruct::Builder dynamic = request;
   switch (field.getType().which()) {
@@ -101,8 +119,9 @@ std::string FieldName(api::Request::Which which) {
   return UnionFieldOf(which).getProto().getName();
 }
 
-const std::vector<schema::Role> kNonOperatorRoles = {
-    schema::Role::PROBATION, schema::Role::FACILITATOR, schema::Role::POLICE};
+const std::vector<schema::Role> kNonOperatorRoles = {schema::Role::PROBATION,
+                                                     schema::Role::FACILITATOR,
+                                                     schema::Role::POLICE, schema::Role::ANALYST};
 
 }  // namespace
 
@@ -126,7 +145,8 @@ TEST_CASE("every kind of request has exactly one row in the request table, with 
     CHECK(!std::string(kind->command).empty());
     CHECK(verbs.insert(kind->verb).second);  // the audit log tells verbs apart
     CHECK(commands.insert(kind->command).second);
-    CHECK((kind->right == Right::kAnyRole || kind->right == Right::kCaseWork ||
+    CHECK((kind->right == Right::kAnyRole || kind->right == Right::kReadCases ||
+           kind->right == Right::kReports || kind->right == Right::kCaseWork ||
            kind->right == Right::kOperator));
     CHECK((kind->audit == AuditTarget::kNotAudited || kind->audit == AuditTarget::kNone ||
            kind->audit == AuditTarget::kRequest || kind->audit == AuditTarget::kHandler));
@@ -160,6 +180,11 @@ TEST_CASE("the audit log names each kind of request as it always has", "[request
       {"peersRemove", "peers-remove"},
       {"syncStatus", "sync-status"},
       {"syncNow", "sync-now"},
+      {"usersList", "users-list"},
+      {"usersAdd", "users-add"},
+      {"usersChange", "users-change"},
+      {"usersToken", "users-token"},
+      {"usersPassword", "users-password"},
   };
   std::map<std::string, std::string> table;
   for (const auto& kind : RequestKinds()) table[FieldName(kind.which)] = kind.verb;
@@ -167,10 +192,23 @@ TEST_CASE("the audit log names each kind of request as it always has", "[request
 }
 
 TEST_CASE("the operator's verbs are the ones they always were", "[requests][roles]") {
-  const std::set<std::string> expected = {
-      "import",       "export",       "store verify",        "store stats",
-      "store backup", "audit list",   "projections rebuild", "peers list",
-      "peers add",    "peers remove", "sync status",         "sync now"};
+  const std::set<std::string> expected = {"import",
+                                          "export",
+                                          "store verify",
+                                          "store stats",
+                                          "store backup",
+                                          "audit list",
+                                          "projections rebuild",
+                                          "peers list",
+                                          "peers add",
+                                          "peers remove",
+                                          "sync status",
+                                          "sync now",
+                                          "users list",
+                                          "users add",
+                                          "users disable|enable|role",
+                                          "users token",
+                                          "users password"};
   std::set<std::string> operator_commands;
   for (const auto& kind : RequestKinds()) {
     if (kind.right == Right::kOperator) operator_commands.insert(kind.command);
@@ -189,16 +227,17 @@ TEST_CASE("a non-operator gets the same refusal for every operator verb, audited
       INFO(kind.command << " as " << RoleName(role));
       capnp::MallocMessageBuilder request_message, response_message;
       auto request = request_message.initRoot<api::Request>();
-      FillRequest(request, kind.which, role);
+      FillRequest(n, request, kind.which, role);
       auto response = response_message.initRoot<api::Response>();
       n.handler->Handle(request.asReader(), response);
       REQUIRE(response.isError());
       CHECK(response.getError().getCode() == api::Error::Code::PERMISSION_DENIED);
       CHECK(std::string(response.getError().getMessage().cStr()) ==
             std::string(kind.command) + " is for the operator role, not " + RoleName(role) +
-                "; run it with --role operator");
+                "; ask an operator of this node to act, or for a user of that role (holdfast "
+                "users add)");
       const AuditRecord entry = n.LastAudit();
-      CHECK(entry.user == "po-7");
+      CHECK(entry.user == HandlerNode::UserOf(role));
       CHECK(entry.role == RoleName(role));
       CHECK(entry.verb == kind.verb);
       CHECK(entry.outcome == "permission denied");
@@ -206,7 +245,7 @@ TEST_CASE("a non-operator gets the same refusal for every operator verb, audited
                                                                  : std::string()));
     }
   }
-  CHECK(operator_rows == 12);
+  CHECK(operator_rows == 17);
   CHECK(n.store->LastPosition() == 0);
   CHECK(n.sync.ListPeers()->empty());
 }
@@ -218,7 +257,7 @@ TEST_CASE("the operator is not refused any operator verb for its role", "[reques
     INFO(kind.command);
     capnp::MallocMessageBuilder request_message, response_message;
     auto request = request_message.initRoot<api::Request>();
-    FillRequest(request, kind.which, schema::Role::OPERATOR);
+    FillRequest(n, request, kind.which, schema::Role::OPERATOR);
     auto response = response_message.initRoot<api::Response>();
     n.handler->Handle(request.asReader(), response);
     // Some of these bodies are not requests that can succeed ("x" is no backup directory);
@@ -234,15 +273,20 @@ TEST_CASE("the operator is not refused any operator verb for its role", "[reques
 TEST_CASE("store restore, which runs with the daemon stopped, needs the operator's right too",
           "[requests][roles][restore]") {
   TempDir dir;
-  Node node(dir / "n1");  // not started: restore runs with the daemon stopped
+  Node node(dir / "n1");
+  node.Start();
+  std::map<schema::Role, Env> env;
+  for (auto role : kNonOperatorRoles) env[role] = node.ClientEnv(RoleName(role), RoleName(role));
+  REQUIRE(node.Stop() == 0);  // restore runs with the daemon stopped
   const std::string backup = dir / "no-such-backup";
   for (auto role : kNonOperatorRoles) {
-    auto r = node.Cli({"store", "restore", backup}, RoleName(role));
+    // The CLI asks the store's users, as the daemon would: a token of a user of this role.
+    auto r = Holdfast({"store", "restore", backup}, env[role]);
     INFO(r.Describe());
     CHECK(IsOneLineFailure(r));
-    CHECK(Contains(r.err, "store restore is for the operator role; run it with --role operator"));
+    CHECK(Contains(r.err, "store restore is for the operator role, not " + RoleName(role)));
   }
-  // The operator gets past the role, to the missing backup.
+  // The operator (the Unix account that ran node init) gets past the role, to the backup.
   auto r = node.Cli({"store", "restore", backup}, "operator");
   INFO(r.Describe());
   CHECK(r.exit != 0);

@@ -37,7 +37,7 @@ Timed TimedCli(const Node& node, const std::vector<std::string>& args, const std
   const auto start = Clock::now();
   RunOptions options;
   options.timeout = Scaled(milliseconds(20000));  // the harness's own limit, far above 1 s
-  auto r = node.Cli(args, role, "tester", options);
+  auto r = node.Cli(args, role, "t-" + role, options);
   return {r, std::chrono::duration_cast<milliseconds>(Clock::now() - start)};
 }
 
@@ -57,6 +57,9 @@ TEST_CASE("a stopped daemon: the CLI gives up after --timeout and says the daemo
                     "--risk", "medium", "--lead-agency", "probation-ce"},
                    "probation")
               .exit == 0);
+  // The users the sections act as, made while the daemon can still answer.
+  for (const char* role : {"probation", "operator"})
+    n.node.ClientEnv(role, "t-" + std::string(role));
   Stopped stopped(n.node.pid());
 
   SECTION("a read names the silence and nothing about appends") {
@@ -98,7 +101,7 @@ TEST_CASE("a stopped daemon: the CLI gives up after --timeout and says the daemo
     stopped.Continue();
     auto rerun = n.node.Cli(
         {"breach", "report", "--case", "C-1", "--kind", "recall", "--id", id, "--at", at},
-        "probation");
+        "probation", "t-probation");
     INFO(rerun.Describe());
     REQUIRE(rerun.exit == 0);
     CHECK(Contains(rerun.out, id));
@@ -130,8 +133,7 @@ TEST_CASE("a stopped daemon: the CLI gives up after --timeout and says the daemo
 
 TEST_CASE("the --timeout option must be a positive number of seconds, or 0 to wait for ever",
           "[timeout]") {
-  auto r = Holdfast({"case", "list", "--timeout", "-1", "--socket", "/nonexistent"},
-                    {{"HOLDFAST_USER", "u"}, {"HOLDFAST_ROLE", "probation"}});
+  auto r = Holdfast({"case", "list", "--timeout", "-1", "--socket", "/nonexistent"});
   INFO(r.Describe());
   CHECK(r.exit == 2);
   CHECK(Contains(r.err, "--timeout"));

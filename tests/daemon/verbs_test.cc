@@ -59,9 +59,7 @@ TEST_CASE("node init writes a config from which holdfastd starts unedited, socke
   RunOptions to_log;
   to_log.stdout_path = to_log.stderr_path = dir / "d.log";
   auto daemon = Child::Start({HoldfastdPath(), "--config", data + "/holdfast.conf"}, {}, to_log);
-  Env env = {{"HOLDFAST_CONFIG", data + "/holdfast.conf"},
-             {"HOLDFAST_USER", "op"},
-             {"HOLDFAST_ROLE", "operator"}};
+  Env env = {{"HOLDFAST_CONFIG", data + "/holdfast.conf"}};  // the Unix account: its operator
   RunResult stats;
   WaitUntil(
       Scaled(milliseconds(10000)),

@@ -24,9 +24,8 @@ void WriteFile(const std::string& path, const char* data, size_t size) {
 
 std::string Describe(const NodeConfig& c) {
   std::string out;
-  for (const std::string* s :
-       {&c.node_id, &c.agency, &c.kind, &c.data_dir, &c.socket, &c.log_level, &c.log_file,
-        &c.client_user, &c.client_role, &c.listen, &c.ca, &c.cert, &c.key, &c.derive}) {
+  for (const std::string* s : {&c.node_id, &c.agency, &c.kind, &c.data_dir, &c.socket, &c.log_level,
+                               &c.log_file, &c.listen, &c.ca, &c.cert, &c.key, &c.derive}) {
     out += "[" + *s + "]";
   }
   for (int v : {c.non_engagement_absences, c.non_engagement_window_days, c.no_contact_days,

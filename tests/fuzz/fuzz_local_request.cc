@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "daemon/audit.h"
 #include "daemon/handler.h"
@@ -69,10 +70,13 @@ class CheckingChannel : public ResponseChannel {
   void WatchAlerts() override {}
 };
 
+constexpr int64_t kOperatorUid = 0, kProbationUid = 1;
+
 struct Node {
   fuzz::ScratchDir dir{fuzz::kScratchPrefix};
   std::unique_ptr<EventStore> store;
   std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<Users> users;
   std::unique_ptr<Projector> projector;
   SyncNotConfigured sync;
   std::unique_ptr<RequestHandler> handler;
@@ -92,9 +96,21 @@ struct Node {
     auto p = Projector::Open(store.get(), rules);
     fuzz::Require(p.ok(), "cannot open the projector: " + p.status().ToString());
     projector = std::move(p).value();
-    handler =
-        std::make_unique<RequestHandler>(store.get(), audit.get(), projector.get(), &sync,
-                                         NodeIdentity{"probation-1", "probation-ce", "probation"});
+    auto u = Users::Open(store.get());
+    fuzz::Require(u.ok(), "cannot open the users: " + u.status().ToString());
+    users = std::move(u).value();
+    // Two callers, by uid, so inputs reach both the operator's verbs and case work.
+    for (const auto& [id, role, uid] : {std::tuple{"op", schema::Role::OPERATOR, kOperatorUid},
+                                        std::tuple{"po", schema::Role::PROBATION, kProbationUid}}) {
+      User user;
+      user.id = id;
+      user.role = role;
+      user.unix_uid = uid;
+      fuzz::Require(users->Add(user).ok(), "cannot add the fuzzer's users");
+    }
+    handler = std::make_unique<RequestHandler>(
+        store.get(), audit.get(), users.get(), projector.get(), &sync,
+        NodeIdentity{"probation-1", "probation-ce", "probation"});
   }
 };
 
@@ -102,7 +118,8 @@ bool NotCarriedOut(const kj::Array<capnp::word>& words) {
   try {
     capnp::FlatArrayMessageReader reader(words.asPtr(), ApiReaderOptions());
     auto request = reader.getRoot<api::Request>();
-    return request.isStoreBackup() || request.isRebuildProjections();
+    // A password is hashed with scrypt on purpose slowly: it would slow the fuzzer to a crawl.
+    return request.isStoreBackup() || request.isRebuildProjections() || request.isUsersPassword();
   } catch (const kj::Exception&) {
     return false;  // not a request at all: AnswerRequestFrame says so
   }
@@ -133,7 +150,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // On a framing error the server answers what it has cut so far, then closes.
   for (auto words = decoder.Next(); words.size() > 0; words = decoder.Next()) {
     if (NotCarriedOut(words)) continue;
-    CheckResponseFrame(AnswerRequestFrame(node.handler.get(), std::move(words), &channel),
+    const int64_t uid = (inputs % 2 == 0) ? kOperatorUid : kProbationUid;
+    CheckResponseFrame(AnswerRequestFrame(node.handler.get(), std::move(words), &channel, uid),
                        "the answer");
   }
   if (!fed.ok()) {

@@ -80,8 +80,6 @@ bool StraceWorks(std::string* why) {
 double PingSeconds(Client& client) {
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<api::Request>();
-  request.initIdentity().setObsoleteUser("tester");
-  request.getIdentity().setObsoleteRole(schema::Role::OPERATOR);
   request.setPing();
   const auto start = Clock::now();
   auto frame = client.Call(message);

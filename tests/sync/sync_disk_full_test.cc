@@ -42,6 +42,7 @@ TEST_CASE(
   a.Start();
   a.Import(dir / "bulky.jsonl");
   b.Start();
+  b.node().ClientEnv("facilitator");  // made while its disk has room: the reads below use it
 
   // provider-2 takes what fits, then holds the next batch until it can store it: its sync
   // status says why, the link stays up (provider-1 does not send the batch again and

@@ -243,7 +243,7 @@ void SyncNode::AddPeerLive(const std::string& peer, const std::string& address,
 RunResult SyncNode::Operator(const std::vector<std::string>& args, milliseconds timeout) const {
   test::RunOptions options;
   options.timeout = timeout;
-  return node_.Cli(args, "operator", "op", options);
+  return node_.Cli(args, "operator", test::Node::kDefaultUser, options);
 }
 
 void SyncNode::Import(const std::string& file) const {

@@ -406,8 +406,7 @@ TEST_CASE("a node restored from a backup and used before it reconnects loses not
   // provider-2 is down for a while, and provider-1's facilitators carry on recording.
   REQUIRE(b.Stop() == 0);
   REQUIRE(a.Stop() == 0);
-  r = test::Holdfast({"store", "restore", dir / "backup", "--config", a.node().config(), "--role",
-                      "operator", "--user", "op"});
+  r = test::Holdfast({"store", "restore", dir / "backup", "--config", a.node().config()});
   INFO(r.Describe());
   REQUIRE(r.exit == 0);
   a.Start();
