@@ -206,7 +206,7 @@ void AddAlertVerbs(std::vector<Verb>* verbs) {
   rebuild.name = "projections rebuild";
   rebuild.summary = "Recompute every projection (cases, attendance, alerts) from the log";
   rebuild.usage = "projections rebuild";
-  rebuild.example = "holdfast projections rebuild --role operator";
+  rebuild.example = "holdfast projections rebuild";
   rebuild.add_options = [](po::options_description&) {};
   rebuild.run = ProjectionsRebuild;
   rebuild.formats = {"table"};

@@ -308,7 +308,7 @@ void AddDataVerbs(std::vector<Verb>* verbs) {
   import.summary =
       "Import events from a JSON Lines file (idempotent: importing twice adds nothing)";
   import.usage = "import --file FILE.jsonl [--skip-invalid]";
-  import.example = "holdfast import --file county.jsonl --role operator";
+  import.example = "holdfast import --file county.jsonl";
   import.add_options = [](po::options_description & d) {
     d.add_options()("file", po::value<std::string>(), "the JSON Lines file (required)")(
         "skip-invalid", po::bool_switch(), "report bad lines and carry on instead of stopping")(
@@ -322,7 +322,7 @@ Verb exp;
 exp.name = "export";
 exp.summary = "Print every event this node holds, in local log order";
 exp.usage = "export [--since POSITION] [--limit N] [--format jsonl|capnp]";
-exp.example = "holdfast export --since 1000 --role operator > events.jsonl";
+exp.example = "holdfast export --since 1000 > events.jsonl";
 exp.add_options = [](po::options_description& d) {
   d.add_options()("since", po::value<uint64_t>()->default_value(0),
                   "only events after this log position")(

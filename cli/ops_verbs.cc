@@ -245,9 +245,9 @@ void AddOpsVerbs(std::vector<Verb>* verbs) {
   };
   verbs->push_back(std::move(init));
   verbs->push_back(Simple("store verify", "Check every event and index in the store",
-                          "store verify", "holdfast store verify --role operator", StoreVerify));
+                          "store verify", "holdfast store verify", StoreVerify));
   verbs->push_back(Simple("store stats", "Show the store's size and per-origin sequence numbers",
-                          "store stats", "holdfast store stats --role operator", StoreStats));
+                          "store stats", "holdfast store stats", StoreStats));
   auto with_dir = [](po::options_description& d) {
     d.add_options()("dir", po::value<std::string>(), "the directory");
   };
@@ -260,14 +260,14 @@ void AddOpsVerbs(std::vector<Verb>* verbs) {
   Verb restore = Simple("store restore", "Restore a backup into a stopped node's data directory",
                         "store restore DIR --config NODE/holdfast.conf",
                         "holdfast store restore /backups/holdfast-2025-03-04 --config "
-                        "/var/lib/holdfast/holdfast.conf --role operator",
+                        "/var/lib/holdfast/holdfast.conf",
                         StoreRestore);
   restore.add_options = with_dir;
   restore.positional = "dir";
   verbs->push_back(std::move(restore));
   Verb audit = Simple("audit list", "Show who read or wrote case data, newest first",
-                      "audit list [--limit N] [--after CURSOR]",
-                      "holdfast audit list --limit 50 --role operator", AuditList);
+                      "audit list [--limit N] [--after CURSOR]", "holdfast audit list --limit 50",
+                      AuditList);
   audit.add_options = [](po::options_description& d) {
     d.add_options()("limit", po::value<uint32_t>()->default_value(100),
                     "how many entries (0: all); the next page's cursor goes to stderr")(

@@ -123,7 +123,7 @@ Verb Make(std::string name, std::string summary, std::string usage, std::string 
 void AddSyncVerbs(std::vector<Verb>* verbs) {
   auto none = [](po::options_description&) {};
   verbs->push_back(Make("peers list", "List this node's peers and what each may receive",
-                        "peers list", "holdfast peers list --role operator", none, PeersList));
+                        "peers list", "holdfast peers list", none, PeersList));
   verbs->push_back(Make(
       "peers add", "Add a peer (kept in the store; the daemon links at once)",
       "peers add --id NODE [--address HOST:PORT] [--send PREFIX,PREFIX...]",
@@ -146,7 +146,7 @@ void AddSyncVerbs(std::vector<Verb>* verbs) {
   verbs->push_back(
       Make("sync status",
            "Per peer: connected, last contact, events behind each way, traffic, last error",
-           "sync status", "holdfast sync status --role operator", none, SyncStatus));
+           "sync status", "holdfast sync status", none, SyncStatus));
   verbs->push_back(Make(
       "sync now", "Connect to peers now instead of waiting for the next retry",
       "sync now [--peer NODE]", "holdfast sync now --peer provider-1",
