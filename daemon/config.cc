@@ -130,6 +130,8 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
     }
     std::string key = (section.empty() ? "" : section + ".") + name;
     if (key == "client.user" || key == "client.role") {
+      // node init wrote these, empty, before issue 13: an empty one claims nothing.
+      if (Trim(t.substr(eq + 1)).empty()) continue;
       return Status::InvalidArgument(
           at + ": " + key +
           " is no longer read: the node identifies each person by their Unix account or API "

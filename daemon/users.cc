@@ -157,6 +157,12 @@ bool IsPersonRole(schema::Role role) {
   return false;
 }
 
+// An operator who can get in: enabled, with a Unix account or a token.
+bool CanManage(const User& user) {
+  return user.role == schema::Role::OPERATOR && !user.disabled &&
+         (user.unix_uid >= 0 || user.has_token);
+}
+
 Status NoSuchUser(std::string_view id) {
   return Status::NotFound("no user " + std::string(id) +
                           " on this node; holdfast users list shows who there is");
@@ -350,15 +356,14 @@ Status Users::Add(const User& user) {
 }
 
 Status Users::GuardLastOperator(const Entry& entry, const char* change) const {
-  if (entry.user.role != schema::Role::OPERATOR || entry.user.disabled) return Status::Ok();
+  if (!CanManage(entry.user)) return Status::Ok();
   for (const auto& [id, other] : by_id_) {
-    if (id != entry.user.id && other.user.role == schema::Role::OPERATOR && !other.user.disabled) {
-      return Status::Ok();
-    }
+    if (id != entry.user.id && CanManage(other.user)) return Status::Ok();
   }
   return Status::InvalidArgument(std::string(change) + " " + entry.user.id +
-                                 ": it is the node's only enabled operator, and nobody could "
-                                 "manage the node after; add another operator first");
+                                 ": it is the node's only enabled operator with a Unix account "
+                                 "or a token, and nobody could manage the node after; add "
+                                 "another operator first");
 }
 
 Status Users::SetDisabled(std::string_view id, bool disabled) {

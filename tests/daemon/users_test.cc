@@ -154,6 +154,9 @@ TEST_CASE("no flag or variable chooses a role or a user", "[users][unix]") {
   INFO(old.Describe());
   CHECK(IsOneLineFailure(old));
   CHECK(Contains(old.err, "client.role is no longer read"));
+  // Empty, as node init wrote them before users existed, they claim nothing: read as nothing.
+  WriteFile(n.dir / "empty.conf", ReadFile(n.node.config()) + "\n[client]\nuser =\nrole =\n");
+  CHECK(Holdfast({"users", "list", "--config", n.dir / "empty.conf"}).exit == 0);
 }
 
 TEST_CASE(
@@ -228,14 +231,16 @@ TEST_CASE("users add refuses what would make a user ambiguous or the node unmana
   CHECK(IsOneLineFailure(dup));
   CHECK(Contains(dup.err, "user po-1 already exists"));
 
-  // The node's only operator cannot be locked out.
+  // The node's only operator cannot be locked out; one with no Unix account and no token
+  // cannot get in, so does not count.
+  Ok(n.node, {"users", "add", "--id", "op-nobody", "--role", "operator"}, "");
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"users", "disable", "--id", UnixName()},
            {"users", "role", "--id", UnixName(), "--role", "probation"}}) {
     auto r = n.node.Cli(args, "");
     INFO(r.Describe());
     CHECK(IsOneLineFailure(r));
-    CHECK(Contains(r.err, "the node's only enabled operator"));
+    CHECK(Contains(r.err, "the node's only enabled operator with a Unix account or a token"));
   }
   auto nobody = n.node.Cli({"users", "disable", "--id", "nobody-here"}, "");
   CHECK(IsOneLineFailure(nobody));
@@ -283,11 +288,20 @@ TEST_CASE("store restore by a Unix account the node does not know is refused", "
   UnixAccount u;
   Ok(n.node, {"store", "backup", n.dir / "backup"}, "");
   REQUIRE(n.node.Stop() == 0);
+  // The account may open the store's files (the node's group, as a careless operator might
+  // set it up): what refuses it is who it is.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(n.node.data_dir())) {
+    ::chown(e.path().c_str(), 0, u.gid());
+    ::chmod(e.path().c_str(), e.is_directory() ? 0770 : 0660);
+  }
   ::chmod(n.dir.path().c_str(), 0755);
+  ::chmod(n.node.data_dir().c_str(), 0770);
   auto r = u.Cli(n.node, {"store", "restore", n.dir / "backup"});
   INFO(r.Describe());
   CHECK(IsOneLineFailure(r));
-  CHECK(!Contains(r.err, "restored"));
+  CHECK(Contains(r.err, "Unix user " + u.name() + " (uid " + std::to_string(u.uid()) +
+                            ") is not a user of this node"));
+  ::chmod(n.dir.path().c_str(), 0700);
 }
 
 }  // namespace holdfast::test
