@@ -338,10 +338,25 @@ Status EventStore::UpgradeFormat(const std::string& dir) {
         "): upgrade holdfast, or restore a backup this version wrote (see docs/store-format.md)");
   }
   if (version == keys::kStoreFormatVersion) return Status::Ok();
+  // Every step, and the new version, in one synced write.
+  rocksdb::WriteBatch batch;
   // 1 -> 2: the layout is unchanged; only the version is written.
+  // 2 -> 3: the projections family gains rows (prov/). Its rows are all derived from the
+  // log, so they go, the checkpoint with them, and the projector folds the log again when
+  // it opens (the first start after the upgrade takes as long as a rebuild).
+  if (version < 3) {
+    for (auto* h : handles_) {
+      if (h->GetName() != keys::kProjectionsFamily) continue;
+      // Above every key of the family (projections/row_keys.h's kEndOfRows).
+      s = batch.DeleteRange(h, "", std::string(8, '\xff'));
+      if (!s.ok()) return FromRocks(s, "dropping the projections to fold them again");
+    }
+  }
+  s = batch.Put(meta_cf_, keys::kFormatVersionKey, keys::Fixed64BE(keys::kStoreFormatVersion));
+  if (!s.ok()) return FromRocks(s, "writing the store's format version");
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  s = db_->Put(wo, meta_cf_, keys::kFormatVersionKey, keys::Fixed64BE(keys::kStoreFormatVersion));
+  s = db_->Write(wo, &batch);
   return FromRocks(s, "writing the store's format version");
 }
 

@@ -39,6 +39,8 @@
 // Format versions (docs/store-format.md says how a store moves from one to the next):
 //   1  the layout above without "format_version" (a store lacking the key is version 1)
 //   2  "format_version" written; Open stamps a version 1 store with it, nothing else changes
+//   3  the projections family gains prov/ rows (a provider's cases); its rows are derived, so
+//      Open drops them all and the projector folds the log again
 // A change to any layout here or in a module's family, or a new family or meta key, takes
 // the next version and a step in EventStore::Open that upgrades the one before.
 //
@@ -67,7 +69,7 @@ inline constexpr const char* kUsersFamily = "users";              // daemon/user
 inline constexpr std::array<const char*, 4> kModuleFamilies = {kProjectionsFamily, kAuditFamily,
                                                                kPeersFamily, kUsersFamily};
 
-inline constexpr uint64_t kStoreFormatVersion = 2;
+inline constexpr uint64_t kStoreFormatVersion = 3;
 
 inline constexpr std::string_view kNodeIdKey = "node_id";
 inline constexpr std::string_view kFormatVersionKey = "format_version";

@@ -16,8 +16,9 @@ void ClearFact(Fact* f) {
   f->type = EventType::CASE_OPENED;
   f->occurred_at = 0;
   f->recorded_at = 0;
-  for (std::string* s : {&f->origin, &f->case_id, &f->subject, &f->intervention, &f->session,
-                         &f->incident, &f->lead_agency, &f->programme, &f->text, &f->user}) {
+  for (std::string* s :
+       {&f->origin, &f->case_id, &f->subject, &f->intervention, &f->session, &f->incident,
+        &f->lead_agency, &f->programme, &f->provider, &f->text, &f->user}) {
     s->clear();
   }
   f->order = schema::OrderKind::COMMUNITY_ORDER;
@@ -82,6 +83,7 @@ void FactInto(schema::Event::Reader e, Fact* out) {
       Set(&f.case_id, b.getCaseId());
       Set(&f.intervention, b.getIntervention());
       Set(&f.programme, b.getProgramme());
+      Set(&f.provider, b.getProvider());
       break;
     }
     case W::INTERVENTION_STARTED:

@@ -24,6 +24,7 @@ struct Fact {
 
   // Body fields, set where the event type has them.
   std::string case_id, subject, intervention, session, incident, lead_agency, programme;
+  std::string provider;  // intervention.referred: the agency that delivers it
   schema::OrderKind order = schema::OrderKind::COMMUNITY_ORDER;
   schema::RiskLevel risk = schema::RiskLevel::STANDARD;
   bool marac = false;

@@ -128,6 +128,8 @@ struct CaseState {
   std::vector<CaseFact> facts;       // history: openings, risk, closings, interventions, breaches
   std::vector<Attendance> standing;  // every record added; after Settle, the changed standing
   std::vector<Uuid> alerts;          // after Settle: the alerts that named it while raised
+  // (provider, intervention) names of its referrals added (prov/ rows).
+  std::vector<std::pair<uint32_t, uint32_t>> referrals;
 };
 
 struct AlertEntry {
@@ -233,6 +235,13 @@ struct ProjectionFold::State {
       const uint32_t s = names.Of(f.subject);
       if (std::find(c.subjects.begin(), c.subjects.end(), s) == c.subjects.end()) {
         c.subjects.push_back(s);
+      }
+    }
+    if (f.type == EventType::INTERVENTION_REFERRED && options.rows) {
+      const std::pair<uint32_t, uint32_t> referral(names.Of(f.provider),
+                                                   names.Of(f.intervention, &last_intervention));
+      if (std::find(c.referrals.begin(), c.referrals.end(), referral) == c.referrals.end()) {
+        c.referrals.push_back(referral);
       }
     }
     if (f.type == EventType::ATTENDANCE_RECORDED) {
@@ -486,6 +495,23 @@ Status ProjectionFold::EmitIndicators(RowSink* sink) const {
   return Status::Ok();
 }
 
+Status ProjectionFold::EmitProviders(RowSink* sink) const {
+  // (provider, case, intervention): the key's parts, in its order.
+  std::vector<std::tuple<std::string_view, std::string_view, std::string_view>> referrals;
+  for (uint32_t c = 0; c < s_->states.size(); ++c) {
+    for (const auto& [provider, intervention] : s_->states[c].referrals) {
+      referrals.emplace_back(s_->names[provider], s_->cases[c], s_->names[intervention]);
+    }
+  }
+  std::sort(referrals.begin(), referrals.end());
+  std::string key;
+  for (const auto& [provider, case_id, intervention] : referrals) {
+    rows::SetProviderKey(&key, provider, case_id, intervention);
+    HOLDFAST_RETURN_IF_ERROR(sink->Put(key, ""));
+  }
+  return Status::Ok();
+}
+
 Status ProjectionFold::EmitSubjects(RowSink* sink) const {
   std::vector<std::pair<std::string_view, uint32_t>> subjects;  // (subject, case rank)
   for (uint32_t c = 0; c < s_->states.size(); ++c) {
@@ -507,6 +533,7 @@ Status ProjectionFold::EmitRows(RowSink* sink) const {
   HOLDFAST_RETURN_IF_ERROR(EmitCaseAlerts(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitCases(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitIndicators(sink));
+  HOLDFAST_RETURN_IF_ERROR(EmitProviders(sink));
   return EmitSubjects(sink);
 }
 

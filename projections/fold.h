@@ -12,8 +12,9 @@
 //
 // Each rule of the fold is written once, in one of two places:
 //   Add     each event's effect: the case row (FoldCaseRow), the subject index, the
-//           attendance records, the indicator facts, the alert (FoldAlertFact), and what
-//           the rules read of the case and of its subject's incidents;
+//           providers' referrals, the attendance records, the indicator facts, the alert
+//           (FoldAlertFact), and what the rules read of the case and of its subject's
+//           incidents;
 //   Settle  per (case, session) the attendance record that stands after corrections
 //           (CorrectionOrder, facts.h), among the records added and the row held.
 // VOIDS (events that cancel earlier ones) belong in these two and nowhere else: Add is
@@ -103,6 +104,7 @@ class ProjectionFold {
   Status EmitCaseAlerts(RowSink* sink) const;      // calert/
   Status EmitCases(RowSink* sink) const;           // case/
   Status EmitIndicators(RowSink* sink) const;      // ind/
+  Status EmitProviders(RowSink* sink) const;       // prov/
   Status EmitSubjects(RowSink* sink) const;        // subj/
   Status EmitRows(RowSink* sink) const;            // all of the above, in key order
 

@@ -452,6 +452,56 @@ Status Projector::ScanCases(const std::string& after,
       start);
 }
 
+Status Projector::ScanProviderCases(const std::string& provider, const std::string& after,
+                                    const std::function<bool(const CaseRow&)>& fn) const {
+  const SideTable at = table_.AtSnapshot();  // the prov/ rows and the case rows agree
+  const std::string prefix = rows::ProviderCasesPrefix(provider);
+  // "prov/<provider>\0<after>\x01" is the first key after every row of the cursor's case
+  // (an identifier holds no control character).
+  const std::string start = after.empty() ? "" : prefix + after + std::string(1, '\x01');
+  std::string last;
+  Status status;
+  HOLDFAST_RETURN_IF_ERROR(at.Scan(
+      prefix,
+      [&](std::string_view key, std::string_view) {
+        const std::string_view case_id = rows::CaseOfProviderKey(key, provider);
+        if (case_id == last) return true;  // its other interventions at the provider
+        last.assign(case_id);
+        auto bytes = GetRow(at, CaseKey(last));
+        if (!bytes.ok()) {
+          status = bytes.status();
+          return false;
+        }
+        CaseRow row;
+        if (!*bytes) return true;  // referred before its opening arrived: not listed yet
+        if (!DecodeCase(**bytes, &row)) {
+          status = Status::Corruption("undecodable case record");
+          return false;
+        }
+        return !row.has_opened || fn(row);
+      },
+      start));
+  return status;
+}
+
+Result<std::vector<std::string>> Projector::ProviderInterventions(
+    const std::string& provider, const std::string& case_id) const {
+  std::vector<std::string> out;
+  HOLDFAST_RETURN_IF_ERROR(table_.Scan(
+      rows::ProviderCasePrefix(provider, case_id), [&](std::string_view key, std::string_view) {
+        out.emplace_back(rows::InterventionOfProviderKey(key, provider));
+        return true;
+      }));
+  return out;
+}
+
+Result<bool> Projector::IsReferredTo(const std::string& provider, const std::string& case_id,
+                                     const std::string& intervention) const {
+  auto row = GetRow(table_, rows::ProviderKey(provider, case_id, intervention));
+  if (!row.ok()) return row.status();
+  return row->has_value();
+}
+
 Result<IndicatorReport> Projector::Indicators(int64_t from, int64_t to) const {
   IndicatorBuilder builder(from, to);
   using rows::kIndicatorPrefix;

@@ -93,6 +93,18 @@ class Projector {
   // The cases ListCases gives, in case id order, starting after the case `after` ("": from
   // the first), until fn returns false.
   Status ScanCases(const std::string& after, const std::function<bool(const CaseRow&)>& fn) const;
+  // The cases with an intervention referred to `provider` (the provider an
+  // intervention.referred names), as ScanCases gives them: in case id order, starting after
+  // the case `after`, until fn returns false. Reads the provider's prov/ rows and the case
+  // row of each of its cases, from one snapshot: never the log.
+  Status ScanProviderCases(const std::string& provider, const std::string& after,
+                           const std::function<bool(const CaseRow&)>& fn) const;
+  // The interventions of the case referred to `provider`, in id order (none: empty).
+  Result<std::vector<std::string>> ProviderInterventions(const std::string& provider,
+                                                         const std::string& case_id) const;
+  // Whether the case's intervention was referred to `provider`.
+  Result<bool> IsReferredTo(const std::string& provider, const std::string& case_id,
+                            const std::string& intervention) const;
   Result<IndicatorReport> Indicators(int64_t from, int64_t to) const;
   uint64_t checkpoint() const;
 

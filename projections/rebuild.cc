@@ -202,11 +202,11 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
   // projections, then the new ones, never a mixture, and a crash leaves one or the other.
   // Four are written while the cases are evaluated (evaluation changes none of their
   // rows), the deadlines (and the checkpoint) after. The files start at these keys:
-  //   alert/ att/     the alerts and the standing attendance
-  //   attt/           the standing attendance by time
-  //   calert/ case/   the cases and their alerts
-  //   cdue/ ckpt due/ what evaluation sets (eval/ falls in here too: none is left)
-  //   ind/ subj/      the indicator facts and the subject index
+  //   alert/ att/       the alerts and the standing attendance
+  //   attt/             the standing attendance by time
+  //   calert/ case/     the cases and their alerts
+  //   cdue/ ckpt due/   what evaluation sets (eval/ falls in here too: none is left)
+  //   ind/ prov/ subj/  the indicator facts, the providers' cases and the subject index
   const std::string starts[] = {
       "", std::string(rows::kStandingTimePrefix), std::string(rows::kCaseAlertPrefix),
       std::string(rows::kCaseDuePrefix), std::string(rows::kIndicatorPrefix)};
@@ -223,7 +223,7 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
     HOLDFAST_RETURN_IF_ERROR(tables.back()->DeleteRange(starts[i], to));
   }
   Status written[kFiles];
-  // Each writer emits one or two families into its file, the second if the first went in.
+  // Each writer emits its families into its file, each while those before it went in.
   auto emit = [&](size_t file, auto... families) {
     return std::thread([&written, &fold, sink = sinks[file].get(), file, families...] {
       for (auto family : {families...}) {
@@ -235,7 +235,8 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
       emit(0, &ProjectionFold::EmitAlerts, &ProjectionFold::EmitStanding),
       emit(1, &ProjectionFold::EmitStandingByTime),
       emit(2, &ProjectionFold::EmitCaseAlerts, &ProjectionFold::EmitCases),
-      emit(4, &ProjectionFold::EmitIndicators, &ProjectionFold::EmitSubjects),
+      emit(4, &ProjectionFold::EmitIndicators, &ProjectionFold::EmitProviders,
+           &ProjectionFold::EmitSubjects),
   };
   std::vector<std::optional<int64_t>> due(fold.case_count());
   if (options.rules.derive) EvaluateAll(fold, options, &due, lifecycle);

@@ -12,6 +12,7 @@
 //   att/<case> 0x00 <session>                    state.StandingAttendance    fold
 //   attt/<occurred_at BE8><case> 0x00 <session>  outcome (1 byte)            fold
 //   ind/<occurred_at BE8><event id 16>           state.IndicatorFact         fold
+//   prov/<provider> 0x00 <case> 0x00 <interv.>   ""  (a provider's cases)     fold
 //   alert/<alert id 16>                          state.AlertRecord           fold
 //   calert/<case> 0x00 <alert id 16>             ""  (a case's alerts)        fold
 //   cdue/<case>                                  <time> (8 bytes BE)         evaluation
@@ -32,6 +33,8 @@
 //   ind/    the few fields the indicators read of referrals, starts, completions, exits and
 //           incidents, by the time they occurred.
 //   calert/ every case an alert has named while raised.
+//   prov/   every (case, intervention) an intervention.referred has referred to the provider:
+//           what a facilitator of that agency may read (daemon/read_scope.h).
 //   cdue/   a case's next no_contact deadline, and due/ the same by time (Projector::Tick).
 //   eval/   a case folded but not yet evaluated: written with the fold, removed once its
 //           lifecycle events are durable, so a crash between the two loses no evaluation.
@@ -58,6 +61,7 @@ inline constexpr std::string_view kSubjectPrefix = "subj/";
 inline constexpr std::string_view kStandingPrefix = "att/";
 inline constexpr std::string_view kStandingTimePrefix = "attt/";
 inline constexpr std::string_view kIndicatorPrefix = "ind/";
+inline constexpr std::string_view kProviderPrefix = "prov/";
 inline constexpr std::string_view kAlertPrefix = "alert/";
 inline constexpr std::string_view kCaseAlertPrefix = "calert/";
 inline constexpr std::string_view kCaseDuePrefix = "cdue/";
@@ -109,6 +113,13 @@ inline void SetCaseAlertKey(std::string* key, std::string_view c, const Uuid& id
   keys::PutFixed64BE(key, id.hi);
   keys::PutFixed64BE(key, id.lo);
 }
+inline void SetProviderKey(std::string* key, std::string_view provider, std::string_view c,
+                           std::string_view intervention) {
+  key->assign(kProviderPrefix);
+  AppendName(key, provider);
+  AppendName(key, c);
+  key->append(intervention);
+}
 inline void SetCaseDueKey(std::string* key, std::string_view c) {
   key->assign(kCaseDuePrefix).append(c);
 }
@@ -156,6 +167,12 @@ inline std::string CaseAlertKey(std::string_view c, const Uuid& id) {
   SetCaseAlertKey(&key, c, id);
   return key;
 }
+inline std::string ProviderKey(std::string_view provider, std::string_view c,
+                               std::string_view intervention) {
+  std::string key;
+  SetProviderKey(&key, provider, c, intervention);
+  return key;
+}
 inline std::string CaseDueKey(std::string_view c) {
   std::string key;
   SetCaseDueKey(&key, c);
@@ -183,6 +200,16 @@ inline std::string CaseAlertsPrefix(std::string_view c) {
   AppendName(&key, c);
   return key;
 }
+inline std::string ProviderCasesPrefix(std::string_view provider) {
+  std::string key(kProviderPrefix);
+  AppendName(&key, provider);
+  return key;
+}
+inline std::string ProviderCasePrefix(std::string_view provider, std::string_view c) {
+  std::string key = ProviderCasesPrefix(provider);
+  AppendName(&key, c);
+  return key;
+}
 // The first key of `prefix` (attt/, ind/ or due/) at time t or later.
 inline std::string TimeKey(std::string_view prefix, int64_t t) {
   std::string key(prefix);
@@ -194,6 +221,15 @@ inline std::string TimeKey(std::string_view prefix, int64_t t) {
 // returns it.
 inline std::string_view CaseOfSubjectKey(std::string_view key, std::string_view subject) {
   return key.substr(kSubjectPrefix.size() + subject.size() + 1);
+}
+// The case and the intervention of a prov/ key of `provider`.
+inline std::string_view CaseOfProviderKey(std::string_view key, std::string_view provider) {
+  key.remove_prefix(kProviderPrefix.size() + provider.size() + 1);
+  return key.substr(0, key.find('\0'));
+}
+inline std::string_view InterventionOfProviderKey(std::string_view key, std::string_view provider) {
+  key.remove_prefix(kProviderPrefix.size() + provider.size() + 1);
+  return key.substr(key.find('\0') + 1);
 }
 inline std::string_view CaseOfPendingEvalKey(std::string_view key) {
   return key.substr(kPendingEvalPrefix.size());

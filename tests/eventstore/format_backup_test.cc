@@ -86,6 +86,52 @@ TEST_CASE("a store without a format version (version 1) opens and is stamped wit
   CHECK(store->Verify().ok());
 }
 
+TEST_CASE(
+    "a version 2 store opens with its projections dropped, to be folded again, and the rest "
+    "kept",
+    "[store][format]") {
+  TempDir dir;
+  const std::string path = dir.Sub("store");
+  MakeStore(path, 3);
+  {  // Version 2: projection rows (without the prov/ rows version 3 added), an audit entry.
+    auto store = OpenOk(path);
+    auto projections = store->Table(keys::kProjectionsFamily);
+    auto audit = store->Table(keys::kAuditFamily);
+    REQUIRE(projections.ok());
+    REQUIRE(audit.ok());
+    SideBatch batch;
+    batch.Put(*projections, "ckpt", keys::Fixed64BE(3));
+    batch.Put(*projections, "case/C-0", "a case row");
+    batch.Put(*audit, "entry", "kept");
+    REQUIRE(store->Write(batch).ok());
+    REQUIRE(EventStoreInternals::db(*store)
+                ->Put(rocksdb::WriteOptions(),
+                      EventStoreInternals::db(*store)->DefaultColumnFamily(),
+                      keys::kFormatVersionKey, keys::Fixed64BE(2))
+                .ok());
+  }
+  auto store = OpenOk(path);
+  CHECK(StoredFormatVersion(*store) == keys::kStoreFormatVersion);
+  auto projections = store->Table(keys::kProjectionsFamily);
+  auto audit = store->Table(keys::kAuditFamily);
+  REQUIRE(projections.ok());
+  REQUIRE(audit.ok());
+  size_t rows = 0;
+  REQUIRE(projections
+              ->Scan("",
+                     [&](std::string_view, std::string_view) {
+                       ++rows;
+                       return true;
+                     })
+              .ok());
+  CHECK(rows == 0);  // no checkpoint either: the projector folds the whole log again
+  auto kept = audit->Get("entry");
+  REQUIRE(kept.ok());
+  CHECK(*kept == "kept");
+  CHECK(store->LastPosition() == 3);
+  CHECK(store->Verify().ok());
+}
+
 TEST_CASE("a store of a newer format version is refused, naming both versions, and left as it is",
           "[store][format]") {
   TempDir dir;
