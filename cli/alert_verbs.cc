@@ -45,6 +45,17 @@ const std::vector<std::string> kAlertColumns = {
     "raised_at",   "status",      "trigger", "reason",  "acknowledged_at", "acknowledged_by",
     "resolved_at", "resolved_by", "action"};
 
+// The columns of `columns` the reader's role may not see of this alert: the free text the
+// daemon left unset (api.capnp, AlertInfo).
+std::vector<bool> WithheldOf(api::AlertInfo::Reader a, const std::vector<std::string>& columns) {
+  std::vector<bool> withheld(columns.size(), false);
+  for (size_t c = 0; c < columns.size(); ++c) {
+    withheld[c] =
+        (columns[c] == "reason" && !a.hasReason()) || (columns[c] == "action" && !a.hasAction());
+  }
+  return withheld;
+}
+
 int AlertsList(Context& ctx) {
   capnp::MallocMessageBuilder message;
   auto list = NewRequest(message, ctx).initListAlerts();
@@ -56,17 +67,19 @@ int AlertsList(Context& ctx) {
   list.setLimit(ctx.vm["limit"].as<uint32_t>());
   const bool table = ctx.format == "table";
   // A person reads the essentials; json and csv carry every field.
-  RowWriter t(table ? std::vector<std::string>{"raised_at", "rule", "severity", "status", "case",
-                                               "subject", "intervention", "alert", "reason"}
-                    : kAlertColumns,
-              {}, ctx.format, std::cout);
+  const std::vector<std::string> columns =
+      table ? std::vector<std::string>{"raised_at", "rule",         "severity", "status", "case",
+                                       "subject",   "intervention", "alert",    "reason"}
+            : kAlertColumns;
+  RowWriter t(columns, {}, ctx.format, std::cout);
   const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
     for (auto a : page.getAlerts()) {
       if (table) {
         t.Add({FormatRfc3339(a.getRaisedAt()), a.getRule(), a.getSeverity(), a.getStatus(),
-               a.getCaseId(), a.getSubject(), a.getIntervention(), a.getAlert(), a.getReason()});
+               a.getCaseId(), a.getSubject(), a.getIntervention(), a.getAlert(), a.getReason()},
+              WithheldOf(a, columns));
       } else {
-        t.Add(AlertRow(a));
+        t.Add(AlertRow(a), WithheldOf(a, columns));
       }
     }
   });
@@ -91,7 +104,7 @@ int AlertsWatch(Context& ctx) {
     auto a = response.getAlert();
     if (ctx.format == "json") {
       Table t(kAlertColumns);
-      t.Add(AlertRow(a));
+      t.Add(AlertRow(a), WithheldOf(a, kAlertColumns));
       std::string line;
       std::ostringstream out;
       t.Print("json", out);
@@ -103,7 +116,8 @@ int AlertsWatch(Context& ctx) {
                 << a.getSubject().cStr()
                 << (a.getIntervention().size() ? "  " + std::string(a.getIntervention().cStr())
                                                : "")
-                << "  " << a.getAlert().cStr() << "  " << a.getReason().cStr() << std::endl;
+                << "  " << a.getAlert().cStr() << "  "
+                << (a.hasReason() ? a.getReason().cStr() : "-") << std::endl;
     }
   }
 }

@@ -70,19 +70,20 @@ void PrintNextPage(const std::string& option, const std::string& cursor);
 // Rows printed as they come: a JSON array of objects (numeric columns as JSON numbers), CSV
 // after one header row, or a table aligned to the widest cells of its first `width_rows`
 // rows (held until then; a later, longer cell pushes the rest of its row right). Memory
-// stays flat for json and csv however many rows pass through.
+// stays flat for json and csv however many rows pass through. A cell the reader's role may
+// not see (`withheld`) is "-" in a table, empty in CSV, and absent from its JSON object.
 class RowWriter {
  public:
   RowWriter(std::vector<std::string> columns, std::vector<bool> numeric, std::string format,
             std::ostream& out, size_t width_rows = 1000);
-  void Add(std::vector<std::string> row);
+  void Add(std::vector<std::string> row, std::vector<bool> withheld = {});
   // Prints what is held and closes the JSON array. Call once, after the last row.
   void Finish();
   size_t rows() const { return rows_; }
 
  private:
   void Start();
-  void Print(const std::vector<std::string>& row);
+  void Print(const std::vector<std::string>& row, const std::vector<bool>& withheld);
   void Line(const std::vector<std::string>& cells);
   std::vector<std::string> columns_;
   std::vector<bool> numeric_;
@@ -96,11 +97,11 @@ class RowWriter {
 };
 
 // Rows of text with named columns, printed as an aligned table, a JSON array of objects,
-// or CSV with a header row. Numeric columns are JSON numbers.
+// or CSV with a header row. Numeric columns are JSON numbers; withheld cells as RowWriter's.
 class Table {
  public:
   explicit Table(std::vector<std::string> columns, std::vector<bool> numeric = {});
-  void Add(std::vector<std::string> row);
+  void Add(std::vector<std::string> row, std::vector<bool> withheld = {});
   void Print(const std::string& format, std::ostream& out) const;
   size_t size() const { return rows_.size(); }
 
@@ -108,6 +109,7 @@ class Table {
   std::vector<std::string> columns_;
   std::vector<bool> numeric_;
   std::vector<std::vector<std::string>> rows_;
+  std::vector<std::vector<bool>> withheld_;
 };
 
 // A JSON string literal for `s`. Output for people and scripts (kReplace) turns bytes that

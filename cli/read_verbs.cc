@@ -1,6 +1,7 @@
 // case show and case list: what a probation officer reads about cases.
 #include <capnp/dynamic.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -53,6 +54,49 @@ std::string Author(schema::Event::Reader e) {
   return std::string(a.getUser().cStr()) + "/" + (i < role.size() ? JsonNameOf(role[i]) : "?");
 }
 
+// The standing attendance (per session, after corrections) of the timeline shown.
+void PrintAttendance(const std::map<std::string, schema::Event::Reader>& standing) {
+  std::map<std::string, int> outcomes;
+  int positive = 0, counted = 0;
+  for (const auto& [session, e] : standing) {
+    auto outcome = e.getAttendanceRecorded().getOutcome();
+    auto en = capnp::Schema::from<schema::AttendanceOutcome>().getEnumerants();
+    ++outcomes[JsonNameOf(en[static_cast<unsigned>(outcome)])];
+    using O = schema::AttendanceOutcome;
+    if (outcome != O::ABSENT_ACCEPTABLE) ++counted;
+    if (outcome == O::ATTENDED || outcome == O::LATE || outcome == O::LEFT_EARLY) ++positive;
+  }
+  std::cout << "\nAttendance (standing outcomes, after corrections): " << standing.size()
+            << " sessions";
+  for (const auto& [name, n] : outcomes) std::cout << ", " << name << " " << n;
+  if (counted > 0) std::cout << "; attendance rate " << (positive * 100 / counted) << "%";
+  std::cout << "\n";
+}
+
+// The case's open and acknowledged alerts, as the reader's role may see them.
+void PrintOpenAlerts(Context& ctx, const std::string& case_id) {
+  std::cout << "\nAlerts (open and acknowledged)\n";
+  capnp::MallocMessageBuilder alerts_message;
+  auto list = NewRequest(alerts_message, ctx).initListAlerts();
+  list.setStatus("all");
+  list.setCaseId(case_id);
+  Table a({"raised_at", "rule", "severity", "status", "intervention", "alert", "reason"});
+  ctx.List(alerts_message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
+    for (auto info : page.getAlerts()) {
+      const std::string status = info.getStatus();
+      if (status != "open" && status != "acknowledged") continue;
+      a.Add({FormatRfc3339(info.getRaisedAt()), info.getRule(), info.getSeverity(), status,
+             info.getIntervention(), info.getAlert(), info.getReason()},
+            {false, false, false, false, false, false, !info.hasReason()});
+    }
+  });
+  if (a.size() == 0) {
+    std::cout << "none\n";
+  } else {
+    a.Print("table", std::cout);
+  }
+}
+
 int CaseShow(Context& ctx) {
   if (!ctx.vm.count("case"))
     throw CliError{kExitUsage, "--case is required (see holdfast help case show)"};
@@ -63,8 +107,12 @@ int CaseShow(Context& ctx) {
   // case's history, however long, is far from a node's); its pages keep it off one frame.
   std::vector<std::unique_ptr<Frame>> pages;
   std::vector<api::PositionedEvent::Reader> timeline;
+  std::vector<std::string>
+      withheld;  // what the reader's role is not shown (the same on every page)
   ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>& frame) {
     for (auto item : page.getEvents()) timeline.push_back(item);
+    withheld.clear();
+    for (auto field : page.getWithheld()) withheld.emplace_back(field.cStr());
     pages.push_back(std::move(frame));
   });
   bool opened = false;
@@ -114,39 +162,17 @@ int CaseShow(Context& ctx) {
   }
   std::cout << "Case " << case_id << "\n\nTimeline\n";
   t.Print("table", std::cout);
-  std::map<std::string, int> outcomes;
-  int positive = 0, counted = 0;
-  for (const auto& [session, e] : standing) {
-    auto outcome = e.getAttendanceRecorded().getOutcome();
-    auto en = capnp::Schema::from<schema::AttendanceOutcome>().getEnumerants();
-    ++outcomes[JsonNameOf(en[static_cast<unsigned>(outcome)])];
-    using O = schema::AttendanceOutcome;
-    if (outcome != O::ABSENT_ACCEPTABLE) ++counted;
-    if (outcome == O::ATTENDED || outcome == O::LATE || outcome == O::LEFT_EARLY) ++positive;
+  if (!withheld.empty()) {
+    std::cout << "\nNot shown to your role:";
+    for (size_t i = 0; i < withheld.size(); ++i) std::cout << (i ? ", " : " ") << withheld[i];
+    std::cout << "\n";
   }
-  std::cout << "\nAttendance (standing outcomes, after corrections): " << standing.size()
-            << " sessions";
-  for (const auto& [name, n] : outcomes) std::cout << ", " << name << " " << n;
-  if (counted > 0) std::cout << "; attendance rate " << (positive * 100 / counted) << "%";
-  std::cout << "\n\nAlerts (open and acknowledged)\n";
-  capnp::MallocMessageBuilder alerts_message;
-  auto list = NewRequest(alerts_message, ctx).initListAlerts();
-  list.setStatus("all");
-  list.setCaseId(case_id);
-  Table a({"raised_at", "rule", "severity", "status", "intervention", "alert", "reason"});
-  ctx.List(alerts_message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
-    for (auto info : page.getAlerts()) {
-      const std::string status = info.getStatus();
-      if (status != "open" && status != "acknowledged") continue;
-      a.Add({FormatRfc3339(info.getRaisedAt()), info.getRule(), info.getSeverity(), status,
-             info.getIntervention(), info.getAlert(), info.getReason()});
-    }
-  });
-  if (a.size() == 0) {
-    std::cout << "none\n";
+  if (std::find(withheld.begin(), withheld.end(), "attendance.recorded") != withheld.end()) {
+    std::cout << "\nAttendance: not shown to your role\n";
   } else {
-    a.Print("table", std::cout);
+    PrintAttendance(standing);
   }
+  PrintOpenAlerts(ctx, case_id);
   return 0;
 }
 
@@ -162,11 +188,16 @@ int CaseList(Context& ctx) {
   auto orders = capnp::Schema::from<schema::OrderKind>().getEnumerants();
   auto risks = capnp::Schema::from<schema::RiskLevel>().getEnumerants();
   const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
+    // A field the reader's role is not shown (the count of a case's events, to a role that
+    // may not see them all).
+    bool events_withheld = false;
+    for (auto field : page.getWithheld()) events_withheld = events_withheld || field == "events";
     for (auto c : page.getCases()) {
       t.Add({c.getCaseId(), c.getSubject(), JsonNameOf(orders[static_cast<unsigned>(c.getOrder())]),
              JsonNameOf(risks[static_cast<unsigned>(c.getRisk())]), c.getLeadAgency(),
              FormatRfc3339(c.getOpenedAt()), c.getClosed() ? "closed" : "open",
-             std::to_string(c.getEvents())});
+             std::to_string(c.getEvents())},
+            {false, false, false, false, false, false, false, events_withheld});
     }
   });
   t.Finish();

@@ -12,9 +12,10 @@ Table::Table(std::vector<std::string> columns, std::vector<bool> numeric)
   numeric_.resize(columns_.size(), false);
 }
 
-void Table::Add(std::vector<std::string> row) {
+void Table::Add(std::vector<std::string> row, std::vector<bool> withheld) {
   row.resize(columns_.size());
   rows_.push_back(std::move(row));
+  withheld_.push_back(std::move(withheld));
 }
 
 std::string JsonString(const std::string& s, InvalidUtf8 invalid) {
@@ -81,8 +82,12 @@ RowWriter::RowWriter(std::vector<std::string> columns, std::vector<bool> numeric
   numeric_.resize(columns_.size(), false);
 }
 
-void RowWriter::Add(std::vector<std::string> row) {
+void RowWriter::Add(std::vector<std::string> row, std::vector<bool> withheld) {
   row.resize(columns_.size());
+  withheld.resize(columns_.size(), false);
+  for (size_t c = 0; c < row.size(); ++c) {
+    if (withheld[c]) row[c] = format_ == "table" ? "-" : "";
+  }
   if (format_ != "json" && format_ != "csv") {
     // For a terminal: a cell (a note, a name, an audited value) must not be able to move the
     // cursor, retitle the window or clear the screen, so control characters and stray bytes
@@ -95,7 +100,7 @@ void RowWriter::Add(std::vector<std::string> row) {
     return;
   }
   Start();
-  Print(row);
+  Print(row, withheld);
 }
 
 void RowWriter::Finish() {
@@ -127,16 +132,19 @@ void RowWriter::Start() {
   Line(rule);
   auto held = std::move(held_);
   held_.clear();
-  for (const auto& row : held) Print(row);
+  for (const auto& row : held) Print(row, {});
 }
 
-void RowWriter::Print(const std::vector<std::string>& row) {
+void RowWriter::Print(const std::vector<std::string>& row, const std::vector<bool>& withheld) {
   if (format_ == "json") {
     out_ << (rows_ ? ",\n " : "") << "{";
+    bool first = true;
     for (size_t c = 0; c < columns_.size(); ++c) {
+      if (c < withheld.size() && withheld[c]) continue;  // absent: not an empty value
       const std::string& v = row[c];
-      out_ << (c ? "," : "") << JsonString(columns_[c]) << ":"
+      out_ << (first ? "" : ",") << JsonString(columns_[c]) << ":"
            << (numeric_[c] ? (v.empty() ? "null" : v) : JsonString(v));
+      first = false;
     }
     out_ << "}";
   } else if (format_ == "csv") {
@@ -164,7 +172,7 @@ void RowWriter::Line(const std::vector<std::string>& cells) {
 
 void Table::Print(const std::string& format, std::ostream& out) const {
   RowWriter writer(columns_, numeric_, format, out, rows_.size() + 1);
-  for (const auto& row : rows_) writer.Add(row);
+  for (size_t i = 0; i < rows_.size(); ++i) writer.Add(rows_[i], withheld_[i]);
   writer.Finish();
 }
 

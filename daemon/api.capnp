@@ -181,6 +181,11 @@ struct Page {
   next @5 :Text;                    # on the last page: the cursor for the rest when `limit`
                                     # cut the listing short; empty when nothing is left
   lastPosition @6 :UInt64;          # events: the node's last log position when listing began
+  withheld @7 :List(Text);          # what the reader's role is not shown, on every page
+                                    # (daemon/read_scope.h, docs/roles.md): for cases, the
+                                    # CaseSummary fields left out (they read as 0); for events,
+                                    # the event types and fields left out ("attendance.recorded",
+                                    # "breach.reported detail"). Empty: nothing is withheld.
 }
 
 struct Progress {
@@ -189,6 +194,9 @@ struct Progress {
 }
 
 struct AlertInfo {
+  # A free-text field the reader's role may not see (reason, withdrawReason, note, action:
+  # daemon/read_scope.h) is left unset: has...() is false, where a field with nothing in it
+  # is set to "".
   alert @0 :Text;                   # the alert id (UUID)
   rule @1 :Text;
   caseId @2 :Text;

@@ -283,10 +283,10 @@ Status RequestHandler::HandleVerify(api::Response::Builder response) {
   return Status::Ok();
 }
 
-Status RequestHandler::HandleWatchAlerts(api::Response::Builder response,
+Status RequestHandler::HandleWatchAlerts(const Caller& caller, api::Response::Builder response,
                                          ResponseChannel* channel) {
   if (channel == nullptr) return Status::InvalidArgument("alerts watch needs a live connection");
-  channel->WatchAlerts();
+  channel->WatchAlerts(ScopeOf(caller));
   response.setOk();
   return Status::Ok();
 }
@@ -455,34 +455,48 @@ Status RequestHandler::HandleReadLog(api::ReadLog::Reader read, api::Response::B
   return Status::Ok();
 }
 
-Status RequestHandler::HandleReadStream(const std::string& stream, api::Response::Builder response,
-                                        ResponseChannel* channel) {
+Status RequestHandler::HandleReadStream(const Caller& caller, const std::string& stream,
+                                        api::Response::Builder response, ResponseChannel* channel) {
+  const ReadScope scope = ScopeOf(caller);
+  auto view = scope.ForStream(stream);
+  if (!view.ok()) return view.status();
   PagedReply<api::PositionedEvent> reply(
       channel, response, [](api::Page::Builder p, unsigned n) { return p.initEvents(n); });
+  reply.Withhold(view->withheld());
   bool gone = false;
-  HOLDFAST_RETURN_IF_ERROR(
-      store_->ScanStream(stream, [&](uint64_t position, schema::Event::Reader e) {
-        auto item = reply.Add();
-        item.setPosition(position);
-        item.setEvent(e);
-        gone = !reply.Added();
-        return !gone;
-      }));
+  // A stream the reader may not see is answered as one the node does not hold: no events.
+  if (!view->hidden()) {
+    HOLDFAST_RETURN_IF_ERROR(
+        store_->ScanStream(stream, [&](uint64_t position, schema::Event::Reader e) {
+          const StreamView::Show show = view->Of(e);
+          if (show == StreamView::Show::kNothing) return true;
+          auto item = reply.Add();
+          item.setPosition(position);
+          item.setEvent(e);
+          if (show == StreamView::Show::kRedacted) view->Redact(item.getEvent());
+          gone = !reply.Added();
+          return !gone;
+        }));
+  }
   if (gone) return ClientGone();
   reply.Finish("").setLastPosition(store_->LastPosition());
   return Status::Ok();
 }
 
-Status RequestHandler::HandleListCases(api::ListCases::Reader list, api::Response::Builder response,
-                                       ResponseChannel* channel) {
+Status RequestHandler::HandleListCases(const Caller& caller, api::ListCases::Reader list,
+                                       api::Response::Builder response, ResponseChannel* channel) {
   HOLDFAST_RETURN_IF_ERROR(CatchUp(projector_, store_));
+  const ReadScope scope = ScopeOf(caller);
   const uint32_t limit = list.getLimit();
   const std::string agency = list.getAgency();
   PagedReply<api::CaseSummary> reply(
       channel, response, [](api::Page::Builder p, unsigned n) { return p.initCases(n); });
+  const std::vector<std::string> withheld = scope.WithheldCaseFields();
+  const bool count_events = withheld.empty();  // else "events" is the one withheld
+  reply.Withhold(withheld);
   std::string last;
   bool more = false, gone = false;
-  HOLDFAST_RETURN_IF_ERROR(projector_->ScanCases(list.getAfter(), [&](const CaseRow& s) {
+  HOLDFAST_RETURN_IF_ERROR(scope.ScanCases(list.getAfter(), [&](const CaseRow& s) {
     if (list.getOpenOnly() && s.has_closed) return true;
     if (!agency.empty() && s.lead_agency != agency) return true;
     if (limit != 0 && reply.count() >= limit) {
@@ -498,7 +512,7 @@ Status RequestHandler::HandleListCases(api::ListCases::Reader list, api::Respons
     c.setOpenedAt(s.opened_at);
     c.setClosed(s.has_closed);
     c.setClosedAt(s.has_closed ? s.closed_at : 0);
-    c.setEvents(s.events);
+    c.setEvents(count_events ? s.events : 0);
     last = s.case_id;
     gone = !reply.Added();
     return !gone;
@@ -576,7 +590,7 @@ Status RequestHandler::HandleAuditList(api::AuditList::Reader list, api::Respons
 }
 
 void RequestHandler::FillAlertInfo(const AlertState& a, const std::string& status,
-                                   api::AlertInfo::Builder out) {
+                                   api::AlertInfo::Builder out, const AlertWithheld& withheld) {
   static const char* const kSeverity[] = {"low", "medium", "high"};
   out.setAlert(FormatUuid(a.alert));
   out.setRule(RuleName(a.rule));
@@ -587,17 +601,17 @@ void RequestHandler::FillAlertInfo(const AlertState& a, const std::string& statu
   out.setRaisedAt(a.raised_at);
   out.setStatus(status);
   out.setTrigger(FormatUuid(a.trigger));
-  out.setReason(a.reason);
+  if (!withheld.reason) out.setReason(a.reason);
   out.setAcknowledgedAt(a.acknowledged_at);
   out.setAcknowledgedBy(a.acknowledged_by);
-  out.setNote(a.note);
+  if (!withheld.note) out.setNote(a.note);
   out.setResolvedAt(a.resolved_at);
   out.setResolvedBy(a.resolved_by);
-  out.setAction(a.action);
-  out.setWithdrawReason(a.withdraw_reason);
+  if (!withheld.action) out.setAction(a.action);
+  if (!withheld.reason) out.setWithdrawReason(a.withdraw_reason);
 }
 
-Status RequestHandler::HandleListAlerts(api::ListAlerts::Reader list,
+Status RequestHandler::HandleListAlerts(const Caller& caller, api::ListAlerts::Reader list,
                                         api::Response::Builder response, ResponseChannel* channel) {
   static const char* const kStatuses[] = {"open", "acknowledged", "resolved", "withdrawn", "all"};
   AlertFilter filter;
@@ -640,20 +654,31 @@ Status RequestHandler::HandleListAlerts(api::ListAlerts::Reader list,
   }
   const uint32_t limit = list.getLimit();
   HOLDFAST_RETURN_IF_ERROR(CatchUp(projector_, store_));
+  const ReadScope scope = ScopeOf(caller);
   PagedReply<api::AlertInfo> reply(
       channel, response, [](api::Page::Builder p, unsigned n) { return p.initAlerts(n); });
   AlertCursor last;
   bool more = false, gone = false;
+  Status unseen;  // why an alert's visibility could not be read
   HOLDFAST_RETURN_IF_ERROR(projector_->ScanAlerts(filter, after, [&](const ListedAlert& a) {
+    if (!scope.everything()) {
+      auto visible = scope.MaySee(a.state);
+      if (!visible.ok()) {
+        unseen = visible.status();
+        return false;
+      }
+      if (!*visible) return true;
+    }
     if (limit != 0 && reply.count() >= limit) {
       more = true;  // an item beyond the limit: the listing goes on after `last`
       return false;
     }
-    FillAlertInfo(a.state, a.status, reply.Add());
+    FillAlertInfo(a.state, a.status, reply.Add(), scope.WithheldOf(a.state));
     last = {a.state.raised_at, a.state.alert};
     gone = !reply.Added();
     return !gone;
   }));
+  HOLDFAST_RETURN_IF_ERROR(unseen);
   if (gone) return ClientGone();
   reply.Finish(more ? FormatAlertCursor(last) : "");
   return Status::Ok();

@@ -12,6 +12,7 @@
 #include "daemon/api.capnp.h"
 #include "daemon/audit.h"
 #include "daemon/peer_registry.h"
+#include "daemon/read_scope.h"
 #include "daemon/requests.h"
 #include "daemon/users.h"
 #include "eventstore/event_store.h"
@@ -35,8 +36,9 @@ class ResponseChannel {
   // has a few MiB of earlier pages unread. False when the client has gone, stopped reading
   // for minutes, or the daemon is stopping: the listing should stop. Thread-safe.
   virtual bool SendPage(capnp::MessageBuilder& message) = 0;
-  // Subscribes the connection to every alert raised from now on.
-  virtual void WatchAlerts() = 0;
+  // Subscribes the connection to every alert raised from now on that `scope` may see, shown
+  // as it may see them.
+  virtual void WatchAlerts(ReadScope scope) = 0;
 };
 
 class RequestHandler {
@@ -57,9 +59,9 @@ class RequestHandler {
   void Handle(api::Request::Reader request, api::Response::Builder response,
               ResponseChannel* channel = nullptr, int64_t peer_uid = -1);
 
-  // An alert as the API shows it.
+  // An alert as the API shows it, without the fields `withheld` names (left unset).
   static void FillAlertInfo(const AlertState& alert, const std::string& status,
-                            api::AlertInfo::Builder out);
+                            api::AlertInfo::Builder out, const AlertWithheld& withheld = {});
 
   // Most events one append or import request may carry (`holdfast import` sends 2,000). A
   // list of empty structs costs its sender nothing per element, and each is copied into an
@@ -76,21 +78,23 @@ class RequestHandler {
                       api::Response::Builder response, std::string* target);
   Status HandleImport(api::Request::Reader request, api::Response::Builder response,
                       ResponseChannel* channel);
-  // Listings answer in pages through `channel` (daemon/paged_reply.h).
+  // Listings answer in pages through `channel` (daemon/paged_reply.h). The reads of case
+  // data show what the caller's role may see of it (ScopeOf, daemon/read_scope.h).
   Status HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response,
                        ResponseChannel* channel);
-  Status HandleReadStream(const std::string& stream, api::Response::Builder response,
-                          ResponseChannel* channel);
-  Status HandleListCases(api::ListCases::Reader list, api::Response::Builder response,
-                         ResponseChannel* channel);
+  Status HandleReadStream(const Caller& caller, const std::string& stream,
+                          api::Response::Builder response, ResponseChannel* channel);
+  Status HandleListCases(const Caller& caller, api::ListCases::Reader list,
+                         api::Response::Builder response, ResponseChannel* channel);
   Status HandleVerify(api::Response::Builder response);
   Status HandleStats(api::Response::Builder response);
   Status HandleBackup(const std::string& dir, api::Response::Builder response);
   Status HandleAuditList(api::AuditList::Reader list, api::Response::Builder response,
                          ResponseChannel* channel);
-  Status HandleListAlerts(api::ListAlerts::Reader list, api::Response::Builder response,
-                          ResponseChannel* channel);
-  Status HandleWatchAlerts(api::Response::Builder response, ResponseChannel* channel);
+  Status HandleListAlerts(const Caller& caller, api::ListAlerts::Reader list,
+                          api::Response::Builder response, ResponseChannel* channel);
+  Status HandleWatchAlerts(const Caller& caller, api::Response::Builder response,
+                           ResponseChannel* channel);
   Status HandleIndicators(api::Indicators::Reader req, api::Response::Builder response);
   Status HandleRebuild(api::Response::Builder response, ResponseChannel* channel);
   Status HandlePeers(api::Response::Builder response);
@@ -102,6 +106,10 @@ class RequestHandler {
   Status HandleUsersChange(api::UserChange::Reader change, api::Response::Builder response);
   Status HandleUsersToken(const std::string& id, api::Response::Builder response);
   Status HandleUsersPassword(api::UserPassword::Reader password, api::Response::Builder response);
+  // What the caller may read of this node's case data.
+  ReadScope ScopeOf(const Caller& caller) const {
+    return ReadScope(caller.role, node_.agency, projector_);
+  }
   // Refuses case-work events naming a case this node holds no case.opened for.
   Status CheckCasesKnown(const std::vector<Event>& events);
   // Refuses acknowledgements and resolutions of alerts this node does not hold.

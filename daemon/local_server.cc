@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 
+#include "daemon/rights.h"
 #include "wire/frame.h"
 
 namespace holdfast {
@@ -105,8 +106,8 @@ struct LocalServer::Connection : public ResponseChannel {
     server->Post(id, std::move(frame), /*page=*/true);
     return true;
   }
-  void WatchAlerts() override { server->AddWatcher(id); }
   int64_t peer_uid = -1;  // SO_PEERCRED at accept; -1 when the kernel would not say
+  void WatchAlerts(ReadScope scope) override { server->AddWatcher(id, std::move(scope)); }
   FrameDecoder decoder;
   std::deque<kj::Array<capnp::word>> queued;
   bool reading = false;
@@ -179,21 +180,39 @@ void LocalServer::Post(uint64_t connection, std::string frame, bool page) {
   uv_async_send(&async_);
 }
 
-void LocalServer::AddWatcher(uint64_t connection) {
+void LocalServer::AddWatcher(uint64_t connection, ReadScope scope) {
   std::lock_guard<std::mutex> l(outbox_mu_);
-  watchers_.insert(connection);
+  watchers_.insert_or_assign(connection, std::move(scope));
 }
 
 void LocalServer::BroadcastAlert(const AlertState& alert) {
-  capnp::MallocMessageBuilder m;
-  RequestHandler::FillAlertInfo(alert, "open", m.initRoot<api::Response>().initAlert());
-  const std::string frame = EncodeFrame(m);
-  std::vector<uint64_t> to;
+  std::vector<std::pair<uint64_t, ReadScope>> to;
   {
     std::lock_guard<std::mutex> l(outbox_mu_);
     to.assign(watchers_.begin(), watchers_.end());
   }
-  for (uint64_t id : to) Post(id, frame);
+  // Each watcher gets the alert as its role may see it (daemon/read_scope.h), or not at
+  // all. The scopes of one node differ by role only, so each role's frame is made once.
+  std::map<schema::Role, std::string> frames;  // "": that role does not see this alert
+  for (const auto& [id, scope] : to) {
+    auto made = frames.find(scope.role());
+    if (made == frames.end()) {
+      std::string frame;
+      auto visible = scope.MaySee(alert);
+      if (!visible.ok()) {
+        // Not shown when it cannot be told whether it may be: `alerts list` shows it later.
+        spdlog::warn("alerts watch: an alert was not sent to the {} role's watchers: {}",
+                     RoleName(scope.role()), visible.status().ToString());
+      } else if (*visible) {
+        capnp::MallocMessageBuilder m;
+        RequestHandler::FillAlertInfo(alert, "open", m.initRoot<api::Response>().initAlert(),
+                                      scope.WithheldOf(alert));
+        frame = EncodeFrame(m);
+      }
+      made = frames.emplace(scope.role(), std::move(frame)).first;
+    }
+    if (!made->second.empty()) Post(id, made->second);
+  }
 }
 
 void LocalServer::OnAsync(uv_async_t* async) {

@@ -65,7 +65,8 @@ class LocalServer {
   // then calls `done` on the loop thread.
   void Shutdown(std::function<void()> done);
   size_t connections() const { return connections_.size(); }
-  // Sends an alert to every connection that asked to watch alerts. Thread-safe.
+  // Sends an alert to every connection that asked to watch alerts and may see it, as it may
+  // see it (daemon/read_scope.h). Thread-safe.
   void BroadcastAlert(const AlertState& alert);
 
  private:
@@ -84,7 +85,7 @@ class LocalServer {
   void MaybeFinishShutdown();
   // Queues a frame for a connection from any thread; the loop thread writes it.
   void Post(uint64_t connection, std::string frame, bool page = false);
-  void AddWatcher(uint64_t connection);
+  void AddWatcher(uint64_t connection, ReadScope scope);
   static void OnAsync(uv_async_t* async);
   void DrainOutbox();
 
@@ -96,8 +97,8 @@ class LocalServer {
   uv_async_t async_{};
   std::mutex outbox_mu_;  // guards outbox_ and watchers_
   std::vector<Outgoing> outbox_;
-  std::set<uint64_t> watchers_;
-  std::map<uint64_t, Connection*> by_id_;  // loop thread only
+  std::map<uint64_t, ReadScope> watchers_;  // connection -> what it may see
+  std::map<uint64_t, Connection*> by_id_;   // loop thread only
   uint64_t next_id_ = 1;
 
   uv_loop_t* loop_;

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/api.capnp.h"
@@ -61,6 +62,8 @@ class PagedReply {
   }
   // Items added so far.
   size_t count() const { return count_; }
+  // What the reader's role is not shown (Page.withheld), set on every page from now on.
+  void Withhold(std::vector<std::string> withheld) { withheld_ = std::move(withheld); }
 
  private:
   void NewScratch() {
@@ -73,6 +76,12 @@ class PagedReply {
     for (size_t i = 0; i < items_.size(); ++i) {
       list.setWithCaveats(static_cast<unsigned>(i), items_[i].getReader());
     }
+    if (!withheld_.empty()) {
+      auto withheld = page.initWithheld(static_cast<unsigned>(withheld_.size()));
+      for (size_t i = 0; i < withheld_.size(); ++i) {
+        withheld.set(static_cast<unsigned>(i), withheld_[i]);
+      }
+    }
     NewScratch();
   }
 
@@ -81,6 +90,7 @@ class PagedReply {
   InitList init_;
   std::unique_ptr<capnp::MallocMessageBuilder> scratch_;
   std::vector<capnp::Orphan<T>> items_;
+  std::vector<std::string> withheld_;
   size_t bytes_ = 0;
   size_t count_ = 0;
 };

@@ -46,11 +46,11 @@ const std::vector<RequestKind>& RequestKinds() {
       {W::READ_STREAM, "read-stream", "case show", Right::kReadCases, A::kRequest,
        [](R r) -> std::string { return r.getReadStream(); },
        [](H& h, const Call& c) {
-         return h.HandleReadStream(c.request.getReadStream(), c.response, c.channel);
+         return h.HandleReadStream(c.caller, c.request.getReadStream(), c.response, c.channel);
        }},
       {W::LIST_CASES, "case-list", "case list", Right::kReadCases, A::kNone, nullptr,
        [](H& h, const Call& c) {
-         return h.HandleListCases(c.request.getListCases(), c.response, c.channel);
+         return h.HandleListCases(c.caller, c.request.getListCases(), c.response, c.channel);
        }},
       {W::STORE_VERIFY, "store-verify", "store verify", Right::kOperator, A::kNone, nullptr,
        [](H& h, const Call& c) { return h.HandleVerify(c.response); }},
@@ -66,10 +66,10 @@ const std::vector<RequestKind>& RequestKinds() {
       {W::LIST_ALERTS, "alerts-list", "alerts list", Right::kReadCases, A::kRequest,
        [](R r) -> std::string { return r.getListAlerts().getCaseId(); },
        [](H& h, const Call& c) {
-         return h.HandleListAlerts(c.request.getListAlerts(), c.response, c.channel);
+         return h.HandleListAlerts(c.caller, c.request.getListAlerts(), c.response, c.channel);
        }},
       {W::WATCH_ALERTS, "alerts-watch", "alerts watch", Right::kReadCases, A::kNone, nullptr,
-       [](H& h, const Call& c) { return h.HandleWatchAlerts(c.response, c.channel); }},
+       [](H& h, const Call& c) { return h.HandleWatchAlerts(c.caller, c.response, c.channel); }},
       {W::INDICATORS, "report-indicators", "report indicators", Right::kReports, A::kNone, nullptr,
        [](H& h, const Call& c) {
          return h.HandleIndicators(c.request.getIndicators(), c.response);
