@@ -140,7 +140,7 @@ Result<StreamView> ReadScope::ForStream(const std::string& stream) const {
   view.interventions_.insert(interventions->begin(), interventions->end());
   view.hidden_ = view.interventions_.empty();
   view.withheld_ = {"case.risk_changed", "breach.reported",
-                    "interventions at other providers, their attendance and alerts",
+                    "other providers' interventions with their attendance and alerts",
                     "alerts on no intervention"};
   return view;
 }
