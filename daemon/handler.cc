@@ -286,7 +286,7 @@ Status RequestHandler::HandleVerify(api::Response::Builder response) {
 Status RequestHandler::HandleWatchAlerts(const Caller& caller, api::Response::Builder response,
                                          ResponseChannel* channel) {
   if (channel == nullptr) return Status::InvalidArgument("alerts watch needs a live connection");
-  channel->WatchAlerts(ScopeOf(caller));
+  channel->WatchAlerts(ScopeOf(caller), caller);
   response.setOk();
   return Status::Ok();
 }
@@ -754,6 +754,10 @@ Status RequestHandler::HandlePeers(api::Response::Builder response) {
 }  // namespace holdfast
 
 namespace holdfast {
+
+Status RequestHandler::StillActs(const Caller& caller) const {
+  return users_->StillActs(caller.user, caller.role);
+}
 
 Status RequestHandler::HandleUsersList(api::Response::Builder response) {
   const auto users = users_->List();

@@ -38,7 +38,9 @@ class ResponseChannel {
   virtual bool SendPage(capnp::MessageBuilder& message) = 0;
   // Subscribes the connection to every alert raised from now on that `scope` may see, shown
   // as it may see them.
-  virtual void WatchAlerts(ReadScope scope) = 0;
+  // `caller`: who watches; the watch ends when the node no longer lets them in as that role
+  // (disabled, or given another role), at the next alert.
+  virtual void WatchAlerts(ReadScope scope, Caller caller) = 0;
 };
 
 class RequestHandler {
@@ -58,6 +60,10 @@ class RequestHandler {
   // as the node's users know them (daemon/users.h); nothing else in the request is believed.
   void Handle(api::Request::Reader request, api::Response::Builder response,
               ResponseChannel* channel = nullptr, int64_t peer_uid = -1);
+
+  // Ok while the node still lets `caller` in as its role (not disabled, the same role);
+  // else the refusal they would now get.
+  Status StillActs(const Caller& caller) const;
 
   // An alert as the API shows it, without the fields `withheld` names (left unset).
   static void FillAlertInfo(const AlertState& alert, const std::string& status,

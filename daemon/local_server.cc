@@ -107,7 +107,9 @@ struct LocalServer::Connection : public ResponseChannel {
     return true;
   }
   int64_t peer_uid = -1;  // SO_PEERCRED at accept; -1 when the kernel would not say
-  void WatchAlerts(ReadScope scope) override { server->AddWatcher(id, std::move(scope)); }
+  void WatchAlerts(ReadScope scope, Caller caller) override {
+    server->AddWatcher(id, std::move(scope), std::move(caller));
+  }
   FrameDecoder decoder;
   std::deque<kj::Array<capnp::word>> queued;
   bool reading = false;
@@ -172,21 +174,21 @@ Status LocalServer::Listen(const std::string& path) {
   return Status::Ok();
 }
 
-void LocalServer::Post(uint64_t connection, std::string frame, bool page) {
+void LocalServer::Post(uint64_t connection, std::string frame, bool page, bool close_after) {
   {
     std::lock_guard<std::mutex> l(outbox_mu_);
-    outbox_.push_back({connection, std::move(frame), page});
+    outbox_.push_back({connection, std::move(frame), page, close_after});
   }
   uv_async_send(&async_);
 }
 
-void LocalServer::AddWatcher(uint64_t connection, ReadScope scope) {
+void LocalServer::AddWatcher(uint64_t connection, ReadScope scope, Caller caller) {
   std::lock_guard<std::mutex> l(outbox_mu_);
-  watchers_.insert_or_assign(connection, std::move(scope));
+  watchers_.insert_or_assign(connection, Watcher{std::move(scope), std::move(caller)});
 }
 
 void LocalServer::BroadcastAlert(const AlertState& alert) {
-  std::vector<std::pair<uint64_t, ReadScope>> to;
+  std::vector<std::pair<uint64_t, Watcher>> to;
   {
     std::lock_guard<std::mutex> l(outbox_mu_);
     to.assign(watchers_.begin(), watchers_.end());
@@ -194,7 +196,18 @@ void LocalServer::BroadcastAlert(const AlertState& alert) {
   // Each watcher gets the alert as its role may see it (daemon/read_scope.h), or not at
   // all. The scopes of one node differ by role only, so each role's frame is made once.
   std::map<schema::Role, std::string> frames;  // "": that role does not see this alert
-  for (const auto& [id, scope] : to) {
+  for (const auto& [id, watcher] : to) {
+    const ReadScope& scope = watcher.scope;
+    // A user disabled (or given another role) since they began to watch sees no more.
+    if (Status still = handler_->StillActs(watcher.caller); !still.ok()) {
+      {
+        std::lock_guard<std::mutex> l(outbox_mu_);
+        watchers_.erase(id);
+      }
+      Post(id, ErrorFrame(api::Error::Code::PERMISSION_DENIED, still.message()), false,
+           /*close_after=*/true);
+      continue;
+    }
     auto made = frames.find(scope.role());
     if (made == frames.end()) {
       std::string frame;
@@ -233,7 +246,7 @@ void LocalServer::DrainOutbox() {
       if (o.page) c->flow.Written(o.frame.size(), false);
       continue;
     }
-    Send(c, std::move(o.frame), false, o.page);
+    Send(c, std::move(o.frame), o.close_after, o.page);
   }
 }
 

@@ -84,8 +84,9 @@ class LocalServer {
   void Close(Connection* c);
   void MaybeFinishShutdown();
   // Queues a frame for a connection from any thread; the loop thread writes it.
-  void Post(uint64_t connection, std::string frame, bool page = false);
-  void AddWatcher(uint64_t connection, ReadScope scope);
+  // `close_after`: the connection is closed once the frame is written.
+  void Post(uint64_t connection, std::string frame, bool page = false, bool close_after = false);
+  void AddWatcher(uint64_t connection, ReadScope scope, Caller caller);
   static void OnAsync(uv_async_t* async);
   void DrainOutbox();
 
@@ -93,12 +94,17 @@ class LocalServer {
     uint64_t connection;
     std::string frame;
     bool page = false;
+    bool close_after = false;
+  };
+  struct Watcher {
+    ReadScope scope;  // what it may see
+    Caller caller;    // who watches, checked again before each alert
   };
   uv_async_t async_{};
   std::mutex outbox_mu_;  // guards outbox_ and watchers_
   std::vector<Outgoing> outbox_;
-  std::map<uint64_t, ReadScope> watchers_;  // connection -> what it may see
-  std::map<uint64_t, Connection*> by_id_;   // loop thread only
+  std::map<uint64_t, Watcher> watchers_;   // connection -> what it may see, and whose
+  std::map<uint64_t, Connection*> by_id_;  // loop thread only
   uint64_t next_id_ = 1;
 
   uv_loop_t* loop_;

@@ -298,6 +298,24 @@ std::vector<User> Users::List() const {
   return out;
 }
 
+Status Users::StillActs(std::string_view id, schema::Role role) const {
+  std::shared_lock lock(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return NoSuchUser(id);
+  if (it->second.user.disabled) {
+    return Status::PermissionDenied("user " + it->second.user.id +
+                                    " is disabled on this node; an operator can enable it "
+                                    "(holdfast users enable --id " +
+                                    it->second.user.id + ")");
+  }
+  if (it->second.user.role != role) {
+    return Status::PermissionDenied("user " + it->second.user.id + " is now " +
+                                    RoleName(it->second.user.role) + ", not " + RoleName(role) +
+                                    ": start again to act in the new role");
+  }
+  return Status::Ok();
+}
+
 Result<User> Users::Find(std::string_view id) const {
   std::shared_lock lock(mu_);
   auto it = by_id_.find(id);

@@ -77,6 +77,8 @@ class Users {
 
   // Every user, by id.
   std::vector<User> List() const;
+  // Ok while user `id` may act as `role`: enabled, with that role. Else the refusal.
+  Status StillActs(std::string_view id, schema::Role role) const;
   // NotFound when there is no such user.
   Result<User> Find(std::string_view id) const;
   // True when the node has no users yet (a store made before users existed).

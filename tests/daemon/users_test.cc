@@ -305,3 +305,39 @@ TEST_CASE("store restore by a Unix account the node does not know is refused", "
 }
 
 }  // namespace holdfast::test
+
+namespace holdfast::test {
+
+TEST_CASE("a disabled user's alerts watch ends at the next alert, saying why", "[users][alerts]") {
+  StartedNode n;
+  Ok(n.node, kOpenC1, "probation");
+  int next = 0;
+  auto breach = [&] {
+    Ok(n.node,
+       {"breach", "report", "--case", "C-1", "--kind", "recall", "--at",
+        "2025-05-" + std::to_string(10 + (++next % 18)) + "T12:00:00Z"},
+       "probation");
+  };
+  RunOptions options;
+  options.stdout_path = n.dir / "watch.out";
+  options.stderr_path = n.dir / "watch.err";
+  auto watch = Child::Start({HoldfastPath(), "alerts", "watch", "--format", "json"},
+                            n.node.ClientEnv("police", "pc-1"), options);
+  // Subscribed once it has printed an alert (a watch prints only alerts raised after it asked).
+  const auto patience = Scaled(milliseconds(20000));
+  REQUIRE(WaitUntil(patience, [&] {
+    breach();
+    return WaitUntil(milliseconds(300),
+                     [&] { return Contains(ReadFile(n.dir / "watch.out"), "\"breach\""); });
+  }));
+  Ok(n.node, {"users", "disable", "--id", "pc-1"}, "");
+  const std::string seen = ReadFile(n.dir / "watch.out");
+  breach();
+  auto ended = watch->Wait(patience);
+  INFO(ended.Describe() << "\nstderr: " << ReadFile(n.dir / "watch.err"));
+  CHECK(ended.exit == 1);
+  CHECK(Contains(ReadFile(n.dir / "watch.err"), "user pc-1 is disabled on this node"));
+  CHECK(ReadFile(n.dir / "watch.out") == seen);  // nothing more reached them
+}
+
+}  // namespace holdfast::test
