@@ -40,7 +40,9 @@
 //   1  the layout above without "format_version" (a store lacking the key is version 1)
 //   2  "format_version" written; Open stamps a version 1 store with it, nothing else changes
 //   3  the projections family gains prov/ rows (a provider's cases); its rows are derived, so
-//      Open drops them all and the projector folds the log again
+//      Open drops them all and the projector folds the log again. The users family
+//      (daemon/users.h) is new: made on first use, and holdfastd makes its own Unix account
+//      the first operator of a store that has no users
 // A change to any layout here or in a module's family, or a new family or meta key, takes
 // the next version and a step in EventStore::Open that upgrades the one before.
 //
