@@ -321,7 +321,7 @@ TEST_CASE("a facilitator reads only the cases, interventions and alerts of its a
   CHECK(Contains(table_alerts.out, "1 alert\n"));
 }
 
-TEST_CASE("police read headers, risk, breaches and alerts; no attendance, notes or reasons",
+TEST_CASE("police read headers, risk, breaches and alerts, and no attendance, notes or reasons",
           "[daemon][read-scope]") {
   CountyNode n;
   const std::string role = "police";

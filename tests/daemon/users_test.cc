@@ -160,7 +160,7 @@ TEST_CASE("no flag or variable chooses a role or a user", "[users][unix]") {
 }
 
 TEST_CASE(
-    "an API token acts for its user; a replaced token, a disabled user's token and a token "
+    "an API token acts for its user, and a replaced token, a disabled user's token and a token "
     "file others can read are refused",
     "[users][token]") {
   StartedNode n;
