@@ -253,6 +253,14 @@ struct SubjectErased {
   subject @0 :Text;
 }
 
+struct RecordVoided {
+  # A mistaken event set aside (SPEC "Keeping the record right"): the voided event stays in
+  # the log. Projections do not honour voids yet; sync sends a void to a peer exactly when
+  # its filter lets the voided event through (docs/guide-operator.md).
+  event @0 :Uuid;  # the id of the event voided
+  reason @1 :Text $freeText;
+}
+
 struct Event $Json.discriminator(name = "type", valueName = "data") {
   id @0 :Uuid;
   occurredAt @1 :Timestamp $Json.name("occurred_at");
@@ -277,5 +285,6 @@ struct Event $Json.discriminator(name = "type", valueName = "data") {
     alertResolved @18 :AlertResolved $Json.name("alert.resolved");
     alertWithdrawn @19 :AlertWithdrawn $Json.name("alert.withdrawn");
     subjectErased @20 :SubjectErased $Json.name("subject.erased");
+    recordVoided @21 :RecordVoided $Json.name("record.voided");
   }
 }

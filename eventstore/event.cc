@@ -149,6 +149,8 @@ std::string StreamOf(schema::Event::Reader e) {
       return "subject/" + std::string(e.getIncidentReported().getSubject());
     case W::SUBJECT_ERASED:
       return "subject/" + std::string(e.getSubjectErased().getSubject());
+    case W::RECORD_VOIDED:
+      return "void/" + FormatUuid(ToUuid(e.getRecordVoided().getEvent()));
     case W::ALERT_ACKNOWLEDGED:
       return "alert/" + FormatUuid(ToUuid(e.getAlertAcknowledged().getAlert()));
     case W::ALERT_RESOLVED:

@@ -153,6 +153,10 @@ void FactInto(schema::Event::Reader e, Fact* out) {
     case W::SUBJECT_ERASED:
       Set(&f.subject, e.getSubjectErased().getSubject());
       break;
+    case W::RECORD_VOIDED:
+      // Kept, but nothing folds it yet: voids take effect with `record void` (issue 14).
+      Set(&f.text, e.getRecordVoided().getReason());
+      break;
   }
 }
 

@@ -12,8 +12,8 @@
 
 namespace holdfast::sample {
 
-// The event types the county produces: the vocabulary less alert.* and subject.erased, which
-// nodes derive or operators append.
+// The event types the county produces: the vocabulary less alert.*, subject.erased and
+// record.voided, which nodes derive, operators append or people append to set a mistake aside.
 enum class SampleType {
   kCaseOpened,
   kCaseRiskChanged,

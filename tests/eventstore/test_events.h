@@ -198,6 +198,14 @@ inline Event MakeSubjectErased(const std::string& subject = "P-1") {
   return e;
 }
 
+inline Event MakeRecordVoided(const Uuid& voided) {
+  Event e = MakeEnvelope(schema::Role::PROBATION);
+  auto d = e.builder().initRecordVoided();
+  SetUuid(d.initEvent(), voided);
+  d.setReason("recorded against the wrong case");
+  return e;
+}
+
 // One valid event of the given type, about case `case_id` where the type names a case.
 inline Event MakeEventOfType(EventType type, const std::string& case_id = "C-1") {
   using W = schema::Event::Which;
@@ -235,6 +243,8 @@ inline Event MakeEventOfType(EventType type, const std::string& case_id = "C-1")
       return MakeAlertWithdrawn(alert);
     case W::SUBJECT_ERASED:
       return MakeSubjectErased();
+    case W::RECORD_VOIDED:
+      return MakeRecordVoided(NameUuid(Uuid{}, "voided-in-" + case_id));
   }
   throw std::invalid_argument("MakeEventOfType: a type the helper does not know yet");
 }
