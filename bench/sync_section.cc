@@ -118,7 +118,7 @@ Figure SmallPairCatchUp(SystemBench* b) {
   replica.Start();
   b->Progress("C: loading " + Grouped(small.events) + " events into a second pair of nodes");
   source.Cli({"import", "--file", small.file, "--quiet"}, "operator");
-  Link(source, "*", replica, "*");
+  Link(source, "all", replica, "all");
   WaitForPosition(replica, source.LastPosition(), 600, std::chrono::milliseconds(50));
   WaitUntilIdle(source.pid());
   WaitUntilIdle(replica.pid());
@@ -179,7 +179,7 @@ void MeasureAlertLatency(SystemBench* b, BenchNode& probation, BenchNode& police
   provider.Cli({"import", "--file", setup, "--quiet"}, "operator");
   // The provider is sent nothing of probation's log (no erasures in the county): it only
   // reports attendance.
-  Link(probation, "subject.erased", provider, "*");
+  Link(probation, "subject.erased", provider, "all");
   const auto linked = Clock::now() + std::chrono::seconds(120);
   for (;;) {
     auto up = provider.Peer(probation.id());
@@ -280,10 +280,10 @@ void RunSyncSection(SystemBench* b) {
   const uint64_t total = probation.LastPosition();
   b->Progress("C: initial sync of " + Grouped(static_cast<double>(total)) +
               " events to an empty police node");
-  probation.Cli({"peers", "add", "--id", police.id(), "--send", "*"}, "operator");
+  probation.Cli({"peers", "add", "--id", police.id(), "--send", "all"}, "operator");
   const auto start = Clock::now();
   police.Cli(
-      {"peers", "add", "--id", probation.id(), "--address", probation.address(), "--send", "*"},
+      {"peers", "add", "--id", probation.id(), "--address", probation.address(), "--send", "all"},
       "operator");
   const auto held = WaitForPosition(police, total, 1800, std::chrono::milliseconds(20), b);
   const Throughput sync{total, log_bytes, Seconds(held - start), 0};

@@ -51,8 +51,11 @@ struct Request {
     peersList @15 :Void;            # -> peers
     peersAdd @16 :PeerInfo;         # operator -> ok
     peersRemove @17 :Text;          # operator: a peer id -> ok
-    syncStatus @18 :Void;           # -> peers
-    syncNow @19 :Text;              # operator: a peer id, or empty for all -> ok
+    syncStatus @18 :Void;           # any role -> peers (counts only but for operators)
+    syncNow @19 :Text;              # operator: a peer id, or empty for all -> peers, once each
+                                    #    is linked and caught up or failed (at most ~10 s):
+                                    #    connected (reached), eventsIn/eventsOut (moved
+                                    #    meanwhile), lastError (why not reached), note
     usersList @20 :Void;            # operator -> users
     usersAdd @21 :UserInfo;         # operator: id, role, unixUser, name -> ok
     usersChange @22 :UserChange;    # operator: disable, enable or a new role -> ok
@@ -91,7 +94,8 @@ struct UserPassword {
 struct PeerInfo {
   id @0 :Text;
   address @1 :Text;                 # HOST:PORT; empty: accept only
-  send @2 :Text;                    # outbound filter: type prefixes, comma separated; "*": all
+  send @2 :Text;                    # the sharing agreement as given: all, police, provider,
+                                    # probation, partnership, or type prefixes, comma separated
   source @3 :Text;                  # "config" (holdfast.conf) or "added" (holdfast peers add)
   connected @4 :Bool;
   lastContact @5 :Int64;            # unix nanoseconds; 0: never
@@ -106,6 +110,11 @@ struct PeerInfo {
                                     # node's hold two events under one (origin, seq) of each
   certificate @14 :Text;            # this node's or the CA's certificate, on which every link
                                     # depends, expires within 30 days (or has); else empty
+  note @15 :Text;                   # a warning about the agreement (alert acknowledgements
+                                    # made here do not reach the peer); for sync now, what
+                                    # happened ("caught up", "still syncing")
+  countsOnly @16 :Bool;             # the caller is not an operator: only id, connected,
+                                    # lastContact, behindIn and behindOut are filled
 }
 
 struct ListAlerts {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "eventstore/validate.h"
+#include "sync/filter.h"
 
 namespace holdfast {
 namespace po = boost::program_options;
@@ -107,6 +108,7 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
   // through a substitution that never ends when the value holds a placeholder such as
   // "%value%", so they are not used.)
   std::map<std::string, int> line_of;
+  std::vector<int> peer_lines;  // the line of each `peer`, in order
   po::variables_map vm;
   std::string section, line;
   int number = 0;
@@ -146,6 +148,7 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
                                      std::to_string(line_of[key]) + ")");
     }
     line_of[key] = number;
+    if (key == "sync.peer") peer_lines.push_back(number);
     const std::string value = Trim(t.substr(eq + 1));
     po::parsed_options parsed(&keys);
     parsed.options.emplace_back(key, std::vector<std::string>{value});
@@ -193,12 +196,20 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
   if (!config.listen.empty() && config.listen.rfind(':') == std::string::npos) {
     return bad("sync.listen", "expected HOST:PORT");
   }
-  for (const auto& peer : config.peers) {
+  for (size_t i = 0; i < config.peers.size(); ++i) {
+    const std::string& peer = config.peers[i];
+    const std::string at =
+        path + (i < peer_lines.size() ? ":" + std::to_string(peer_lines[i]) : "") + ": sync.peer: ";
     std::istringstream words(peer);
-    std::string id, address;
+    std::string id, address, agreement;
     words >> id >> address;
+    std::getline(words, agreement);
     if (!IsIdentifier(id) || address.empty()) {
-      return bad("sync.peer", "\"" + peer + "\": expected ID ADDRESS [PREFIX,PREFIX...]");
+      return Status::InvalidArgument(at + "\"" + peer + "\": expected ID ADDRESS AGREEMENT");
+    }
+    // Nothing is shared by default: each peer line says what the peer may receive.
+    if (auto send = PeerFilter::Parse(agreement); !send.ok()) {
+      return Status::InvalidArgument(at + "\"" + peer + "\": " + send.status().message());
     }
   }
   const auto base = std::filesystem::absolute(path).parent_path();
@@ -236,8 +247,9 @@ std::string RenderConfig(const NodeConfig& c) {
       << "ca = " << c.ca << "\n"
       << "cert = " << c.cert << "\n"
       << "key = " << c.key << "\n"
-      << "# peers: one line each, `peer = ID HOST:PORT [PREFIX,...]` (or use holdfast peers "
-         "add)\n\n"
+      << "# peers: one line each, `peer = ID HOST:PORT AGREEMENT` (or use holdfast peers add),\n"
+      << "# AGREEMENT being what the peer may receive: all, police, provider, probation,\n"
+      << "# partnership, or event type prefixes such as alert.,breach. (nothing by default)\n\n"
       << "[rules]\n"
       << "# derive alerts here? true or false; empty: yes on probation and partnership nodes\n"
       << "derive = " << c.derive << "\n"

@@ -292,7 +292,9 @@ Status RequestHandler::HandleWatchAlerts(const Caller& caller, api::Response::Bu
 }
 
 Status RequestHandler::HandlePeersAdd(api::PeerInfo::Reader info, api::Response::Builder response) {
-  PeerConfig peer{info.getId(), info.getAddress(), PeerFilter::Parse(info.getSend())};
+  auto send = PeerFilter::Parse(info.getSend());
+  if (!send.ok()) return Status::InvalidArgument("--send: " + send.status().message());
+  PeerConfig peer{info.getId(), info.getAddress(), *send};
   HOLDFAST_RETURN_IF_ERROR(sync_->AddPeer(peer));
   response.setOk();
   return Status::Ok();
@@ -305,8 +307,19 @@ Status RequestHandler::HandlePeersRemove(const std::string& id, api::Response::B
 }
 
 Status RequestHandler::HandleSyncNow(const std::string& id, api::Response::Builder response) {
-  HOLDFAST_RETURN_IF_ERROR(sync_->SyncNow(id));
-  response.setOk();
+  auto reports = sync_->SyncAndReport(id, std::chrono::seconds(10));
+  if (!reports.ok()) return reports.status();
+  auto out = response.initPeers(static_cast<unsigned>(reports->size()));
+  for (size_t i = 0; i < reports->size(); ++i) {
+    const SyncReport& r = (*reports)[i];
+    auto p = out[static_cast<unsigned>(i)];
+    p.setId(r.peer);
+    p.setConnected(r.reached);
+    p.setEventsIn(r.received);
+    p.setEventsOut(r.sent);
+    p.setLastError(r.error);
+    p.setNote(!r.reached ? "" : r.caught_up ? "caught up" : "still syncing");
+  }
   return Status::Ok();
 }
 
@@ -723,21 +736,26 @@ Status RequestHandler::HandleRebuild(api::Response::Builder response, ResponseCh
   return Status::Ok();
 }
 
-Status RequestHandler::HandlePeers(api::Response::Builder response) {
-  auto peers = sync_->ListPeers();
+Status RequestHandler::HandlePeers(api::Response::Builder response, bool status, bool counts_only) {
+  auto peers = sync_->ListPeers(/*behind_out=*/status);
   if (!peers.ok()) return peers.status();
   auto out = response.initPeers(static_cast<unsigned>(peers->size()));
   for (size_t i = 0; i < peers->size(); ++i) {
     const auto& v = (*peers)[i];
     auto p = out[static_cast<unsigned>(i)];
     p.setId(v.status.config.id);
-    p.setAddress(v.status.config.address);
-    p.setSend(v.status.config.send.ToString());
-    p.setSource(v.source);
     p.setConnected(v.status.connected);
     p.setLastContact(v.status.last_contact);
     p.setBehindIn(v.status.behind_in);
     p.setBehindOut(v.status.behind_out);
+    if (counts_only) {
+      p.setCountsOnly(true);
+      continue;
+    }
+    p.setAddress(v.status.config.address);
+    p.setSend(v.status.config.send.agreement());
+    p.setNote(v.note);
+    p.setSource(v.source);
     p.setEventsIn(v.status.events_in);
     p.setEventsOut(v.status.events_out);
     p.setBytesIn(v.status.bytes_in);

@@ -103,7 +103,10 @@ class RequestHandler {
                            ResponseChannel* channel);
   Status HandleIndicators(api::Indicators::Reader req, api::Response::Builder response);
   Status HandleRebuild(api::Response::Builder response, ResponseChannel* channel);
-  Status HandlePeers(api::Response::Builder response);
+  // peers list (`status` false), or sync status: with behind_out, and for a non-operator
+  // (`counts_only`) without addresses, agreements, errors, conflicts or certificates.
+  Status HandlePeers(api::Response::Builder response, bool status = false,
+                     bool counts_only = false);
   Status HandlePeersAdd(api::PeerInfo::Reader info, api::Response::Builder response);
   Status HandlePeersRemove(const std::string& id, api::Response::Builder response);
   Status HandleSyncNow(const std::string& id, api::Response::Builder response);

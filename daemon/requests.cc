@@ -87,8 +87,13 @@ const std::vector<RequestKind>& RequestKinds() {
        [](H& h, const Call& c) {
          return h.HandlePeersRemove(c.request.getPeersRemove(), c.response);
        }},
-      {W::SYNC_STATUS, "sync-status", "sync status", Right::kOperator, A::kNone, nullptr,
-       [](H& h, const Call& c) { return h.HandlePeers(c.response); }},
+      // Every role may see it (a facilitator's laptop: have my records gone?); counts only
+      // but for operators.
+      {W::SYNC_STATUS, "sync-status", "sync status", Right::kAnyRole, A::kNone, nullptr,
+       [](H& h, const Call& c) {
+         return h.HandlePeers(c.response, /*status=*/true,
+                              /*counts_only=*/c.caller.role != schema::Role::OPERATOR);
+       }},
       {W::SYNC_NOW, "sync-now", "sync now", Right::kOperator, A::kRequest,
        [](R r) -> std::string { return r.getSyncNow(); },
        [](H& h, const Call& c) { return h.HandleSyncNow(c.request.getSyncNow(), c.response); }},

@@ -95,6 +95,10 @@ void PeerLink::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
 void PeerLink::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* link = static_cast<PeerLink*>(stream->data);
   if (nread == 0 || link->closing_) return;
+  if (link->refusing_) {  // told why it is refused: nothing more of its is read
+    if (nread < 0) link->EndRefusal();
+    return;
+  }
   if (nread < 0)
     return link->Close(nread == UV_EOF ? "connection closed by peer"
                                        : uv_strerror(static_cast<int>(nread)));
@@ -111,7 +115,7 @@ void PeerLink::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   if (!s.ok()) return link->Close(s.message());
   if (!was_done && link->tls_->handshake_done()) {
     link->OnEstablished();
-    if (link->closing_) return;
+    if (link->closing_ || link->refusing_) return;
   }
   if (plaintext.empty()) return;
   s = link->decoder_.Feed(plaintext.data(), plaintext.size());
@@ -126,6 +130,12 @@ void PeerLink::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
         // Only a peer that answered our hello counts as connected, and only then does the
         // redial backoff start over (a peer refusing us after TLS keeps backing off).
         link->counted_linked_ = true;
+        SyncSession* session = link->session_.get();
+        LinkProgress progress;  // what the hello said of the peer's log
+        progress.behind_in = session->peer_last() > session->checkpoint()
+                                 ? session->peer_last() - session->checkpoint()
+                                 : 0;
+        link->owner_->OnProgress(link->peer_, progress);
         link->owner_->OnLinked(link->peer_);
       }
     } catch (const kj::Exception& ex) {
@@ -145,7 +155,12 @@ void PeerLink::OnEstablished() {
   if (!owner_->IsPeer(peer_)) {
     const std::string named = peer_;
     peer_.clear();
-    return Close("certificate names node \"" + named + "\", which is not a configured peer");
+    // The peer's certificate is good, so it is a node of the partnership that lists this
+    // one: its operator learns why it gets nothing from its own `sync status`.
+    return Refuse("certificate names node \"" + named + "\", which is not a configured peer",
+                  node_.store->node_id() + " does not list " + named +
+                      " as a peer: its operator must add it (holdfast peers add --id " + named +
+                      " --send AGREEMENT)");
   }
   if (!owner_->Admit(this)) return;  // one link per peer
   uv_tcp_keepalive(&tcp_, 1, kKeepAliveSeconds);
@@ -202,6 +217,10 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
   work->held = peer_held;
   work->filter = owner_->FilterFor(peer_);
   work->basis = owner_->BasisFor(peer_);
+  // The peer has what comes before `after`: what `sync status` counts as still to go to it.
+  LinkProgress pulled;
+  pulled.served = Served{after, work->basis, peer_held};
+  owner_->OnProgress(peer_, pulled);
   ++works_;
   uv_queue_work(
       node_.loop, &work->req,
@@ -211,9 +230,10 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
         w->last = s->LastPosition();
         w->through = w->after;
         size_t scanned = 0, bytes = 0;
+        const HeldTypeFn held_type = HeldTypesIn(s);
         w->status = s->ScanLog(w->after, [&](uint64_t position, schema::Event::Reader e) {
           w->through = position;
-          switch (ServingOf(e, w->filter, w->held)) {
+          switch (ServingOf(e, w->filter, w->held, held_type)) {
             case Serving::kSend:
               w->events.push_back(Event::CopyOf(e));
               bytes += e.totalSize().wordCount * sizeof(capnp::word);
@@ -238,7 +258,6 @@ void PeerLink::ReadChanges(uint64_t after, uint32_t max_events, const VersionVec
         if (!w->status.ok()) return link->Close("reading the log: " + w->status.ToString());
         LinkProgress progress;
         progress.events_out = w->events.size();
-        progress.behind_out = w->last > w->through ? w->last - w->through : 0;
         link->owner_->OnProgress(link->peer_, progress);
         link->session_->OnChanges(std::move(w->events), w->through, w->last, w->basis,
                                   std::move(w->skipped));
@@ -321,6 +340,7 @@ void PeerLink::QueueInsert(InsertWork* work) {
         }
         link->session_->OnInserted(w->status, w->batch.through, w->inserted);
         progress.events_in = w->inserted;
+        progress.stored = w->status.ok();
         progress.behind_in = link->session_->peer_last() > link->session_->checkpoint()
                                  ? link->session_->peer_last() - link->session_->checkpoint()
                                  : 0;
@@ -409,6 +429,20 @@ void PeerLink::Close(const std::string& why) {
     link->handle_closed_ = true;
     link->MaybeDelete();
   });
+}
+
+void PeerLink::Refuse(const std::string& why, const std::string& tell_peer) {
+  capnp::MallocMessageBuilder m;
+  m.initRoot<wire::Message>().setGoodbye(tell_peer);
+  Send(m);
+  if (closing_) return;  // could not even say it
+  refusing_ = true;
+  refusal_ = why;
+  refused_ms_ = uv_now(node_.loop);
+}
+
+void PeerLink::EndRefusal() {
+  if (refusing_) Close(refusal_);
 }
 
 void PeerLink::Drop(const std::string& why) {

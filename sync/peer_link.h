@@ -13,6 +13,7 @@
 
 #include "eventstore/event_store.h"
 #include "sync/session.h"
+#include "sync/sync_keys.h"
 #include "sync/tls.h"
 #include "wire/frame.h"
 
@@ -33,9 +34,11 @@ struct LinkProgress {
   uint64_t bytes_in = 0, bytes_out = 0;
   uint64_t events_in = 0;   // stored from the peer (the owner then wakes its other links)
   uint64_t events_out = 0;  // sent to the peer
-  std::optional<uint64_t> behind_in, behind_out;
+  std::optional<uint64_t> behind_in;
   bool heard = false;   // the peer just sent something
   std::string waiting;  // why the peer's events wait to be stored (a full disk), if they do
+  bool stored = false;  // a batch of the peer's was stored
+  std::optional<Served> served;  // the peer pulled (or a held pull of its was read again)
 };
 
 // Everything a link needs from the manager that owns it, and everything it tells it. On the
@@ -95,6 +98,13 @@ class PeerLink : public SessionEffects {
   SyncSession* session() { return session_.get(); }
   // Closes the link because another with the same peer is kept (telling the peer why).
   void Supersede(const std::string& why);
+  // Refused after TLS (`why`, for this node's log): tells the peer `tell_peer` in a goodbye,
+  // then reads nothing more and waits for it to close (EndRefusal after at most
+  // kRefusalLingerMs), so the goodbye is read rather than lost to a reset.
+  static constexpr uint64_t kRefusalLingerMs = 2000;
+  bool refusing() const { return refusing_ && !closing_; }
+  uint64_t refused_ms() const { return refused_ms_; }
+  void EndRefusal();
 
   // SessionEffects
   void Send(capnp::MessageBuilder& message) override;
@@ -114,6 +124,7 @@ class PeerLink : public SessionEffects {
   void QueueInsert(InsertWork* work);
   // The store took no writes: offers the batch again after kInsertRetryMs.
   void InsertLater(InsertWork* work);
+  void Refuse(const std::string& why, const std::string& tell_peer);
   void Flush();
   void MaybeDelete();
 
@@ -131,6 +142,9 @@ class PeerLink : public SessionEffects {
   bool counted_linked_ = false;
   bool superseded_ = false;
   bool dropped_ = false;
+  bool refusing_ = false;
+  std::string refusal_;
+  uint64_t refused_ms_ = 0;
   uint64_t began_ms_ = 0;  // uv_now when Begin ran
   int works_ = 0;
   char buffer_[64 * 1024];

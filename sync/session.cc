@@ -6,42 +6,17 @@
 
 namespace holdfast {
 
-bool PeerFilter::Allows(std::string_view type) const {
-  if (prefixes.empty()) return true;
-  return std::any_of(prefixes.begin(), prefixes.end(),
-                     [&](const std::string& p) { return type.substr(0, p.size()) == p; });
-}
-
-PeerFilter PeerFilter::Parse(const std::string& text) {
-  PeerFilter f;
-  std::string item;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == ',') {
-      if (!item.empty() && item != "*") f.prefixes.push_back(item);
-      item.clear();
-    } else if (text[i] != ' ') {
-      item += text[i];
-    }
-  }
-  return f;
-}
-
-std::string PeerFilter::ToString() const {
-  if (prefixes.empty()) return "*";
-  std::string out;
-  for (const auto& p : prefixes) out += (out.empty() ? "" : ",") + p;
-  return out;
-}
-
-Serving ServingOf(schema::Event::Reader e, const PeerFilter& filter, const VersionVector& held) {
-  if (!filter.Allows(EventTypeName(e.which()))) return Serving::kFiltered;
+Serving ServingOf(schema::Event::Reader e, const PeerFilter& filter, const VersionVector& held,
+                  const HeldTypeFn& held_type) {
+  if (!filter.Passes(e, held_type)) return Serving::kFiltered;
   auto p = e.getProvenance();
   auto it = held.find(p.getOrigin());
   return it == held.end() || p.getSeq() > it->second ? Serving::kSend : Serving::kPeerHolds;
 }
 
-bool ShouldSend(schema::Event::Reader e, const PeerFilter& filter, const VersionVector& held) {
-  return ServingOf(e, filter, held) == Serving::kSend;
+bool ShouldSend(schema::Event::Reader e, const PeerFilter& filter, const VersionVector& held,
+                const HeldTypeFn& held_type) {
+  return ServingOf(e, filter, held, held_type) == Serving::kSend;
 }
 
 std::string DescribeConflict(const SeqConflict& c) {

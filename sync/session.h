@@ -16,28 +16,22 @@
 
 #include "eventstore/event.h"
 #include "eventstore/version_vector.h"
+#include "sync/filter.h"
 #include "sync/sync.capnp.h"
 #include "sync/sync_keys.h"  // Quarantine, kept beside the checkpoint
 
 namespace holdfast {
 
-// The data-sharing agreement with one peer: which event types it may receive, by type
-// prefix ("alert.", "breach.", "case.opened"). Empty: every type.
-struct PeerFilter {
-  std::vector<std::string> prefixes;
-  bool Allows(std::string_view type) const;
-  // "alert.,breach.,case.opened" <-> prefixes; "*" or "" means every type.
-  static PeerFilter Parse(const std::string& text);
-  std::string ToString() const;
-};
-
 // What the server does with one event of its log for a peer with this filter that already
 // holds `held`: send it, leave it out because the peer holds its seq (and name it in the
 // batch's `skipped`, so the peer can check it holds this very event), or keep it back.
+// `held_type` finds the event a record.voided voids (filter.h; null: none is held).
 enum class Serving { kSend, kPeerHolds, kFiltered };
-Serving ServingOf(schema::Event::Reader event, const PeerFilter& filter, const VersionVector& held);
+Serving ServingOf(schema::Event::Reader event, const PeerFilter& filter, const VersionVector& held,
+                  const HeldTypeFn& held_type = nullptr);
 // ServingOf(...) == Serving::kSend.
-bool ShouldSend(schema::Event::Reader event, const PeerFilter& filter, const VersionVector& held);
+bool ShouldSend(schema::Event::Reader event, const PeerFilter& filter, const VersionVector& held,
+                const HeldTypeFn& held_type = nullptr);
 
 // "origin provider-1 seq 7: <id> here, <id> on the peer", as `sync status` shows it.
 std::string DescribeConflict(const SeqConflict& conflict);

@@ -113,6 +113,8 @@ void SyncManager::SetPeers(const std::vector<PeerConfig>& peers) {
       ++open_handles_;
       auto quarantine = store_->GetMeta(QuarantineKey(p.id));
       if (quarantine.ok()) state->status.quarantine = DecodeQuarantine(*quarantine);
+      auto served = store_->GetMeta(ServedKey(p.id));
+      if (served.ok()) state->status.served = DecodeServed(*served);
     }
     const bool address_changed = state->status.config.address != p.address;
     const uint64_t basis_before = BasisFor(p.id);
@@ -166,7 +168,7 @@ bool SyncManager::IsPeer(const std::string& id) const {
 }
 
 const PeerFilter& SyncManager::FilterOf(const std::string& id) const {
-  static const PeerFilter kNothing{{"\x01"}};  // a removed peer gets nothing
+  static const PeerFilter kNothing = PeerFilter::Nothing();  // a removed peer gets nothing
   auto it = peers_.find(id);
   if (it == peers_.end() || it->second->status.config.id.empty()) return kNothing;
   return it->second->status.config.send;
@@ -176,14 +178,17 @@ PeerFilter SyncManager::FilterFor(const std::string& id) const { return FilterOf
 
 uint64_t SyncManager::BasisFor(const std::string& id) const {
   // The filter in a canonical form (prefixes sorted, once each), so reordering it in the
-  // config does not count as a change.
-  std::vector<std::string> prefixes = FilterOf(id).prefixes;
-  std::sort(prefixes.begin(), prefixes.end());
-  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+  // config, or naming an agreement instead of its prefixes, does not count as a change.
   // The log is named by this node's origin, which a restore from a backup changes (the
   // log's positions then mean other events: the peer must pull it again from 0).
   std::string text = store_->origin();
-  for (const auto& p : prefixes) text += '\n' + p;
+  const PeerFilter& filter = FilterOf(id);
+  if (!filter.receives_all()) {
+    // "v2": since sharing agreements, every filter lets erasures (and voids with their
+    // events) through, so a filtered peer pulls once more from the start to get those the
+    // filter held back before. A peer that receives everything keeps its checkpoint.
+    text += "\nv2\n" + filter.Canonical();
+  }
   uint64_t h = 14695981039346656037ull;  // FNV-1a, 64 bits
   for (unsigned char c : text) {
     h ^= c;
@@ -204,6 +209,9 @@ void SyncManager::Dial(const std::string& id) {
       (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0 &&
        uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)) != 0)) {
     state->status.last_error = "address \"" + address + "\" is not IP:PORT";
+    state->error_is_waiting = false;
+    ++state->status.links_failed;
+    Changed();
     return;
   }
   state->dialing = true;
@@ -273,8 +281,15 @@ void SyncManager::SweepHandshakes() {
   }
   const std::string why =
       "TLS handshake not finished within " + std::to_string(kHandshakeTimeoutMs / 1000) + " s";
+  for (PeerLink* link : links_) {
+    if (link->refusing() && now - link->refused_ms() >= PeerLink::kRefusalLingerMs) {
+      late.push_back(link);
+    }
+  }
   for (PeerLink* link : late) {
-    if (link->outbound()) {
+    if (link->refusing()) {
+      link->EndRefusal();  // the refused peer has not hung up: enough waiting
+    } else if (link->outbound()) {
       link->Close(why);  // a peer we dialled: its failure is logged and redialled as usual
     } else {
       link->Drop("closed unauthenticated: " + why);
@@ -334,6 +349,11 @@ void SyncManager::OnLinked(const std::string& peer) {
   if (PeerState* state = StateOf(peer)) {
     state->attempts = 0;
     state->status.connected = true;
+    // The link is up: why an earlier one failed is no longer the news.
+    state->status.last_error.clear();
+    state->error_is_waiting = false;
+    ++state->status.links_up;
+    Changed();
   }
 }
 
@@ -346,10 +366,33 @@ void SyncManager::OnProgress(const std::string& peer, const LinkProgress& progre
   status.events_in += progress.events_in;
   status.events_out += progress.events_out;
   if (progress.behind_in) status.behind_in = *progress.behind_in;
-  if (progress.behind_out) status.behind_out = *progress.behind_out;
   if (progress.heard) status.last_contact = NowNanos();
-  if (!progress.waiting.empty()) status.last_error = progress.waiting;
+  if (!progress.waiting.empty()) {
+    status.last_error = progress.waiting;
+    state->error_is_waiting = true;
+  } else if (progress.stored && state->error_is_waiting) {
+    status.last_error.clear();  // the store takes the peer's events again
+    state->error_is_waiting = false;
+  }
+  if (progress.served && !(*progress.served == status.served)) {
+    status.served = std::move(*progress.served);
+    state->served_unwritten = true;
+    KeepServed(state, /*soon=*/true);
+  }
   if (progress.events_in > 0) NotifyAppend();  // pass them on to the other peers
+  if (progress.events_in > 0 || progress.events_out > 0 || progress.behind_in || progress.served ||
+      progress.stored) {
+    Changed();
+  }
+}
+
+void SyncManager::KeepServed(PeerState* state, bool soon) {
+  const uint64_t now = uv_now(loop_);
+  if (!state->served_unwritten || state->status.config.id.empty()) return;
+  if (soon && state->served_written_ms != 0 && now - state->served_written_ms < 1000) return;
+  state->served_unwritten = false;
+  state->served_written_ms = now;
+  WriteMeta({{ServedKey(state->id), EncodeServed(state->status.served)}});
 }
 
 void SyncManager::OnQuarantineChanged(const std::string& peer, const Quarantine& quarantine) {
@@ -376,12 +419,17 @@ void SyncManager::OnLinkClosed(PeerLink* link, const std::string& why) {
   if (link->session() != nullptr) {
     state->established = std::max(0, state->established - 1);
     if (state->established == 0) state->status.connected = false;
+    KeepServed(state, /*soon=*/false);
   }
   if (link->superseded()) {
     spdlog::info("sync: one of two links with {} closed: {}", id, why);
+    Changed();
     return;
   }
   state->status.last_error = why;
+  state->error_is_waiting = false;
+  ++state->status.links_failed;
+  Changed();
   if (link->session() != nullptr) {
     spdlog::info("sync: link with {} closed: {}", id, why);
   } else {
@@ -400,6 +448,7 @@ std::vector<PeerStatus> SyncManager::Peers() const {
     if (state->status.config.id.empty()) continue;
     out.push_back(state->status);
     out.back().certificate = certificate;
+    out.back().basis = BasisFor(id);
   }
   return out;
 }
@@ -496,6 +545,59 @@ Result<std::vector<std::string>> RecordedSplits(const EventStore& store) {
       });
   if (!s.ok()) return s;
   return out;
+}
+
+HeldTypeFn HeldTypesIn(const EventStore* store) {
+  return [store](const Uuid& id) -> std::optional<EventType> {
+    auto held = store->Get(id);
+    if (!held.ok()) return std::nullopt;
+    return held->reader().which();
+  };
+}
+
+Status UnsentCounter::Count(std::vector<PeerStatus*> peers) {
+  struct Pending {
+    PeerStatus* status;
+    Counted* counted;
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint64_t last = store_->LastPosition();
+  std::vector<Pending> pending;
+  uint64_t from = last;
+  for (PeerStatus* p : peers) {
+    Counted& c = counted_[p->config.id];
+    const std::string filter = p->config.send.Canonical();
+    if (!(c.served == p->served) || c.basis != p->basis || c.filter != filter || c.through > last) {
+      // The peer pulled, or its agreement or this log changed: count again from where it
+      // stands (from the start when it was served under another basis).
+      c = Counted{p->served, p->basis, filter, p->served.basis == p->basis ? p->served.after : 0,
+                  0};
+    }
+    if (c.through < last) {
+      pending.push_back({p, &c});
+      from = std::min(from, c.through);
+    }
+  }
+  if (!pending.empty()) {
+    const HeldTypeFn held_type = HeldTypesIn(store_);
+    Status read = store_->ScanLog(from, [&](uint64_t position, schema::Event::Reader e) {
+      if (position > last) return false;
+      for (Pending& p : pending) {
+        if (position <= p.counted->through) continue;
+        if (ShouldSend(e, p.status->config.send, p.counted->served.held, held_type)) {
+          ++p.counted->count;
+        }
+      }
+      return true;
+    });
+    if (!read.ok()) {
+      for (Pending& p : pending) counted_.erase(p.status->config.id);  // counted in part
+      return read;
+    }
+    for (Pending& p : pending) p.counted->through = last;
+  }
+  for (PeerStatus* p : peers) p->behind_out = counted_[p->config.id].count;
+  return Status::Ok();
 }
 
 void SyncManager::MaybeFinish() {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "eventstore/event_store.h"
 #include "sync/peer_link.h"
 #include "sync/session.h"
+#include "sync/sync_keys.h"
 #include "sync/tls.h"
 
 namespace holdfast {
@@ -32,10 +34,22 @@ struct PeerStatus {
   PeerConfig config;
   bool connected = false;
   int64_t last_contact = 0;  // unix nanoseconds; 0: never
-  uint64_t behind_in = 0;    // events of the peer's log this node has not pulled yet
-  uint64_t behind_out = 0;   // events of this node's log the peer has not pulled yet
+  // Positions of the peer's log this node has not pulled yet, as the peer last said (its
+  // log's length less this node's checkpoint: events the filter holds back count too).
+  uint64_t behind_in = 0;
+  // The events of this node's log that pass the peer's filter and that it had neither
+  // pulled nor held when this node last heard from it: filled by UnsentCounter (which reads
+  // the log), not by the manager.
+  uint64_t behind_out = 0;
   uint64_t events_in = 0, events_out = 0, bytes_in = 0, bytes_out = 0;
-  std::string last_error;
+  std::string last_error;  // why the last link failed or waits; cleared when a link is up
+  // How far the peer has pulled this node's log (kept in the store: sync_keys.h), and the
+  // basis it would be served under now (a pull under another starts again from 0).
+  Served served;
+  uint64_t basis = 0;
+  // Links that came up (the peer answered the hello), and links or dials that failed,
+  // since the daemon started: `sync now` watches them move.
+  uint64_t links_up = 0, links_failed = 0;
   // The origins no longer taken from this peer: its log and ours hold two different events
   // under one (origin, seq) of each (docs/sync-integrity.md).
   Quarantine quarantine;
@@ -47,6 +61,33 @@ struct PeerStatus {
 // Every split a peer link found and keeps quarantined, from the store (for `store verify`):
 // "sync: peer P holds another event under origin O seq N (<id> here, <id> there) ...".
 Result<std::vector<std::string>> RecordedSplits(const EventStore& store);
+
+// The type of the event `store` holds under an id: how a record.voided is judged (filter.h).
+HeldTypeFn HeldTypesIn(const EventStore* store);
+
+// Fills each PeerStatus's behind_out: the events of this node's log that the link would
+// send the peer (they pass its filter, and its version vector did not cover them) after the
+// position it last pulled from (from 0 when its basis has changed since). It reads the log
+// on the calling thread, never on the loop. It remembers what it counted: while a peer's
+// position, version vector and basis stay as they were (a peer that is down), asking again
+// reads only the events appended since. Thread-safe.
+class UnsentCounter {
+ public:
+  explicit UnsentCounter(const EventStore* store) : store_(store) {}
+  Status Count(std::vector<PeerStatus*> peers);
+
+ private:
+  struct Counted {
+    Served served;
+    uint64_t basis = 0;
+    std::string filter;    // PeerFilter::Canonical
+    uint64_t through = 0;  // the log was read up to here
+    uint64_t count = 0;
+  };
+  const EventStore* store_;
+  std::mutex mu_;
+  std::map<std::string, Counted> counted_;
+};
 
 class SyncManager : private LinkOwner {
  public:
@@ -70,6 +111,9 @@ class SyncManager : private LinkOwner {
   std::vector<PeerStatus> Peers() const;
   // Dial now the peers not connected (one, or all when empty), resetting their backoff.
   holdfast::Status SyncNow(const std::string& peer);
+  // Runs (on the loop) whenever a peer's status changes: a link comes up or closes, events
+  // move. For waiting on them (PeerRegistry's sync now): it must be quick.
+  void SetChangeListener(std::function<void()> listener) { on_change_ = std::move(listener); }
   // New local events: wake the links holding a pull. Thread-safe.
   void NotifyAppend();
   // Closes the listener and every link; `done` runs on the loop when all are closed.
@@ -83,7 +127,10 @@ class SyncManager : private LinkOwner {
     uv_timer_t redial{};
     bool dialing = false;
     int attempts = 0;
-    int established = 0;  // links up
+    int established = 0;             // links up
+    uint64_t served_written_ms = 0;  // when `status.served` was last kept in the store
+    bool served_unwritten = false;   // it has changed since
+    bool error_is_waiting = false;   // last_error is LinkProgress::waiting
   };
   void Dial(const std::string& peer);
   void ScheduleRedial(PeerState* state);
@@ -108,6 +155,11 @@ class SyncManager : private LinkOwner {
   void MaybeFinish();
   // Writes to the store's meta on the thread pool (a failure is logged).
   void WriteMeta(MetaWrites writes);
+  // Keeps the peer's `served` in the store: now, or when `soon`, if a second has passed.
+  void KeepServed(PeerState* state, bool soon);
+  void Changed() {
+    if (on_change_) on_change_();
+  }
   // Before accepting a connection: closes the oldest accepted connection still
   // handshaking when there are already kMaxHandshaking of them.
   void MakeRoomForHandshake();
@@ -120,6 +172,7 @@ class SyncManager : private LinkOwner {
   EventStore* store_;
   std::unique_ptr<TlsContext> tls_;
   std::function<void()> on_inserted_;
+  std::function<void()> on_change_;
   uv_tcp_t listener_{};
   bool listening_ = false;
   int port_ = 0;

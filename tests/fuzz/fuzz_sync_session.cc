@@ -106,7 +106,7 @@ class LinkEffects : public SessionEffects {
       const uint32_t max = std::min(r.max, kEventsPerRead);
       Status s = store_->ScanLog(r.after, [&](uint64_t position, schema::Event::Reader e) {
         through = position;
-        switch (ServingOf(e, PeerFilter{}, r.peer_held)) {
+        switch (ServingOf(e, PeerFilter::All(), r.peer_held)) {
           case Serving::kSend:
             events.push_back(Event::CopyOf(e));
             break;

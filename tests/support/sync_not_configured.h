@@ -12,10 +12,14 @@ namespace holdfast::testing {
 
 class SyncNotConfigured : public SyncControl {
  public:
-  Result<std::vector<PeerView>> ListPeers() override { return std::vector<PeerView>{}; }
+  Result<std::vector<PeerView>> ListPeers(bool = false) override { return std::vector<PeerView>{}; }
   Status AddPeer(const PeerConfig&) override { return Unconfigured(); }
   Status RemovePeer(const std::string&) override { return Unconfigured(); }
   Status SyncNow(const std::string&) override { return Unconfigured(); }
+  Result<std::vector<SyncReport>> SyncAndReport(const std::string&,
+                                                std::chrono::milliseconds) override {
+    return Unconfigured();
+  }
 
  private:
   static Status Unconfigured() { return Status::Unavailable("sync is not configured"); }

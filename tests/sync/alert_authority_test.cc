@@ -89,7 +89,7 @@ TEST_CASE(
   REQUIRE(AlertStates(b).empty());
 
   // B pulls A's log; A receives nothing from B (B shares only case closures with it).
-  a.AddPeerLive(b.id(), "");
+  a.AddPeerLive(b.id(), "", "all");
   b.AddPeerLive(a.id(), a.address(), "case.closed");
   REQUIRE(WaitUntil(Scaled(milliseconds(30000)), [&] { return AlertStates(b).size() == 1; }));
   // An append returns once everything before it in B's log is folded and evaluated, with
@@ -103,7 +103,7 @@ TEST_CASE(
   CHECK(AlertStates(a) == on_a);
 
   // B now shares everything with A: the correction reaches A, which withdraws its raise.
-  b.AddPeerLive(a.id(), a.address(), "*");
+  b.AddPeerLive(a.id(), a.address(), "all");
   const std::vector<std::string> withdrawn = {"alert=" + alert +
                                               " status=withdrawn raised_at=2025-01-20T18:00:00Z"};
   CHECK(WaitUntil(Scaled(milliseconds(30000)), [&] { return AlertStates(a) == withdrawn; }));

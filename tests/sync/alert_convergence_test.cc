@@ -106,10 +106,10 @@ TEST_CASE(
   // 4. Peered: A and B both ways, police from both under the police agreement.
   a.Stop();
   b.Stop();
-  b.AddPeerToConfig(a.id(), a.address());
-  a.AddPeerToConfig(b.id(), "");
-  police.AddPeerToConfig(a.id(), a.address());
-  police.AddPeerToConfig(b.id(), b.address());
+  b.AddPeerToConfig(a.id(), a.address(), "all");
+  a.AddPeerToConfig(b.id(), "", "all");
+  police.AddPeerToConfig(a.id(), a.address(), "all");
+  police.AddPeerToConfig(b.id(), b.address(), "all");
   a.AddPeerToConfig(police.id(), "", kPoliceFilter);
   b.AddPeerToConfig(police.id(), "", kPoliceFilter);
   a.Start();

@@ -181,7 +181,7 @@ class ChaosRound {
     // A full mesh among the four that see everything; police dials both deriving nodes,
     // which send it only what the SPEC's data-sharing agreement allows.
     for (size_t i = 0; i < 4; ++i) {
-      for (size_t j = i + 1; j < 4; ++j) Join(i, j, "*");
+      for (size_t j = i + 1; j < 4; ++j) Join(i, j, "all");
     }
     Join(4, 0, kPoliceFilter);
     Join(4, 1, kPoliceFilter);
@@ -213,7 +213,7 @@ class ChaosRound {
     link.dialer = dialer_index;
     link.listener = listener_index;
     link.proxy = std::make_unique<CutProxy>(listener.port());
-    dialer.AddPeerToConfig(listener.id(), "127.0.0.1:" + std::to_string(link.proxy->port()));
+    dialer.AddPeerToConfig(listener.id(), "127.0.0.1:" + std::to_string(link.proxy->port()), "all");
     listener.AddPeerToConfig(dialer.id(), "", listener_sends);
     links_.push_back(std::move(link));
   }

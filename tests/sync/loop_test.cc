@@ -115,7 +115,7 @@ TEST_CASE("the daemon answers while peers add and remove wait on a slow disk", "
 
   for (const std::vector<std::string>& change :
        {std::vector<std::string>{"peers", "add", "--id", "provider-1", "--address", "127.0.0.1:1",
-                                 "--send", "*"},
+                                 "--send", "all"},
         std::vector<std::string>{"peers", "remove", "--id", "provider-1"}}) {
     const auto start = Clock::now();
     std::vector<std::string> args = {test::HoldfastPath()};
@@ -154,7 +154,7 @@ TEST_CASE("concurrent peers adds and removes leave running the peers a restart r
     REQUIRE(r.exit == 0);
     std::vector<std::string> out;
     for (const auto& row : ParseJsonArray(r.out)) {
-      out.push_back(row.at("peer") + " " + row.at("address") + " " + row.at("sends"));
+      out.push_back(row.at("peer") + " " + row.at("address") + " " + row.at("agreement"));
     }
     std::sort(out.begin(), out.end());
     return out;

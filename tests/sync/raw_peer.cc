@@ -217,7 +217,7 @@ void RawPeer::Decode() {
         for (auto e : m.getBatch().getEvents()) event_ids_.push_back(FormatUuid(ToUuid(e.getId())));
         break;
       case wire::Message::GOODBYE:
-        close_reason_ = m.getGoodbye();
+        close_reason_ = goodbye_ = m.getGoodbye();
         break;
     }
   }

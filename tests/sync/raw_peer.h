@@ -57,6 +57,8 @@ class RawPeer {
   };
   const std::vector<SeenPull>& seen_pulls() const { return seen_pulls_; }
   const std::string& close_reason() const { return close_reason_; }
+  // The text of the last goodbye the node sent (why it closes), if it sent one.
+  const std::string& goodbye() const { return goodbye_; }
 
   // Drops the connection with a TCP reset (SO_LINGER 0), as a crashed peer or a middlebox
   // would, leaving whatever the node sent unread. With `fin_first` it hangs up (FIN) just
@@ -80,6 +82,7 @@ class RawPeer {
   std::vector<std::string> event_ids_;
   std::vector<SeenPull> seen_pulls_;
   std::string close_reason_;
+  std::string goodbye_;
 };
 
 // The frame bytes of a message (4-byte little-endian length, then the words).

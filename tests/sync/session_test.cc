@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -661,8 +663,8 @@ TEST_CASE("a closed session does nothing more", "[sync][session]") {
 }
 
 TEST_CASE("ShouldSend respects the peer's filter and version vector", "[sync][session]") {
-  const PeerFilter police = PeerFilter::Parse("alert.,breach.,case.opened");
-  const PeerFilter everything = PeerFilter::Parse("*");
+  const PeerFilter police = *PeerFilter::Parse("alert.,breach.,case.opened");
+  const PeerFilter everything = *PeerFilter::Parse("*");
   const Event attendance = FromOrigin(MakeAttendance("C-1"), "provider-1", 5);
   const Event breach = FromOrigin(MakeBreach("C-1"), "probation-1", 5);
   const Event opened = FromOrigin(MakeCaseOpened("C-1"), "probation-1", 6);
@@ -914,18 +916,14 @@ TEST_CASE("a quarantine is kept as text and read back", "[sync][session][split]"
   CHECK(DecodeQuarantine("police-1 x not-a-uuid\ngarbage\n").empty());
 }
 
-TEST_CASE("PeerFilter::Parse reads the data-sharing agreement", "[sync][session]") {
-  CHECK(PeerFilter::Parse("alert.,breach.,case.opened").prefixes ==
-        std::vector<std::string>{"alert.", "breach.", "case.opened"});
-  CHECK(PeerFilter::Parse(" alert. , breach.,,").prefixes ==
-        std::vector<std::string>{"alert.", "breach."});
-  CHECK(PeerFilter::Parse("*").prefixes.empty());
-  CHECK(PeerFilter::Parse("").prefixes.empty());
-
-  CHECK(PeerFilter::Parse("*").ToString() == "*");
-  CHECK(PeerFilter::Parse("alert.,breach.,case.opened").ToString() == "alert.,breach.,case.opened");
-  const PeerFilter f = PeerFilter::Parse("alert.,case.opened");
-  CHECK(PeerFilter::Parse(f.ToString()).prefixes == f.prefixes);
+TEST_CASE("PeerFilter::Parse reads the data-sharing agreement", "[sync][session][sharing]") {
+  CHECK(PeerFilter::Parse("alert.,breach.,case.opened")->agreement() ==
+        "alert.,breach.,case.opened");
+  CHECK(PeerFilter::Parse(" alert. , breach.,,")->agreement() == "alert.,breach.");
+  CHECK(PeerFilter::Parse("alert.,breach.")->Canonical() ==
+        PeerFilter::Parse("breach., alert.,alert.")->Canonical());
+  const PeerFilter f = *PeerFilter::Parse("alert.,case.opened");
+  CHECK(PeerFilter::Parse(f.agreement())->Canonical() == f.Canonical());
 
   CHECK(f.Allows("alert.raised"));
   CHECK(f.Allows("alert.withdrawn"));
@@ -933,7 +931,155 @@ TEST_CASE("PeerFilter::Parse reads the data-sharing agreement", "[sync][session]
   CHECK(!f.Allows("case.closed"));
   CHECK(!f.Allows("attendance.recorded"));
   CHECK(!f.Allows("alert"));
-  CHECK(PeerFilter::Parse("*").Allows("attendance.recorded"));
+  CHECK(!f.receives_all());
+
+  // `all`, and the old "*" as a synonym of it.
+  for (const char* all : {"all", "*", " all "}) {
+    INFO(all);
+    auto parsed = PeerFilter::Parse(all);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->receives_all());
+    CHECK(parsed->agreement() == "all");
+    CHECK(parsed->Allows("attendance.recorded"));
+  }
+}
+
+TEST_CASE("nothing is shared by default: an agreement must be named, and a wrong one is refused",
+          "[sync][session][sharing]") {
+  for (const char* text : {"", " ", ",,"}) {
+    INFO("\"" << text << "\"");
+    auto parsed = PeerFilter::Parse(text);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().message() ==
+          "no sharing agreement: name what the peer may receive: " + PeerFilter::Choices());
+  }
+  // A typo in a prefix would send nothing of what was meant: refused, naming it.
+  auto typo = PeerFilter::Parse("alerts.,breach.");
+  REQUIRE_FALSE(typo.ok());
+  CHECK(typo.status().message().find("\"alerts.\" is neither an agreement nor the start of an "
+                                     "event type name") == 0);
+  CHECK(typo.status().message().find(PeerFilter::Choices()) != std::string::npos);
+  auto mixed = PeerFilter::Parse("police,attendance.");
+  REQUIRE_FALSE(mixed.ok());
+  CHECK(mixed.status().message().find("\"police\" is an agreement of its own") == 0);
+  CHECK_FALSE(PeerFilter::Parse("all,alert.").ok());
+}
+
+TEST_CASE("the SPEC's named agreements send what the SPEC lists", "[sync][session][sharing]") {
+  const std::vector<std::string> police_types = {
+      "case.opened",        "case.closed",       "case.risk_changed",
+      "breach.reported",    "incident.reported", "alert.raised",
+      "alert.acknowledged", "alert.resolved",    "alert.withdrawn"};
+  const std::vector<std::string> provider_types = {"case.opened",
+                                                   "case.closed",
+                                                   "intervention.referred",
+                                                   "intervention.started",
+                                                   "intervention.completed",
+                                                   "intervention.exited",
+                                                   "session.held",
+                                                   "attendance.recorded",
+                                                   "alert.raised",
+                                                   "alert.acknowledged",
+                                                   "alert.resolved",
+                                                   "alert.withdrawn"};
+  auto police = PeerFilter::Parse("police"), provider = PeerFilter::Parse("provider");
+  REQUIRE(police.ok());
+  REQUIRE(provider.ok());
+  CHECK(police->agreement() == "police");
+  CHECK(police->Canonical() ==
+        PeerFilter::Parse("case.opened,case.closed,case.risk_changed,breach.,incident.,alert.")
+            ->Canonical());
+  for (EventType type : AllEventTypes()) {
+    const std::string name(EventTypeName(type));
+    INFO(name);
+    const bool to_police =
+        std::find(police_types.begin(), police_types.end(), name) != police_types.end();
+    const bool to_provider =
+        std::find(provider_types.begin(), provider_types.end(), name) != provider_types.end();
+    CHECK(police->Allows(name) == to_police);
+    CHECK(provider->Allows(name) == to_provider);
+  }
+  for (const char* name : {"probation", "partnership"}) {
+    auto parsed = PeerFilter::Parse(name);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->agreement() == name);
+    CHECK(parsed->receives_all());
+  }
+}
+
+TEST_CASE("an erasure goes to every peer, and a void goes with the event it voids",
+          "[sync][session][sharing]") {
+  const PeerFilter police = *PeerFilter::Parse("police");
+  const PeerFilter all = PeerFilter::All();
+  const Event erased = FromOrigin(testing::MakeSubjectErased("P-1"), "probation-1", 1);
+  CHECK(ShouldSend(erased.reader(), police, {}));
+  CHECK(ShouldSend(erased.reader(), *PeerFilter::Parse("alert."), {}));
+  CHECK_FALSE(ShouldSend(erased.reader(), PeerFilter::Nothing(), {}));  // a removed peer
+
+  // This node's store, as far as voids need it: the types of the events it holds by id.
+  const Event breach = FromOrigin(MakeBreach("C-1"), "probation-1", 2);
+  const Event attendance = FromOrigin(MakeAttendance("C-1"), "provider-1", 1);
+  const Uuid not_held = RandomUuid();
+  std::map<std::pair<uint64_t, uint64_t>, EventType> held;
+  for (const Event* e : {&breach, &attendance}) {
+    const Uuid id = ToUuid(e->reader().getId());
+    held[{id.hi, id.lo}] = e->reader().which();
+  }
+  const HeldTypeFn held_type = [&](const Uuid& id) -> std::optional<EventType> {
+    auto it = held.find({id.hi, id.lo});
+    if (it == held.end()) return std::nullopt;
+    return it->second;
+  };
+  const Event void_of_breach =
+      FromOrigin(testing::MakeRecordVoided(ToUuid(breach.reader().getId())), "probation-1", 3);
+  const Event void_of_attendance =
+      FromOrigin(testing::MakeRecordVoided(ToUuid(attendance.reader().getId())), "probation-1", 4);
+  const Event void_of_unknown = FromOrigin(testing::MakeRecordVoided(not_held), "probation-1", 5);
+  const Event void_of_void = FromOrigin(
+      testing::MakeRecordVoided(ToUuid(void_of_breach.reader().getId())), "probation-1", 6);
+  held[{ToUuid(void_of_breach.reader().getId()).hi, ToUuid(void_of_breach.reader().getId()).lo}] =
+      EventType::RECORD_VOIDED;
+
+  // Police receive breaches, not attendance: the voids follow.
+  CHECK(ShouldSend(void_of_breach.reader(), police, {}, held_type));
+  CHECK_FALSE(ShouldSend(void_of_attendance.reader(), police, {}, held_type));
+  // A "record." prefix does not let a void through on its own.
+  CHECK_FALSE(
+      ShouldSend(void_of_attendance.reader(), *PeerFilter::Parse("record."), {}, held_type));
+  // A void of an event this node does not hold (yet), or of a void: only to the peers that
+  // receive everything.
+  CHECK_FALSE(ShouldSend(void_of_unknown.reader(), police, {}, held_type));
+  CHECK(ShouldSend(void_of_unknown.reader(), all, {}, held_type));
+  CHECK_FALSE(ShouldSend(void_of_void.reader(), police, {}, held_type));
+  CHECK(ShouldSend(void_of_void.reader(), all, {}, held_type));
+  CHECK_FALSE(ShouldSend(void_of_breach.reader(), police, {}, nullptr));
+  // The version vector applies to voids as to any event.
+  CHECK(ServingOf(void_of_breach.reader(), police, {{"probation-1", 3}}, held_type) ==
+        Serving::kPeerHolds);
+}
+
+TEST_CASE("an agreement that keeps alert acknowledgements from a peer gets a note",
+          "[sync][session][sharing]") {
+  CHECK(PeerFilter::Parse("police")->AlertNote("police-1").empty());
+  CHECK(PeerFilter::Parse("provider")->AlertNote("provider-1").empty());
+  CHECK(PeerFilter::Parse("all")->AlertNote("probation-1").empty());
+  CHECK(PeerFilter::Parse("incident.,alert.")->AlertNote("probation-1").empty());
+  const std::string note = PeerFilter::Parse("incident.,alert.raised")->AlertNote("probation-1");
+  CHECK(note ==
+        "its agreement (incident.,alert.raised) does not send it alert.acknowledged and "
+        "alert.resolved: alerts acknowledged or resolved here stay open on probation-1; if it "
+        "derives or shows alerts, add alert. (holdfast peers add --id probation-1 --send ...)");
+  CHECK(PeerFilter::Parse("alert.acknowledged")->AlertNote("p").find("alert.resolved") !=
+        std::string::npos);
+  CHECK(PeerFilter::Nothing().AlertNote("p").empty());
+}
+
+TEST_CASE("what a peer has pulled is kept and read back", "[sync][session]") {
+  const Served served{42, 0x1234567890abcdefull, {{"probation-1", 7}, {"provider-1~0a1b", 3}}};
+  CHECK(DecodeServed(EncodeServed(served)) == served);
+  CHECK(DecodeServed("") == Served());
+  CHECK(DecodeServed("x y\n") == Served());
+  CHECK(DecodeServed("5 6\nprobation-1 x\npolice-1 2\n").held == VersionVector{{"police-1", 2}});
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ TEST_CASE("a node whose certificate expires within 30 days says so at start and 
   TempDir dir;
   Pki pki(dir / "pki");
   SyncNode node(dir.path(), pki, "probation-1", "probation");
-  node.AddPeerToConfig("provider-1", "");
+  node.AddPeerToConfig("provider-1", "", "all");
   // The same files the config names, made again to last 10 days.
   auto made = test::Run({OpsDir() + "/make-node-cert", pki.dir(), "probation-1", "--days", "10"});
   INFO(made.Describe());

@@ -20,8 +20,8 @@ TEST_CASE(
   if (!fs.SkipUnlessMounted("sync disk_full_test")) return;
   SyncNode a(dir.path(), pki, "provider-1", "provider");
   SyncNode b(dir.path(), pki, "provider-2", "provider");
-  a.AddPeerToConfig(b.id(), "");
-  b.AddPeerToConfig(a.id(), a.address());
+  a.AddPeerToConfig(b.id(), "", "all");
+  b.AddPeerToConfig(a.id(), a.address(), "all");
   {
     std::string config = test::ReadFile(b.node().config());
     const std::string line = "reserve_mb = 128";

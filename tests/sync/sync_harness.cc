@@ -465,9 +465,9 @@ uint64_t Number(const JsonFields& row, const std::string& field) {
 }
 
 AttackedNode::AttackedNode() {
-  node.AddPeerToConfig("ghost-1", "");
-  node.AddPeerToConfig(good.id(), "");
-  good.AddPeerToConfig(node.id(), node.address());
+  node.AddPeerToConfig("ghost-1", "", "all");
+  node.AddPeerToConfig(good.id(), "", "all");
+  good.AddPeerToConfig(node.id(), node.address(), "all");
   node.Start();
   good.Start();
   test::WriteFile(dir / "t.jsonl", AttendanceLines(0x400, 1, 100));

@@ -79,12 +79,12 @@ class SyncNode {
   test::Node& node() { return node_; }
 
   // A `peer = ID ADDRESS SEND` line in the config, read at the next start. An empty
-  // address: this node only accepts the peer.
+  // address: this node only accepts the peer. SEND is the sharing agreement: "all", an
+  // agreement's name or type prefixes (nothing is shared by default).
   void AddPeerToConfig(const std::string& peer, const std::string& address,
-                       const std::string& send = "*");
-  // `holdfast peers add` against the running daemon; throws if it fails.
-  void AddPeerLive(const std::string& peer, const std::string& address,
-                   const std::string& send = "*");
+                       const std::string& send);
+  // `holdfast peers add --send SEND` against the running daemon; throws if it fails.
+  void AddPeerLive(const std::string& peer, const std::string& address, const std::string& send);
 
   void Start() { node_.Start(); }
   int Stop() { return node_.Stop(); }

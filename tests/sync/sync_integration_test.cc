@@ -48,10 +48,10 @@ TEST_CASE("three nodes in a line converge to the same events and alerts", "[sync
   b.Start();
   c.Start();
   // As operators would: each side of each link adds the other with its address.
-  a.AddPeerLive(b.id(), b.address());
-  b.AddPeerLive(a.id(), a.address());
-  b.AddPeerLive(c.id(), c.address());
-  c.AddPeerLive(b.id(), b.address());
+  a.AddPeerLive(b.id(), b.address(), "all");
+  b.AddPeerLive(a.id(), a.address(), "all");
+  b.AddPeerLive(c.id(), c.address(), "all");
+  c.AddPeerLive(b.id(), b.address(), "all");
 
   a.Import(county.probation);
   b.Import(county.provider);
@@ -81,8 +81,8 @@ TEST_CASE("five nodes in a ring converge to the same events and alerts", "[sync]
   std::vector<SyncNode*> nodes;
   for (size_t i = 0; i < ring.size(); ++i) {
     SyncNode& next = *ring[(i + 1) % ring.size()];
-    ring[i]->AddPeerToConfig(next.id(), next.address());  // i dials i + 1
-    next.AddPeerToConfig(ring[i]->id(), "");              // which only accepts it
+    ring[i]->AddPeerToConfig(next.id(), next.address(), "all");  // i dials i + 1
+    next.AddPeerToConfig(ring[i]->id(), "", "all");              // which only accepts it
     nodes.push_back(ring[i].get());
   }
   for (auto* n : nodes) n->Start();
@@ -108,12 +108,12 @@ TEST_CASE("a node that was offline while the others appended catches up when it 
   SyncNode a(dir.path(), pki, "provider-1", "provider");
   SyncNode b(dir.path(), pki, "police-1", "police");
   SyncNode c(dir.path(), pki, "provider-2", "provider");
-  a.AddPeerToConfig(b.id(), b.address());
-  b.AddPeerToConfig(a.id(), "");
-  c.AddPeerToConfig(a.id(), a.address());
-  c.AddPeerToConfig(b.id(), b.address());
-  a.AddPeerToConfig(c.id(), "");
-  b.AddPeerToConfig(c.id(), "");
+  a.AddPeerToConfig(b.id(), b.address(), "all");
+  b.AddPeerToConfig(a.id(), "", "all");
+  c.AddPeerToConfig(a.id(), a.address(), "all");
+  c.AddPeerToConfig(b.id(), b.address(), "all");
+  a.AddPeerToConfig(c.id(), "", "all");
+  b.AddPeerToConfig(c.id(), "", "all");
   a.Start();
   b.Start();
   c.Start();
@@ -186,8 +186,8 @@ TEST_CASE("a link cut after N bytes, for 50 values of N, loses and duplicates no
   SyncNode x(dir.path(), pki, "provider-1", "provider");  // dials, through the proxy
   SyncNode y(dir.path(), pki, "provider-2", "provider");
   CutProxy proxy(y.port());
-  x.AddPeerToConfig(y.id(), "127.0.0.1:" + std::to_string(proxy.port()));
-  y.AddPeerToConfig(x.id(), "");
+  x.AddPeerToConfig(y.id(), "127.0.0.1:" + std::to_string(proxy.port()), "all");
+  y.AddPeerToConfig(x.id(), "", "all");
   x.Start();
   y.Start();
   test::WriteFile(dir / "x0.jsonl", AttendanceLines(0x100, 1, 200));
@@ -262,13 +262,13 @@ TEST_CASE("a police node receives only alerts, breaches and case openings, also 
   SyncNode partnership(dir.path(), pki, "partnership-1", "partnership");
   SyncNode police1(dir.path(), pki, "police-1", "police");  // one hop from probation
   SyncNode police2(dir.path(), pki, "police-2", "police");  // probation -> partnership -> here
-  provider.AddPeerToConfig(probation.id(), probation.address());
-  probation.AddPeerToConfig(provider.id(), "");
-  partnership.AddPeerToConfig(probation.id(), probation.address());
-  probation.AddPeerToConfig(partnership.id(), "");
-  police1.AddPeerToConfig(probation.id(), probation.address());
+  provider.AddPeerToConfig(probation.id(), probation.address(), "all");
+  probation.AddPeerToConfig(provider.id(), "", "all");
+  partnership.AddPeerToConfig(probation.id(), probation.address(), "all");
+  probation.AddPeerToConfig(partnership.id(), "", "all");
+  police1.AddPeerToConfig(probation.id(), probation.address(), "all");
   probation.AddPeerToConfig(police1.id(), "", kPoliceFilter);
-  police2.AddPeerToConfig(partnership.id(), partnership.address());
+  police2.AddPeerToConfig(partnership.id(), partnership.address(), "all");
   partnership.AddPeerToConfig(police2.id(), "", kPoliceFilter);
   std::vector<SyncNode*> all = {&probation, &provider, &partnership, &police1, &police2};
   for (auto* n : all) n->Start();
@@ -371,7 +371,17 @@ TEST_CASE("peers without a valid certificate of a configured node are refused an
     }
     INFO("handshake: " << (error.empty() ? "completed on the client's side" : error)
                        << "; then: " << peer.close_reason());
-    CHECK(peer.received().empty());  // not even a hello
+    if (c.self == "stranger-1") {
+      // A node of the partnership (its certificate is good) that this one does not list:
+      // no hello, no events, only why, so that its operator can see it.
+      CHECK(peer.hellos() == 0);
+      CHECK(peer.batches() == 0);
+      CHECK(peer.goodbye() ==
+            "probation-1 does not list stranger-1 as a peer: its operator must add it "
+            "(holdfast peers add --id stranger-1 --send AGREEMENT)");
+    } else {
+      CHECK(peer.received().empty());  // not even a hello
+    }
     CHECK(peer.event_ids().empty());
     const bool logged =
         WaitUntil(wait, [&] { return t.LogCount("refused a connection") > refusals_before; });
@@ -570,10 +580,10 @@ TEST_CASE(
   SyncNode provider(dir.path(), pki, "provider-1", "provider");
   SyncNode police(dir.path(), pki, "police-1", "police");
   SyncNode alone(dir.path(), pki, "probation-9", "probation");
-  provider.AddPeerToConfig(probation.id(), probation.address());
-  probation.AddPeerToConfig(provider.id(), "");
-  police.AddPeerToConfig(probation.id(), probation.address());
-  probation.AddPeerToConfig(police.id(), "");
+  provider.AddPeerToConfig(probation.id(), probation.address(), "all");
+  probation.AddPeerToConfig(provider.id(), "", "all");
+  police.AddPeerToConfig(probation.id(), probation.address(), "all");
+  probation.AddPeerToConfig(police.id(), "", "all");
   for (auto* n : {&probation, &provider, &police, &alone}) n->Start();
   // The agencies record in their own order, at the same time.
   std::thread provider_import([&] { provider.Import(county.provider); });

@@ -109,13 +109,13 @@ TEST_CASE("each event crosses a link once: never echoed back, never sent twice",
   bool both_dial = false;
   std::unique_ptr<CutProxy> slow;  // provider-1's way to provider-2, when its dial is held
   SECTION("one side dials") {
-    a.AddPeerToConfig(b.id(), b.address());
-    b.AddPeerToConfig(a.id(), "");
+    a.AddPeerToConfig(b.id(), b.address(), "all");
+    b.AddPeerToConfig(a.id(), "", "all");
   }
   SECTION("both sides dial (each lists the other's address)") {
     both_dial = true;
-    a.AddPeerToConfig(b.id(), b.address());
-    b.AddPeerToConfig(a.id(), a.address());
+    a.AddPeerToConfig(b.id(), b.address(), "all");
+    b.AddPeerToConfig(a.id(), a.address(), "all");
   }
   SECTION("both sides dial, and both dials get through") {
     // provider-1's dial is held in flight (TCP up, TLS unfinished) until provider-2's own
@@ -123,8 +123,8 @@ TEST_CASE("each event crosses a link once: never echoed back, never sent twice",
     both_dial = true;
     slow = std::make_unique<CutProxy>(b.port());
     slow->Hold(true);
-    a.AddPeerToConfig(b.id(), "127.0.0.1:" + std::to_string(slow->port()));
-    b.AddPeerToConfig(a.id(), a.address());
+    a.AddPeerToConfig(b.id(), "127.0.0.1:" + std::to_string(slow->port()), "all");
+    b.AddPeerToConfig(a.id(), a.address(), "all");
   }
   auto linked = [&] {
     return StatusOf(a, b.id())["connected"] == "yes" && StatusOf(b, a.id())["connected"] == "yes";
@@ -181,7 +181,7 @@ TEST_CASE("widening a peer's filter sends it the events the narrower filter held
   const County county = MakeCounty(dir, CountyCases(), 7);
   SyncNode probation(dir.path(), pki, "probation-1", "probation");
   SyncNode police(dir.path(), pki, "police-1", "police");
-  police.AddPeerToConfig(probation.id(), probation.address());
+  police.AddPeerToConfig(probation.id(), probation.address(), "all");
   probation.Start();
   police.Start();
   probation.AddPeerLive(police.id(), "", "alert.");  // at first: alerts only
@@ -233,8 +233,8 @@ TEST_CASE("a removed peer is disconnected and gets nothing more", "[sync][e2e]")
   SyncNode b(dir.path(), pki, "provider-1", "provider");
   a.Start();
   b.Start();
-  a.AddPeerLive(b.id(), b.address());
-  b.AddPeerLive(a.id(), a.address());
+  a.AddPeerLive(b.id(), b.address(), "all");
+  b.AddPeerLive(a.id(), a.address(), "all");
   test::WriteFile(dir / "a1.jsonl", AttendanceLines(0x800, 1, 20));
   a.Import(dir / "a1.jsonl");
   REQUIRE(WaitForSameEvents({&a, &b}, Scaled(milliseconds(20000))) == 20);
@@ -273,8 +273,8 @@ TEST_CASE("a peer written into holdfast.conf links after SIGHUP", "[sync][e2e]")
   b.Start();
   test::WriteFile(dir / "b.jsonl", AttendanceLines(0x900, 1, 30));
   b.Import(dir / "b.jsonl");
-  a.AddPeerToConfig(b.id(), "");
-  b.AddPeerToConfig(a.id(), a.address());
+  a.AddPeerToConfig(b.id(), "", "all");
+  b.AddPeerToConfig(a.id(), a.address(), "all");
   ::kill(a.node().pid(), SIGHUP);
   // probation-1 accepts provider-1 before provider-1 dials.
   REQUIRE(WaitUntil(Scaled(milliseconds(10000)),
@@ -292,8 +292,8 @@ TEST_CASE("connections that never finish the TLS handshake cannot starve the nod
   Pki pki(dir / "pki");
   SyncNode a(dir.path(), pki, "probation-1", "probation");
   SyncNode b(dir.path(), pki, "provider-1", "provider");
-  a.AddPeerToConfig(b.id(), "");
-  b.AddPeerToConfig(a.id(), a.address());
+  a.AddPeerToConfig(b.id(), "", "all");
+  b.AddPeerToConfig(a.id(), a.address(), "all");
   rlimit saved{};
   ::getrlimit(RLIMIT_NOFILE, &saved);
   rlimit low = saved;
@@ -388,8 +388,8 @@ TEST_CASE("a node restored from a backup and used before it reconnects loses not
   Pki pki(dir / "pki");
   SyncNode a(dir.path(), pki, "provider-1", "provider");
   SyncNode b(dir.path(), pki, "provider-2", "provider");
-  a.AddPeerToConfig(b.id(), b.address());
-  b.AddPeerToConfig(a.id(), "");
+  a.AddPeerToConfig(b.id(), b.address(), "all");
+  b.AddPeerToConfig(a.id(), "", "all");
   a.Start();
   b.Start();
   test::WriteFile(dir / "a1.jsonl", AttendanceLines(0xb00, 1, 100));
@@ -427,8 +427,8 @@ TEST_CASE("events with long notes sync, however many fill a batch", "[sync][e2e]
   Pki pki(dir / "pki");
   SyncNode a(dir.path(), pki, "provider-1", "provider");
   SyncNode b(dir.path(), pki, "provider-2", "provider");
-  a.AddPeerToConfig(b.id(), b.address());
-  b.AddPeerToConfig(a.id(), "");
+  a.AddPeerToConfig(b.id(), b.address(), "all");
+  b.AddPeerToConfig(a.id(), "", "all");
   const size_t sessions = 2100;
   std::string lines;
   const std::string module(1000, 'm'), notes(8000, 'n');

@@ -186,7 +186,7 @@ TEST_CASE("removing a peer forgets its quarantine, and added again, its log is c
   node.Start();
   test::WriteFile(dir / "t.jsonl", AttendanceLines(0x720, 1, 10));
   node.Import(dir / "t.jsonl");
-  node.AddPeerLive("ghost-1", "");
+  node.AddPeerLive("ghost-1", "", "all");
   const auto wait = Briefly(milliseconds(10000));
   const auto ghost = pki.Node("ghost-1");
   const std::string held = ParseJsonObject(ExportedLine(node, "probation-1", 1))["id"];
@@ -210,7 +210,7 @@ TEST_CASE("removing a peer forgets its quarantine, and added again, its log is c
     CHECK(peer.Read(wait) == RawPeer::ReadEnd::kClosed);
   }
   CHECK(WaitUntil(wait, [&] { return node.Verify().exit == 0; }));
-  node.AddPeerLive("ghost-1", "");
+  node.AddPeerLive("ghost-1", "", "all");
   CHECK(StatusOf(node, "ghost-1")["conflict"].empty());
   // Its log is pulled again from the start (the checkpoint went with the quarantine), and
   // the split is found again.
@@ -225,8 +225,8 @@ TEST_CASE("a node giving out seqs again after a broken restore is found out by b
   Pki pki(dir / "pki");
   SyncNode a(dir.path(), pki, "provider-1", "provider");
   SyncNode b(dir.path(), pki, "probation-1", "probation");
-  a.AddPeerToConfig(b.id(), b.address());
-  b.AddPeerToConfig(a.id(), "");
+  a.AddPeerToConfig(b.id(), b.address(), "all");
+  b.AddPeerToConfig(a.id(), "", "all");
   a.Start();
   b.Start();
   test::WriteFile(dir / "first.jsonl", AttendanceLines(0x700, 1, 10));
