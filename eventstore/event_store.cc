@@ -343,7 +343,9 @@ Status EventStore::UpgradeFormat(const std::string& dir) {
   // 1 -> 2: the layout is unchanged; only the version is written.
   // 2 -> 3: the projections family gains rows (prov/). Its rows are all derived from the
   // log, so they go, the checkpoint with them, and the projector folds the log again when
-  // it opens (the first start after the upgrade takes as long as a rebuild).
+  // it opens (the first start after the upgrade takes as long as a rebuild). The audit
+  // family is not rewritten: its older entries stay unchained, and the entries written from
+  // now on are chained (daemon/audit.h reads both).
   if (version < 3) {
     for (auto* h : handles_) {
       if (h->GetName() != keys::kProjectionsFamily) continue;

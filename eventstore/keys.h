@@ -42,7 +42,9 @@
 //   3  the projections family gains prov/ rows (a provider's cases); its rows are derived, so
 //      Open drops them all and the projector folds the log again. The users family
 //      (daemon/users.h) is new: made on first use, and holdfastd makes its own Unix account
-//      the first operator of a store that has no users
+//      the first operator of a store that has no users. The audit family's entries are chained by
+//      SHA-256 and it holds the chain's head (daemon/audit.h); an older store's entries stay as
+//      they are, unchained, and the chain begins with the first entry written after the upgrade
 // A change to any layout here or in a module's family, or a new family or meta key, takes
 // the next version and a step in EventStore::Open that upgrades the one before.
 //
