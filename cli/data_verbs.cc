@@ -155,7 +155,9 @@ size_t SendBatch(Context& ctx, const Batch& batch, size_t from, ImportCounts* co
                  std::string* refusal) {
   const size_t n = batch.events.size() - from;
   capnp::MallocMessageBuilder message;
-  auto list = NewRequest(message, ctx).initImport(static_cast<unsigned>(n));
+  auto request = NewRequest(message, ctx);
+  request.setImportWithDerived(ctx.vm["with-derived"].as<bool>());
+  auto list = request.initImport(static_cast<unsigned>(n));
   for (size_t i = 0; i < n; ++i) {
     list.setWithCaveats(static_cast<unsigned>(i), batch.events[from + i].reader());
   }
@@ -307,11 +309,13 @@ void AddDataVerbs(std::vector<Verb>* verbs) {
   import.name = "import";
   import.summary =
       "Import events from a JSON Lines file (idempotent: importing twice adds nothing)";
-  import.usage = "import --file FILE.jsonl [--skip-invalid]";
+  import.usage = "import --file FILE.jsonl [--skip-invalid] [--with-derived]";
   import.example = "holdfast import --file county.jsonl";
   import.add_options = [](po::options_description & d) {
     d.add_options()("file", po::value<std::string>(), "the JSON Lines file (required)")(
         "skip-invalid", po::bool_switch(), "report bad lines and carry on instead of stopping")(
+        "with-derived", po::bool_switch(),
+        "take alert.raised and alert.withdrawn too (audited): only from an export you trust")(
         "quiet", po::bool_switch(), "no progress bar");
 };
 import.run = Import;

@@ -35,7 +35,8 @@ struct Request {
     append @2 :Append;              # case-work verbs -> appended
     import @3 :List(Ev.Event);      # operator bulk import, authors kept -> progress frames
                                     #    while it runs (every 2 s), then appended; writes in
-                                    #    order up to an event it refuses
+                                    #    order up to an event it refuses (alert.raised and
+                                    #    alert.withdrawn too, unless importWithDerived)
     readLog @4 :ReadLog;            # export -> pages of events
     readStream @5 :Text;            # a stream's events, e.g. "case/C-0042" -> pages of events
     listCases @6 :ListCases;        # -> pages of cases
@@ -62,6 +63,9 @@ struct Request {
     usersToken @23 :Text;           # operator: a user id -> token (shown once)
     usersPassword @24 :UserPassword;  # operator -> ok
   }
+  importWithDerived @25 :Bool;      # import only: take alert.raised and alert.withdrawn too
+                                    # (`holdfast import --with-derived`); without it the import
+                                    # refuses them as it refuses any event it cannot take
 }
 
 struct UserInfo {

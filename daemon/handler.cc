@@ -89,6 +89,17 @@ std::optional<AlertCursor> ParseAlertCursor(std::string_view text) {
   return c;
 }
 
+// An entry's outcome: "ok", or the status's code ("permission denied").
+std::string AuditOutcome(const Status& status) {
+  const std::string text = status.ToString();
+  return status.ok() ? "ok" : text.substr(0, text.find(':'));
+}
+
+// Events only a node's own alert rules write (SPEC "Users, roles and rights").
+bool IsDerived(EventType type) {
+  return type == EventType::ALERT_RAISED || type == EventType::ALERT_WITHDRAWN;
+}
+
 // The case an event is about, or "" when it names none.
 std::string CaseOf(schema::Event::Reader e) {
   std::string stream = StreamOf(e);
@@ -234,7 +245,7 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
       if (kind->audit == AuditTarget::kRequest) audit.target = kind->target(request);
       status = CheckRight(caller.role, kind->right, kind->command);
       if (status.ok()) {
-        status = kind->handle(*this, Call{caller, request, response, channel, &audit.target});
+        status = kind->handle(*this, Call{caller, request, response, channel, &audit});
       }
       // A ping is not audited once its caller is known; a refused caller always is.
       if (kind->audit == AuditTarget::kNotAudited) audit.verb.clear();
@@ -251,7 +262,8 @@ void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder
     error.setMessage(status.message());
   }
   if (!audit.verb.empty()) {
-    audit.outcome = status.ok() ? "ok" : status.ToString().substr(0, status.ToString().find(':'));
+    // Unless the handler named it (import)
+    if (!status.ok() || audit.outcome.empty()) audit.outcome = AuditOutcome(status);
     audit_->Record(audit).IgnoreError();  // an entry the store cannot take yet waits in the log
   }
 }
@@ -406,7 +418,7 @@ Status RequestHandler::HandleAppend(const Caller& caller, api::Request::Reader r
 }
 
 Status RequestHandler::HandleImport(api::Request::Reader request, api::Response::Builder response,
-                                    ResponseChannel* channel) {
+                                    ResponseChannel* channel, AuditRecord* audit) {
   const uint64_t total = request.getImport().size();
   Heartbeat heartbeat(channel, [total](api::Progress::Builder p) { p.setTotal(total); });
   // Events with provenance (an export of some node) keep it (Insert); the others are new
@@ -414,12 +426,21 @@ Status RequestHandler::HandleImport(api::Request::Reader request, api::Response:
   // (refused, or an error) has written what came before it and nothing after it.
   auto events = request.getImport();
   HOLDFAST_RETURN_IF_ERROR(RequireFewEnoughEvents(events.size()));
+  // Derived events (alert.raised, alert.withdrawn) are a node's own rules' to write: one
+  // imported could withdraw a real alert. They are taken only when the operator says so,
+  // and the audit log says when that was.
+  const bool with_derived = request.getImportWithDerived();
+  if (with_derived) audit->verb = kAuditVerbImportWithDerived;
+  unsigned importable = events.size();
+  for (unsigned i = 0; i < importable && !with_derived; ++i) {
+    if (IsDerived(events[i].which())) importable = i;
+  }
   std::vector<ImportOutcome> outcomes;
   outcomes.reserve(events.size());
-  for (unsigned i = 0; i < events.size();) {
+  for (unsigned i = 0; i < importable;) {
     const bool remote = events[i].hasProvenance();
     unsigned end = i;
-    while (end < events.size() && events[end].hasProvenance() == remote) ++end;
+    while (end < importable && events[end].hasProvenance() == remote) ++end;
     Status s = WriteUntilRefused(store_, events, i, end, remote, &outcomes);
     if (!s.ok()) {
       // What was written before the failure is folded too; the failure is what the client hears.
@@ -428,6 +449,17 @@ Status RequestHandler::HandleImport(api::Request::Reader request, api::Response:
     }
     if (!outcomes.empty() && !outcomes.back().refused.empty()) break;
     i = end;
+  }
+  if (importable < events.size() && (outcomes.empty() || outcomes.back().refused.empty())) {
+    const auto derived = events[importable];
+    const std::string what =
+        std::string(EventTypeName(derived.which())) + " " + FormatUuid(ToUuid(derived.getId()));
+    outcomes.push_back(
+        {{},
+         what + " is derived: only a node's own alert rules write alert.raised and "
+                "alert.withdrawn; import them only from an export you trust, with --with-derived"});
+    audit->target = what;
+    audit->outcome = AuditOutcome(Status::PermissionDenied("derived"));
   }
   auto list = response.initAppended(static_cast<unsigned>(outcomes.size()));
   for (unsigned i = 0; i < outcomes.size(); ++i) {

@@ -83,7 +83,7 @@ class RequestHandler {
   Status HandleAppend(const Caller& caller, api::Request::Reader request,
                       api::Response::Builder response, std::string* target);
   Status HandleImport(api::Request::Reader request, api::Response::Builder response,
-                      ResponseChannel* channel);
+                      ResponseChannel* channel, AuditRecord* audit);
   // Listings answer in pages through `channel` (daemon/paged_reply.h). The reads of case
   // data show what the caller's role may see of it (ScopeOf, daemon/read_scope.h).
   Status HandleReadLog(api::ReadLog::Reader read, api::Response::Builder response,

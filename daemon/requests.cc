@@ -34,10 +34,12 @@ const std::vector<RequestKind>& RequestKinds() {
        [](H& h, const Call& c) { return h.HandlePing(c.response); }},
       {W::APPEND, "append", "append", Right::kCaseWork, A::kHandler, nullptr,
        [](H& h, const Call& c) {
-         return h.HandleAppend(c.caller, c.request, c.response, c.audit_target);
+         return h.HandleAppend(c.caller, c.request, c.response, &c.audit->target);
        }},
-      {W::IMPORT, "import", "import", Right::kOperator, A::kNone, nullptr,
-       [](H& h, const Call& c) { return h.HandleImport(c.request, c.response, c.channel); }},
+      {W::IMPORT, "import", "import", Right::kOperator, A::kHandler, nullptr,
+       [](H& h, const Call& c) {
+         return h.HandleImport(c.request, c.response, c.channel, c.audit);
+       }},
       {W::READ_LOG, "export", "export", Right::kOperator, A::kRequest,
        [](R r) { return "after " + std::to_string(r.getReadLog().getAfter()); },
        [](H& h, const Call& c) {

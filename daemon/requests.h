@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/api.capnp.h"
+#include "daemon/audit.h"
 #include "daemon/rights.h"
 #include "eventstore/status.h"
 
@@ -28,8 +29,12 @@ struct Call {
   const Caller& caller;
   api::Request::Reader request;
   api::Response::Builder response;
-  ResponseChannel* channel;   // may be null: no interim frames, no watching
-  std::string* audit_target;  // AuditTarget::kHandler: the handler sets it
+  ResponseChannel* channel;  // may be null: no interim frames, no watching
+  // The entry the audit log records for this request. A kHandler row's handler sets its
+  // target; a handler may also name what it did more exactly than the row's verb and the
+  // returned status can (import: its verb with --with-derived, the outcome of an event it
+  // refused).
+  AuditRecord* audit;
 };
 
 // What the audit log records for a request. A request whose caller's identity is refused
@@ -38,7 +43,8 @@ enum class AuditTarget {
   kNotAudited,  // not written to the audit log: touches no case data (ping)
   kNone,        // audited with an empty target
   kRequest,     // audited with the row's `target` of the request, allowed or refused
-  kHandler,     // audited with what the handler found (append: the case of its first event)
+  kHandler,     // audited with what the handler found (append: the case of its first event;
+                // import: the derived event it refused)
 };
 
 struct RequestKind {

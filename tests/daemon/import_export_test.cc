@@ -150,7 +150,8 @@ TEST_CASE("export then import into a fresh node gives the identical event set",
   for (const auto& l : exported) contents += l + "\n";
   WriteFile(file, contents);
 
-  auto first = Ok(fresh, {"import", "--file", file}, "operator");
+  // The export holds the alerts the source derived: a copy of a node takes them too.
+  auto first = Ok(fresh, {"import", "--file", file, "--with-derived"}, "operator");
   CHECK(Contains(first.out, n_events + " events, " + n_events + " new, 0 already held"));
   const auto imported = fresh.Export();
   CHECK(ById(imported) == ById(exported));
@@ -159,12 +160,12 @@ TEST_CASE("export then import into a fresh node gives the identical event set",
   for (const auto& l : imported) CHECK(!Contains(l, "\"role\":\"operator\""));
 
   SECTION("importing the same file again adds nothing") {
-    auto second = Ok(fresh, {"import", "--file", file}, "operator");
+    auto second = Ok(fresh, {"import", "--file", file, "--with-derived"}, "operator");
     CHECK(Contains(second.out, n_events + " events, 0 new, " + n_events + " already held"));
     CHECK(fresh.Export().size() == imported.size());
   }
   SECTION("importing a node's own export into it adds nothing") {
-    auto own = Ok(source, {"import", "--file", file}, "operator");
+    auto own = Ok(source, {"import", "--file", file, "--with-derived"}, "operator");
     CHECK(Contains(own.out, n_events + " events, 0 new, " + n_events + " already held"));
     CHECK(source.Export() == exported);
   }
@@ -291,6 +292,91 @@ TEST_CASE("an import stopped at a conflicting line names the line and keeps ever
     CHECK(std::count(ids.begin(), ids.end(), last) == 1);
     auto verify = Ok(n.node, {"store", "verify"}, "operator");
     CHECK(Contains(verify.out, "store is sound"));
+  }
+}
+
+namespace {
+
+// A forged withdrawal of `alert`, as someone would write it to hide a real alert.
+std::string WithdrawalJson(const std::string& id, const std::string& alert) {
+  return "{\"id\":\"" + id +
+         "\",\"type\":\"alert.withdrawn\",\"occurred_at\":\"2025-03-09T11:00:00Z\",\"author\":{"
+         "\"user\":\"holdfastd\",\"role\":\"system\",\"agency\":\"holdfast\"},\"data\":{"
+         "\"alert\":\"" +
+         alert + "\",\"reason\":\"attendance corrected\"}}";
+}
+
+// `audit list` rows (CSV) holding `part`.
+std::vector<std::string> AuditRowsWith(const Node& node, const std::vector<std::string>& options,
+                                       const std::string& part) {
+  std::vector<std::string> args = {"audit", "list", "--format", "csv", "--limit", "0"};
+  args.insert(args.end(), options.begin(), options.end());
+  std::vector<std::string> out;
+  for (const auto& row : Lines(Ok(node, args, "operator", "auditor").out)) {
+    if (Contains(row, part)) out.push_back(row);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "import refuses alert.withdrawn without --with-derived, writing none of it, and the audit "
+    "log records the refusal and the flag",
+    "[import][audit][derived]") {
+  StartedNode n;
+  Ok(n.node,
+     {"case", "open", "--case", "C-1", "--subject", "P-1", "--order", "licence", "--risk", "high",
+      "--lead-agency", "probation-ce"},
+     "probation", "po-1");
+  Ok(n.node, {"breach", "report", "--case", "C-1", "--kind", "order_breach"}, "probation", "po-1");
+  auto alerts = Ok(n.node, {"alerts", "list", "--format", "json"}, "probation", "po-1");
+  const std::string alert = StringField(alerts.out, "alert");
+  REQUIRE(!alert.empty());
+
+  const std::string before = TestUuid(0xde1, 1), forged = TestUuid(0xde1, 2),
+                    after = TestUuid(0xde1, 3);
+  const std::string file = n.dir / "forged.jsonl";
+  WriteFile(file, AttendanceJson(before, "C-1", "S-1") + "\n" + WithdrawalJson(forged, alert) +
+                      "\n" + AttendanceJson(after, "C-1", "S-2") + "\n");
+  auto held = [&](const std::string& id) {
+    const auto ids = EventIds(n.node.Export());
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  auto open = [&] {
+    return Contains(Ok(n.node, {"alerts", "list", "--format", "csv"}, "probation", "po-1").out,
+                    alert);
+  };
+
+  auto refused = n.node.Cli({"import", "--file", file}, "operator", "op-1");
+  INFO(refused.Describe());
+  CHECK(IsOneLineFailure(refused));
+  CHECK(Contains(refused.err, "line 2: alert.withdrawn " + forged + " is derived"));
+  CHECK(Contains(refused.err, "--with-derived"));
+  CHECK(Contains(refused.err, "the 1 events before it were imported"));
+  CHECK(held(before));
+  CHECK(!held(forged));
+  CHECK(!held(after));
+  CHECK(open());
+  auto audited = AuditRowsWith(
+      n.node, {}, ",op-1,operator,import,alert.withdrawn " + forged + ",permission denied");
+  CHECK(audited.size() == 1);
+
+  SECTION("--skip-invalid skips it, and takes the rest") {
+    auto skipped = n.node.Cli({"import", "--file", file, "--skip-invalid"}, "operator", "op-1");
+    INFO(skipped.Describe());
+    CHECK(skipped.exit == 1);
+    CHECK(Contains(skipped.err, "line 2: skipped: alert.withdrawn " + forged + " is derived"));
+    CHECK(held(after));
+    CHECK(!held(forged));
+    CHECK(open());
+  }
+  SECTION("--with-derived takes it, and the audit log says the flag was given") {
+    auto taken = Ok(n.node, {"import", "--file", file, "--with-derived"}, "operator", "op-1");
+    CHECK(Contains(taken.out, "3 events, 2 new, 1 already held"));
+    CHECK(held(forged));
+    CHECK(held(after));
+    CHECK(AuditRowsWith(n.node, {}, ",op-1,operator,import-with-derived,,ok").size() == 1);
   }
 }
 

@@ -19,6 +19,7 @@
 #include "daemon/audit.h"
 #include "daemon/handler.h"
 #include "daemon/rights.h"
+#include "eventstore/event_json.h"
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 #include "tests/daemon/harness.h"
@@ -269,6 +270,53 @@ TEST_CASE("the operator is not refused any operator verb for its role", "[reques
       CHECK(response.getError().getCode() != api::Error::Code::PERMISSION_DENIED);
     }
     CHECK(n.LastAudit().verb == kind.verb);
+  }
+}
+
+TEST_CASE("the daemon itself refuses an imported alert.raised unless the request is with derived",
+          "[requests][import][derived]") {
+  // A client need not be the CLI: the refusal is the daemon's, and so is the audit entry.
+  HandlerNode n;
+  const std::string id = "7f0c2a4e-5d1b-4c8e-9a51-00000000000b";
+  auto raised = EventFromJson(
+      "{\"id\":\"" + id +
+      "\",\"type\":\"alert.raised\",\"occurred_at\":\"2025-03-07T10:00:00Z\",\"author\":{"
+      "\"user\":\"holdfastd\",\"role\":\"system\",\"agency\":\"holdfast\"},\"data\":{\"alert\":"
+      "\"0b5a3c1e-0000-5000-8000-000000000001\",\"rule\":\"dropout\",\"case\":\"C-1\","
+      "\"subject\":\"P-1\",\"intervention\":\"I-1\",\"severity\":\"high\",\"trigger\":"
+      "\"7f0c2a4e-5d1b-4c8e-9a51-000000000009\",\"reason\":\"left I-1 early: non_compliance\"}}");
+  REQUIRE(raised.ok());
+  for (const bool with_derived : {false, true}) {
+    INFO("importWithDerived " << with_derived);
+    capnp::MallocMessageBuilder request_message, response_message;
+    auto request = request_message.initRoot<api::Request>();
+    request.initIdentity().setToken(n.tokens.at(schema::Role::OPERATOR));
+    request.setImportWithDerived(with_derived);
+    request.initImport(1).setWithCaveats(0, raised->reader());
+    auto response = response_message.initRoot<api::Response>();
+    n.handler->Handle(request.asReader(), response);
+    REQUIRE(response.isAppended());
+    REQUIRE(response.getAppended().size() == 1);
+    const std::string refused = response.getAppended()[0].getRefused().cStr();
+    const AuditRecord entry = n.LastAudit();
+    CHECK(entry.user == "operator-7");
+    CHECK(entry.credential.rfind("token ", 0) == 0);
+    if (!with_derived) {
+      CHECK(refused == "alert.raised " + id +
+                           " is derived: only a node's own alert rules write alert.raised and "
+                           "alert.withdrawn; import them only from an export you trust, with "
+                           "--with-derived");
+      CHECK(n.store->LastPosition() == 0);
+      CHECK(entry.verb == "import");
+      CHECK(entry.target == "alert.raised " + id);
+      CHECK(entry.outcome == "permission denied");
+    } else {
+      CHECK(refused.empty());
+      CHECK(n.store->LastPosition() == 1);
+      CHECK(entry.verb == "import-with-derived");
+      CHECK(entry.target.empty());
+      CHECK(entry.outcome == "ok");
+    }
   }
 }
 

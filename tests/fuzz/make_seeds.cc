@@ -222,6 +222,20 @@ void LocalRequestSeeds() {
        RequestFrame("op-1", operator_role, [](api::Request::Builder r) { r.setStoreStats(); })},
       {"audit_list", RequestFrame("op-1", operator_role,
                                   [](api::Request::Builder r) { r.initAuditList().setLimit(5); })},
+      // Derived events: refused, then taken with the flag.
+      {"import_derived", RequestFrame("op-1", operator_role,
+                                      [&](api::Request::Builder r) {
+                                        auto list = r.initImport(2);
+                                        list.setWithCaveats(0, events[10].reader());
+                                        list.setWithCaveats(1, events[13].reader());
+                                      }) +
+                             RequestFrame("op-1", operator_role,
+                                          [&](api::Request::Builder r) {
+                                            r.setImportWithDerived(true);
+                                            auto list = r.initImport(2);
+                                            list.setWithCaveats(0, events[10].reader());
+                                            list.setWithCaveats(1, events[13].reader());
+                                          })},
       {"list_alerts", RequestFrame("pc-7", schema::Role::POLICE,
                                    [](api::Request::Builder r) {
                                      auto l = r.initListAlerts();
