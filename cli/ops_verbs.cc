@@ -1,4 +1,4 @@
-// The operator's verbs: node init, store verify|stats|backup|restore, audit list.
+// The operator's verbs: node init, store verify|stats|backup|restore, audit list|verify.
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -11,6 +11,7 @@
 #include "daemon/store_restore.h"
 #include "daemon/users.h"
 #include "eventstore/event_store.h"
+#include "eventstore/ids.h"
 #include "eventstore/store_files.h"
 #include "eventstore/validate.h"
 
@@ -195,20 +196,89 @@ int StoreRestore(Context& ctx) {
   return 0;
 }
 
+// A --since or --until: a date or an RFC 3339 time, as alerts list --as-of takes it.
+int64_t AuditTime(const Context& ctx, const char* name) {
+  const std::string text = ctx.vm[name].as<std::string>();
+  auto t = ParseDateOrTime(text);
+  if (!t) {
+    throw CliError{kExitUsage, std::string("--") + name + ": \"" + text +
+                                   "\" is not a date (2025-03-04) or an RFC 3339 UTC time "
+                                   "(2025-03-04T18:00:00Z)"};
+  }
+  return *t;
+}
+
 int AuditList(Context& ctx) {
   capnp::MallocMessageBuilder message;
   auto list = NewRequest(message, ctx).initAuditList();
   list.setLimit(ctx.vm["limit"].as<uint32_t>());
   if (ctx.vm.count("after")) list.setAfter(ctx.vm["after"].as<std::string>());
-  RowWriter t({"at", "user", "role", "verb", "target", "outcome"}, {}, ctx.format, std::cout);
+  // The daemon filters (and says what is wrong with a value); the CLI only parses times.
+  if (ctx.vm.count("user")) list.setUser(ctx.vm["user"].as<std::string>());
+  if (ctx.vm.count("case")) list.setCaseId(ctx.vm["case"].as<std::string>());
+  if (ctx.vm.count("verb")) list.setVerb(ctx.vm["verb"].as<std::string>());
+  if (ctx.vm.count("outcome")) list.setOutcome(ctx.vm["outcome"].as<std::string>());
+  if (ctx.vm.count("since")) list.setSince(AuditTime(ctx, "since"));
+  if (ctx.vm.count("until")) list.setUntil(AuditTime(ctx, "until"));
+  RowWriter t({"at", "user", "role", "verb", "target", "outcome", "credential"}, {}, ctx.format,
+              std::cout);
   const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
     for (auto e : page.getAudit()) {
       t.Add({FormatRfc3339(e.getAt()), e.getUser(), e.getRole(), e.getVerb(), e.getTarget(),
-             e.getOutcome()});
+             e.getOutcome(), e.getCredential()});
     }
   });
   t.Finish();
   PrintNextPage("--after", next);
+  return 0;
+}
+
+int AuditVerify(Context& ctx) {
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setAuditVerify();
+  auto reply = ctx.Call(message);
+  auto v = reply->root<api::Response>().getAuditVerify();
+  const std::string head =
+      std::to_string(v.getHeadCount()) + " entries, newest sha256 " + v.getHeadHash().cStr();
+  if (ctx.format != "table") {
+    // One row per break, or one row of kind "intact"; every row carries the totals.
+    Table t({"checked", "unchained", "head_count", "head_hash", "kind", "position", "count", "at",
+             "detail"},
+            {true, true, true, false, false, true, true, false, false});
+    auto row = [&](const std::string& kind, uint64_t position, uint64_t count, int64_t at,
+                   const std::string& detail) {
+      t.Add({std::to_string(v.getChecked()), std::to_string(v.getUnchained()),
+             std::to_string(v.getHeadCount()), v.getHeadHash(), kind, std::to_string(position),
+             std::to_string(count), at != 0 ? FormatRfc3339(at) : "", detail});
+    };
+    for (auto b : v.getBreaks())
+      row(b.getKind(), b.getPosition(), b.getCount(), b.getAt(), b.getDetail());
+    if (v.getBreakCount() == 0) row("intact", 0, 0, 0, "");
+    t.Print(ctx.format, std::cout);
+  } else if (v.getBreakCount() == 0) {
+    std::cout << "audit log is intact: " << v.getChecked() << " chained entries checked";
+    if (v.getUnchained() > 0) {
+      std::cout << ", after " << v.getUnchained()
+                << " older entries written before the chain began (those cannot be checked)";
+    }
+    std::cout << "\nchain head: " << head
+              << " (compare with the heads holdfastd logged at start and stop)\n";
+  } else {
+    for (auto b : v.getBreaks()) std::cout << b.getDetail().cStr() << "\n";
+    if (v.getBreakCount() > v.getBreaks().size()) {
+      std::cout << "... and " << v.getBreakCount() - v.getBreaks().size() << " more breaks\n";
+    }
+    std::cout << v.getChecked() << " chained entries checked; chain head as stored: " << head
+              << "\n";
+  }
+  if (v.getBreakCount() > 0) {
+    throw CliError{kExitFailed,
+                   "the audit log was changed after it was written (" +
+                       std::to_string(v.getBreakCount()) +
+                       (v.getBreakCount() == 1 ? " break" : " breaks") +
+                       " in its chain): keep a copy of the data directory as evidence and tell "
+                       "your data protection officer (docs/audit.md, \"When verify fails\")"};
+  }
   return 0;
 }
 
@@ -265,16 +335,29 @@ void AddOpsVerbs(std::vector<Verb>* verbs) {
   restore.add_options = with_dir;
   restore.positional = "dir";
   verbs->push_back(std::move(restore));
-  Verb audit = Simple("audit list", "Show who read or wrote case data, newest first",
-                      "audit list [--limit N] [--after CURSOR]", "holdfast audit list --limit 50",
-                      AuditList);
+  Verb audit =
+      Simple("audit list", "Show who read or wrote case data, newest first",
+             "audit list [--user ID] [--case ID] [--verb V] [--outcome allowed|refused] "
+             "[--since TIME] [--until TIME] [--limit N] [--after CURSOR]",
+             "holdfast audit list --case C-0042 --outcome refused --since 2025-03-01", AuditList);
   audit.add_options = [](po::options_description& d) {
-    d.add_options()("limit", po::value<uint32_t>()->default_value(100),
-                    "how many entries (0: all); the next page's cursor goes to stderr")(
+    d.add_options()("user", po::value<std::string>(), "only this user's requests")(
+        "case", po::value<std::string>(), "only requests about this case")(
+        "verb", po::value<std::string>(),
+        "only this verb, as listed (read-stream) or as typed (\"case show\")")(
+        "outcome", po::value<std::string>(),
+        "allowed (ok), refused (any other outcome), or an outcome as listed")(
+        "since", po::value<std::string>(), "entries at or after this date or RFC 3339 time")(
+        "until", po::value<std::string>(), "entries at or before this date or RFC 3339 time")(
+        "limit", po::value<uint32_t>()->default_value(100),
+        "how many entries (0: all); the next page's cursor goes to stderr")(
         "after", po::value<std::string>(),
         "entries older than this cursor (printed by an earlier page)");
   };
   verbs->push_back(std::move(audit));
+  verbs->push_back(Simple("audit verify",
+                          "Check that no audit entry was changed or removed (the hash chain)",
+                          "audit verify", "holdfast audit verify", AuditVerify));
 }
 
 }  // namespace holdfast::cli

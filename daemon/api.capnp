@@ -62,6 +62,7 @@ struct Request {
     usersChange @22 :UserChange;    # operator: disable, enable or a new role -> ok
     usersToken @23 :Text;           # operator: a user id -> token (shown once)
     usersPassword @24 :UserPassword;  # operator -> ok
+    auditVerify @26 :Void;          # operator -> auditVerify
   }
   importWithDerived @25 :Bool;      # import only: take alert.raised and alert.withdrawn too
                                     # (`holdfast import --with-derived`); without it the import
@@ -158,6 +159,13 @@ struct ListCases {
 struct AuditList {
   limit @0 :UInt32;                 # at most this many entries, newest first; 0: all
   after @1 :Text;                   # a cursor from an earlier page's `next`: older entries only
+  # Filters, all of which an entry must pass (empty or 0: no filter):
+  user @2 :Text;                    # this user id
+  caseId @3 :Text;                  # target is this case (or its stream, case/ID)
+  verb @4 :Text;                    # this verb, as listed (read-stream) or typed (case show)
+  outcome @5 :Text;                 # allowed (ok) | refused (any other) | an outcome as listed
+  since @6 :Int64;                  # unix nanoseconds, inclusive
+  until @7 :Int64;                  # unix nanoseconds, inclusive
 }
 
 struct Response {
@@ -180,6 +188,7 @@ struct Response {
     page @14 :Page;                 # one frame of a listing
     users @15 :List(UserInfo);
     token @16 :Text;                # a new API token: the only time it is shown
+    auditVerify @17 :AuditVerifyResult;
   }
 }
 
@@ -298,4 +307,22 @@ struct AuditEntry {
   verb @3 :Text;
   target @4 :Text;                  # the case, subject, stream or file concerned
   outcome @5 :Text;                 # "ok" or the error code
+  credential @6 :Text;              # how the caller was identified: "uid 1000", "token 3fa2c1d0"
+}
+
+struct AuditVerifyResult {
+  checked @0 :UInt64;               # chained entries read
+  unchained @1 :UInt64;             # older entries before the chain began: not checkable
+  headCount @2 :UInt64;             # the chain's head as stored: entries it counts
+  headHash @3 :Text;                # and the SHA-256 of the newest (hex)
+  breakCount @4 :UInt64;            # breaks found; the first 1,000 are in `breaks`
+  breaks @5 :List(AuditBreak);
+}
+
+struct AuditBreak {
+  kind @0 :Text;                    # changed | removed | unreadable | head
+  position @1 :UInt64;              # the entry changed, or the first removed; 0: not known
+  count @2 :UInt64;                 # removed: how many
+  at @3 :Int64;                     # the entry's time (removed: of the entry after the gap); 0: none
+  detail @4 :Text;                  # one line: what and where
 }

@@ -13,6 +13,7 @@
 #include "daemon/paged_reply.h"
 #include "daemon/rights.h"
 #include "daemon/safe_text.h"
+#include "eventstore/keys.h"
 #include "eventstore/validate.h"
 
 namespace holdfast {
@@ -597,6 +598,83 @@ Status RequestHandler::HandleBackup(const std::string& dir, api::Response::Build
   return Status::Ok();
 }
 
+namespace {
+
+// The verbs the audit log records: the request table's and its own.
+std::vector<std::string> AuditVerbs() {
+  std::vector<std::string> verbs;
+  for (const auto& kind : RequestKinds()) verbs.push_back(kind.verb);
+  for (const char* v :
+       {kAuditVerbImportWithDerived, kAuditVerbStoreRestore, kAuditVerbEntriesLost, "unknown"}) {
+    verbs.push_back(v);
+  }
+  return verbs;
+}
+
+// An audit listing's filters from the request; a one-line refusal naming the option.
+Result<AuditFilter> AuditFilterOf(api::AuditList::Reader list) {
+  AuditFilter filter;
+  filter.user = list.getUser();
+  if (!filter.user.empty() && !IsIdentifier(filter.user)) {
+    return Status::InvalidArgument("--user: \"" + filter.user +
+                                   "\" is not a user id (1 to 128 characters, no spaces)");
+  }
+  filter.case_id = list.getCaseId();
+  if (!filter.case_id.empty() && !IsIdentifier(filter.case_id)) {
+    return Status::InvalidArgument("--case: \"" + filter.case_id +
+                                   "\" is not a case id (1 to 128 characters, no spaces)");
+  }
+  const std::string verb = list.getVerb();
+  if (!verb.empty()) {
+    std::string known;
+    for (const auto& kind : RequestKinds()) {
+      if (verb == kind.command) filter.verb = kind.verb;  // as typed: "case show"
+    }
+    for (const auto& v : AuditVerbs()) {
+      if (verb == v) filter.verb = v;
+      known += (known.empty() ? "" : ", ") + v;
+    }
+    if (filter.verb.empty()) {
+      return Status::InvalidArgument("--verb: \"" + verb +
+                                     "\" is not a verb the audit log records; give one as "
+                                     "audit list shows it (" +
+                                     known + ") or as you type it (case show)");
+    }
+  }
+  const std::string outcome = list.getOutcome();
+  if (outcome == "allowed" || outcome == "ok") {
+    filter.outcome = AuditFilter::Outcome::kAllowed;
+  } else if (outcome == "refused") {
+    filter.outcome = AuditFilter::Outcome::kRefused;
+  } else if (!outcome.empty()) {
+    // An outcome as listed: the code of a refusal ("permission denied").
+    for (const Status& s :
+         {Status::InvalidArgument(""), Status::NotFound(""), Status::Conflict(""),
+          Status::SeqConflict(""), Status::VersionConflict(""), Status::PermissionDenied(""),
+          Status::Unavailable(""), Status::IoError(""), Status::Corruption("")}) {
+      if (AuditOutcome(s) == outcome) filter.outcome = AuditFilter::Outcome::kExactly;
+    }
+    if (filter.outcome != AuditFilter::Outcome::kExactly) {
+      return Status::InvalidArgument(
+          "--outcome: \"" + outcome +
+          "\" is not allowed, refused, or an outcome as audit list shows it (\"permission "
+          "denied\")");
+    }
+    filter.exact_outcome = outcome;
+  }
+  filter.since = list.getSince();
+  filter.until = list.getUntil();
+  if (filter.since < 0 || filter.until < 0) {
+    return Status::InvalidArgument("--since and --until: a time before 1970 is not one");
+  }
+  if (filter.since != 0 && filter.until != 0 && filter.since > filter.until) {
+    return Status::InvalidArgument("--since: it is after --until, so no entry could match");
+  }
+  return filter;
+}
+
+}  // namespace
+
 Status RequestHandler::HandleAuditList(api::AuditList::Reader list, api::Response::Builder response,
                                        ResponseChannel* channel) {
   std::string before;
@@ -608,12 +686,22 @@ Status RequestHandler::HandleAuditList(api::AuditList::Reader list, api::Respons
                                      "\"more after this page\" line");
     }
   }
+  auto filter = AuditFilterOf(list);
+  if (!filter.ok()) return filter.status();
+  // Keys begin with the entry's time: a listing --until a time starts just after it.
+  if (filter->until != 0 && filter->until < INT64_MAX) {
+    const std::string until_key =
+        keys::Fixed64BE(static_cast<uint64_t>(filter->until) + 1) + std::string(8, '\0');
+    if (before.empty() || until_key < before) before = until_key;
+  }
   const uint32_t limit = list.getLimit();
   PagedReply<api::AuditEntry> reply(
       channel, response, [](api::Page::Builder p, unsigned n) { return p.initAudit(n); });
   std::string last;
   bool more = false, gone = false;
   HOLDFAST_RETURN_IF_ERROR(audit_->Scan(before, [&](const std::string& key, const AuditRecord& r) {
+    if (filter->since != 0 && r.at < filter->since) return false;  // older ones all are
+    if (!filter->Matches(r)) return true;
     if (limit != 0 && reply.count() >= limit) {
       more = true;  // an item beyond the limit: the listing goes on after `last`
       return false;
@@ -625,12 +713,34 @@ Status RequestHandler::HandleAuditList(api::AuditList::Reader list, api::Respons
     e.setVerb(r.verb);
     e.setTarget(r.target);
     e.setOutcome(r.outcome);
+    e.setCredential(r.credential);
     last = key;
     gone = !reply.Added();
     return !gone;
   }));
   if (gone) return ClientGone();
   reply.Finish(more ? EncodeHex(last) : "");
+  return Status::Ok();
+}
+
+Status RequestHandler::HandleAuditVerify(api::Response::Builder response) {
+  auto report = audit_->Verify();
+  if (!report.ok()) return report.status();
+  auto v = response.initAuditVerify();
+  v.setChecked(report->checked);
+  v.setUnchained(report->unchained);
+  v.setHeadCount(report->head.count);
+  v.setHeadHash(report->head.hash);
+  v.setBreakCount(report->breaks);
+  auto breaks = v.initBreaks(static_cast<unsigned>(report->found.size()));
+  for (unsigned i = 0; i < breaks.size(); ++i) {
+    const AuditBreak& b = report->found[i];
+    breaks[i].setKind(AuditBreakKindName(b.kind));
+    breaks[i].setPosition(b.position);
+    breaks[i].setCount(b.count);
+    breaks[i].setAt(b.at);
+    breaks[i].setDetail(b.detail);
+  }
   return Status::Ok();
 }
 

@@ -97,6 +97,7 @@ class RequestHandler {
   Status HandleBackup(const std::string& dir, api::Response::Builder response);
   Status HandleAuditList(api::AuditList::Reader list, api::Response::Builder response,
                          ResponseChannel* channel);
+  Status HandleAuditVerify(api::Response::Builder response);
   Status HandleListAlerts(const Caller& caller, api::ListAlerts::Reader list,
                           api::Response::Builder response, ResponseChannel* channel);
   Status HandleWatchAlerts(const Caller& caller, api::Response::Builder response,

@@ -119,6 +119,8 @@ const std::vector<RequestKind>& RequestKinds() {
        [](H& h, const Call& c) {
          return h.HandleUsersPassword(c.request.getUsersPassword(), c.response);
        }},
+      {W::AUDIT_VERIFY, "audit-verify", "audit verify", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandleAuditVerify(c.response); }},
   };
   return kinds;
 }

@@ -15,6 +15,7 @@
 #include <map>
 
 #include "eventstore/event_store.h"
+#include "eventstore/side_table.h"
 #include "tests/daemon/harness.h"
 #include "tests/daemon/mutation_killer.h"
 
@@ -281,6 +282,50 @@ TEST_CASE("the audit log survives a restore, which it records", "[backup][restor
   // Newest first: the restore came after both.
   CHECK(restore_row < after_row);
   CHECK(after_row < before_row);
+  // The adopted entries keep their chain: the restored store's verifies, and goes on.
+  auto verify = n.node.Cli({"audit", "verify"}, "operator");
+  INFO(verify.Describe());
+  CHECK(verify.exit == 0);
+  CHECK(Contains(verify.out, "audit log is intact"));
+}
+
+TEST_CASE("a restore keeps the audit chain's breaks: tampering before it is still found",
+          "[backup][restore][audit]") {
+  StartedNode n;
+  OpenCase(n.node, "C-1", "po-before");
+  const std::string backup = n.dir / "backup";
+  Ok(n.node, {"store", "backup", backup}, "operator");
+  OpenCase(n.node, "C-2", "po-after");
+  REQUIRE(n.node.Stop() == 0);
+  {  // Someone removes the entry of C-2's opening from the store the restore replaces.
+    StoreOptions options;
+    options.create_if_missing = false;
+    options.reserved_bytes = 0;
+    auto store = EventStore::Open(n.node.data_dir() + "/store", options);
+    REQUIRE(store.ok());
+    auto table = (*store)->Table("audit");
+    REQUIRE(table.ok());
+    std::string key;
+    REQUIRE(table
+                ->Scan("",
+                       [&](std::string_view k, std::string_view v) {
+                         if (v.find("\tpo-after\t") != std::string_view::npos) key = k;
+                         return key.empty();
+                       })
+                .ok());
+    REQUIRE(!key.empty());
+    SideBatch batch;
+    batch.Delete(*table, key);
+    REQUIRE((*store)->Write(batch, true).ok());
+  }
+  Ok(n.node, {"store", "restore", backup}, "operator");
+  n.node.Start();
+  // The backup was taken before that entry was written, so the restored store lacks it as
+  // the replaced one did: a restore carries the gap over, and never hides it.
+  auto verify = n.node.Cli({"audit", "verify"}, "operator");
+  INFO(verify.Describe());
+  CHECK(verify.exit == 1);
+  CHECK(Contains(verify.out, "was removed"));
 }
 
 TEST_CASE(

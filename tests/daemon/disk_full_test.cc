@@ -46,6 +46,11 @@ void CheckHolds(const Node& node, const std::vector<std::string>& acknowledged) 
   auto verify = node.Cli({"store", "verify"}, "operator");
   INFO(verify.Describe());
   CHECK(verify.exit == 0);
+  // The audit entries that waited in memory while the disk was full were chained in their
+  // order when written.
+  auto audit = node.Cli({"audit", "verify"}, "operator");
+  INFO(audit.Describe());
+  CHECK(audit.exit == 0);
 }
 
 }  // namespace
@@ -148,6 +153,10 @@ TEST_CASE(
   const std::string log = node.Log();
   CHECK(Contains(log, "store: refusing writes: no space left on the device holding"));
   CHECK(Contains(log, "store: writing resumed"));
+  CHECK(Contains(log, "audit: wrote "));  // entries that waited
+  // The refused case opening waited in memory too, and is on record.
+  CHECK(Contains(Ok(node, {"audit", "list", "--format", "csv", "--limit", "0"}, "operator").out,
+                 ",probation,append,C-FULL-0,"));
 
   // After a restart, and after a kill (the WAL alone holds the last import).
   REQUIRE(node.Stop() == 0);

@@ -222,6 +222,19 @@ void LocalRequestSeeds() {
        RequestFrame("op-1", operator_role, [](api::Request::Builder r) { r.setStoreStats(); })},
       {"audit_list", RequestFrame("op-1", operator_role,
                                   [](api::Request::Builder r) { r.initAuditList().setLimit(5); })},
+      {"audit_list_filtered", RequestFrame("op-1", operator_role,
+                                           [](api::Request::Builder r) {
+                                             auto l = r.initAuditList();
+                                             l.setUser("po-1");
+                                             l.setCaseId("C-1");
+                                             l.setVerb("case show");
+                                             l.setOutcome("refused");
+                                             l.setSince(1735689600000000000LL);
+                                             l.setUntil(1767225600000000000LL);
+                                             l.setLimit(2);
+                                           })},
+      {"audit_verify",
+       RequestFrame("op-1", operator_role, [](api::Request::Builder r) { r.setAuditVerify(); })},
       // Derived events: refused, then taken with the flag.
       {"import_derived", RequestFrame("op-1", operator_role,
                                       [&](api::Request::Builder r) {
