@@ -11,17 +11,6 @@
 namespace holdfast::cli {
 namespace {
 
-int64_t TimeOption(const Context& ctx, const char* name) {
-  const std::string text = ctx.vm[name].as<std::string>();
-  auto t = ParseDateOrTime(text);
-  if (!t) {
-    throw CliError{kExitUsage, std::string("--") + name + ": \"" + text +
-                                   "\" is not a date (2025-03-04) or an RFC 3339 UTC time "
-                                   "(2025-03-04T18:00:00Z)"};
-  }
-  return *t;
-}
-
 std::vector<std::string> AlertRow(api::AlertInfo::Reader a) {
   return {a.getAlert(),
           a.getRule(),

@@ -132,6 +132,15 @@ struct Verb {
   std::string positional;  // the option a bare argument fills ("dir"), if any
 };
 
+// A verb from its parts (`options` may add none).
+Verb MakeVerb(std::string name, std::string summary, std::string usage, std::string example,
+              std::function<void(po::options_description&)> options,
+              std::function<int(Context&)> run);
+
+// The time option `name` (--since, --as-of, ...): a date or an RFC 3339 UTC time, as unix
+// nanoseconds; a usage error naming the option otherwise.
+int64_t TimeOption(const Context& ctx, const char* name);
+
 // Verb groups, each in its own file.
 void AddEventVerbs(std::vector<Verb>* verbs);  // case-work verbs that record an event
 void AddReadVerbs(std::vector<Verb>* verbs);   // case show, case list

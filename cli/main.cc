@@ -271,6 +271,30 @@ void PrintNextPage(const std::string& option, const std::string& cursor) {
   std::cerr << "holdfast: more after this page: " << option << " " << cursor << "\n";
 }
 
+Verb MakeVerb(std::string name, std::string summary, std::string usage, std::string example,
+              std::function<void(po::options_description&)> options,
+              std::function<int(Context&)> run) {
+  Verb v;
+  v.name = std::move(name);
+  v.summary = std::move(summary);
+  v.usage = std::move(usage);
+  v.example = std::move(example);
+  v.add_options = std::move(options);
+  v.run = std::move(run);
+  return v;
+}
+
+int64_t TimeOption(const Context& ctx, const char* name) {
+  const std::string text = ctx.vm[name].as<std::string>();
+  auto t = ParseDateOrTime(text);
+  if (!t) {
+    throw CliError{kExitUsage, std::string("--") + name + ": \"" + text +
+                                   "\" is not a date (2025-03-04) or an RFC 3339 UTC time "
+                                   "(2025-03-04T18:00:00Z)"};
+  }
+  return *t;
+}
+
 api::Request::Builder NewRequest(capnp::MallocMessageBuilder& message, const Context& ctx) {
   auto request = message.initRoot<api::Request>();
   ctx.SetIdentity(request);

@@ -196,18 +196,6 @@ int StoreRestore(Context& ctx) {
   return 0;
 }
 
-// A --since or --until: a date or an RFC 3339 time, as alerts list --as-of takes it.
-int64_t AuditTime(const Context& ctx, const char* name) {
-  const std::string text = ctx.vm[name].as<std::string>();
-  auto t = ParseDateOrTime(text);
-  if (!t) {
-    throw CliError{kExitUsage, std::string("--") + name + ": \"" + text +
-                                   "\" is not a date (2025-03-04) or an RFC 3339 UTC time "
-                                   "(2025-03-04T18:00:00Z)"};
-  }
-  return *t;
-}
-
 int AuditList(Context& ctx) {
   capnp::MallocMessageBuilder message;
   auto list = NewRequest(message, ctx).initAuditList();
@@ -218,8 +206,8 @@ int AuditList(Context& ctx) {
   if (ctx.vm.count("case")) list.setCaseId(ctx.vm["case"].as<std::string>());
   if (ctx.vm.count("verb")) list.setVerb(ctx.vm["verb"].as<std::string>());
   if (ctx.vm.count("outcome")) list.setOutcome(ctx.vm["outcome"].as<std::string>());
-  if (ctx.vm.count("since")) list.setSince(AuditTime(ctx, "since"));
-  if (ctx.vm.count("until")) list.setUntil(AuditTime(ctx, "until"));
+  if (ctx.vm.count("since")) list.setSince(TimeOption(ctx, "since"));
+  if (ctx.vm.count("until")) list.setUntil(TimeOption(ctx, "until"));
   RowWriter t({"at", "user", "role", "verb", "target", "outcome", "credential"}, {}, ctx.format,
               std::cout);
   const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
@@ -282,16 +270,12 @@ int AuditVerify(Context& ctx) {
   return 0;
 }
 
+// A verb with no options of its own.
 Verb Simple(std::string name, std::string summary, std::string usage, std::string example,
             std::function<int(Context&)> run) {
-  Verb v;
-  v.name = std::move(name);
-  v.summary = std::move(summary);
-  v.usage = std::move(usage);
-  v.example = std::move(example);
-  v.add_options = [](po::options_description&) {};
-  v.run = std::move(run);
-  return v;
+  return MakeVerb(
+      std::move(name), std::move(summary), std::move(usage), std::move(example),
+      [](po::options_description&) {}, std::move(run));
 }
 
 }  // namespace
@@ -314,10 +298,12 @@ void AddOpsVerbs(std::vector<Verb>* verbs) {
         "key", po::value<std::string>(), "this node's private key");
   };
   verbs->push_back(std::move(init));
-  verbs->push_back(Simple("store verify", "Check every event and index in the store",
-                          "store verify", "holdfast store verify", StoreVerify));
-  verbs->push_back(Simple("store stats", "Show the store's size and per-origin sequence numbers",
-                          "store stats", "holdfast store stats", StoreStats));
+  verbs->push_back(MakeVerb(
+      "store verify", "Check every event and index in the store", "store verify",
+      "holdfast store verify", [](po::options_description&) {}, StoreVerify));
+  verbs->push_back(MakeVerb(
+      "store stats", "Show the store's size and per-origin sequence numbers", "store stats",
+      "holdfast store stats", [](po::options_description&) {}, StoreStats));
   auto with_dir = [](po::options_description& d) {
     d.add_options()("dir", po::value<std::string>(), "the directory");
   };
@@ -355,9 +341,9 @@ void AddOpsVerbs(std::vector<Verb>* verbs) {
         "entries older than this cursor (printed by an earlier page)");
   };
   verbs->push_back(std::move(audit));
-  verbs->push_back(Simple("audit verify",
-                          "Check that no audit entry was changed or removed (the hash chain)",
-                          "audit verify", "holdfast audit verify", AuditVerify));
+  verbs->push_back(MakeVerb(
+      "audit verify", "Check that no audit entry was changed or removed (the hash chain)",
+      "audit verify", "holdfast audit verify", [](po::options_description&) {}, AuditVerify));
 }
 
 }  // namespace holdfast::cli

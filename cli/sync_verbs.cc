@@ -179,25 +179,13 @@ int SyncNow(Context& ctx) {
   return status;
 }
 
-Verb Make(std::string name, std::string summary, std::string usage, std::string example,
-          std::function<void(po::options_description&)> options, std::function<int(Context&)> run) {
-  Verb v;
-  v.name = std::move(name);
-  v.summary = std::move(summary);
-  v.usage = std::move(usage);
-  v.example = std::move(example);
-  v.add_options = std::move(options);
-  v.run = std::move(run);
-  return v;
-}
-
 }  // namespace
 
 void AddSyncVerbs(std::vector<Verb>* verbs) {
   auto none = [](po::options_description&) {};
-  verbs->push_back(Make("peers list", "List this node's peers and what each may receive",
-                        "peers list", "holdfast peers list", none, PeersList));
-  verbs->push_back(Make(
+  verbs->push_back(MakeVerb("peers list", "List this node's peers and what each may receive",
+                            "peers list", "holdfast peers list", none, PeersList));
+  verbs->push_back(MakeVerb(
       "peers add", "Add a peer (kept in the store; the daemon links at once)",
       "peers add --id NODE [--address HOST:PORT] --send AGREEMENT",
       "holdfast peers add --id police-1 --address 10.0.0.7:7400 --send police",
@@ -210,19 +198,19 @@ void AddSyncVerbs(std::vector<Verb>* verbs) {
             "event type prefixes, comma separated");
       },
       PeersAdd));
-  verbs->push_back(Make(
+  verbs->push_back(MakeVerb(
       "peers remove", "Remove a peer added with peers add", "peers remove --id NODE",
       "holdfast peers remove --id police-1",
       [](po::options_description& d) {
         d.add_options()("id", po::value<std::string>(), "the peer's node id");
       },
       PeersRemove));
-  verbs->push_back(
-      Make("sync status",
-           "Per peer: agreement, connected, last contact, events behind each way, traffic, last "
-           "error (every role: counts only but for operators)",
-           "sync status", "holdfast sync status", none, SyncStatus));
-  verbs->push_back(Make(
+  verbs->push_back(MakeVerb(
+      "sync status",
+      "Per peer: agreement, connected, last contact, events behind each way, traffic, last "
+      "error (every role: counts only but for operators)",
+      "sync status", "holdfast sync status", none, SyncStatus));
+  verbs->push_back(MakeVerb(
       "sync now", "Link with peers now and wait (up to 10 s) until each is in step or says why not",
       "sync now [--peer NODE]", "holdfast sync now --peer provider-1",
       [](po::options_description& d) {

@@ -145,18 +145,6 @@ int UsersPassword(Context& ctx) {
   return 0;
 }
 
-Verb Make(std::string name, std::string summary, std::string usage, std::string example,
-          std::function<void(po::options_description&)> options, std::function<int(Context&)> run) {
-  Verb v;
-  v.name = std::move(name);
-  v.summary = std::move(summary);
-  v.usage = std::move(usage);
-  v.example = std::move(example);
-  v.add_options = std::move(options);
-  v.run = std::move(run);
-  return v;
-}
-
 void IdOption(po::options_description& d) {
   d.add_options()("id", po::value<std::string>(), "the user's id");
 }
@@ -164,10 +152,10 @@ void IdOption(po::options_description& d) {
 }  // namespace
 
 void AddUserVerbs(std::vector<Verb>* verbs) {
-  verbs->push_back(Make(
+  verbs->push_back(MakeVerb(
       "users list", "List this node's users, their roles and how they sign in", "users list",
       "holdfast users list", [](po::options_description&) {}, UsersList));
-  verbs->push_back(Make(
+  verbs->push_back(MakeVerb(
       "users add", "Add a user of this node, in one role",
       "users add --id ID --role ROLE [--unix-user NAME] [--name TEXT]",
       "holdfast users add --id po-jsmith --role probation --unix-user jsmith --name 'J Smith'",
@@ -179,12 +167,12 @@ void AddUserVerbs(std::vector<Verb>* verbs) {
             "name", po::value<std::string>(), "the person's name (optional)");
       },
       UsersAdd));
-  verbs->push_back(Make("users disable", "Refuse every request of a user, at once",
-                        "users disable --id ID", "holdfast users disable --id po-jsmith", IdOption,
-                        UsersChange));
-  verbs->push_back(Make("users enable", "Let a disabled user in again", "users enable --id ID",
-                        "holdfast users enable --id po-jsmith", IdOption, UsersChange));
-  verbs->push_back(Make(
+  verbs->push_back(MakeVerb("users disable", "Refuse every request of a user, at once",
+                            "users disable --id ID", "holdfast users disable --id po-jsmith",
+                            IdOption, UsersChange));
+  verbs->push_back(MakeVerb("users enable", "Let a disabled user in again", "users enable --id ID",
+                            "holdfast users enable --id po-jsmith", IdOption, UsersChange));
+  verbs->push_back(MakeVerb(
       "users role", "Change a user's role", "users role --id ID --role ROLE",
       "holdfast users role --id po-jsmith --role police",
       [](po::options_description& d) {
@@ -192,17 +180,17 @@ void AddUserVerbs(std::vector<Verb>* verbs) {
             "role", po::value<std::string>(), kRoles);
       },
       UsersChange));
-  verbs->push_back(Make("users token",
-                        "Make a new API token for a user (shown once; replaces the old one)",
-                        "users token --id ID",
-                        "holdfast users token --id pc-ahmed > pc-ahmed.token && chmod 600 "
-                        "pc-ahmed.token",
-                        IdOption, UsersToken));
-  verbs->push_back(Make("users password",
-                        "Set a user's password for the web front end (read from stdin, or "
-                        "asked for on a terminal)",
-                        "users password --id ID", "holdfast users password --id po-jsmith",
-                        IdOption, UsersPassword));
+  verbs->push_back(MakeVerb("users token",
+                            "Make a new API token for a user (shown once; replaces the old one)",
+                            "users token --id ID",
+                            "holdfast users token --id pc-ahmed > pc-ahmed.token && chmod 600 "
+                            "pc-ahmed.token",
+                            IdOption, UsersToken));
+  verbs->push_back(MakeVerb("users password",
+                            "Set a user's password for the web front end (read from stdin, or "
+                            "asked for on a terminal)",
+                            "users password --id ID", "holdfast users password --id po-jsmith",
+                            IdOption, UsersPassword));
   for (auto it = verbs->end() - 7; it != verbs->end(); ++it) {
     if (it->name != "users list") it->formats = {"table"};
   }
