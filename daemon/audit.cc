@@ -1,11 +1,11 @@
 #include "daemon/audit.h"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <memory>
 
+#include "daemon/digest.h"
 #include "daemon/safe_text.h"
 #include "eventstore/ids.h"
 #include "eventstore/keys.h"
@@ -27,43 +27,14 @@ std::vector<std::string_view> SplitTabs(std::string_view s) {
   return out;
 }
 
-// SHA-256 of an entry's key and value bytes as stored: what the next entry carries.
-std::string EntryHash(std::string_view key, std::string_view value) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, key.data(), key.size());
-  EVP_DigestUpdate(ctx, value.data(), value.size());
-  EVP_DigestFinal_ex(ctx, digest, &len);
-  EVP_MD_CTX_free(ctx);
-  return std::string(reinterpret_cast<const char*>(digest), len);
-}
-
-std::string Hex(std::string_view bytes) {
-  static const char* const kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 // The 32 bytes of a hash written as 64 lowercase hex digits; nullopt for anything else.
 std::optional<std::string> HashFromHex(std::string_view hex) {
   if (hex.size() != 2 * kHashBytes) return std::nullopt;
-  auto digit = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-  };
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
+  return FromHex(hex);
 }
+
+// SHA-256 of an entry's key and value bytes as stored: what the next entry carries.
+std::string EntryHash(std::string_view key, std::string_view value) { return Sha256({key, value}); }
 
 // A count or position in decimal: digits only, no leading zero, at most 19 digits.
 std::optional<uint64_t> ParseCount(std::string_view text) {
@@ -84,7 +55,7 @@ const std::string& ZeroHash() {
 // The digest of the unchained entries before the chain, one more entry taken in.
 std::string NextUnchainedDigest(const std::string& digest, std::string_view key,
                                 std::string_view value) {
-  return EntryHash(digest + std::string(key), value);
+  return Sha256({digest, key, value});
 }
 
 // One stored entry, as its bytes say.

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "daemon/digest.h"
 #include "daemon/users.capnp.h"
 #include "eventstore/keys.h"
 #include "eventstore/validate.h"
@@ -26,25 +27,6 @@ constexpr size_t kMinPassword = 12;
 constexpr size_t kMaxPassword = 1024;
 // scrypt's cost: 2^15 x 128 x 8 bytes = 32 MiB and about 0.1 s a hash.
 constexpr uint64_t kScryptLogN = 15, kScryptR = 8, kScryptP = 1;
-
-std::string Hex(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-std::string Sha256(std::string_view data) {
-  unsigned char digest[32];
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    return {};
-  }
-  return std::string(reinterpret_cast<const char*>(digest), size);
-}
 
 Result<std::string> RandomBytes(size_t n) {
   std::string out(n, '\0');
@@ -77,22 +59,6 @@ Result<std::string> HashPassword(std::string_view password) {
          std::to_string(kScryptP) + "$" + Hex(*salt) + "$" + Hex(*key);
 }
 
-std::string Unhex(std::string_view hex) {
-  std::string out;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  if (hex.size() % 2 != 0) return {};
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return {};
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
 bool PasswordMatches(const std::string& stored, std::string_view password) {
   std::vector<std::string> parts;
   size_t from = 0;
@@ -111,7 +77,7 @@ bool PasswordMatches(const std::string& stored, std::string_view password) {
   } catch (const std::exception&) {
     return false;
   }
-  const std::string salt = Unhex(parts[4]), want = Unhex(parts[5]);
+  const std::string salt = FromHex(parts[4]).value_or(""), want = FromHex(parts[5]).value_or("");
   if (salt.empty() || want.size() != 32) return false;
   auto key = Scrypt(password, salt, log_n, r, p);
   return key.ok() && CRYPTO_memcmp(key->data(), want.data(), want.size()) == 0;
@@ -195,7 +161,7 @@ Result<UnixAccount> FindUnixAccount(uid_t uid) {
 }
 
 std::string TokenCredential(std::string_view token) {
-  return "token " + Hex(Sha256(token)).substr(0, 8);
+  return "token " + Hex(Sha256({token})).substr(0, 8);
 }
 
 Result<std::unique_ptr<Users>> Users::Open(EventStore* store) {
@@ -250,7 +216,7 @@ Identification Users::Identify(const Presented& presented) const {
   const Entry* entry = nullptr;
   if (!presented.token.empty()) {
     out.caller.credential = TokenCredential(presented.token);
-    auto it = by_token_hash_.find(Sha256(presented.token));
+    auto it = by_token_hash_.find(Sha256({presented.token}));
     if (it == by_token_hash_.end()) {
       out.status = Status::PermissionDenied(
           "the API token in your token file is not one this node knows (mistyped, replaced by "
@@ -424,7 +390,7 @@ Result<std::string> Users::NewToken(std::string_view id) {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return NoSuchUser(id);
   Entry e = it->second;
-  e.token_hash = Sha256(token);
+  e.token_hash = Sha256({token});
   e.user.has_token = true;
   e.user.changed_at = Now();
   HOLDFAST_RETURN_IF_ERROR(Put(e));
