@@ -476,6 +476,59 @@ Status EventStore::WaitForBackgroundWork() const {
   return EventStoreInternals::WaitForBackgroundWork(db_.get());
 }
 
+namespace {
+
+Status WriteRawTo(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, std::string_view key,
+                  std::optional<std::string_view> value) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  const rocksdb::Slice k(key.data(), key.size());
+  return FromRocks(value ? db->Put(sync, family, k, rocksdb::Slice(value->data(), value->size()))
+                         : db->Delete(sync, family, k),
+                   "writing behind the store");
+}
+
+}  // namespace
+
+Status EventStoreInternals::WriteRaw(EventStore& store, const std::string& family,
+                                     std::string_view key, std::optional<std::string_view> value) {
+  auto* handle =
+      family == kDefaultFamily ? store.db_->DefaultColumnFamily() : Family(store, family);
+  if (handle == nullptr) return Status::NotFound("no open family \"" + family + "\"");
+  return WriteRawTo(store.db_.get(), handle, key, value);
+}
+
+Status EventStoreInternals::WriteRawClosed(const std::string& dir, const std::string& family,
+                                           std::string_view key,
+                                           std::optional<std::string_view> value) {
+  std::vector<std::string> names;
+  auto s = FromRocks(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir, &names),
+                     "listing the store's families");
+  if (!s.ok()) return s;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = FromRocks(rocksdb::DB::Open(rocksdb::Options(), dir, families, &handles, &raw),
+                "opening the store as plain RocksDB");
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  s = Status::NotFound("the store has no family \"" + family + "\"");
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == family) s = WriteRawTo(db.get(), handles[i], key, value);
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  return s;
+}
+
+Status EventStoreInternals::CreateFamily(EventStore& store, const std::string& name) {
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+  auto s = FromRocks(store.db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &handle),
+                     "creating a family");
+  if (s.ok()) store.db_->DestroyColumnFamilyHandle(handle);
+  return s;
+}
+
 Status EventStoreInternals::WaitForBackgroundWork(rocksdb::DB* db) {
   // RocksDB 7.8 has no call that waits for compactions (WaitForCompact came in 8.x), so
   // its counters are polled.

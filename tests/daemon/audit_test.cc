@@ -362,9 +362,8 @@ TEST_CASE("an older store's unchained audit entries stay listed, ahead of the ch
       batch.Put(*table, key, "po-" + std::to_string(i) + "\tprobation\tappend\tC-1\tok");
     }
     REQUIRE((*store)->Write(batch, true).ok());
-    auto* db = EventStoreInternals::db(**store);
-    REQUIRE(db->Put(rocksdb::WriteOptions(), db->DefaultColumnFamily(), keys::kFormatVersionKey,
-                    keys::Fixed64BE(2))
+    REQUIRE(EventStoreInternals::WriteRaw(**store, EventStoreInternals::kDefaultFamily,
+                                          keys::kFormatVersionKey, keys::Fixed64BE(2))
                 .ok());
   }
   auto store = EventStore::Open(dir / "store", options);

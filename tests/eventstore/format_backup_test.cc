@@ -1,7 +1,6 @@
 // The store's format version (keys.h) and EventStore::Backup: what a store written by
 // another holdfast does on Open, and what a backup writes, with which modes, and what it
 // says when it cannot. A real RocksDB in a temporary directory.
-#include <rocksdb/db.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -72,10 +71,8 @@ TEST_CASE("a store without a format version (version 1) opens and is stamped wit
   MakeStore(path, 3);
   {  // What every store written before the version existed looks like.
     auto store = OpenOk(path);
-    REQUIRE(EventStoreInternals::db(*store)
-                ->Delete(rocksdb::WriteOptions(),
-                         EventStoreInternals::db(*store)->DefaultColumnFamily(),
-                         keys::kFormatVersionKey)
+    REQUIRE(EventStoreInternals::WriteRaw(*store, EventStoreInternals::kDefaultFamily,
+                                          keys::kFormatVersionKey, std::nullopt)
                 .ok());
     REQUIRE(store->GetMeta(std::string(keys::kFormatVersionKey)).status().code() ==
             Status::Code::kNotFound);
@@ -104,10 +101,8 @@ TEST_CASE(
     batch.Put(*projections, "case/C-0", "a case row");
     batch.Put(*audit, "entry", "kept");
     REQUIRE(store->Write(batch).ok());
-    REQUIRE(EventStoreInternals::db(*store)
-                ->Put(rocksdb::WriteOptions(),
-                      EventStoreInternals::db(*store)->DefaultColumnFamily(),
-                      keys::kFormatVersionKey, keys::Fixed64BE(2))
+    REQUIRE(EventStoreInternals::WriteRaw(*store, EventStoreInternals::kDefaultFamily,
+                                          keys::kFormatVersionKey, keys::Fixed64BE(2))
                 .ok());
   }
   auto store = OpenOk(path);
@@ -140,10 +135,8 @@ TEST_CASE("a store of a newer format version is refused, naming both versions, a
   const uint64_t newer = keys::kStoreFormatVersion + 1;
   {
     auto store = OpenOk(path);
-    REQUIRE(EventStoreInternals::db(*store)
-                ->Put(rocksdb::WriteOptions(),
-                      EventStoreInternals::db(*store)->DefaultColumnFamily(),
-                      keys::kFormatVersionKey, keys::Fixed64BE(newer))
+    REQUIRE(EventStoreInternals::WriteRaw(*store, EventStoreInternals::kDefaultFamily,
+                                          keys::kFormatVersionKey, keys::Fixed64BE(newer))
                 .ok());
   }
   for (int attempt = 0; attempt < 2; ++attempt) {  // the refusal wrote nothing over it
@@ -166,11 +159,7 @@ TEST_CASE("a store with a column family this build does not know is refused, nam
   MakeStore(path, 1);
   {  // A newer holdfast's module, say.
     auto store = OpenOk(path);
-    rocksdb::ColumnFamilyHandle* handle = nullptr;
-    REQUIRE(EventStoreInternals::db(*store)
-                ->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "subject_keys", &handle)
-                .ok());
-    EventStoreInternals::db(*store)->DestroyColumnFamilyHandle(handle);
+    REQUIRE(EventStoreInternals::CreateFamily(*store, "subject_keys").ok());
   }
   auto refused = EventStore::Open(path, StoreOptions{kNode});
   REQUIRE_FALSE(refused.ok());

@@ -1,6 +1,5 @@
 // EventStore behaviour on a real RocksDB in a temporary directory.
 #include <capnp/any.h>
-#include <rocksdb/db.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "eventstore/event_json.h"
 #include "eventstore/event_store.h"
+#include "eventstore/internals.h"
 #include "eventstore/keys.h"
 
 using namespace holdfast;
@@ -57,28 +57,16 @@ std::vector<Event> One(Event e) {
 
 const std::string kId = "7f0c2a4e-5d1b-4c8e-9a51-2f7b9d0e6c13";
 
-// Opens the closed store in `dir` as plain RocksDB and hands fn a Put into a named column
-// family: for damage no EventStore call would ever do.
+// Hands fn a put into a named family of the closed store in `dir`: for damage no EventStore
+// call would ever do.
 void WriteBehindTheStore(
     const std::string& dir,
     const std::function<
         void(const std::function<void(const std::string& family, const std::string& key,
                                       const std::string& value)>&)>& fn) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  std::vector<std::string> names;
-  REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir, &names).ok());
-  for (auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir, families, &handles, &raw).ok());
   fn([&](const std::string& family, const std::string& key, const std::string& value) {
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == family)
-        REQUIRE(raw->Put(rocksdb::WriteOptions(), handles[i], key, value).ok());
-    }
+    REQUIRE(EventStoreInternals::WriteRawClosed(dir, family, key, value).ok());
   });
-  for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
-  delete raw;
 }
 
 std::string Bytes(const Event& e) {
@@ -382,22 +370,9 @@ TEST_CASE("verify reports an undecodable event with its position", "[store][veri
     CHECK(store->Verify().ok());
     CHECK(store->Verify().events == 5);
   }
-  {  // Damage position 3 behind the store's back.
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    std::vector<std::string> names;
-    REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir.path, &names).ok());
-    for (auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path, families, &handles, &raw).ok());
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == keys::kLogFamily) {
-        REQUIRE(raw->Put(rocksdb::WriteOptions(), handles[i], keys::LogKey(3), "garbage!").ok());
-      }
-    }
-    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
-    delete raw;
-  }
+  // Damage position 3 behind the store's back.
+  WriteBehindTheStore(dir.path,
+                      [&](const auto& put) { put(keys::kLogFamily, keys::LogKey(3), "garbage!"); });
   auto store = OpenStore(dir.path);
   auto report = store->Verify();
   REQUIRE_FALSE(report.ok());
@@ -563,7 +538,7 @@ TEST_CASE("the high-water mark survives a restart after a peer's events come out
   }
   // A store an earlier holdfast left so is read right: the origin index's last entry counts.
   WriteBehindTheStore(dir.path, [&](const auto& put) {
-    put(rocksdb::kDefaultColumnFamilyName, keys::HighWaterKey("provider-1"), keys::Fixed64BE(2));
+    put(EventStoreInternals::kDefaultFamily, keys::HighWaterKey("provider-1"), keys::Fixed64BE(2));
   });
   auto store = OpenStore(dir.path);
   CHECK(store->HighWaterMarks()["provider-1"] == 3);
