@@ -166,11 +166,9 @@ void ConfigSeeds() {
 
 using RequestFill = std::function<void(api::Request::Builder)>;
 
-// `user` and `role` are who a seed means to act as: the fuzz target identifies its caller by
-// uid (operator or probation, alternately), so they are not in the request.
-std::string RequestFrame(const std::string& user, schema::Role role, const RequestFill& fill) {
-  (void)user;
-  (void)role;
+// Who a request acts as is not in it: the fuzz target identifies its caller by uid (operator
+// or probation, alternately).
+std::string RequestFrame(const RequestFill& fill) {
   capnp::MallocMessageBuilder m;
   auto request = m.initRoot<api::Request>();
   fill(request);
@@ -178,8 +176,6 @@ std::string RequestFrame(const std::string& user, schema::Role role, const Reque
 }
 
 void LocalRequestSeeds() {
-  const auto probation = schema::Role::PROBATION;
-  const auto operator_role = schema::Role::OPERATOR;
   auto events = Events();
   auto append = [&](std::vector<size_t> which) {
     return [&events, which](api::Request::Builder r) {
@@ -189,114 +185,88 @@ void LocalRequestSeeds() {
       }
     };
   };
-  const std::string open = RequestFrame("po-1", probation, append({0}));
-  const std::string refer = RequestFrame("po-1", probation, append({2, 3}));
-  const std::string absence = RequestFrame("po-1", probation, append({5}));
+  const std::string open = RequestFrame(append({0}));
+  const std::string refer = RequestFrame(append({2, 3}));
+  const std::string absence = RequestFrame(append({5}));
   const std::vector<std::pair<std::string, std::string>> seeds = {
-      {"ping", RequestFrame("po-1", probation, [](auto r) { r.setPing(); })},
+      {"ping", RequestFrame([](auto r) { r.setPing(); })},
       {"append_case_opened", open},
       {"append_attendance", absence},
-      {"import", RequestFrame("op-1", operator_role,
-                              [&](api::Request::Builder r) {
-                                auto list = r.initImport(2);
-                                list.setWithCaveats(
-                                    0, WithProvenance(events[0], "probation-2", 1).reader());
-                                list.setWithCaveats(1, events[7].reader());
-                              })},
-      {"read_log", RequestFrame("op-1", operator_role,
-                                [](api::Request::Builder r) {
-                                  auto read = r.initReadLog();
-                                  read.setAfter(0);
-                                  read.setLimit(10);
-                                })},
-      {"read_stream", RequestFrame("po-1", probation,
-                                   [](api::Request::Builder r) { r.setReadStream("case/C-1"); })},
-      {"list_cases", RequestFrame("po-1", probation,
-                                  [](api::Request::Builder r) {
-                                    r.initListCases().setOpenOnly(true);
-                                    r.getListCases().setAgency("probation-ce");
-                                  })},
-      {"store_verify",
-       RequestFrame("op-1", operator_role, [](api::Request::Builder r) { r.setStoreVerify(); })},
-      {"store_stats",
-       RequestFrame("op-1", operator_role, [](api::Request::Builder r) { r.setStoreStats(); })},
-      {"audit_list", RequestFrame("op-1", operator_role,
-                                  [](api::Request::Builder r) { r.initAuditList().setLimit(5); })},
-      {"audit_list_filtered", RequestFrame("op-1", operator_role,
-                                           [](api::Request::Builder r) {
-                                             auto l = r.initAuditList();
-                                             l.setUser("po-1");
-                                             l.setCaseId("C-1");
-                                             l.setVerb("case show");
-                                             l.setOutcome("refused");
-                                             l.setSince(1735689600000000000LL);
-                                             l.setUntil(1767225600000000000LL);
-                                             l.setLimit(2);
-                                           })},
-      {"audit_verify",
-       RequestFrame("op-1", operator_role, [](api::Request::Builder r) { r.setAuditVerify(); })},
+      {"import", RequestFrame([&](api::Request::Builder r) {
+         auto list = r.initImport(2);
+         list.setWithCaveats(0, WithProvenance(events[0], "probation-2", 1).reader());
+         list.setWithCaveats(1, events[7].reader());
+       })},
+      {"read_log", RequestFrame([](api::Request::Builder r) {
+         auto read = r.initReadLog();
+         read.setAfter(0);
+         read.setLimit(10);
+       })},
+      {"read_stream", RequestFrame([](api::Request::Builder r) { r.setReadStream("case/C-1"); })},
+      {"list_cases", RequestFrame([](api::Request::Builder r) {
+         r.initListCases().setOpenOnly(true);
+         r.getListCases().setAgency("probation-ce");
+       })},
+      {"store_verify", RequestFrame([](api::Request::Builder r) { r.setStoreVerify(); })},
+      {"store_stats", RequestFrame([](api::Request::Builder r) { r.setStoreStats(); })},
+      {"audit_list", RequestFrame([](api::Request::Builder r) { r.initAuditList().setLimit(5); })},
+      {"audit_list_filtered", RequestFrame([](api::Request::Builder r) {
+         auto l = r.initAuditList();
+         l.setUser("po-1");
+         l.setCaseId("C-1");
+         l.setVerb("case show");
+         l.setOutcome("refused");
+         l.setSince(1735689600000000000LL);
+         l.setUntil(1767225600000000000LL);
+         l.setLimit(2);
+       })},
+      {"audit_verify", RequestFrame([](api::Request::Builder r) { r.setAuditVerify(); })},
       // Derived events: refused, then taken with the flag.
-      {"import_derived", RequestFrame("op-1", operator_role,
-                                      [&](api::Request::Builder r) {
-                                        auto list = r.initImport(2);
-                                        list.setWithCaveats(0, events[10].reader());
-                                        list.setWithCaveats(1, events[13].reader());
-                                      }) +
-                             RequestFrame("op-1", operator_role,
-                                          [&](api::Request::Builder r) {
-                                            r.setImportWithDerived(true);
-                                            auto list = r.initImport(2);
-                                            list.setWithCaveats(0, events[10].reader());
-                                            list.setWithCaveats(1, events[13].reader());
-                                          })},
-      {"list_alerts", RequestFrame("pc-7", schema::Role::POLICE,
-                                   [](api::Request::Builder r) {
-                                     auto l = r.initListAlerts();
-                                     l.setStatus("all");
-                                     l.setRule("non_engagement");
-                                     l.setCaseId("C-1");
-                                   })},
-      {"watch_alerts", RequestFrame("pc-7", schema::Role::POLICE,
-                                    [](api::Request::Builder r) { r.setWatchAlerts(); })},
-      {"indicators", RequestFrame("po-1", probation,
-                                  [](api::Request::Builder r) {
-                                    auto i = r.initIndicators();
-                                    i.setFrom(1735689600000000000LL);
-                                    i.setTo(1767225600000000000LL);
-                                    i.setFormat("csv");
-                                  })},
-      {"rebuild", RequestFrame("op-1", operator_role,
-                               [](api::Request::Builder r) { r.setRebuildProjections(); })},
-      {"peers_list",
-       RequestFrame("op-1", operator_role, [](api::Request::Builder r) { r.setPeersList(); })},
-      {"peers_add", RequestFrame("op-1", operator_role,
-                                 [](api::Request::Builder r) {
-                                   auto p = r.initPeersAdd();
-                                   p.setId("police-1");
-                                   p.setAddress("127.0.0.1:7402");
-                                   p.setSend("police");
-                                 })},
-      {"peers_remove", RequestFrame("op-1", operator_role,
-                                    [](api::Request::Builder r) { r.setPeersRemove("police-1"); })},
-      {"sync_status", RequestFrame("pc-7", schema::Role::POLICE,
-                                   [](api::Request::Builder r) { r.setSyncStatus(); })},
-      {"sync_now", RequestFrame("op-1", operator_role,
-                                [](api::Request::Builder r) { r.setSyncNow("police-1"); })},
+      {"import_derived", RequestFrame([&](api::Request::Builder r) {
+                           auto list = r.initImport(2);
+                           list.setWithCaveats(0, events[10].reader());
+                           list.setWithCaveats(1, events[13].reader());
+                         }) + RequestFrame([&](api::Request::Builder r) {
+                           r.setImportWithDerived(true);
+                           auto list = r.initImport(2);
+                           list.setWithCaveats(0, events[10].reader());
+                           list.setWithCaveats(1, events[13].reader());
+                         })},
+      {"list_alerts", RequestFrame([](api::Request::Builder r) {
+         auto l = r.initListAlerts();
+         l.setStatus("all");
+         l.setRule("non_engagement");
+         l.setCaseId("C-1");
+       })},
+      {"watch_alerts", RequestFrame([](api::Request::Builder r) { r.setWatchAlerts(); })},
+      {"indicators", RequestFrame([](api::Request::Builder r) {
+         auto i = r.initIndicators();
+         i.setFrom(1735689600000000000LL);
+         i.setTo(1767225600000000000LL);
+         i.setFormat("csv");
+       })},
+      {"rebuild", RequestFrame([](api::Request::Builder r) { r.setRebuildProjections(); })},
+      {"peers_list", RequestFrame([](api::Request::Builder r) { r.setPeersList(); })},
+      {"peers_add", RequestFrame([](api::Request::Builder r) {
+         auto p = r.initPeersAdd();
+         p.setId("police-1");
+         p.setAddress("127.0.0.1:7402");
+         p.setSend("police");
+       })},
+      {"peers_remove", RequestFrame([](api::Request::Builder r) { r.setPeersRemove("police-1"); })},
+      {"sync_status", RequestFrame([](api::Request::Builder r) { r.setSyncStatus(); })},
+      {"sync_now", RequestFrame([](api::Request::Builder r) { r.setSyncNow("police-1"); })},
       // A conversation: a case opened, an intervention referred and started, two
       // absences (an alert derived), the alerts listed.
       {"conversation",
-       open + refer + absence +
-           RequestFrame("po-1", probation,
-                        [&](api::Request::Builder r) {
-                          auto list = r.initAppend().initEvents(1);
-                          Event second = Event::CopyOf(events[5].reader());
-                          SetUuid(second.builder().getId(), Uuid{0x7f0c2a4e5d1b4c8eULL, 99});
-                          second.builder().getOccurredAt().setUnixNanos(1741200000000000000LL);
-                          second.builder().getAttendanceRecorded().setSession("S-2");
-                          list.setWithCaveats(0, second.reader());
-                        }) +
-           RequestFrame("po-1", probation,
-                        [](api::Request::Builder r) { r.initListAlerts().setStatus("all"); })},
+       open + refer + absence + RequestFrame([&](api::Request::Builder r) {
+         auto list = r.initAppend().initEvents(1);
+         Event second = Event::CopyOf(events[5].reader());
+         SetUuid(second.builder().getId(), Uuid{0x7f0c2a4e5d1b4c8eULL, 99});
+         second.builder().getOccurredAt().setUnixNanos(1741200000000000000LL);
+         second.builder().getAttendanceRecorded().setSession("S-2");
+         list.setWithCaveats(0, second.reader());
+       }) + RequestFrame([](api::Request::Builder r) { r.initListAlerts().setStatus("all"); })},
   };
   for (const auto& [name, bytes] : seeds) Write("fuzz_local_request", name, bytes);
 }
