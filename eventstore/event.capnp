@@ -167,6 +167,7 @@ struct InterventionReferred {
 struct InterventionStarted {
   caseId @0 :Text $Json.name("case");
   intervention @1 :Text;
+  group @2 :Text $optional;  # the programme group joined (session roster)
 }
 
 struct InterventionCompleted {

@@ -18,7 +18,7 @@ void ClearFact(Fact* f) {
   f->recorded_at = 0;
   for (std::string* s :
        {&f->origin, &f->case_id, &f->subject, &f->intervention, &f->session, &f->incident,
-        &f->lead_agency, &f->programme, &f->provider, &f->text, &f->user}) {
+        &f->lead_agency, &f->programme, &f->provider, &f->group, &f->text, &f->user}) {
     s->clear();
   }
   f->order = schema::OrderKind::COMMUNITY_ORDER;
@@ -35,6 +35,7 @@ void ClearFact(Fact* f) {
   f->severity = schema::Severity::MEDIUM;
   f->trigger = Uuid();
   f->rank = 0;
+  f->voided = Uuid();
 }
 
 Fact FactOf(schema::Event::Reader e) {
@@ -89,6 +90,7 @@ void FactInto(schema::Event::Reader e, Fact* out) {
     case W::INTERVENTION_STARTED:
       Set(&f.case_id, e.getInterventionStarted().getCaseId());
       Set(&f.intervention, e.getInterventionStarted().getIntervention());
+      Set(&f.group, e.getInterventionStarted().getGroup());
       break;
     case W::INTERVENTION_COMPLETED:
       Set(&f.case_id, e.getInterventionCompleted().getCaseId());
@@ -103,6 +105,7 @@ void FactInto(schema::Event::Reader e, Fact* out) {
     }
     case W::SESSION_HELD:
       Set(&f.session, e.getSessionHeld().getSession());
+      Set(&f.group, e.getSessionHeld().getGroup());
       break;
     case W::ATTENDANCE_RECORDED: {
       auto b = e.getAttendanceRecorded();
@@ -154,7 +157,7 @@ void FactInto(schema::Event::Reader e, Fact* out) {
       Set(&f.subject, e.getSubjectErased().getSubject());
       break;
     case W::RECORD_VOIDED:
-      // Kept, but nothing folds it yet: voids take effect with `record void` (issue 14).
+      f.voided = ToUuid(e.getRecordVoided().getEvent());
       Set(&f.text, e.getRecordVoided().getReason());
       break;
   }

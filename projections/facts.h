@@ -25,6 +25,7 @@ struct Fact {
   // Body fields, set where the event type has them.
   std::string case_id, subject, intervention, session, incident, lead_agency, programme;
   std::string provider;  // intervention.referred: the agency that delivers it
+  std::string group;     // intervention.started (optional) and session.held
   schema::OrderKind order = schema::OrderKind::COMMUNITY_ORDER;
   schema::RiskLevel risk = schema::RiskLevel::STANDARD;
   bool marac = false;
@@ -42,6 +43,7 @@ struct Fact {
   std::string text;   // alert reason, note, action or withdrawal reason
   std::string user;   // the author's user (for acknowledgements)
   uint64_t rank = 0;  // alert.raised / alert.withdrawn: its basis's rank (0: no basis)
+  Uuid voided;        // record.voided: the event it voids (its reason is `text`)
 };
 
 Fact FactOf(schema::Event::Reader event);

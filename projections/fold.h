@@ -50,6 +50,13 @@ inline bool IsAlertType(EventType t) {
          t == EventType::ALERT_RESOLVED || t == EventType::ALERT_WITHDRAWN;
 }
 
+// Whether a record.voided may void an event of this type: every type but alert.*,
+// record.voided and subject.erased (SPEC "Keeping the record right"). A void naming one of
+// those is refused at entry and changes nothing if it arrives.
+inline bool IsVoidable(EventType t) {
+  return !IsAlertType(t) && t != EventType::RECORD_VOIDED && t != EventType::SUBJECT_ERASED;
+}
+
 // Folds one case event (alert lifecycle events excluded) into its case's row: the event
 // count, the earliest opening (subject, order, lead agency), the risk set last and the
 // earliest closing. True when the row's subject changed, so the subject index gains

@@ -502,6 +502,24 @@ Result<bool> Projector::IsReferredTo(const std::string& provider, const std::str
   return row->has_value();
 }
 
+Result<std::optional<VoidRow>> Projector::GetVoid(const Uuid& event) const {
+  auto bytes = GetRow(table_, rows::VoidKey(event));
+  if (!bytes.ok()) return bytes.status();
+  if (!*bytes) return std::optional<VoidRow>();
+  VoidRow v;
+  if (!DecodeVoid(**bytes, &v)) return Status::Corruption("undecodable void record");
+  v.target = event;
+  return std::optional<VoidRow>(std::move(v));
+}
+
+Status Projector::ScanGroup(
+    const std::string& group,
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  return table_.Scan(rows::GroupPrefix(group), [&](std::string_view key, std::string_view) {
+    return fn(rows::CaseOfGroupKey(key, group), rows::InterventionOfGroupKey(key, group));
+  });
+}
+
 Result<IndicatorReport> Projector::Indicators(int64_t from, int64_t to) const {
   IndicatorBuilder builder(from, to);
   using rows::kIndicatorPrefix;

@@ -34,6 +34,17 @@ struct CaseRow {
   uint32_t events = 0;
 };
 
+// A void standing over an event (SPEC "Keeping the record right"): the event is treated as
+// absent everywhere. Of several voids of one event the canonically first (occurred_at,
+// recorded_at, id) stands; the others change nothing.
+struct VoidRow {
+  Uuid target;   // the voided event
+  Uuid void_id;  // the record.voided event
+  int64_t occurred_at = 0;
+  uint64_t recorded_at = 0;
+  std::string reason, user;
+};
+
 struct AlertFilter {
   std::string status = "open";  // open | acknowledged | resolved | withdrawn | all
   std::string rule;             // empty for every rule
@@ -106,6 +117,15 @@ class Projector {
   Result<bool> IsReferredTo(const std::string& provider, const std::string& case_id,
                             const std::string& intervention) const;
   Result<IndicatorReport> Indicators(int64_t from, int64_t to) const;
+  // The void standing over `event`, if it is voided (whether or not the event is held).
+  // Only events that may be voided are ever treated as voided: not alert.*, record.voided
+  // or subject.erased (IsVoidable, fold.h), whatever a void names.
+  Result<std::optional<VoidRow>> GetVoid(const Uuid& event) const;
+  // The interventions that an intervention.started (not voided) put in `group`, as
+  // (case, intervention), in case then intervention order, until fn returns false.
+  Status ScanGroup(
+      const std::string& group,
+      const std::function<bool(std::string_view case_id, std::string_view intervention)>& fn) const;
   uint64_t checkpoint() const;
 
  private:

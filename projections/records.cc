@@ -190,6 +190,27 @@ bool DecodeStanding(std::string_view bytes, StandingRow* s) {
   });
 }
 
+std::string EncodeVoid(const VoidRow& v) {
+  RecordBuilder m;
+  auto b = m.initRoot<state::VoidRecord>();
+  SetUuid(b.initVoidId(), v.void_id);
+  b.setOccurredAt(v.occurred_at);
+  b.setRecordedAt(v.recorded_at);
+  b.setReason(v.reason);
+  b.setUser(v.user);
+  return ToBytes(m);
+}
+
+bool DecodeVoid(std::string_view bytes, VoidRow* v) {
+  return WithReader<state::VoidRecord>(bytes, [&](state::VoidRecord::Reader r) {
+    v->void_id = ToUuid(r.getVoidId());
+    v->occurred_at = r.getOccurredAt();
+    v->recorded_at = r.getRecordedAt();
+    v->reason = r.getReason();
+    v->user = r.getUser();
+  });
+}
+
 std::string EncodeIndicatorFact(const Fact& f) {
   RecordBuilder m;
   auto b = m.initRoot<state::IndicatorFact>();

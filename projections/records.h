@@ -23,6 +23,9 @@ std::string EncodeAlert(const AlertState& state);
 bool DecodeAlert(std::string_view bytes, AlertState* state);
 std::string EncodeStanding(const StandingRow& row);
 bool DecodeStanding(std::string_view bytes, StandingRow* row);
+// The void that stands over an event (void/ rows): of its voids the canonical first.
+std::string EncodeVoid(const VoidRow& row);
+bool DecodeVoid(std::string_view bytes, VoidRow* row);
 // Indicator facts keep only what IndicatorBuilder::AddEvent reads.
 std::string EncodeIndicatorFact(const Fact& fact);
 bool DecodeIndicatorFact(std::string_view bytes, int64_t occurred_at, Fact* fact);

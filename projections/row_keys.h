@@ -15,6 +15,8 @@
 //   prov/<provider> 0x00 <case> 0x00 <interv.>   ""  (a provider's cases)     fold
 //   alert/<alert id 16>                          state.AlertRecord           fold
 //   calert/<case> 0x00 <alert id 16>             ""  (a case's alerts)        fold
+//   grp/<group> 0x00 <case> 0x00 <interv.>       ""  (a group's members)      fold
+//   void/<event id 16>                           VoidRow (records.h)         fold
 //   cdue/<case>                                  <time> (8 bytes BE)         evaluation
 //   due/<time BE8><case>                         ""                          evaluation
 //   eval/<case>                                  ""                          projector
@@ -36,6 +38,12 @@
 //   prov/   every (case, intervention) an intervention.referred has referred to the provider:
 //           what a facilitator of that agency may read (daemon/read_scope.h).
 //   cdue/   a case's next no_contact deadline, and due/ the same by time (Projector::Tick).
+//   grp/    every (case, intervention) an intervention.started put in a group (its optional
+//           `group`): the session roster's members.
+//   void/   per voided event the void that stands (the canonically first of its voids);
+//           written whether or not the event is held, so an event arriving after its void
+//           is folded as absent. A void of a held event makes CatchUp fold that event's
+//           case again from its stream (fold.h).
 //   eval/   a case folded but not yet evaluated: written with the fold, removed once its
 //           lifecycle events are durable, so a crash between the two loses no evaluation.
 //
@@ -67,6 +75,8 @@ inline constexpr std::string_view kCaseAlertPrefix = "calert/";
 inline constexpr std::string_view kCaseDuePrefix = "cdue/";
 inline constexpr std::string_view kDuePrefix = "due/";
 inline constexpr std::string_view kPendingEvalPrefix = "eval/";
+inline constexpr std::string_view kGroupPrefix = "grp/";
+inline constexpr std::string_view kVoidPrefix = "void/";
 // Above every key of the family (an upper bound for a range deletion of all of them).
 inline const std::string kEndOfRows(8, '\xff');
 
@@ -119,6 +129,18 @@ inline void SetProviderKey(std::string* key, std::string_view provider, std::str
   AppendName(key, provider);
   AppendName(key, c);
   key->append(intervention);
+}
+inline void SetGroupKey(std::string* key, std::string_view group, std::string_view c,
+                        std::string_view intervention) {
+  key->assign(kGroupPrefix);
+  AppendName(key, group);
+  AppendName(key, c);
+  key->append(intervention);
+}
+inline void SetVoidKey(std::string* key, const Uuid& event) {
+  key->assign(kVoidPrefix);
+  keys::PutFixed64BE(key, event.hi);
+  keys::PutFixed64BE(key, event.lo);
 }
 inline void SetCaseDueKey(std::string* key, std::string_view c) {
   key->assign(kCaseDuePrefix).append(c);
@@ -173,6 +195,17 @@ inline std::string ProviderKey(std::string_view provider, std::string_view c,
   SetProviderKey(&key, provider, c, intervention);
   return key;
 }
+inline std::string GroupKey(std::string_view group, std::string_view c,
+                            std::string_view intervention) {
+  std::string key;
+  SetGroupKey(&key, group, c, intervention);
+  return key;
+}
+inline std::string VoidKey(const Uuid& event) {
+  std::string key;
+  SetVoidKey(&key, event);
+  return key;
+}
 inline std::string CaseDueKey(std::string_view c) {
   std::string key;
   SetCaseDueKey(&key, c);
@@ -210,6 +243,11 @@ inline std::string ProviderCasePrefix(std::string_view provider, std::string_vie
   AppendName(&key, c);
   return key;
 }
+inline std::string GroupPrefix(std::string_view group) {
+  std::string key(kGroupPrefix);
+  AppendName(&key, group);
+  return key;
+}
 // The first key of `prefix` (attt/, ind/ or due/) at time t or later.
 inline std::string TimeKey(std::string_view prefix, int64_t t) {
   std::string key(prefix);
@@ -229,6 +267,15 @@ inline std::string_view CaseOfProviderKey(std::string_view key, std::string_view
 }
 inline std::string_view InterventionOfProviderKey(std::string_view key, std::string_view provider) {
   key.remove_prefix(kProviderPrefix.size() + provider.size() + 1);
+  return key.substr(key.find('\0') + 1);
+}
+// The case and the intervention of a grp/ key of `group`.
+inline std::string_view CaseOfGroupKey(std::string_view key, std::string_view group) {
+  key.remove_prefix(kGroupPrefix.size() + group.size() + 1);
+  return key.substr(0, key.find('\0'));
+}
+inline std::string_view InterventionOfGroupKey(std::string_view key, std::string_view group) {
+  key.remove_prefix(kGroupPrefix.size() + group.size() + 1);
   return key.substr(key.find('\0') + 1);
 }
 inline std::string_view CaseOfPendingEvalKey(std::string_view key) {

@@ -78,3 +78,13 @@ struct IndicatorFact {
   incident @3 :Text;
   category @4 :Ev.IncidentCategory;
 }
+
+struct VoidRecord {
+  # The void that stands over an event (row void/<event id>): the canonically first of its
+  # record.voided events.
+  voidId @0 :Ev.Uuid;
+  occurredAt @1 :Int64;
+  recordedAt @2 :UInt64;
+  reason @3 :Text;
+  user @4 :Text;
+}
