@@ -949,8 +949,16 @@ Status EventStore::ScanLog(uint64_t after, const ScanFn& fn) const {
 }
 
 Status EventStore::ScanStream(const std::string& stream, const ScanFn& fn) const {
+  return ScanStreamIndex(keys::NamePrefix(stream), "stream " + stream, true, fn);
+}
+
+Status EventStore::ScanStreams(const std::string& prefix, const ScanFn& fn) const {
+  return ScanStreamIndex(prefix, "streams " + prefix + "...", false, fn);
+}
+
+Status EventStore::ScanStreamIndex(const std::string& prefix, const std::string& stream,
+                                   bool one_stream, const ScanFn& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf_));
-  const std::string prefix = keys::NamePrefix(stream);
   LogEntryDecoder decoder;
   // The stream's log entries are read a batch at a time: one MultiGet of 64 sorted keys
   // costs well under 64 Gets, each of which pins RocksDB's current version on its own.
@@ -963,8 +971,9 @@ Status EventStore::ScanStream(const std::string& stream, const ScanFn& fn) const
   size_t n = 0;
   bool keep_going = true;
   auto read_batch = [&]() -> Status {
+    // One stream's positions rise; several streams' (ScanStreams) need not.
     db_->MultiGet(rocksdb::ReadOptions(), log_cf_, n, log_keys.data(), values.data(),
-                  statuses.data(), /*sorted_input=*/true);
+                  statuses.data(), /*sorted_input=*/one_stream);
     for (size_t i = 0; i < n && keep_going; ++i) {
       if (!statuses[i].ok()) {
         return FromRocks(statuses[i], "stream " + stream + " names a missing position");

@@ -159,6 +159,9 @@ class EventStore {
   Status ScanLogBytes(uint64_t after, const ScanBytesFn& fn) const;
   // The events of one stream in stream order (see StreamOf).
   Status ScanStream(const std::string& stream, const ScanFn& fn) const;
+  // The events of every stream whose name starts with `prefix` (e.g. "void/": every
+  // record.voided), stream by stream in name order, each in stream order.
+  Status ScanStreams(const std::string& prefix, const ScanFn& fn) const;
   uint64_t StreamVersion(const std::string& stream) const;
 
   // The position of the last event in the log (0 when empty).
@@ -234,6 +237,10 @@ class EventStore {
   struct GroupState;
   EventStore() = default;
   // Checks the store's format version against this build's, upgrading an older one.
+  // ScanStream and ScanStreams: the events whose stream index keys start with `prefix`
+  // (`one_stream`: all of one stream, so their positions rise).
+  Status ScanStreamIndex(const std::string& prefix, const std::string& stream, bool one_stream,
+                         const ScanFn& fn) const;
   Status UpgradeFormat(const std::string& dir);
   Status Load();
   Result<AppendResult> Commit(std::vector<Event> events, bool remote,

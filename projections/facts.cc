@@ -163,6 +163,23 @@ void FactInto(schema::Event::Reader e, Fact* out) {
   }
 }
 
+std::vector<Fact> WithoutVoided(const std::vector<Fact>& events, const std::vector<Fact>& voids) {
+  std::unordered_set<Uuid, UuidHash> voided;
+  for (const auto* list : {&events, &voids}) {
+    for (const Fact& f : *list) {
+      if (f.type == EventType::RECORD_VOIDED) voided.insert(f.voided);
+    }
+  }
+  std::vector<Fact> out;
+  out.reserve(events.size());
+  for (const Fact& f : events) {
+    if (f.type == EventType::RECORD_VOIDED) continue;
+    if (IsVoidable(f.type) && voided.count(f.id) > 0) continue;
+    out.push_back(f);
+  }
+  return out;
+}
+
 bool CanonicalLess(const Fact& a, const Fact& b) {
   return std::tie(a.occurred_at, a.recorded_at, a.id) <
          std::tie(b.occurred_at, b.recorded_at, b.id);

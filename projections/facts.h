@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 #include "eventstore/event.h"
@@ -45,6 +46,44 @@ struct Fact {
   uint64_t rank = 0;  // alert.raised / alert.withdrawn: its basis's rank (0: no basis)
   Uuid voided;        // record.voided: the event it voids (its reason is `text`)
 };
+
+inline bool IsAlertType(EventType t) {
+  return t == EventType::ALERT_RAISED || t == EventType::ALERT_ACKNOWLEDGED ||
+         t == EventType::ALERT_RESOLVED || t == EventType::ALERT_WITHDRAWN;
+}
+
+// Whether a record.voided may void an event of this type: every type but alert.*,
+// record.voided and subject.erased (SPEC "Keeping the record right"). A void naming one of
+// those is refused at entry, and changes nothing if it arrives.
+inline bool IsVoidable(EventType t) {
+  return !IsAlertType(t) && t != EventType::RECORD_VOIDED && t != EventType::SUBJECT_ERASED;
+}
+
+struct UuidHash {
+  size_t operator()(const Uuid& u) const {
+    return static_cast<size_t>(u.hi ^ (u.lo * 0x9e3779b97f4a7c15ULL));
+  }
+};
+
+// The events voided before a fold's events: the targets of the void/ rows held.
+class VoidedIds {
+ public:
+  bool Contains(const Uuid& id) const { return ids_.count(id) > 0; }
+  void Insert(const Uuid& id) { ids_.insert(id); }
+  void Erase(const Uuid& id) { ids_.erase(id); }
+  void Clear() { ids_.clear(); }
+  size_t size() const { return ids_.size(); }
+
+ private:
+  std::unordered_set<Uuid, UuidHash> ids_;
+};
+
+// Voids as plain code, for the rules and their tests: `events` as if every voided event had
+// never arrived. Drops each voidable event that a record.voided among `events` or `voids`
+// names, and the record.voided events themselves (a void may come before or after its
+// event, in either list).
+std::vector<Fact> WithoutVoided(const std::vector<Fact>& events,
+                                const std::vector<Fact>& voids = {});
 
 Fact FactOf(schema::Event::Reader event);
 // The same into an existing Fact, reusing its strings' storage: every field is set (to its

@@ -15,12 +15,6 @@ std::tuple<int64_t, uint64_t, Uuid> KeyOf(const Fact& f) {
   return {f.occurred_at, f.recorded_at, f.id};
 }
 
-struct UuidHasher {
-  size_t operator()(const Uuid& u) const {
-    return static_cast<size_t>(u.hi ^ (u.lo * 0x9e3779b97f4a7c15ULL));
-  }
-};
-
 // Interned names (case ids, sessions, interventions, subjects, incident references): each
 // is held once, in one arena, and the compact state names it by a 32-bit number. An open
 // addressing table of (hash, number) finds a name with one probe, mostly.
@@ -130,7 +124,14 @@ struct CaseState {
   std::vector<Uuid> alerts;          // after Settle: the alerts that named it while raised
   // (provider, intervention) names of its referrals added (prov/ rows).
   std::vector<std::pair<uint32_t, uint32_t>> referrals;
+  // (group, intervention) names of its starts with a group added (grp/ rows).
+  std::vector<std::pair<uint32_t, uint32_t>> groups;
 };
+
+// The void that stands over an event: of its voids, the canonically first.
+std::tuple<int64_t, uint64_t, const Uuid&> VoidOrder(const VoidRow& v) {
+  return {v.occurred_at, v.recorded_at, v.void_id};
+}
 
 struct AlertEntry {
   AlertState state;
@@ -194,7 +195,9 @@ struct ProjectionFold::State {
   Names cases, names;
   std::vector<CaseState> states;                                  // by case number (cases)
   std::unordered_map<uint32_t, std::vector<Incident>> incidents;  // by subject
-  std::unordered_map<Uuid, AlertEntry, UuidHasher> alerts;
+  std::unordered_map<Uuid, AlertEntry, UuidHash> alerts;
+  std::unordered_map<Uuid, VoidRow, UuidHash> voids;  // by the event voided
+  std::vector<Uuid> new_voids;
   std::vector<IndicatorRow> indicators;
   std::vector<Replaced> replaced;
   std::vector<uint32_t> by_case_id, case_rank;
@@ -244,6 +247,13 @@ struct ProjectionFold::State {
         c.referrals.push_back(referral);
       }
     }
+    if (f.type == EventType::INTERVENTION_STARTED && options.rows && !f.group.empty()) {
+      const std::pair<uint32_t, uint32_t> member(names.Of(f.group),
+                                                 names.Of(f.intervention, &last_intervention));
+      if (std::find(c.groups.begin(), c.groups.end(), member) == c.groups.end()) {
+        c.groups.push_back(member);
+      }
+    }
     if (f.type == EventType::ATTENDANCE_RECORDED) {
       c.standing.push_back({f.occurred_at, f.recorded_at, f.id, names.Of(f.session),
                             names.Of(f.intervention, &last_intervention), f.outcome, false});
@@ -276,6 +286,30 @@ struct ProjectionFold::State {
       default:
         break;  // referrals: no rule reads them
     }
+  }
+
+  bool Voided(const Uuid& id) const {
+    return (options.voided != nullptr && options.voided->Contains(id)) || voids.count(id) > 0;
+  }
+
+  // A record.voided: the void that stands over its event (held, or the first added).
+  void AddVoid(const Fact& f) {
+    const VoidRow candidate{f.voided, f.id, f.occurred_at, f.recorded_at, f.text, f.user};
+    auto [it, added] = voids.try_emplace(f.voided, candidate);
+    if (added) {
+      VoidRow held;
+      auto bytes = Held(rows::VoidKey(f.voided));
+      if (bytes && DecodeVoid(*bytes, &held)) {
+        held.target = f.voided;
+        if (VoidOrder(held) < VoidOrder(candidate)) it->second = std::move(held);
+        return;
+      }
+      if (options.voided == nullptr || !options.voided->Contains(f.voided)) {
+        new_voids.push_back(f.voided);
+      }
+      return;
+    }
+    if (VoidOrder(candidate) < VoidOrder(it->second)) it->second = candidate;
   }
 
   AlertEntry& Alert(const Uuid& id) {
@@ -363,7 +397,12 @@ ProjectionFold::ProjectionFold(const FoldOptions& options) : s_(std::make_unique
 ProjectionFold::~ProjectionFold() = default;
 
 void ProjectionFold::Add(const Fact& f) {
-  // Every event reaches the rows and the rules' view here: the place for voids (fold.h).
+  // Every event reaches the rows and the rules' view here, so voids are decided here.
+  if (f.type == EventType::RECORD_VOIDED) {
+    s_->AddVoid(f);
+    return;
+  }
+  if (IsVoidable(f.type) && s_->Voided(f.id)) return;  // as if it had never arrived
   if (IsAlertType(f.type)) {
     if (s_->options.rows) s_->AddAlertEvent(f);
   } else if (!f.case_id.empty()) {
@@ -475,6 +514,38 @@ Status ProjectionFold::EmitCases(RowSink* sink) const {
   return Status::Ok();
 }
 
+Status ProjectionFold::EmitGroups(RowSink* sink) const {
+  // (group, case, intervention): the key's parts, in its order.
+  std::vector<std::tuple<std::string_view, std::string_view, std::string_view>> members;
+  for (uint32_t c = 0; c < s_->states.size(); ++c) {
+    for (const auto& [group, intervention] : s_->states[c].groups) {
+      members.emplace_back(s_->names[group], s_->cases[c], s_->names[intervention]);
+    }
+  }
+  std::sort(members.begin(), members.end());
+  std::string key;
+  for (const auto& [group, case_id, intervention] : members) {
+    rows::SetGroupKey(&key, group, case_id, intervention);
+    HOLDFAST_RETURN_IF_ERROR(sink->Put(key, ""));
+  }
+  return Status::Ok();
+}
+
+Status ProjectionFold::EmitVoids(RowSink* sink) const {
+  if (!s_->options.rows) return Status::Ok();
+  std::vector<const VoidRow*> voids;
+  voids.reserve(s_->voids.size());
+  for (const auto& [target, row] : s_->voids) voids.push_back(&row);
+  std::sort(voids.begin(), voids.end(),
+            [](const VoidRow* a, const VoidRow* b) { return a->target < b->target; });
+  std::string key;
+  for (const VoidRow* v : voids) {
+    rows::SetVoidKey(&key, v->target);
+    HOLDFAST_RETURN_IF_ERROR(sink->Put(key, EncodeVoid(*v)));
+  }
+  return Status::Ok();
+}
+
 Status ProjectionFold::EmitIndicators(RowSink* sink) const {
   struct Order {
     uint64_t at;
@@ -532,9 +603,11 @@ Status ProjectionFold::EmitRows(RowSink* sink) const {
   HOLDFAST_RETURN_IF_ERROR(EmitStandingByTime(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitCaseAlerts(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitCases(sink));
+  HOLDFAST_RETURN_IF_ERROR(EmitGroups(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitIndicators(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitProviders(sink));
-  return EmitSubjects(sink);
+  HOLDFAST_RETURN_IF_ERROR(EmitSubjects(sink));
+  return EmitVoids(sink);
 }
 
 uint32_t ProjectionFold::case_count() const { return static_cast<uint32_t>(s_->states.size()); }
@@ -634,6 +707,8 @@ void ProjectionFold::ForEachNewSubjectRow(
     for (uint32_t s : s_->states[c].subjects) fn(s_->names[s], s_->cases[c]);
   }
 }
+
+const std::vector<Uuid>& ProjectionFold::new_voids() const { return s_->new_voids; }
 
 const std::vector<AlertState>& ProjectionFold::raised() const { return s_->raised; }
 

@@ -17,10 +17,13 @@
 //           incidents;
 //   Settle  per (case, session) the attendance record that stands after corrections
 //           (CorrectionOrder, facts.h), among the records added and the row held.
-// VOIDS (events that cancel earlier ones) belong in these two and nowhere else: Add is
-// where every event reaches the rows and the rules' view, Settle where a standing row is
-// chosen from what was added. (Over held rows the fold sees only the record a row stands
-// on, so a void of that record will need the records it hid: the case's stream has them.)
+// Voids are decided in Add, and nowhere else: a record.voided is kept as the void/ row of
+// the event it names (the canonically first void of an event stands), and an event that is
+// voided (FoldOptions::voided, or a void added earlier in this fold) is not added at all,
+// exactly as if it had never arrived. A void added after its event cannot be undone here:
+// over held rows the fold sees only what a row stands on, so the caller folds that event's
+// case again from its stream (new_voids(); Projector::RefoldCase), and the rebuild reads
+// every void before it folds (so it skips each voided event wherever it lies in the log).
 // The rows do not depend on the order the events are added in.
 #pragma once
 
@@ -43,18 +46,6 @@ inline bool IsIndicatorType(EventType t) {
   return t == EventType::INTERVENTION_REFERRED || t == EventType::INTERVENTION_STARTED ||
          t == EventType::INTERVENTION_COMPLETED || t == EventType::INTERVENTION_EXITED ||
          t == EventType::INCIDENT_REPORTED;
-}
-
-inline bool IsAlertType(EventType t) {
-  return t == EventType::ALERT_RAISED || t == EventType::ALERT_ACKNOWLEDGED ||
-         t == EventType::ALERT_RESOLVED || t == EventType::ALERT_WITHDRAWN;
-}
-
-// Whether a record.voided may void an event of this type: every type but alert.*,
-// record.voided and subject.erased (SPEC "Keeping the record right"). A void naming one of
-// those is refused at entry and changes nothing if it arrives.
-inline bool IsVoidable(EventType t) {
-  return !IsAlertType(t) && t != EventType::RECORD_VOIDED && t != EventType::SUBJECT_ERASED;
 }
 
 // Folds one case event (alert lifecycle events excluded) into its case's row: the event
@@ -89,6 +80,8 @@ struct FoldOptions {
   bool history = false;
   // Whether to list the alerts that became raised or changed raise time (raised()).
   bool track_raised = false;
+  // The events voided already (nullptr: none); a void added to the fold adds its own.
+  const VoidedIds* voided = nullptr;
 };
 
 class ProjectionFold {
@@ -110,9 +103,11 @@ class ProjectionFold {
   Status EmitStandingByTime(RowSink* sink) const;  // attt/ (and the deletion of replaced ones)
   Status EmitCaseAlerts(RowSink* sink) const;      // calert/
   Status EmitCases(RowSink* sink) const;           // case/
+  Status EmitGroups(RowSink* sink) const;          // grp/
   Status EmitIndicators(RowSink* sink) const;      // ind/
   Status EmitProviders(RowSink* sink) const;       // prov/
   Status EmitSubjects(RowSink* sink) const;        // subj/
+  Status EmitVoids(RowSink* sink) const;           // void/
   Status EmitRows(RowSink* sink) const;            // all of the above, in key order
 
   // The cases the events named (opened or not, or named by an alert only), by number from
@@ -136,6 +131,9 @@ class ProjectionFold {
   // Calls fn(subject, case) for each subject index row the events add.
   void ForEachNewSubjectRow(
       const std::function<void(std::string_view subject, std::string_view case_id)>& fn) const;
+  // The events a void added to this fold voided for the first time (no void/ row held, not
+  // in options.voided), by id: those already folded must be taken out by the caller.
+  const std::vector<Uuid>& new_voids() const;
   // With options.track_raised: each alert, in the state it reached, when an event made it
   // raised or moved its raise time (the watchers are told).
   const std::vector<AlertState>& raised() const;

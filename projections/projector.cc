@@ -59,6 +59,19 @@ class BatchSink : public RowSink {
   const SideTable& table_;
 };
 
+// Takes the events a fold voided out of the projector's set again unless the batch that
+// records their voids was written.
+struct VoidedUndo {
+  VoidedIds* voided;
+  const std::vector<Uuid>& ids;
+  bool written;
+  ~VoidedUndo() {
+    if (!written) {
+      for (const Uuid& id : ids) voided->Erase(id);
+    }
+  }
+};
+
 }  // namespace
 
 Projector::Projector(EventStore* store, SideTable table, const RuleConfig& rules,
@@ -83,7 +96,16 @@ Result<std::unique_ptr<Projector>> Projector::Open(EventStore* store, const Rule
   if (*checkpoint && (*checkpoint)->size() == 8) {
     p->checkpoint_ = keys::DecodeFixed64BE((*checkpoint)->data());
   }
+  HOLDFAST_RETURN_IF_ERROR(p->LoadVoided());
   return p;
+}
+
+Status Projector::LoadVoided() {
+  voided_.Clear();
+  return table_.Scan(rows::kVoidPrefix, [&](std::string_view key, std::string_view) {
+    if (key.size() == rows::kVoidPrefix.size() + 16) voided_.Insert(rows::EventOfVoidKey(key));
+    return true;
+  });
 }
 
 void Projector::SetRules(const RuleConfig& rules) {
@@ -124,6 +146,7 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     FoldOptions options;
     options.held = &held;
     options.track_raised = static_cast<bool>(listener_);
+    options.voided = &voided_;
     ProjectionFold fold(options);
     uint64_t reached = checkpoint_;
     size_t n = 0;
@@ -150,6 +173,15 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
       return ++n < kChunkEvents;
     }));
     HOLDFAST_RETURN_IF_ERROR(fold.Settle());
+    SideBatch batch;
+    BatchSink sink(&batch, table_);
+    HOLDFAST_RETURN_IF_ERROR(fold.EmitRows(&sink));
+    // Events voided for the first time by this chunk: from now on they are skipped, and
+    // what those already folded wrote is taken out, after the chunk's rows in the batch.
+    // Should the batch not be written, they are not voided here yet.
+    VoidedUndo undo{&voided_, fold.new_voids(), false};
+    for (const Uuid& id : fold.new_voids()) voided_.Insert(id);
+    HOLDFAST_RETURN_IF_ERROR(TakeOutVoided(fold.new_voids(), &batch, dirty, &incident_subjects));
     // An incident touches every case of its subject, held already or opened in this chunk.
     fold.ForEachNewSubjectRow([&](std::string_view subject, std::string_view case_id) {
       if (incident_subjects.count(std::string(subject)) > 0) dirty->emplace(case_id);
@@ -161,14 +193,12 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
         return true;
       }));
     }
-    SideBatch batch;
-    BatchSink sink(&batch, table_);
-    HOLDFAST_RETURN_IF_ERROR(fold.EmitRows(&sink));
     if (rules_.derive) {
       for (const auto& c : *dirty) batch.Put(table_, PendingEvalKey(c), "");
     }
     batch.Put(table_, kCheckpointKey, keys::Fixed64BE(reached));
     HOLDFAST_RETURN_IF_ERROR(store_->Write(batch));
+    undo.written = true;
     checkpoint_ = reached;
     if (listener_) {
       for (const auto& a : fold.raised()) listener_(a);
@@ -176,6 +206,75 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     if (progress) progress(checkpoint_, last);
   }
   return Status::Ok();
+}
+
+Status Projector::TakeOutVoided(const std::vector<Uuid>& voided, SideBatch* batch,
+                                std::set<std::string>* dirty,
+                                std::set<std::string>* incident_subjects) {
+  std::set<std::string> cases;
+  for (const Uuid& id : voided) {
+    auto e = store_->Get(id);
+    if (e.status().code() == Status::Code::kNotFound) continue;  // voided before it arrives
+    if (!e.ok()) return e.status();
+    const Fact f = FactOf(e->reader());
+    if (!IsVoidable(f.type)) continue;  // a void of an alert event (or a void) changes nothing
+    if (!f.case_id.empty()) {
+      cases.insert(f.case_id);
+    } else if (f.type == EventType::INCIDENT_REPORTED) {
+      batch->Delete(table_, rows::IndicatorKey(f.occurred_at, f.id));
+      incident_subjects->insert(f.subject);  // its subject's cases are evaluated again
+    }
+    // session.held writes no row.
+  }
+  for (const auto& case_id : cases) {
+    HOLDFAST_RETURN_IF_ERROR(RefoldCase(case_id, batch));
+    dirty->insert(case_id);
+  }
+  return Status::Ok();
+}
+
+Status Projector::RefoldCase(const std::string& case_id, SideBatch* batch) {
+  std::vector<Fact> facts;
+  HOLDFAST_RETURN_IF_ERROR(
+      store_->ScanStream("case/" + case_id, [&](uint64_t, schema::Event::Reader e) {
+        facts.push_back(FactOf(e));
+        return true;
+      }));
+  // Every row an event of the case may have written goes, voided or not (fold.cc writes
+  // these: the case row, its subjects, standing attendance, referrals, groups, indicator
+  // facts); the fold below puts back those its events still support.
+  batch->Delete(table_, CaseKey(case_id));
+  for (const Fact& f : facts) {
+    switch (f.type) {
+      case EventType::CASE_OPENED:
+        batch->Delete(table_, rows::SubjectKey(f.subject, case_id));
+        break;
+      case EventType::ATTENDANCE_RECORDED:
+        batch->Delete(table_, rows::StandingKey(case_id, f.session));
+        batch->Delete(table_, rows::StandingTimeKey(f.occurred_at, case_id, f.session));
+        break;
+      case EventType::INTERVENTION_REFERRED:
+        batch->Delete(table_, rows::ProviderKey(f.provider, case_id, f.intervention));
+        break;
+      case EventType::INTERVENTION_STARTED:
+        if (!f.group.empty()) {
+          batch->Delete(table_, rows::GroupKey(f.group, case_id, f.intervention));
+        }
+        break;
+      default:
+        break;
+    }
+    if (IsIndicatorType(f.type)) batch->Delete(table_, rows::IndicatorKey(f.occurred_at, f.id));
+  }
+  FoldOptions options;
+  options.voided = &voided_;
+  ProjectionFold fold(options);
+  for (const Fact& f : facts) {
+    if (!IsAlertType(f.type)) fold.Add(f);  // the alerts' rows are the alert events' own
+  }
+  HOLDFAST_RETURN_IF_ERROR(fold.Settle());
+  BatchSink sink(batch, table_);
+  return fold.EmitRows(&sink);
 }
 
 Status Projector::LoadCaseFacts(const std::string& case_id, std::vector<Fact>* facts,
@@ -190,6 +289,7 @@ Status Projector::LoadCaseFacts(const std::string& case_id, std::vector<Fact>* f
   FoldOptions options;
   options.rows = false;
   options.history = true;
+  options.voided = &voided_;
   ProjectionFold fold(options);
   Fact f;
   HOLDFAST_RETURN_IF_ERROR(
@@ -222,11 +322,14 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
     std::vector<Fact> facts, incidents;
     std::optional<CaseRow> row;
     HOLDFAST_RETURN_IF_ERROR(LoadCaseFacts(case_id, &facts, &incidents, &row));
-    if (!row || !row->has_opened) continue;
-    const CaseContext context = BuildCaseContext(facts);
-    auto derived = EvaluateContext(context, incidents, rules_, now);
     auto standing = CaseAlerts(case_id);
     if (!standing.ok()) return standing.status();
+    // A case without an opening (not yet arrived, or voided) supports no alert: those it
+    // raised while its opening stood are withdrawn.
+    const bool opened = row && row->has_opened;
+    if (!opened && standing->empty()) continue;
+    const CaseContext context = BuildCaseContext(facts);
+    auto derived = EvaluateContext(context, incidents, rules_, now);
     for (auto& e : PlanLifecycle(case_id, derived, *standing, store_->node_id(), view)) {
       lifecycle.push_back(std::move(e));
     }
@@ -237,7 +340,7 @@ Status Projector::Evaluate(const std::set<std::string>& cases, bool* appended) {
     if (*old && (*old)->size() == 8) {
       held = static_cast<int64_t>(keys::DecodeFixed64BE((*old)->data()));
     }
-    auto next = NextDeadline(context, rules_, now);
+    auto next = opened ? NextDeadline(context, rules_, now) : std::nullopt;
     if (next == held) continue;
     if (held) {
       due.Delete(table_, DueKey(*held, case_id));
@@ -331,6 +434,7 @@ Status Projector::Rebuild(const std::function<void(uint64_t, uint64_t)>& progres
   std::vector<Event> lifecycle;
   HOLDFAST_RETURN_IF_ERROR(RebuildProjections(store_, table_, options, &lifecycle));
   checkpoint_ = options.last;
+  HOLDFAST_RETURN_IF_ERROR(LoadVoided());
   if (!lifecycle.empty()) {
     auto r = store_->Append(std::move(lifecycle));
     if (!r.ok()) return r.status();

@@ -142,6 +142,15 @@ class Projector {
   Status LoadCaseFacts(const std::string& case_id, std::vector<Fact>* facts,
                        std::vector<Fact>* incidents, std::optional<CaseRow>* row) const;
   Result<std::vector<AlertState>> CaseAlerts(const std::string& case_id) const;
+  // The targets of the void/ rows, into voided_.
+  Status LoadVoided();
+  // For events just voided: refolds the cases they belong to (RefoldCase) and marks them
+  // for evaluation; a voided incident's indicator fact goes and its subject is noted.
+  Status TakeOutVoided(const std::vector<Uuid>& voided, SideBatch* batch,
+                       std::set<std::string>* dirty, std::set<std::string>* incident_subjects);
+  // Replaces every row of the case, in `batch`, with a fold of its stream without the
+  // voided events.
+  Status RefoldCase(const std::string& case_id, SideBatch* batch);
 
   EventStore* store_;
   SideTable table_;  // the projections family (row_keys.h)
@@ -152,6 +161,8 @@ class Projector {
   uint64_t checkpoint_ = 0;
   // Whether the cases marked for evaluation in the store (eval/) are all in hand.
   bool pending_loaded_ = false;
+  // The events voided in the folded log (void/ rows): the fold skips them.
+  VoidedIds voided_;
 };
 
 }  // namespace holdfast

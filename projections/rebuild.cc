@@ -44,16 +44,19 @@ void EvaluateAll(const ProjectionFold& fold, const RebuildOptions& options,
   std::vector<Fact> facts, incidents;
   std::vector<AlertState> held;
   for (uint32_t c : fold.CasesById()) {
-    if (!fold.Row(c).has_opened) continue;
-    fold.History(c, &facts, &incidents);
     fold.CaseAlerts(c, &held);
+    // A case without an opening supports no alert; one it raised while its opening stood
+    // (voided since) is withdrawn.
+    const bool opened = fold.Row(c).has_opened;
+    if (!opened && held.empty()) continue;
+    fold.History(c, &facts, &incidents);
     const CaseContext context = BuildCaseContext(facts);
     const auto derived = EvaluateContext(context, incidents, options.rules, options.now);
     for (auto& e :
          PlanLifecycle(std::string(fold.CaseId(c)), derived, held, options.node_id, options.view)) {
       lifecycle->push_back(std::move(e));
     }
-    (*due)[c] = NextDeadline(context, options.rules, options.now);
+    if (opened) (*due)[c] = NextDeadline(context, options.rules, options.now);
   }
 }
 
@@ -162,8 +165,19 @@ class FoldPipeline {
 
 Status RebuildProjections(EventStore* store, const SideTable& table, const RebuildOptions& options,
                           std::vector<Event>* lifecycle) {
+  // Every void is read first (the "void/" streams: few events), so the fold skips each
+  // voided event wherever it lies in the log, before or after its void.
+  VoidedIds voided;
+  HOLDFAST_RETURN_IF_ERROR(
+      store->ScanStreams("void/", [&](uint64_t position, schema::Event::Reader e) {
+        if (position <= options.last && e.isRecordVoided()) {
+          voided.Insert(ToUuid(e.getRecordVoided().getEvent()));
+        }
+        return true;
+      }));
   FoldOptions fold_options;
   fold_options.history = options.rules.derive;
+  fold_options.voided = &voided;
   ProjectionFold fold(fold_options);
   uint64_t folded = 0;
   {
@@ -205,8 +219,10 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
   //   alert/ att/       the alerts and the standing attendance
   //   attt/             the standing attendance by time
   //   calert/ case/     the cases and their alerts
-  //   cdue/ ckpt due/   what evaluation sets (eval/ falls in here too: none is left)
-  //   ind/ prov/ subj/  the indicator facts, the providers' cases and the subject index
+  //   cdue/ ckpt due/   what evaluation sets (eval/ falls in here too: none is left), and
+  //   grp/              the groups' members
+  //   ind/ prov/ subj/  the indicator facts, the providers' cases and the subject index,
+  //   void/             and the voids
   const std::string starts[] = {
       "", std::string(rows::kStandingTimePrefix), std::string(rows::kCaseAlertPrefix),
       std::string(rows::kCaseDuePrefix), std::string(rows::kIndicatorPrefix)};
@@ -236,12 +252,13 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
       emit(1, &ProjectionFold::EmitStandingByTime),
       emit(2, &ProjectionFold::EmitCaseAlerts, &ProjectionFold::EmitCases),
       emit(4, &ProjectionFold::EmitIndicators, &ProjectionFold::EmitProviders,
-           &ProjectionFold::EmitSubjects),
+           &ProjectionFold::EmitSubjects, &ProjectionFold::EmitVoids),
   };
   std::vector<std::optional<int64_t>> due(fold.case_count());
   if (options.rules.derive) EvaluateAll(fold, options, &due, lifecycle);
   for (auto& t : writers) t.join();
   written[3] = WriteDeadlineRows(fold, due, options.last, sinks[3].get());
+  if (written[3].ok()) written[3] = fold.EmitGroups(sinks[3].get());
   std::vector<std::string> paths;
   for (size_t i = 0; i < kFiles; ++i) {
     HOLDFAST_RETURN_IF_ERROR(written[i]);

@@ -278,6 +278,10 @@ inline std::string_view InterventionOfGroupKey(std::string_view key, std::string
   key.remove_prefix(kGroupPrefix.size() + group.size() + 1);
   return key.substr(key.find('\0') + 1);
 }
+inline Uuid EventOfVoidKey(std::string_view key) {
+  const char* id = key.data() + kVoidPrefix.size();
+  return Uuid{keys::DecodeFixed64BE(id), keys::DecodeFixed64BE(id + 8)};
+}
 inline std::string_view CaseOfPendingEvalKey(std::string_view key) {
   return key.substr(kPendingEvalPrefix.size());
 }

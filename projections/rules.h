@@ -70,7 +70,8 @@ void DropoutRule(const CaseContext& c, int64_t as_of, std::vector<DerivedAlert>*
 void RiskEscalationRule(const CaseContext& c, int64_t as_of, std::vector<DerivedAlert>* out);
 
 // Every alert the case's events support as of `as_of`, sorted by alert id. Empty when the
-// case's opening is not held.
+// case's opening is not held. record.voided events among either list are honoured: the
+// events they void are left out (WithoutVoided, facts.h).
 std::vector<DerivedAlert> EvaluateCase(const std::vector<Fact>& case_events,
                                        const std::vector<Fact>& subject_incidents,
                                        const RuleConfig& config, int64_t as_of);

@@ -79,7 +79,11 @@ CaseContext BuildCaseContext(const std::vector<Fact>& case_events) {
 std::vector<DerivedAlert> EvaluateCase(const std::vector<Fact>& case_events,
                                        const std::vector<Fact>& subject_incidents,
                                        const RuleConfig& config, int64_t as_of) {
-  return EvaluateContext(BuildCaseContext(case_events), subject_incidents, config, as_of);
+  // A voided event is absent, exactly as if it had never arrived; the void may sit in
+  // either list (a case event's void, an incident's).
+  const std::vector<Fact> events = WithoutVoided(case_events, subject_incidents);
+  const std::vector<Fact> incidents = WithoutVoided(subject_incidents, case_events);
+  return EvaluateContext(BuildCaseContext(events), incidents, config, as_of);
 }
 
 std::vector<DerivedAlert> EvaluateContext(const CaseContext& c,

@@ -125,6 +125,7 @@ class ProjectorNode {
     return *r;
   }
   const std::string& id() const { return id_; }
+  Projector* projector() const { return projector_.get(); }
 
  private:
   void Open() {

@@ -7,11 +7,13 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "eventstore/event_json.h"
 #include "eventstore/event_store.h"
 #include "ops/sample/county.h"
+#include "projections/facts.h"
 #include "projections/projector.h"
 #include "tests/eventstore/test_events.h"
 
@@ -44,6 +46,47 @@ std::vector<Event> StoredCounty(uint64_t seed, int64_t cases, const std::string&
                           return true;
                         })
               .ok());
+  return out;
+}
+
+// The county's events with voids appended after them on the same source node: about
+// `share` of the voidable events voided (some twice), and a few voids of events no node
+// holds. `voided` gets the ids of the events voided.
+std::vector<Event> StoredCountyWithVoids(uint64_t seed, int64_t cases, const std::string& dir,
+                                         double share, std::set<std::string>* voided) {
+  auto county = StoredCounty(seed, cases, dir);
+  std::mt19937_64 rng(seed * 7919);
+  std::vector<Event> voids;
+  for (const auto& e : county) {
+    if (!IsVoidable(e.reader().which())) continue;
+    if (static_cast<double>(rng() % 10000) >= share * 10000) continue;
+    const Uuid id = ToUuid(e.reader().getId());
+    voided->insert(FormatUuid(id));
+    voids.push_back(testing::MakeRecordVoided(id));
+    if (rng() % 5 == 0) voids.push_back(testing::MakeRecordVoided(id));  // voided twice
+  }
+  for (int i = 0; i < 3; ++i) voids.push_back(testing::MakeRecordVoided(RandomUuid()));
+  auto source = EventStore::Open(dir, StoreOptions{"source"});
+  REQUIRE(source.ok());
+  const uint64_t after = (*source)->LastPosition();
+  REQUIRE((*source)->Append(std::move(voids)).ok());
+  REQUIRE((*source)
+              ->ScanLog(after,
+                        [&](uint64_t, schema::Event::Reader e) {
+                          county.push_back(Event::CopyOf(e));
+                          return true;
+                        })
+              .ok());
+  return county;
+}
+
+// The lines of `a` not in `b`: what a failed comparison reports.
+std::vector<std::string> Missing(const std::vector<std::string>& a,
+                                 const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& line : a) {
+    if (std::find(b.begin(), b.end(), line) == b.end()) out.push_back(line);
+  }
   return out;
 }
 
@@ -136,6 +179,67 @@ TEST_CASE("alerts and indicators do not depend on arrival order or duplicates",
   }
 }
 
+// SPEC "Keeping the record right": a voided event is treated as absent, exactly as if it
+// had never arrived, and a void may arrive before the event it voids.
+TEST_CASE(
+    "with voids among the events, alerts and indicators are those of the events without the "
+    "voided ones, whatever order they arrive in (voids before their events included)",
+    "[projections][property][void]") {
+  testing::TempDir source_dir;
+  const int64_t start = 1736121600LL * kSecond;
+  const int64_t span = sample::kSpanDays * 86400LL * kSecond;
+  const std::vector<int64_t> as_of = {start + span / 4, start + span / 2,
+                                      start + span + 90LL * 86400 * kSecond};
+  const int64_t now = start + span + 120LL * 86400 * kSecond;
+
+  for (uint64_t seed : {5u, 17u}) {
+    INFO("county seed " << seed);
+    std::set<std::string> voided;
+    auto events = StoredCountyWithVoids(seed, 24, source_dir.path() + "/" + std::to_string(seed),
+                                        0.08, &voided);
+    REQUIRE(voided.size() > 20);
+    std::vector<const Event*> in_order, never_voided;
+    size_t voids = 0;
+    for (const auto& e : events) {
+      in_order.push_back(&e);
+      if (e.reader().isRecordVoided()) {
+        ++voids;
+      } else if (voided.count(FormatUuid(ToUuid(e.reader().getId()))) == 0) {
+        never_voided.push_back(&e);
+      }
+    }
+    std::mt19937_64 rng(seed);
+    // A node that never received the voided events (nor their voids).
+    const Outcome absent = Load(never_voided, &rng, as_of, now, start, start + span);
+    REQUIRE(absent.alerts.size() > 10);
+    // The voids arrived last, after the events they void: folded and evaluated before.
+    const Outcome late = Load(in_order, &rng, as_of, now, start, start + span);
+    CHECK(Missing(late.alerts, absent.alerts) == std::vector<std::string>{});
+    CHECK(Missing(absent.alerts, late.alerts) == std::vector<std::string>{});
+    CHECK(late.alerts == absent.alerts);
+    CHECK(late.indicators == absent.indicators);
+    for (int round = 0; round < 12; ++round) {
+      INFO("shuffled order " << round);
+      std::vector<const Event*> shuffled = in_order;
+      std::shuffle(shuffled.begin(), shuffled.end(), rng);
+      if (round % 2 == 0) {  // every void before every other event
+        std::stable_partition(shuffled.begin(), shuffled.end(),
+                              [](const Event* e) { return e->reader().isRecordVoided(); });
+      }
+      for (size_t d = 0; d < in_order.size() / 20; ++d) {  // and 5% arrive twice
+        shuffled.insert(shuffled.begin() + static_cast<long>(rng() % shuffled.size()),
+                        in_order[rng() % in_order.size()]);
+      }
+      const Outcome got = Load(shuffled, &rng, as_of, now, start, start + span);
+      CHECK(Missing(got.alerts, absent.alerts) == std::vector<std::string>{});
+      CHECK(Missing(absent.alerts, got.alerts) == std::vector<std::string>{});
+      REQUIRE(got.alerts == absent.alerts);
+      REQUIRE(got.indicators == absent.indicators);
+    }
+    CHECK(voids > voided.size());  // some were voided twice
+  }
+}
+
 namespace {
 
 // Every row of the projections column family, keys and values as stored.
@@ -182,8 +286,11 @@ TEST_CASE("a rebuild writes exactly the rows incremental folding wrote",
     for (bool derive : {true, false}) {
       INFO("derive " << derive << ", now " << FormatRfc3339(now));
       const uint64_t seed = derive ? 7 : 13;
-      auto events = StoredCounty(
-          seed, 30, source_dir.path() + "/" + std::to_string(now) + (derive ? "d" : "n"));
+      // With voids among the events: some arrive before the events they void.
+      std::set<std::string> voided;
+      auto events = StoredCountyWithVoids(
+          seed, 30, source_dir.path() + "/" + std::to_string(now) + (derive ? "d" : "n"), 0.05,
+          &voided);
       std::vector<const Event*> order;
       for (const auto& e : events) order.push_back(&e);
       std::mt19937_64 rng(seed);
