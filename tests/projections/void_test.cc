@@ -123,7 +123,7 @@ TEST_CASE("voiding a correction lets the record it overrode stand again", "[proj
 }
 
 TEST_CASE(
-    "two voids of one event are one void, the first standing; an alert event cannot be "
+    "two voids of one event are one void, the first standing, and an alert event cannot be "
     "voided",
     "[projections][void]") {
   ProjectorNode node("probation-1", true, kNow);
@@ -205,7 +205,7 @@ TEST_CASE("a voided referral leaves the provider's cases, a voided start leaves 
 }
 
 TEST_CASE(
-    "a voided opening leaves the case unopened and withdraws its alerts; a voided "
+    "a voided opening leaves the case unopened and withdraws its alerts, and a voided "
     "incident withdraws its reoffending alert",
     "[projections][void]") {
   ProjectorNode node("probation-1", true, kNow);
