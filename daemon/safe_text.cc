@@ -1,5 +1,8 @@
 #include "daemon/safe_text.h"
 
+#include <locale.h>
+#include <wchar.h>
+
 #include <cstdio>
 
 #include "eventstore/validate.h"
@@ -74,11 +77,24 @@ std::string EscapeControls(std::string_view text) {
 }
 
 size_t DisplayWidth(std::string_view text) {
+  // wcwidth answers by LC_CTYPE, so it is asked under C.UTF-8 set for this thread alone
+  // (uselocale): the process's locale, and every other thread's, stay as they are.
+  static const locale_t utf8 = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
+  const locale_t previous = utf8 != static_cast<locale_t>(0) ? ::uselocale(utf8) : nullptr;
   size_t width = 0;
-  for (size_t i = 0; i < text.size(); ++width) {
+  for (size_t i = 0; i < text.size();) {
     const size_t n = Utf8SequenceAt(text, i);
+    if (n == 0 || utf8 == static_cast<locale_t>(0)) {
+      ++width;  // a stray byte (shown escaped), or no C.UTF-8 to ask: one column
+    } else {
+      // 2 for East Asian wide characters, 0 for combining marks; a code point wcwidth
+      // calls unprintable (unassigned) takes one.
+      const int columns = ::wcwidth(static_cast<wchar_t>(CodePointAt(text, i, n)));
+      width += columns < 0 ? 1 : static_cast<size_t>(columns);
+    }
     i += n == 0 ? 1 : n;
   }
+  if (previous != nullptr) ::uselocale(previous);
   return width;
 }
 

@@ -25,8 +25,9 @@ bool IsPrintableUtf8(std::string_view text);
 // it is.
 std::string EscapeControls(std::string_view text);
 
-// The columns `text` takes in a table, near enough: one per code point (each stray byte
-// counts as one).
+// The columns `text` takes on a terminal: the C library's wcwidth of each code point (2 for
+// East Asian wide characters such as CJK, 0 for combining marks, 1 for most others and for
+// each stray byte).
 size_t DisplayWidth(std::string_view text);
 
 }  // namespace holdfast

@@ -50,10 +50,15 @@ TEST_CASE("EscapeControls makes control characters and stray bytes visible, noth
   CHECK(IsPrintableUtf8(EscapeControls("\x1b]0;title\x07\xc3\x28\xc2\x85")));
 }
 
-TEST_CASE("DisplayWidth counts code points, and each stray byte as one", "[text]") {
+TEST_CASE("DisplayWidth counts the columns a terminal gives, and each stray byte as one",
+          "[text]") {
   CHECK(DisplayWidth("abc") == 3);
   CHECK(DisplayWidth("caf\xc3\xa9") == 4);
-  CHECK(DisplayWidth("\xf0\x9f\x90\x9f!") == 2);
+  CHECK(DisplayWidth("Zo\xc3\xab") == 3);     // Zoë, ë one code point
+  CHECK(DisplayWidth("Zoe\xcc\x88") == 3);    // Zoë, e and a combining diaeresis
+  CHECK(DisplayWidth("\xc5\x81ukasz") == 6);  // Łukasz
+  CHECK(DisplayWidth("\xe7\x8e\x8b\xe5\xb0\x8f\xe6\x98\x8e") == 6);  // 王小明: wide
+  CHECK(DisplayWidth("\xf0\x9f\x90\x9f!") == 3);                     // a fish (wide) and "!"
   CHECK(DisplayWidth("\xff\xfe") == 2);
 }
 
