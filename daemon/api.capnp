@@ -259,6 +259,8 @@ struct Pong {
   agency @1 :Text;
   kind @2 :Text;
   lastPosition @3 :UInt64;
+  timezone @4 :Text;                # [node] timezone: the zone a CLI without the config reads
+                                    # and shows local times in (docs/local-times.md)
 }
 
 struct Appended {

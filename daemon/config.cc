@@ -1,6 +1,8 @@
 #include "daemon/config.h"
 
 #include <boost/program_options.hpp>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,6 +23,7 @@ po::options_description Keys(NodeConfig* c) {
   add("node.kind", po::value(&c->kind));
   add("node.data_dir", po::value(&c->data_dir));
   add("node.socket", po::value(&c->socket));
+  add("node.timezone", po::value(&c->timezone));
   add("log.level", po::value(&c->log_level));
   add("log.file", po::value(&c->log_file));
   add("sync.listen", po::value(&c->listen));
@@ -82,6 +85,35 @@ std::string Absolute(const std::string& path, const std::filesystem::path& base)
 }
 
 }  // namespace
+
+Result<std::string> TimeZoneFile(const std::string& name) {
+  const char* tzdir = std::getenv("TZDIR");
+  const std::string dir = tzdir != nullptr && tzdir[0] != '\0' ? tzdir : "/usr/share/zoneinfo";
+  const std::string example = "give an IANA zone name such as Europe/London";
+  // A name, not a path: letters, digits and "_+-" in parts joined by '/'.
+  bool named = !name.empty() && name.size() <= 64 && name.front() != '/' && name.back() != '/';
+  for (char c : name) {
+    named = named && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' ||
+                      c == '-' || c == '/');
+  }
+  if (!named || name.find("//") != std::string::npos || name.find("..") != std::string::npos) {
+    return Status::InvalidArgument("\"" + name + "\" is not a time zone name; " + example);
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return Status::InvalidArgument("no zoneinfo at " + dir +
+                                   " to read time zones from: install tzdata (ops/install-deps)");
+  }
+  const std::string file = dir + "/" + name;
+  std::ifstream in(file, std::ios::binary);
+  char magic[4] = {};
+  if (!std::filesystem::is_regular_file(file, ec) || !in.read(magic, sizeof magic) ||
+      std::string(magic, sizeof magic) != "TZif") {
+    return Status::InvalidArgument("\"" + name + "\" is not a time zone this machine knows (" +
+                                   dir + "); " + example);
+  }
+  return file;
+}
 
 const std::vector<std::string>& NodeKinds() {
   static const std::vector<std::string> kinds = {"probation", "provider", "police", "partnership"};
@@ -178,6 +210,9 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
     return bad("node.kind", "\"" + config.kind + "\" is not one of " + Join(NodeKinds()));
   }
   if (config.data_dir.empty()) return bad("node.data_dir", "required: the node's data directory");
+  if (auto zone = TimeZoneFile(config.timezone); !zone.ok()) {
+    return bad("node.timezone", zone.status().message());
+  }
   if (!OneOf(config.log_level, LogLevels())) {
     return bad("log.level", "\"" + config.log_level + "\" is not one of " + Join(LogLevels()));
   }
@@ -236,7 +271,9 @@ std::string RenderConfig(const NodeConfig& c) {
       << "kind = " << c.kind << "\n"
       << "# the store, the socket and logs live here\n"
       << "data_dir = " << c.data_dir << "\n"
-      << "socket = " << c.socket << "\n\n"
+      << "socket = " << c.socket << "\n"
+      << "# the time zone people type times in and tables show them in (JSON and CSV: UTC)\n"
+      << "timezone = " << c.timezone << "\n\n"
       << "[log]\n"
       << "# trace, debug, info, warn, error or off; file empty means stderr\n"
       << "level = " << c.log_level << "\n"

@@ -19,6 +19,9 @@ struct NodeConfig {
   std::string kind;      // probation | provider | police | partnership
   std::string data_dir;  // absolute; relative values are taken from the file's folder
   std::string socket;    // default: <data_dir>/holdfast.sock
+  // The IANA time zone people type times in and tables show them in (docs/local-times.md);
+  // the daemon itself keeps and sends UTC only.
+  std::string timezone = "Europe/London";
 
   // [log]
   std::string log_level = "info";  // trace | debug | info | warn | error | off
@@ -52,6 +55,11 @@ struct NodeConfig {
 
 const std::vector<std::string>& NodeKinds();
 const std::vector<std::string>& LogLevels();
+
+// The C library's zoneinfo file of the IANA time zone `name` ("Europe/London"), under
+// $TZDIR or /usr/share/zoneinfo; InvalidArgument saying what is wrong (no such zone, or no
+// tzdata) when there is none. Reads the file's first bytes only: safe on any thread.
+Result<std::string> TimeZoneFile(const std::string& name);
 
 // Reads and checks a config file. An unknown key or a bad value fails with
 // "FILE:LINE: section.key: what is wrong".

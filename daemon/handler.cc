@@ -275,6 +275,7 @@ Status RequestHandler::HandlePing(api::Response::Builder response) {
   pong.setAgency(node_.agency);
   pong.setKind(node_.kind);
   pong.setLastPosition(store_->LastPosition());
+  pong.setTimezone(node_.timezone);
   return Status::Ok();
 }
 

@@ -24,6 +24,7 @@ struct NodeIdentity {
   std::string node_id;
   std::string agency;
   std::string kind;
+  std::string timezone;  // [node] timezone, told to a CLI that asks (ping)
 };
 
 // What a request may do beyond answering once, provided by the server per connection.

@@ -58,7 +58,7 @@ struct HandlerNode {
     projector = std::move(p).value();
     handler = std::make_unique<RequestHandler>(
         store.get(), audit.get(), users.get(), projector.get(), &sync,
-        NodeIdentity{"probation-1", "probation-ce", "probation"});
+        NodeIdentity{"probation-1", "probation-ce", "probation", "Europe/London"});
     // One user of each role, each known by its token.
     for (auto role : {schema::Role::PROBATION, schema::Role::FACILITATOR, schema::Role::POLICE,
                       schema::Role::ANALYST, schema::Role::OPERATOR}) {

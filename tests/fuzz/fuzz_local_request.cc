@@ -110,7 +110,7 @@ struct Node {
     }
     handler = std::make_unique<RequestHandler>(
         store.get(), audit.get(), users.get(), projector.get(), &sync,
-        NodeIdentity{"probation-1", "probation-ce", "probation"});
+        NodeIdentity{"probation-1", "probation-ce", "probation", "Europe/London"});
   }
 };
 
