@@ -64,7 +64,7 @@ int AlertsList(Context& ctx) {
   const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
     for (auto a : page.getAlerts()) {
       if (table) {
-        t.Add({FormatRfc3339(a.getRaisedAt()), a.getRule(), a.getSeverity(), a.getStatus(),
+        t.Add({ShowTime(ctx, a.getRaisedAt()), a.getRule(), a.getSeverity(), a.getStatus(),
                a.getCaseId(), a.getSubject(), a.getIntervention(), a.getAlert(), a.getReason()},
               WithheldOf(a, columns));
       } else {
@@ -100,7 +100,7 @@ int AlertsWatch(Context& ctx) {
       line = out.str();  // "[{...}]\n": print the object alone
       std::cout << line.substr(1, line.size() - 3) << std::endl;
     } else {
-      std::cout << FormatRfc3339(a.getRaisedAt()) << "  " << a.getRule().cStr() << "  "
+      std::cout << ShowTime(ctx, a.getRaisedAt()) << "  " << a.getRule().cStr() << "  "
                 << a.getSeverity().cStr() << "  case " << a.getCaseId().cStr() << "  subject "
                 << a.getSubject().cStr()
                 << (a.getIntervention().size() ? "  " + std::string(a.getIntervention().cStr())
@@ -173,7 +173,8 @@ void AddAlertVerbs(std::vector<Verb>* verbs) {
         "non_engagement, no_contact, reoffending, breach, dropout or risk_escalation")(
         "case", po::value<std::string>(), "only this case's alerts")(
         "as-of", po::value<std::string>(),
-        "as things stood then: a date or RFC 3339 time (default: now)")(
+        "as things stood then: a local time (\"2025-06-30 18:00\"), a date (its start) or "
+        "RFC 3339 UTC (default: now)")(
         "limit", po::value<uint32_t>()->default_value(0),
         "at most this many alerts (0: all); the next page's cursor goes to stderr")(
         "after", po::value<std::string>(),
@@ -199,8 +200,9 @@ void AddAlertVerbs(std::vector<Verb>* verbs) {
   report.example = "holdfast report indicators --from 2025-04-01 --to 2026-04-01 --format csv";
   report.add_options = [](po::options_description& d) {
     d.add_options()("from", po::value<std::string>(),
-                    "start, inclusive: YYYY-MM-DD or RFC 3339 (required)")(
-        "to", po::value<std::string>(), "end, exclusive: YYYY-MM-DD or RFC 3339 (required)");
+                    "start, inclusive: a local date or time, or RFC 3339 UTC (required)")(
+        "to", po::value<std::string>(),
+        "end, exclusive: a local date or time, or RFC 3339 UTC (required)");
   };
   report.run = ReportIndicators;
   verbs->push_back(std::move(report));

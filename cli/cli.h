@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/local_time.h"
 #include "client/client.h"
 #include "daemon/config.h"
 #include "eventstore/event.h"
@@ -57,10 +58,15 @@ struct Context {
   void SetIdentity(api::Request::Builder request) const;
   // Refuses a --format this verb does not offer.
   void RequireFormat(const std::vector<std::string>& allowed) const;
+  // The node's time zone ([node] timezone), which times people type are read in and tables
+  // show: the config's when the CLI has one, else asked of holdfastd (on a connection of
+  // its own, so a listing in flight is undisturbed). Loaded once, on first use.
+  const LocalZone& Zone() const;
 
  private:
   std::unique_ptr<Frame> Checked(Result<std::unique_ptr<Frame>> reply);
   std::unique_ptr<Client> client_;
+  mutable std::optional<LocalZone> zone_;
 };
 
 // A listing's "more after this page" line (stderr), when `cursor` is not empty: the option
@@ -137,9 +143,14 @@ Verb MakeVerb(std::string name, std::string summary, std::string usage, std::str
               std::function<void(po::options_description&)> options,
               std::function<int(Context&)> run);
 
-// The time option `name` (--since, --as-of, ...): a date or an RFC 3339 UTC time, as unix
-// nanoseconds; a usage error naming the option otherwise.
+// The time option `name` (--at, --since, --as-of, ...) as unix nanoseconds: a local time in
+// the node's zone ("2026-12-06 18:00", "2026-12-06") or RFC 3339 (cli/local_time.h); a
+// usage error naming the option otherwise.
 int64_t TimeOption(const Context& ctx, const char* name);
+
+// A time for output: in a table, the node's local time ("2026-12-06 18:00:00 GMT"); in
+// json and csv, RFC 3339 UTC ("2026-12-06T18:00:00Z").
+std::string ShowTime(const Context& ctx, int64_t unix_nanos);
 
 // Verb groups, each in its own file.
 void AddEventVerbs(std::vector<Verb>* verbs);  // case-work verbs that record an event

@@ -106,7 +106,8 @@ void AddBodyOptions(EventType type, po::options_description& d) {
     }
   }
   d.add_options()("at", po::value<std::string>(),
-                  "when it happened, RFC 3339 UTC, e.g. 2025-03-04T18:00:00Z (default: now)")(
+                  "when it happened: a local time in the node's time zone, e.g. \"2025-03-04 "
+                  "18:00\", or RFC 3339 UTC, e.g. 2025-03-04T18:00:00Z (default: now)")(
       "id", po::value<std::string>(),
       "the event's UUID (default: a new one; give one to make a script safe to re-run)");
 }
@@ -158,8 +159,7 @@ int RunEventVerb(const EventVerbSpec& spec, Context& ctx) {
     data += (data.empty() ? "" : ",") + JsonString(json) + ":" + value;
   }
   const std::string id = vm.count("id") ? vm["id"].as<std::string>() : FormatUuid(RandomUuid());
-  std::string at = vm.count("at") ? vm["at"].as<std::string>() : NowRfc3339();
-  if (vm.count("at") && at.size() == 10) at += "T00:00:00Z";  // a bare date means midnight UTC
+  const std::string at = vm.count("at") ? FormatRfc3339(TimeOption(ctx, "at")) : NowRfc3339();
   // The author is the daemon's to set: the user it identified, that user's role and its own
   // agency. What the CLI puts here is a placeholder it overwrites.
   const std::string json =

@@ -286,13 +286,50 @@ Verb MakeVerb(std::string name, std::string summary, std::string usage, std::str
 
 int64_t TimeOption(const Context& ctx, const char* name) {
   const std::string text = ctx.vm[name].as<std::string>();
-  auto t = ParseDateOrTime(text);
-  if (!t) {
-    throw CliError{kExitUsage, std::string("--") + name + ": \"" + text +
-                                   "\" is not a date (2025-03-04) or an RFC 3339 UTC time "
-                                   "(2025-03-04T18:00:00Z)"};
-  }
+  if (auto utc = ParseRfc3339(text)) return *utc;  // no need of the zone
+  auto t = ParseLocalTime(text, ctx.Zone());
+  if (!t.ok()) throw CliError{kExitUsage, std::string("--") + name + ": " + t.status().message()};
   return *t;
+}
+
+std::string ShowTime(const Context& ctx, int64_t unix_nanos) {
+  if (ctx.format == "json" || ctx.format == "csv") return FormatRfc3339(unix_nanos);
+  return FormatLocalTime(unix_nanos, ctx.Zone());
+}
+
+const LocalZone& Context::Zone() const {
+  if (zone_) return *zone_;
+  std::string name, from;
+  if (config) {
+    name = config->timezone;
+    from = config->path;
+  } else {
+    if (socket.empty()) {
+      throw CliError{kExitUsage,
+                     "no daemon socket to ask for the node's time zone: pass --socket PATH, set "
+                     "HOLDFAST_SOCKET, or give --config DIR/holdfast.conf"};
+    }
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+    auto client = Client::Connect(socket, timeout);
+    if (!client.ok()) throw CliError{kExitFailed, client.status().message()};
+    capnp::MallocMessageBuilder message;
+    NewRequest(message, *this).setPing();
+    auto reply = (*client)->Call(message);
+    if (!reply.ok()) throw CliError{kExitFailed, reply.status().message()};
+    auto response = (*reply)->root<api::Response>();
+    if (response.isError()) throw CliError{kExitFailed, response.getError().getMessage()};
+    // A holdfastd from before [node] timezone runs in the default zone.
+    name = response.getPong().hasTimezone() ? response.getPong().getTimezone().cStr()
+                                            : NodeConfig().timezone;
+    from = "holdfastd at " + socket;
+  }
+  auto zone = LocalZone::Load(name);
+  if (!zone.ok()) {
+    throw CliError{kExitFailed,
+                   "the node's time zone (from " + from + "): " + zone.status().message()};
+  }
+  zone_ = std::move(zone).value();
+  return *zone_;
 }
 
 api::Request::Builder NewRequest(capnp::MallocMessageBuilder& message, const Context& ctx) {

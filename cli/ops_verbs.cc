@@ -212,7 +212,7 @@ int AuditList(Context& ctx) {
               std::cout);
   const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
     for (auto e : page.getAudit()) {
-      t.Add({FormatRfc3339(e.getAt()), e.getUser(), e.getRole(), e.getVerb(), e.getTarget(),
+      t.Add({ShowTime(ctx, e.getAt()), e.getUser(), e.getRole(), e.getVerb(), e.getTarget(),
              e.getOutcome(), e.getCredential()});
     }
   });
@@ -333,8 +333,10 @@ void AddOpsVerbs(std::vector<Verb>* verbs) {
         "only this verb, as listed (read-stream) or as typed (\"case show\")")(
         "outcome", po::value<std::string>(),
         "allowed (ok), refused (any other outcome), or an outcome as listed")(
-        "since", po::value<std::string>(), "entries at or after this date or RFC 3339 time")(
-        "until", po::value<std::string>(), "entries at or before this date or RFC 3339 time")(
+        "since", po::value<std::string>(),
+        "entries at or after this local time or date, or RFC 3339 UTC time")(
+        "until", po::value<std::string>(),
+        "entries at or before this local time or date, or RFC 3339 UTC time")(
         "limit", po::value<uint32_t>()->default_value(100),
         "how many entries (0: all); the next page's cursor goes to stderr")(
         "after", po::value<std::string>(),

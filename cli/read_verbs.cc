@@ -195,7 +195,7 @@ int CaseList(Context& ctx) {
     for (auto c : page.getCases()) {
       t.Add({c.getCaseId(), c.getSubject(), JsonNameOf(orders[static_cast<unsigned>(c.getOrder())]),
              JsonNameOf(risks[static_cast<unsigned>(c.getRisk())]), c.getLeadAgency(),
-             FormatRfc3339(c.getOpenedAt()), c.getClosed() ? "closed" : "open",
+             ShowTime(ctx, c.getOpenedAt()), c.getClosed() ? "closed" : "open",
              std::to_string(c.getEvents())},
             {false, false, false, false, false, false, false, events_withheld});
     }

@@ -6,9 +6,9 @@
 namespace holdfast::cli {
 namespace {
 
-std::string Ago(int64_t at) {
+std::string Ago(const Context& ctx, int64_t at) {
   if (at == 0) return "never";
-  return FormatRfc3339(at - at % 1000000000LL);
+  return ShowTime(ctx, at - at % 1000000000LL);
 }
 
 api::Response::Reader PeersOf(Context& ctx, std::unique_ptr<Frame>* keep, bool status) {
@@ -46,7 +46,7 @@ int SyncStatusCounts(Context& ctx, api::Response::Reader response) {
   Table t({"peer", "connected", "last_contact", "behind_in", "behind_out"},
           {false, false, false, true, true});
   for (auto p : response.getPeers()) {
-    t.Add({p.getId(), p.getConnected() ? "yes" : "no", Ago(p.getLastContact()),
+    t.Add({p.getId(), p.getConnected() ? "yes" : "no", Ago(ctx, p.getLastContact()),
            std::to_string(p.getBehindIn()), std::to_string(p.getBehindOut())});
   }
   t.Print(ctx.format, std::cout);
@@ -87,7 +87,7 @@ int SyncStatus(Context& ctx) {
     std::vector<std::string> row = {p.getId(),
                                     p.getSend(),
                                     p.getConnected() ? "yes" : "no",
-                                    Ago(p.getLastContact()),
+                                    Ago(ctx, p.getLastContact()),
                                     std::to_string(p.getBehindIn()),
                                     std::to_string(p.getBehindOut()),
                                     std::to_string(p.getEventsIn()),

@@ -32,7 +32,7 @@ schema::Role ParseRole(const std::string& role) {
   throw CliError{kExitUsage, "--role: \"" + role + "\" is not a role; give " + kRoles};
 }
 
-std::string Nanos(int64_t at) { return at > 0 ? FormatRfc3339(at) : "-"; }
+std::string Nanos(const Context& ctx, int64_t at) { return at > 0 ? ShowTime(ctx, at) : "-"; }
 
 int UsersList(Context& ctx) {
   capnp::MallocMessageBuilder message;
@@ -42,7 +42,7 @@ int UsersList(Context& ctx) {
   for (auto u : reply->root<api::Response>().getUsers()) {
     t.Add({u.getId(), RoleName(u.getRole()), u.getUnixUser(), u.getName(),
            u.getDisabled() ? "disabled" : "enabled", u.getHasToken() ? "yes" : "no",
-           u.getHasPassword() ? "yes" : "no", Nanos(u.getChangedAt())});
+           u.getHasPassword() ? "yes" : "no", Nanos(ctx, u.getChangedAt())});
   }
   t.Print(ctx.format, std::cout);
   return 0;

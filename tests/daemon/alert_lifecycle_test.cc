@@ -82,8 +82,9 @@ std::string TableStatus(const Node& node, std::vector<std::string> args, const s
   for (const auto& line : Lines(r.out)) {
     if (!Contains(line, alert)) continue;
     std::istringstream cells(line);
-    std::string raised_at, rule, severity, status;
-    cells >> raised_at >> rule >> severity >> status;
+    // raised_at is a local time in three words: "2025-01-20 18:00:00 GMT".
+    std::string date, clock, zone, rule, severity, status;
+    cells >> date >> clock >> zone >> rule >> severity >> status;
     return status;
   }
   return "";

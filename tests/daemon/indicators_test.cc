@@ -63,8 +63,9 @@ TEST_CASE("report indicators gives the values worked out by hand for a small cou
   Import(n, county.corrections, "corrections.jsonl");
   Acknowledge(n, county, false);
 
-  // March: the figures of CheckMarch in tests/projections/indicators_test.cc.
-  CHECK(Report(n, "2025-03-01", "2025-04-01", "json") ==
+  // March: the figures of CheckMarch in tests/projections/indicators_test.cc, whose months
+  // are UTC (a date alone is the start of the day in the node's zone: 1 April is in BST).
+  CHECK(Report(n, "2025-03-01", "2025-04-01T00:00:00Z", "json") ==
         "{\"from\":\"2025-03-01T00:00:00Z\",\"to\":\"2025-04-01T00:00:00Z\",\"referrals\":4,"
         "\"starts\":4,\"completions\":3,\"exits\":{\"non_compliance\":1,\"withdrew\":0,"
         "\"moved_area\":1,\"custody\":0,\"other\":0},\"completion_rate\":0.6,"
@@ -81,7 +82,7 @@ TEST_CASE("report indicators gives the values worked out by hand for a small cou
         "\"median_hours_to_acknowledge\":102,\"subjects_with_repeat_incidents\":0}\n");
   // April (CheckApril): nothing acknowledged, so the median is null in JSON and empty in
   // CSV.
-  CHECK(Report(n, "2025-04-01", "2025-05-01", "json") ==
+  CHECK(Report(n, "2025-04-01T00:00:00Z", "2025-05-01T00:00:00Z", "json") ==
         "{\"from\":\"2025-04-01T00:00:00Z\",\"to\":\"2025-05-01T00:00:00Z\",\"referrals\":0,"
         "\"starts\":1,\"completions\":1,\"exits\":{\"non_compliance\":0,\"withdrew\":0,"
         "\"moved_area\":0,\"custody\":0,\"other\":0},\"completion_rate\":1,"

@@ -112,8 +112,8 @@ TEST_CASE("case open, risk and close change what case list shows", "[verbs][case
   CHECK(Contains(OfType(lines, "case.risk_changed")[0], "\"marac\":true"));
   REQUIRE(OfType(lines, "case.closed").size() == 1);
   CHECK(Contains(OfType(lines, "case.closed")[0], "\"reason\":\"completed\""));
-  // A bare date means midnight UTC.
-  CHECK(Contains(OfType(lines, "case.closed")[0], "\"occurred_at\":\"2025-06-01T00:00:00Z\""));
+  // A bare date means the start of that day in the node's zone (Europe/London, in BST).
+  CHECK(Contains(OfType(lines, "case.closed")[0], "\"occurred_at\":\"2025-05-31T23:00:00Z\""));
 }
 
 TEST_CASE("case list --open hides closed cases and --agency keeps one lead agency's",
