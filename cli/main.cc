@@ -47,15 +47,23 @@ void PrintVerbHelp(const Verb& verb, const po::options_description& options) {
             << options << "\nExample:\n  " << verb.example << "\n";
 }
 
+// "  case open    Open a case ...", one line a verb, the summaries aligned.
+void PrintVerbList(const std::vector<const Verb*>& verbs) {
+  size_t width = 0;
+  for (const Verb* v : verbs) width = std::max(width, v->name.size());
+  for (const Verb* v : verbs) {
+    std::cout << "  " << v->name << std::string(width - v->name.size() + 2, ' ') << v->summary
+              << "\n";
+  }
+}
+
 void PrintOverview(const std::vector<Verb>& verbs) {
   std::cout << "holdfast: the command line of a holdfast node\n\n"
                "Usage: holdfast VERB [options]    holdfast help VERB    holdfast VERB --help\n\n"
                "Verbs:\n";
-  size_t width = 0;
-  for (const auto& v : verbs) width = std::max(width, v.name.size());
-  for (const auto& v : verbs) {
-    std::cout << "  " << v.name << std::string(width - v.name.size() + 2, ' ') << v.summary << "\n";
-  }
+  std::vector<const Verb*> all;
+  for (const auto& v : verbs) all.push_back(&v);
+  PrintVerbList(all);
   std::cout << "\nEvery verb takes --socket, --config, --token-file, --format and --timeout; "
                "see `holdfast help VERB`.\nThe node knows you by your Unix account, or by the "
                "API token in --token-file (holdfast users token).\n";
@@ -165,6 +173,20 @@ int Main(int argc, char** argv) {
     }
   }
   if (verb == nullptr) {
+    // A group's word ("case"): `help case` and `case --help` list the group's verbs.
+    std::vector<const Verb*> group;
+    for (const auto& v : verbs) {
+      if (v.name.rfind(args[0] + " ", 0) == 0) group.push_back(&v);
+    }
+    const bool only_help = std::all_of(args.begin() + 1, args.end(), [](const std::string& a) {
+      return a == "--help" || a == "-h";
+    });
+    if (!group.empty() && only_help && (help || args.size() > 1)) {
+      std::cout << "holdfast " << args[0] << ": its verbs\n\n";
+      PrintVerbList(group);
+      std::cout << "\n`holdfast help VERB` shows a verb's options and an example.\n";
+      return 0;
+    }
     std::string known;
     for (const auto& v : verbs) {
       if (v.name.rfind(args[0] + " ", 0) == 0) known += (known.empty() ? "" : ", ") + v.name;

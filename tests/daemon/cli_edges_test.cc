@@ -1,0 +1,64 @@
+// The CLI's rough edges (issue 14): help for a group of verbs, bad option values the daemon
+// refuses exiting 2, switches never marked required, and tables aligned by display width.
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "tests/daemon/harness.h"
+
+namespace holdfast::test {
+namespace {
+
+// The verb names `holdfast --help` lists ("case open", ...).
+std::vector<std::string> ListedVerbs() {
+  auto overview = Holdfast({"--help"});
+  REQUIRE(overview.exit == 0);
+  std::vector<std::string> verbs;
+  bool in_list = false;
+  for (const auto& line : Lines(overview.out)) {
+    if (line == "Verbs:") {
+      in_list = true;
+      continue;
+    }
+    if (!in_list) continue;
+    if (line.rfind("  ", 0) != 0) break;  // the list ends at its blank line
+    // "  case open      Open a case ...": the name ends at the first run of two spaces.
+    const std::string rest = line.substr(2);
+    verbs.push_back(rest.substr(0, rest.find("  ")));
+  }
+  return verbs;
+}
+
+}  // namespace
+
+TEST_CASE("help GROUP lists every verb of the group, for every group", "[cli]") {
+  const auto verbs = ListedVerbs();
+  REQUIRE(verbs.size() > 20);
+  std::map<std::string, std::vector<std::string>> groups;
+  for (const auto& verb : verbs) {
+    const size_t space = verb.find(' ');
+    if (space != std::string::npos) groups[verb.substr(0, space)].push_back(verb);
+  }
+  REQUIRE(groups.count("case"));
+  REQUIRE(groups.count("intervention"));
+  REQUIRE(groups.count("alerts"));
+  for (const auto& [group, members] : groups) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"help", group}, std::vector<std::string>{group, "--help"}}) {
+      auto help = Holdfast(args);
+      INFO(group << ": " << help.Describe());
+      CHECK(help.exit == 0);
+      for (const auto& verb : members) CHECK(Contains(help.out, "  " + verb + "  "));
+      // Nothing of another group.
+      for (const auto& verb : verbs) {
+        if (verb.rfind(group + " ", 0) != 0) CHECK(!Contains(help.out, "  " + verb + "  "));
+      }
+    }
+  }
+  // A word that is no group is still an unknown command, and a verb's own help unchanged.
+  auto unknown = Holdfast({"help", "cases"});
+  CHECK(unknown.exit == 2);
+  CHECK(Contains(unknown.err, "unknown command \"cases\""));
+  CHECK(Contains(Holdfast({"help", "case", "open"}).out, "--lead-agency"));
+}
+
+}  // namespace holdfast::test
