@@ -20,7 +20,8 @@ namespace holdfast::cli {
 
 namespace po = boost::program_options;
 
-// Exit codes: 0 success, 1 the action failed or was refused, 2 the command line was wrong.
+// Exit codes: 0 success, 1 the action failed or was refused, 2 the command line was wrong
+// (also when holdfastd refuses an option's value, naming it: "--status: ...").
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
@@ -66,6 +67,7 @@ struct Context {
  private:
   std::unique_ptr<Frame> Checked(Result<std::unique_ptr<Frame>> reply);
   std::unique_ptr<Client> client_;
+  bool value_refusal_is_usage_ = false;  // the request in flight is not an append
   mutable std::optional<LocalZone> zone_;
 };
 

@@ -251,6 +251,9 @@ std::unique_ptr<Frame> Context::Call(capnp::MessageBuilder& request) {
     if (!client.ok()) throw CliError{kExitFailed, client.status().message()};
     client_ = std::move(client).value();
   }
+  // The daemon checks some option values itself (--status, --after, ...); its refusal of
+  // one is a wrong command line, but an append's refusal is the action refused.
+  value_refusal_is_usage_ = !request.getRoot<api::Request>().isAppend();
   return Checked(client_->Call(request));
 }
 
@@ -263,7 +266,14 @@ std::unique_ptr<Frame> Context::Checked(Result<std::unique_ptr<Frame>> reply) {
     throw CliError{kExitFailed, message};
   }
   auto response = (*reply)->root<api::Response>();
-  if (response.isError()) throw CliError{kExitFailed, response.getError().getMessage()};
+  if (response.isError()) {
+    auto error = response.getError();
+    const std::string message = error.getMessage();
+    // "--status: \"x\" is not one of ...": the daemon refused a value given on the command line.
+    const bool option_value = error.getCode() == api::Error::Code::INVALID_ARGUMENT &&
+                              message.rfind("--", 0) == 0 && value_refusal_is_usage_;
+    throw CliError{option_value ? kExitUsage : kExitFailed, message};
+  }
   return std::move(reply).value();
 }
 

@@ -61,4 +61,36 @@ TEST_CASE("help GROUP lists every verb of the group, for every group", "[cli]") 
   CHECK(Contains(Holdfast({"help", "case", "open"}).out, "--lead-agency"));
 }
 
+TEST_CASE(
+    "a value holdfastd refuses on a read's command line exits 2, one line; a refused "
+    "append still exits 1",
+    "[cli]") {
+  StartedNode n;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"alerts", "list", "--status", "opne"},
+        std::vector<std::string>{"alerts", "list", "--rule", "late"},
+        std::vector<std::string>{"alerts", "list", "--after", "not-a-cursor"},
+        std::vector<std::string>{"report", "indicators", "--from", "2026-02-01", "--to",
+                                 "2026-01-01"}}) {
+    auto r = n.node.Cli(args, "probation");
+    INFO(r.Describe());
+    CHECK(r.exit == 2);
+    CHECK(IsOneLineFailure(r));
+  }
+  auto verb = n.node.Cli({"audit", "list", "--verb", "no-such-verb"}, "operator");
+  CHECK(verb.exit == 2);
+  CHECK(Contains(verb.err, "--verb: \"no-such-verb\""));
+  // The action refused, not the command line: one id for two different events.
+  const std::string id = TestUuid(14, 1);
+  auto open = [&](const std::string& case_id) {
+    return n.node.Cli({"case", "open", "--case", case_id, "--subject", "P-1", "--order", "licence",
+                       "--risk", "medium", "--lead-agency", "probation-ce", "--id", id},
+                      "probation");
+  };
+  REQUIRE(open("C-1").exit == 0);
+  auto clash = open("C-2");
+  INFO(clash.Describe());
+  CHECK(clash.exit == 1);
+}
+
 }  // namespace holdfast::test
