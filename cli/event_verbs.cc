@@ -99,7 +99,10 @@ void AddBodyOptions(EventType type, po::options_description& d) {
       help = "an id (no spaces)";
     }
     if (t.isBool()) {
-      d.add_options()(name.c_str(), po::bool_switch(), optional ? "flag" : "flag (required)");
+      // A switch is never required: left out, it records false (as import reads a missing
+      // Bool), so its help must not say "(required)" even where the field has no $optional.
+      d.add_options()(name.c_str(), po::bool_switch(),
+                      "a switch: give it for yes, leave it out for no");
     } else {
       d.add_options()(name.c_str(), po::value<std::string>(),
                       (help + (optional ? "" : " (required)")).c_str());
@@ -214,7 +217,8 @@ void AddEventVerbs(std::vector<Verb>* verbs) {
         for (char& c : metavar) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         opt += " " + metavar;
       }
-      usage += IsOptionalField(field) ? " [" + opt + "]" : " " + opt;
+      const bool optional = IsOptionalField(field) || field.getType().isBool();
+      usage += optional ? " [" + opt + "]" : " " + opt;
     }
     v.usage = usage + " [--at TIME]";
     v.example = spec.example;

@@ -93,4 +93,31 @@ TEST_CASE(
   CHECK(clash.exit == 1);
 }
 
+TEST_CASE("a switch is never marked required, and the usage shows it optional", "[cli]") {
+  auto help = Holdfast({"help", "incident", "report"});
+  REQUIRE(help.exit == 0);
+  CHECK(Contains(help.out, "[--crime]"));
+  for (const auto& line : Lines(help.out)) {
+    if (Contains(line, "--crime ")) CHECK(!Contains(line, "(required)"));
+  }
+  // No verb's switch says "(required)": a switch left out records no.
+  for (const auto& verb : ListedVerbs()) {
+    std::vector<std::string> args = {"help"};
+    for (size_t b = 0, e; b <= verb.size(); b = e + 1) {
+      e = verb.find(' ', b);
+      if (e == std::string::npos) e = verb.size();
+      args.push_back(verb.substr(b, e - b));
+    }
+    for (const auto& line : Lines(Holdfast(args).out)) {
+      INFO(verb << ": " << line);
+      if (Contains(line, "a switch")) CHECK(!Contains(line, "(required)"));
+    }
+  }
+  StartedNode n;
+  Ok(n.node,
+     {"incident", "report", "--subject", "P-1", "--incident", "INC-1", "--category",
+      "domestic_abuse"},
+     "police");
+}
+
 }  // namespace holdfast::test
