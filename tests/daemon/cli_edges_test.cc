@@ -2,6 +2,7 @@
 // refuses exiting 2, switches never marked required, and tables aligned by display width.
 #include <catch2/catch.hpp>
 #include <map>
+#include <set>
 
 #include "tests/daemon/harness.h"
 
@@ -26,6 +27,21 @@ std::vector<std::string> ListedVerbs() {
     verbs.push_back(rest.substr(0, rest.find("  ")));
   }
   return verbs;
+}
+
+// The terminal columns of UTF-8 `text`, for the names these tests use: CJK ideographs take
+// two, combining diacritics none, everything else one.
+size_t Columns(const std::string& text) {
+  size_t columns = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t n = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+    char32_t c = n == 1 ? lead : lead & (0xff >> (n + 1));
+    for (size_t k = 1; k < n; ++k) c = c << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    columns += (c >= 0x4e00 && c <= 0x9fff) ? 2 : (c >= 0x300 && c <= 0x36f) ? 0 : 1;
+    i += n;
+  }
+  return columns;
 }
 
 }  // namespace
@@ -118,6 +134,31 @@ TEST_CASE("a switch is never marked required, and the usage shows it optional", 
      {"incident", "report", "--subject", "P-1", "--incident", "INC-1", "--category",
       "domestic_abuse"},
      "police");
+}
+
+TEST_CASE("table columns line up on names with accents, combining marks and CJK", "[cli]") {
+  StartedNode n;
+  const std::vector<std::string> subjects = {
+      "P-17", "Zo\xc3\xab", "Zoe\xcc\x88", "\xc5\x81ukasz",
+      "\xe7\x8e\x8b\xe5\xb0\x8f\xe6\x98\x8e"};  // P-17, Zoë, Zoë (e + U+0308), Łukasz, 王小明
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    Ok(n.node,
+       {"case", "open", "--case", "C-" + std::to_string(i), "--subject", subjects[i], "--order",
+        "licence", "--risk", "medium", "--lead-agency", "probation-ce", "--at",
+        "2026-01-05T09:00:00Z"},
+       "probation");
+  }
+  auto table = Ok(n.node, {"case", "list"}, "probation").out;
+  INFO(table);
+  // Where the "order" column starts, in terminal columns, on the header and on every row.
+  std::set<size_t> starts;
+  for (const auto& line : Lines(table)) {
+    const size_t header = line.find("order");
+    const size_t value = line.find("licence");
+    const size_t at = header != std::string::npos ? header : value;
+    if (at != std::string::npos) starts.insert(Columns(line.substr(0, at)));
+  }
+  CHECK(starts.size() == 1);
 }
 
 }  // namespace holdfast::test
