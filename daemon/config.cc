@@ -24,6 +24,7 @@ po::options_description Keys(NodeConfig* c) {
   add("node.data_dir", po::value(&c->data_dir));
   add("node.socket", po::value(&c->socket));
   add("node.timezone", po::value(&c->timezone));
+  add("node.max_future_seconds", po::value(&c->max_future_seconds));
   add("log.level", po::value(&c->log_level));
   add("log.file", po::value(&c->log_file));
   add("sync.listen", po::value(&c->listen));
@@ -227,6 +228,9 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
                             {"rules.tick_seconds", config.tick_seconds}}) {
     if (value < 1) return bad(key, "must be a whole number of 1 or more");
   }
+  if (config.max_future_seconds < 0) {
+    return bad("node.max_future_seconds", "must be a whole number of 0 or more");
+  }
   if (config.reserve_mb < 0) return bad("store.reserve_mb", "must be a whole number of 0 or more");
   if (!config.listen.empty() && config.listen.rfind(':') == std::string::npos) {
     return bad("sync.listen", "expected HOST:PORT");
@@ -273,7 +277,9 @@ std::string RenderConfig(const NodeConfig& c) {
       << "data_dir = " << c.data_dir << "\n"
       << "socket = " << c.socket << "\n"
       << "# the time zone people type times in and tables show them in (JSON and CSV: UTC)\n"
-      << "timezone = " << c.timezone << "\n\n"
+      << "timezone = " << c.timezone << "\n"
+      << "# how many seconds after now an event's time may be (later ones are refused)\n"
+      << "max_future_seconds = " << c.max_future_seconds << "\n\n"
       << "[log]\n"
       << "# trace, debug, info, warn, error or off; file empty means stderr\n"
       << "level = " << c.log_level << "\n"

@@ -22,6 +22,9 @@ struct NodeConfig {
   // The IANA time zone people type times in and tables show them in (docs/local-times.md);
   // the daemon itself keeps and sends UTC only.
   std::string timezone = "Europe/London";
+  // How far ahead of its recording an event's occurred_at may be: the checks at entry refuse
+  // more, and the quality report lists events from elsewhere that have more (future_dated).
+  int max_future_seconds = 300;
 
   // [log]
   std::string log_level = "info";  // trace | debug | info | warn | error | off
