@@ -63,6 +63,7 @@ struct Request {
     usersToken @23 :Text;           # operator: a user id -> token (shown once)
     usersPassword @24 :UserPassword;  # operator -> ok
     auditVerify @26 :Void;          # operator -> auditVerify
+    qualityReport @27 :QualityRequest;  # -> quality frames, the last with `last` set
   }
   importWithDerived @25 :Bool;      # import only: take alert.raised and alert.withdrawn too
                                     # (`holdfast import --with-derived`); without it the import
@@ -189,6 +190,7 @@ struct Response {
     users @15 :List(UserInfo);
     token @16 :Text;                # a new API token: the only time it is shown
     auditVerify @17 :AuditVerifyResult;
+    quality @18 :QualityReport;     # a frame of the quality report (frames until `last`)
   }
 }
 
@@ -327,4 +329,34 @@ struct AuditBreak {
   count @2 :UInt64;                 # removed: how many
   at @3 :Int64;                     # the entry's time (removed: of the entry after the gap); 0: none
   detail @4 :Text;                  # one line: what and where
+}
+
+struct QualityRequest {
+  caseId @0 :Text;                  # one case's anomalies; empty: every anomaly the node holds
+}
+
+struct QualityReport {
+  # The quality report (projections/quality.h, docs/quality.md) comes as frames of at most a
+  # few thousand anomalies each, in report order (case, occurred_at, event id, kind), the last
+  # frame with `last` set and the counts. An analyst is sent the counts only.
+  anomalies @0 :List(Anomaly);
+  counts @1 :List(AnomalyCount);    # the last frame: every kind, in the SPEC's order, 0 too
+  last @2 :Bool;
+  countsOnly @3 :Bool;              # the reader's role sees counts, not anomalies (analyst)
+  withheld @4 :List(Text);          # what the reader's role is not shown (counted neither)
+}
+
+struct Anomaly {
+  kind @0 :Text;                    # case_reopened, after_close, ...
+  caseId @1 :Text;                  # empty: the event names no case (a session, a void)
+  event @2 :Text;                   # the event's id
+  type @3 :Text;                    # its type: attendance.recorded
+  occurredAt @4 :Int64;             # unix nanoseconds
+  detail @5 :Text;                  # one line: what is wrong and what to do
+  intervention @6 :Text;            # the intervention the event names; empty: none
+}
+
+struct AnomalyCount {
+  kind @0 :Text;
+  count @1 :UInt64;
 }

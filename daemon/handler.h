@@ -25,6 +25,7 @@ struct NodeIdentity {
   std::string agency;
   std::string kind;
   std::string timezone;  // [node] timezone, told to a CLI that asks (ping)
+  int max_future_seconds = 300;  // [node] max_future_seconds
 };
 
 // What a request may do beyond answering once, provided by the server per connection.
@@ -104,6 +105,9 @@ class RequestHandler {
   Status HandleWatchAlerts(const Caller& caller, api::Response::Builder response,
                            ResponseChannel* channel);
   Status HandleIndicators(api::Indicators::Reader req, api::Response::Builder response);
+  // report quality (daemon/quality_report.cc): in frames through `channel`.
+  Status HandleQualityReport(const Caller& caller, api::QualityRequest::Reader req,
+                             api::Response::Builder response, ResponseChannel* channel);
   Status HandleRebuild(api::Response::Builder response, ResponseChannel* channel);
   // peers list (`status` false), or sync status: with behind_out, and for a non-operator
   // (`counts_only`) without addresses, agreements, errors, conflicts or certificates.

@@ -278,7 +278,8 @@ int Run(const std::string& config_path) {
   });
   d.handler = std::make_unique<RequestHandler>(
       d.store.get(), d.audit.get(), d.users.get(), d.projector.get(), d.peers.get(),
-      NodeIdentity{d.config.node_id, d.config.agency, d.config.kind, d.config.timezone});
+      NodeIdentity{d.config.node_id, d.config.agency, d.config.kind, d.config.timezone,
+                   d.config.max_future_seconds});
 
   d.server = std::make_unique<LocalServer>(d.loop, d.handler.get());
   if (Status s = d.server->Listen(d.config.socket); !s.ok()) {

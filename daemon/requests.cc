@@ -121,6 +121,14 @@ const std::vector<RequestKind>& RequestKinds() {
        }},
       {W::AUDIT_VERIFY, "audit-verify", "audit verify", Right::kOperator, A::kNone, nullptr,
        [](H& h, const Call& c) { return h.HandleAuditVerify(c.response); }},
+      // Each role sees what it may of it (an analyst, the counts); the target is the case
+      // asked about, empty for the whole node.
+      {W::QUALITY_REPORT, "report-quality", "report quality", Right::kQuality, A::kRequest,
+       [](R r) -> std::string { return r.getQualityReport().getCaseId(); },
+       [](H& h, const Call& c) {
+         return h.HandleQualityReport(c.caller, c.request.getQualityReport(), c.response,
+                                      c.channel);
+       }},
   };
   return kinds;
 }

@@ -81,6 +81,9 @@ bool HasRight(schema::Role role, Right right) {
              role == schema::Role::POLICE;
     case Right::kReports:
       return role == schema::Role::PROBATION || role == schema::Role::ANALYST;
+    case Right::kQuality:
+      return role == schema::Role::PROBATION || role == schema::Role::FACILITATOR ||
+             role == schema::Role::POLICE || role == schema::Role::ANALYST;
     case Right::kOperator:
       return role == schema::Role::OPERATOR;
   }

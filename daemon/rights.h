@@ -30,6 +30,9 @@ enum class Right {
   kReadCases,
   // Aggregate reports (indicators): probation and analyst.
   kReports,
+  // The quality report: probation, facilitator, police and analyst, each then shown what its
+  // role may see of it (an analyst, the counts only).
+  kQuality,
   // Probation, facilitator and police may ask; each event it carries is then checked with
   // MayAppend.
   kCaseWork,

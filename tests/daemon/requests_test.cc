@@ -147,8 +147,8 @@ TEST_CASE("every kind of request has exactly one row in the request table, with 
     CHECK(verbs.insert(kind->verb).second);  // the audit log tells verbs apart
     CHECK(commands.insert(kind->command).second);
     CHECK((kind->right == Right::kAnyRole || kind->right == Right::kReadCases ||
-           kind->right == Right::kReports || kind->right == Right::kCaseWork ||
-           kind->right == Right::kOperator));
+           kind->right == Right::kReports || kind->right == Right::kQuality ||
+           kind->right == Right::kCaseWork || kind->right == Right::kOperator));
     CHECK((kind->audit == AuditTarget::kNotAudited || kind->audit == AuditTarget::kNone ||
            kind->audit == AuditTarget::kRequest || kind->audit == AuditTarget::kHandler));
     // A row reads its target from the request exactly when it says so.
@@ -187,6 +187,7 @@ TEST_CASE("the audit log names each kind of request as it always has", "[request
       {"usersToken", "users-token"},
       {"usersPassword", "users-password"},
       {"auditVerify", "audit-verify"},
+      {"qualityReport", "report-quality"},
   };
   std::map<std::string, std::string> table;
   for (const auto& kind : RequestKinds()) table[FieldName(kind.which)] = kind.verb;
