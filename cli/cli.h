@@ -163,6 +163,7 @@ void AddSyncVerbs(std::vector<Verb>* verbs);   // peers list|add|remove, sync st
 void AddUserVerbs(std::vector<Verb>* verbs);   // users add|list|disable|enable|role|token|password
 void AddAlertVerbs(std::vector<Verb>* verbs);  // alerts list|watch, report indicators,
                                                // projections rebuild
+void AddQualityVerbs(std::vector<Verb>* verbs);  // report quality
 
 // A fresh request message with the caller's identity set.
 api::Request::Builder NewRequest(capnp::MallocMessageBuilder& message, const Context& ctx);

@@ -145,6 +145,7 @@ int Main(int argc, char** argv) {
   AddDataVerbs(&verbs);
   AddOpsVerbs(&verbs);
   AddAlertVerbs(&verbs);
+  AddQualityVerbs(&verbs);
   AddSyncVerbs(&verbs);
   AddUserVerbs(&verbs);
 
