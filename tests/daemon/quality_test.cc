@@ -373,3 +373,34 @@ TEST_CASE("report quality reads [node] max_future_seconds", "[daemon][quality][c
 }
 
 }  // namespace holdfast::test
+
+namespace holdfast::test {
+
+TEST_CASE("report quality sends a long report in frames, every anomaly once, in order",
+          "[daemon][quality][paging]") {
+  // 5,000 attendance records of a case never opened here: 5,000 unknown_case rows, more
+  // than two frames of 2,000.
+  QualityNode n;
+  std::vector<std::string> lines;
+  for (uint64_t i = 0; i < 5000; ++i) {
+    lines.push_back(
+        AttendanceJson(TestUuid(0xf4a3, i), "C-P", "S-" + std::to_string(i),
+                       FormatRfc3339(1735689600000000000LL +
+                                     static_cast<int64_t>((4999 - i) * 60) * 1000000000LL)));
+  }
+  n.Import(lines, "many.jsonl");
+  const auto objects = Objects(n.Report("probation", kProbation).out);
+  REQUIRE(objects.size() == 5000);
+  std::set<std::string> events;
+  std::vector<std::string> times;
+  for (const auto& o : objects) {
+    CHECK(StringField(o, "kind") == "unknown_case");
+    events.insert(StringField(o, "event"));
+    times.push_back(StringField(o, "occurred_at"));
+  }
+  CHECK(events.size() == 5000);
+  CHECK(std::is_sorted(times.begin(), times.end()));
+  CHECK(Lines(n.Report("analyst", kAnalyst, {}).out).back() == "5000 anomalies");
+}
+
+}  // namespace holdfast::test
