@@ -178,6 +178,12 @@ Status RequestHandler::HandleQualityReport(const Caller& caller, api::QualityReq
       "case " + case_id +
       ": this node holds no events of it (holdfast case list shows the cases it holds)");
   if (!case_id.empty()) {
+    if (counts_only) {
+      // Even a count for one case tells of the case (whether it is held, what is wrong).
+      return Status::PermissionDenied(
+          "report quality --case is case-level data: the analyst role sees the node's counts "
+          "only (leave out --case)");
+    }
     if (store_->StreamVersion("case/" + case_id) == 0) return not_held;
     std::map<std::string, bool> sessions;
     Held held;
