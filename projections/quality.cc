@@ -219,30 +219,31 @@ void CaseAnomalies(const std::vector<Fact>& case_events, const SessionHeld& sess
 }
 
 std::vector<Anomaly> FindAnomalies(const std::vector<Fact>& events, const QualityConfig& config) {
-  // One fact per id (the same id is the same event), then what the voids leave.
-  std::map<Uuid, const Fact*> held;
-  for (const Fact& f : events) held.emplace(f.id, &f);
-  std::set<Uuid> void_targets;
-  for (const auto& [id, f] : held) {
-    if (f->type == EventType::RECORD_VOIDED) void_targets.insert(f->voided);
-  }
-  auto voided = [&](const Fact& f) { return IsVoidable(f.type) && void_targets.count(f.id) > 0; };
+  // One fact per id (the same id is the same event).
+  std::map<Uuid, const Fact*> by_id;
+  for (const Fact& f : events) by_id.emplace(f.id, &f);
+  std::vector<Fact> held;
+  held.reserve(by_id.size());
+  for (const auto& [id, f] : by_id) held.push_back(*f);
 
   std::vector<Anomaly> out;
+  for (const Fact& f : held) {
+    if (f.type == EventType::RECORD_VOIDED && by_id.count(f.voided) == 0) {
+      out.push_back(VoidTargetMissing(f));
+    }
+  }
+  // What is left once every voided event is absent (the voids too), as the rules see it.
   std::set<std::string> sessions;
   std::map<std::string, std::vector<Fact>> cases;
   Anomaly future;
-  for (const auto& [id, f] : held) {
-    if (voided(*f)) continue;
-    if (f->type == EventType::RECORD_VOIDED && held.count(f->voided) == 0) {
-      out.push_back(VoidTargetMissing(*f));
-    } else if (f->type == EventType::SESSION_HELD) {
-      sessions.insert(f->session);
-      if (FutureDated(*f, config, &future)) out.push_back(future);
-    } else if (f->type == EventType::INCIDENT_REPORTED) {
-      if (FutureDated(*f, config, &future)) out.push_back(future);
-    } else if (IsCaseEvent(*f)) {
-      cases[f->case_id].push_back(*f);
+  for (Fact& f : WithoutVoided(held)) {
+    if (f.type == EventType::SESSION_HELD) {
+      sessions.insert(f.session);
+      if (FutureDated(f, config, &future)) out.push_back(future);
+    } else if (f.type == EventType::INCIDENT_REPORTED) {
+      if (FutureDated(f, config, &future)) out.push_back(future);
+    } else if (IsCaseEvent(f)) {
+      cases[f.case_id].push_back(std::move(f));
     }
   }
   const SessionHeld session_held = [&](const std::string& s) { return sessions.count(s) > 0; };

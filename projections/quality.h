@@ -8,9 +8,10 @@
 // node holding the same events lists the same anomalies, with the same details.
 //
 // Voids. A record.voided stands over the event it names when that event may be voided
-// (IsVoidable, fold.h); the voided event is then absent, as if it had never arrived: its own
-// anomalies go, and the others are judged without it (voiding the first case.opened makes the
-// second the opening). A void naming an event that is not held is void_target_missing.
+// (IsVoidable, fold.h; as WithoutVoided, facts.h); the voided event is then absent, as if
+// it had never arrived: its own anomalies go, and the others are judged without it
+// (voiding the first case.opened makes the second the opening). A void naming an event
+// that is not held is void_target_missing.
 //
 // The kinds, precisely (alert.* events are derived: never judged, never an anomaly):
 //   case_reopened          a case.opened of a case other than its earliest, naming the same
