@@ -659,4 +659,12 @@ Result<IndicatorReport> Projector::Indicators(int64_t from, int64_t to) const {
   return builder.Finish();
 }
 
+Status Projector::ScanSubjectCases(const std::string& subject,
+                                   const std::function<bool(std::string_view)>& fn) const {
+  return table_.Scan(rows::SubjectCasesPrefix(subject),
+                     [&](std::string_view key, std::string_view) {
+                       return fn(rows::CaseOfSubjectKey(key, subject));
+                     });
+}
+
 }  // namespace holdfast

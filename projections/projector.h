@@ -126,6 +126,11 @@ class Projector {
   Status ScanGroup(
       const std::string& group,
       const std::function<bool(std::string_view case_id, std::string_view intervention)>& fn) const;
+  // The cases the projections' subject index (subj/ rows) holds for `subject`, in case id
+  // order, until fn returns false: every case whose earliest opening named the subject (and
+  // one that lost its place to an earlier opening naming another). The subject show view.
+  Status ScanSubjectCases(const std::string& subject,
+                          const std::function<bool(std::string_view case_id)>& fn) const;
   uint64_t checkpoint() const;
 
  private:
