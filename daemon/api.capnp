@@ -64,6 +64,10 @@ struct Request {
     usersPassword @24 :UserPassword;  # operator -> ok
     auditVerify @26 :Void;          # operator -> auditVerify
     qualityReport @27 :QualityRequest;  # -> quality frames, the last with `last` set
+    caseShow @28 :Text;             # a case id -> caseView: the case as the reader's role may
+                                    #    see it (docs/case-views.md)
+    subjectShow @29 :Text;          # a subject id -> subjectView: its cases, incidents, alerts
+    sessionRoster @30 :SessionRoster;  # -> roster: who to mark in a group's session
   }
   importWithDerived @25 :Bool;      # import only: take alert.raised and alert.withdrawn too
                                     # (`holdfast import --with-derived`); without it the import
@@ -191,6 +195,9 @@ struct Response {
     token @16 :Text;                # a new API token: the only time it is shown
     auditVerify @17 :AuditVerifyResult;
     quality @18 :QualityReport;     # a frame of the quality report (frames until `last`)
+    caseView @19 :CaseView;
+    subjectView @20 :SubjectView;
+    roster @21 :Roster;
   }
 }
 
@@ -359,4 +366,102 @@ struct Anomaly {
 struct AnomalyCount {
   kind @0 :Text;
   count @1 :UInt64;
+# --- The case views (case show, subject show, session roster): docs/case-views.md --------
+# Built by the daemon (daemon/case_views.h) for the reader's role, so every client (the CLI,
+# a web front end) renders the same data. Times are unix nanoseconds; -1 means none. Names
+# of enum values are as in JSON ("community_order", "absent_unacceptable"). A free-text
+# field the reader's role may not see is left unset (has...() false), and the view's
+# `withheld` says in words what is left out.
+
+struct CaseHeader {
+  caseId @0 :Text;
+  subject @1 :Text;
+  order @2 :Text;
+  risk @3 :Text;                    # the standing risk (the last opening or risk change)
+  marac @4 :Bool;
+  leadAgency @5 :Text;
+  openedAt @6 :Int64;
+  status @7 :Text;                  # open | closed
+  closedAt @8 :Int64;               # -1 while open
+  closeReason @9 :Text;             # "" while open
+}
+
+struct InterventionView {
+  intervention @0 :Text;
+  programme @1 :Text;               # "" when its referral is not held
+  provider @2 :Text;
+  group @3 :Text;                   # the group its start names ("" none)
+  state @4 :Text;                   # not_referred | referred | started | completed | exited
+  referredAt @5 :Int64;
+  startedAt @6 :Int64;
+  endedAt @7 :Int64;                # completed or exited
+  exitReason @8 :Text;              # "" unless exited
+}
+
+struct TimelineEntry {
+  position @0 :UInt64;              # the event's position in this node's log
+  source @1 :Text;                  # case (the case's stream) | subject (the subject's
+                                    # incidents) | alert (an alert's acknowledgement,
+                                    # resolution or withdrawal)
+  event @2 :Ev.Event;               # as the reader may see it (fields withheld are unset)
+  voided @3 :Bool;                  # a void stands over it: shown struck through
+  voidEvent @4 :Text;               # the record.voided event's id
+  voidedAt @5 :Int64;
+  voidedBy @6 :Text;                # the voiding user
+  voidReason @7 :Text;              # unset when withheld from the reader
+  correctedBy @8 :Text;             # attendance: the record of the same session that
+                                    # replaced it ("" when it stands or is voided)
+  replaces @9 :List(Text);          # attendance: the records of its session it replaced
+}
+
+struct AttendanceCounts {
+  # Per intervention, from the standing records only (after corrections, voids left out).
+  intervention @0 :Text;
+  sessions @1 :UInt32;
+  attended @2 :UInt32;
+  late @3 :UInt32;
+  leftEarly @4 :UInt32;
+  absentAcceptable @5 :UInt32;
+  absentUnacceptable @6 :UInt32;
+}
+
+struct CaseView {
+  header @0 :CaseHeader;
+  interventions @1 :List(InterventionView);  # in id order
+  timeline @2 :List(TimelineEntry);          # by occurred_at, then recorded_at, then id
+  attendance @3 :List(AttendanceCounts);     # in intervention order
+  alerts @4 :List(AlertInfo);                # by raise time, every status
+  withheld @5 :List(Text);                   # what the reader's role is not shown
+}
+
+struct SubjectView {
+  subject @0 :Text;
+  cases @1 :List(CaseHeader);                # in case id order
+  incidents @2 :List(TimelineEntry);         # by occurred_at
+  alerts @3 :List(AlertInfo);                # across its cases, by raise time
+  withheld @4 :List(Text);
+}
+
+struct SessionRoster {
+  group @0 :Text;
+  at @1 :Int64;                     # unix nanoseconds; 0: now
+}
+
+struct RosterMember {
+  caseId @0 :Text;
+  subject @1 :Text;
+  intervention @2 :Text;
+  programme @3 :Text;
+  provider @4 :Text;
+  startedAt @5 :Int64;
+  lastOutcome @6 :Text;             # the latest standing outcome at or before `at`; "" none
+  lastSession @7 :Text;
+  lastAt @8 :Int64;                 # -1: none
+  unacceptableAbsences @9 :UInt32;  # standing absent_unacceptable records at or before `at`
+}
+
+struct Roster {
+  group @0 :Text;
+  at @1 :Int64;                     # the time asked for (now when none was given)
+  members @2 :List(RosterMember);   # in case, then intervention order
 }

@@ -121,6 +121,13 @@ class RequestHandler {
   Status HandleUsersChange(api::UserChange::Reader change, api::Response::Builder response);
   Status HandleUsersToken(const std::string& id, api::Response::Builder response);
   Status HandleUsersPassword(api::UserPassword::Reader password, api::Response::Builder response);
+  // The case views (daemon/case_views.h): case show, subject show, session roster.
+  Status HandleCaseShow(const Caller& caller, const std::string& case_id,
+                        api::Response::Builder response);
+  Status HandleSubjectShow(const Caller& caller, const std::string& subject,
+                           api::Response::Builder response);
+  Status HandleSessionRoster(const Caller& caller, api::SessionRoster::Reader roster,
+                             api::Response::Builder response);
   // What the caller may read of this node's case data.
   ReadScope ScopeOf(const Caller& caller) const {
     return ReadScope(caller.role, node_.agency, projector_);

@@ -83,6 +83,19 @@ StreamView::Show StreamView::Of(schema::Event::Reader e) const {
   return Show::kNothing;
 }
 
+bool StreamView::SeesIntervention(const std::string& intervention) const {
+  if (hidden_) return false;
+  switch (kind_) {
+    case Kind::kEverything:
+      return true;
+    case Kind::kProvider:
+      return interventions_.count(intervention) > 0;
+    case Kind::kPolice:
+      return false;
+  }
+  return false;
+}
+
 void StreamView::Redact(schema::Event::Builder e) const {
   if (kind_ != Kind::kPolice) return;
   switch (e.which()) {

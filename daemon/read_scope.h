@@ -52,6 +52,17 @@ class StreamView {
   // True when the stream shows nothing at all: answered as a case the node does not hold.
   bool hidden() const { return hidden_; }
 
+  // For the case views (daemon/case_views.h), what the reader sees of a case beyond its
+  // events one by one:
+  // the intervention in the case's header, with its attendance counts (a facilitator: only
+  // its agency's; police: none);
+  bool SeesIntervention(const std::string& intervention) const;
+  // the subject's incidents (probation and police);
+  bool SeesIncidents() const { return !hidden_ && kind_ != Kind::kProvider; }
+  // the free text of a void (its reason) and of an alert's acknowledgement or resolution
+  // (not police).
+  bool SeesFreeText() const { return !hidden_ && kind_ != Kind::kPolice; }
+
  private:
   friend class ReadScope;
   enum class Kind { kEverything, kProvider, kPolice };
@@ -84,6 +95,12 @@ class ReadScope {
   // only ("case/ID"); a facilitator's view of a case with no intervention at its agency is
   // hidden (nothing: as a case the node does not hold).
   Result<StreamView> ForStream(const std::string& stream) const;
+
+  // --- session roster ---
+  // Whether the reader may read attendance at all (probation, facilitator; not police).
+  bool ReadsAttendance() const {
+    return role_ == schema::Role::PROBATION || role_ == schema::Role::FACILITATOR;
+  }
 
   // --- alerts list, alerts watch ---
   // False when the reader may not see the alert at all (a facilitator: an alert not on an

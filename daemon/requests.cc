@@ -129,6 +129,21 @@ const std::vector<RequestKind>& RequestKinds() {
          return h.HandleQualityReport(c.caller, c.request.getQualityReport(), c.response,
                                       c.channel);
        }},
+      {W::CASE_SHOW, "case-show", "case show", Right::kReadCases, A::kRequest,
+       [](R r) -> std::string { return r.getCaseShow(); },
+       [](H& h, const Call& c) {
+         return h.HandleCaseShow(c.caller, c.request.getCaseShow(), c.response);
+       }},
+      {W::SUBJECT_SHOW, "subject-show", "subject show", Right::kReadCases, A::kRequest,
+       [](R r) -> std::string { return r.getSubjectShow(); },
+       [](H& h, const Call& c) {
+         return h.HandleSubjectShow(c.caller, c.request.getSubjectShow(), c.response);
+       }},
+      {W::SESSION_ROSTER, "session-roster", "session roster", Right::kReadCases, A::kRequest,
+       [](R r) -> std::string { return r.getSessionRoster().getGroup(); },
+       [](H& h, const Call& c) {
+         return h.HandleSessionRoster(c.caller, c.request.getSessionRoster(), c.response);
+       }},
   };
   return kinds;
 }

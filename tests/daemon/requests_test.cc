@@ -188,6 +188,9 @@ TEST_CASE("the audit log names each kind of request as it always has", "[request
       {"usersPassword", "users-password"},
       {"auditVerify", "audit-verify"},
       {"qualityReport", "report-quality"},
+      {"caseShow", "case-show"},
+      {"subjectShow", "subject-show"},
+      {"sessionRoster", "session-roster"},
   };
   std::map<std::string, std::string> table;
   for (const auto& kind : RequestKinds()) table[FieldName(kind.which)] = kind.verb;
