@@ -141,6 +141,7 @@ void ResolveDefaults(Context* ctx) {
 int Main(int argc, char** argv) {
   std::vector<Verb> verbs;
   AddEventVerbs(&verbs);
+  AddViewVerbs(&verbs);
   AddReadVerbs(&verbs);
   AddDataVerbs(&verbs);
   AddOpsVerbs(&verbs);
