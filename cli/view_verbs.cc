@@ -132,9 +132,14 @@ void PrintCsv(const std::vector<Section>& sections, std::ostream& out) {
 void PrintTables(const std::vector<Section>& sections, std::ostream& out) {
   for (size_t s = 0; s < sections.size(); ++s) {
     const Section& sec = sections[s];
+    if (sec.name == "withheld" && sec.records.empty()) continue;  // a person needs no "nothing"
     out << (s ? "\n" : "") << sec.title << "\n";
     if (sec.records.empty()) {
       out << "  " << sec.empty_text << "\n";
+      continue;
+    }
+    if (sec.name == "withheld") {  // phrases, a line each
+      for (const Record& r : sec.records) out << "  " << r.cells[0].value << "\n";
       continue;
     }
     if (sec.single) {
@@ -337,10 +342,19 @@ int CaseShow(Context& ctx) {
     throw CliError{kExitUsage, "--case is required (see holdfast help case show)"};
   capnp::MallocMessageBuilder message;
   NewRequest(message, ctx).setCaseShow(ctx.vm["case"].as<std::string>());
-  auto frame = ctx.Call(message);
-  auto response = frame->root<api::Response>();
-  if (!response.isCaseView()) throw CliError{kExitFailed, "unexpected response to case show"};
-  auto v = response.getCaseView();
+  // A long case comes in several frames: the timeline in parts, then the rest.
+  Section timeline{
+      "timeline", "Timeline (when it happened; VOIDED entries count for nothing)", false, {}};
+  std::unique_ptr<Frame> frame;
+  api::CaseView::Reader v;
+  for (frame = ctx.Call(message);; frame = ctx.Next()) {
+    auto response = frame->root<api::Response>();
+    if (response.isProgress()) continue;
+    if (!response.isCaseView()) throw CliError{kExitFailed, "unexpected response to case show"};
+    v = response.getCaseView();
+    for (auto t : v.getTimeline()) timeline.records.push_back(TimelineRecord(t));
+    if (!v.getMore()) break;
+  }
   std::vector<Section> sections;
   Section header{"header", "Case " + std::string(v.getHeader().getCaseId()), true, {}};
   header.records.push_back(HeaderRecord(v.getHeader(), /*with_case=*/false));
@@ -365,9 +379,6 @@ int CaseShow(Context& ctx) {
   }
   sections.push_back(std::move(interventions));
 
-  Section timeline{
-      "timeline", "Timeline (when it happened; VOIDED entries count for nothing)", false, {}};
-  for (auto t : v.getTimeline()) timeline.records.push_back(TimelineRecord(t));
   sections.push_back(std::move(timeline));
 
   Section attendance{
@@ -381,6 +392,10 @@ int CaseShow(Context& ctx) {
     r.Number("left_early", a.getLeftEarly());
     r.Number("absent_acceptable", a.getAbsentAcceptable());
     r.Number("absent_unacceptable", a.getAbsentUnacceptable());
+    // Positive contact among the sessions that count (absent_acceptable does not).
+    const uint32_t counted = a.getSessions() - a.getAbsentAcceptable();
+    const uint32_t positive = a.getAttended() + a.getLate() + a.getLeftEarly();
+    r.Text("rate", counted ? std::to_string(positive * 100 / counted) + "%" : "-", kTable);
     attendance.records.push_back(std::move(r));
   }
   sections.push_back(std::move(attendance));

@@ -432,6 +432,10 @@ struct CaseView {
   attendance @3 :List(AttendanceCounts);     # in intervention order
   alerts @4 :List(AlertInfo);                # by raise time, every status
   withheld @5 :List(Text);                   # what the reader's role is not shown
+  more @6 :Bool;                # a case too long for one frame (docs/case-views.md): this
+                                # frame holds only a part of the timeline, which the next
+                                # frame's continues; the last frame (more false) holds the
+                                # rest of the timeline and every other section
 }
 
 struct SubjectView {

@@ -5,6 +5,7 @@
 
 #include "daemon/case_views.h"
 #include "daemon/handler.h"
+#include "daemon/paged_reply.h"
 #include "eventstore/validate.h"
 
 namespace holdfast {
@@ -27,13 +28,44 @@ Status CatchUpForRead(Projector* projector, EventStore* store) {
 }  // namespace
 
 Status RequestHandler::HandleCaseShow(const Caller& caller, const std::string& case_id,
-                                      api::Response::Builder response) {
+                                      api::Response::Builder response, ResponseChannel* channel) {
   HOLDFAST_RETURN_IF_ERROR(RequireIdentifier("--case", "a case", case_id));
   HOLDFAST_RETURN_IF_ERROR(CatchUpForRead(projector_, store_));
   capnp::MallocMessageBuilder view;  // the response is set only once the view is whole
   auto built = view.initRoot<api::CaseView>();
   HOLDFAST_RETURN_IF_ERROR(BuildCaseView(*store_, *projector_, ScopeOf(caller), case_id, built));
-  response.setCaseView(built.asReader());
+  // A timeline too long for one frame goes ahead in parts of about kPageBytes, each sent
+  // once the client has read the earlier ones; the final response holds the rest.
+  auto timeline = built.asReader().getTimeline();
+  unsigned begin = 0;
+  if (channel != nullptr) {
+    size_t bytes = 0;
+    for (unsigned i = 0; i < timeline.size(); ++i) {
+      bytes += timeline[i].totalSize().wordCount * sizeof(capnp::word);
+      if (bytes < kPageBytes) continue;
+      capnp::MallocMessageBuilder part(static_cast<unsigned>(bytes / sizeof(capnp::word) + 64));
+      auto out = part.initRoot<api::Response>().initCaseView();
+      out.setMore(true);
+      auto list = out.initTimeline(i + 1 - begin);
+      for (unsigned k = begin; k <= i; ++k) list.setWithCaveats(k - begin, timeline[k]);
+      if (!channel->SendPage(part)) {
+        return Status::Unavailable(
+            "case show stopped: the client stopped reading, or holdfastd "
+            "is stopping");
+      }
+      begin = i + 1;
+      bytes = 0;
+    }
+  }
+  auto out = response.initCaseView();
+  auto in = built.asReader();
+  out.setHeader(in.getHeader());
+  out.setInterventions(in.getInterventions());
+  auto list = out.initTimeline(timeline.size() - begin);
+  for (unsigned k = begin; k < timeline.size(); ++k) list.setWithCaveats(k - begin, timeline[k]);
+  out.setAttendance(in.getAttendance());
+  out.setAlerts(in.getAlerts());
+  out.setWithheld(in.getWithheld());
   return Status::Ok();
 }
 

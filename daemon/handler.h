@@ -123,7 +123,7 @@ class RequestHandler {
   Status HandleUsersPassword(api::UserPassword::Reader password, api::Response::Builder response);
   // The case views (daemon/case_views.h): case show, subject show, session roster.
   Status HandleCaseShow(const Caller& caller, const std::string& case_id,
-                        api::Response::Builder response);
+                        api::Response::Builder response, ResponseChannel* channel);
   Status HandleSubjectShow(const Caller& caller, const std::string& subject,
                            api::Response::Builder response);
   Status HandleSessionRoster(const Caller& caller, api::SessionRoster::Reader roster,

@@ -45,7 +45,7 @@ const std::vector<RequestKind>& RequestKinds() {
        [](H& h, const Call& c) {
          return h.HandleReadLog(c.request.getReadLog(), c.response, c.channel);
        }},
-      {W::READ_STREAM, "read-stream", "case show", Right::kReadCases, A::kRequest,
+      {W::READ_STREAM, "read-stream", "read stream", Right::kReadCases, A::kRequest,
        [](R r) -> std::string { return r.getReadStream(); },
        [](H& h, const Call& c) {
          return h.HandleReadStream(c.caller, c.request.getReadStream(), c.response, c.channel);
@@ -132,7 +132,7 @@ const std::vector<RequestKind>& RequestKinds() {
       {W::CASE_SHOW, "case-show", "case show", Right::kReadCases, A::kRequest,
        [](R r) -> std::string { return r.getCaseShow(); },
        [](H& h, const Call& c) {
-         return h.HandleCaseShow(c.caller, c.request.getCaseShow(), c.response);
+         return h.HandleCaseShow(c.caller, c.request.getCaseShow(), c.response, c.channel);
        }},
       {W::SUBJECT_SHOW, "subject-show", "subject show", Right::kReadCases, A::kRequest,
        [](R r) -> std::string { return r.getSubjectShow(); },

@@ -497,19 +497,19 @@ TEST_CASE("audit list filters by user, case, verb, outcome and time, together an
   };
   auto time_of = [](const std::vector<std::string>& row) { return *ParseRfc3339(row[0]); };
 
-  // po-1: C-1 opened; C-1 shown (its stream read, its alerts listed); store stats refused.
+  // po-1: C-1 opened; C-1 shown; store stats refused.
   const Rows by_user = listed({"--user", "po-1"});
-  CHECK(by_user.size() == 4);
+  CHECK(by_user.size() == 3);
   for (const auto& row : by_user) CHECK(row[6].rfind("token ", 0) == 0);  // the harness's
   CHECK(by_user == expected([](const auto& r) { return r[1] == "po-1"; }));
 
   const Rows by_case = listed({"--case", "C-1"});
-  CHECK(by_case.size() == 3);  // opened, its stream read, its alerts listed
+  CHECK(by_case.size() == 2);  // opened, and shown
   CHECK(by_case == expected([](const auto& r) { return r[4] == "C-1" || r[4] == "case/C-1"; }));
 
-  const Rows by_verb = listed({"--verb", "read-stream"});
+  const Rows by_verb = listed({"--verb", "case-show"});
   CHECK(by_verb.size() == 2);
-  CHECK(by_verb == expected([](const auto& r) { return r[3] == "read-stream"; }));
+  CHECK(by_verb == expected([](const auto& r) { return r[3] == "case-show"; }));
   CHECK(listed({"--verb", "case show"}) == by_verb);  // as typed
 
   const Rows refused = listed({"--outcome", "refused"});
@@ -523,7 +523,7 @@ TEST_CASE("audit list filters by user, case, verb, outcome and time, together an
         expected([](const auto& r) { return r[5] == "permission denied"; }));
 
   // Times, inclusive: po-1's read, by its own time as listed.
-  const Rows read = listed({"--user", "po-1", "--verb", "read-stream"});
+  const Rows read = listed({"--user", "po-1", "--verb", "case-show"});
   REQUIRE(read.size() == 1);
   const std::string t = read[0][0];
   const int64_t at = time_of(read[0]);
@@ -540,11 +540,11 @@ TEST_CASE("audit list filters by user, case, verb, outcome and time, together an
   CHECK(together[0][5] == "permission denied");
 
   // Paged: --limit counts the entries that pass, and --after goes on with the same filters.
-  auto first = n.node.Cli({"audit", "list", "--format", "csv", "--user", "po-1", "--limit", "3"},
+  auto first = n.node.Cli({"audit", "list", "--format", "csv", "--user", "po-1", "--limit", "2"},
                           "operator", "auditor");
   INFO(first.Describe());
   REQUIRE(first.exit == 0);
-  CHECK(Lines(first.out).size() == 4);
+  CHECK(Lines(first.out).size() == 3);
   const size_t cursor_at = first.err.find("--after ");
   REQUIRE(cursor_at != std::string::npos);
   std::string cursor = first.err.substr(cursor_at + 8);

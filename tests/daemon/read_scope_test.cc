@@ -235,7 +235,7 @@ TEST_CASE("probation reads every case, event, alert and field", "[daemon][read-s
   }
   CHECK(Contains(show.out, "\"attendance.recorded\""));
   const auto table = Ok(n.node, {"case", "show", "--case", "C-1"}, "probation", kProbation);
-  CHECK(Contains(table.out, "Attendance (standing outcomes, after corrections): 3 sessions"));
+  CHECK(Contains(table.out, "I-1a          3         1"));
   CHECK(!Contains(table.out, "Not shown to your role"));
 
   const auto alerts = n.Alerts("probation", kProbation);
@@ -291,7 +291,7 @@ TEST_CASE("a facilitator reads only the cases, interventions and alerts of its a
   CHECK(!Contains(c3.out, "I-3b"));
   CHECK(!Contains(c3.out, "SECRET-REASON-3"));
   const auto c3_table = Ok(n.node, {"case", "show", "--case", "C-3"}, role, kFacilitator);
-  CHECK(Contains(c3_table.out, "Attendance (standing outcomes, after corrections): 1 sessions"));
+  CHECK(Contains(c3_table.out, "I-3a          1         1"));
   CHECK(!Contains(c3_table.out, "I-3b"));
   CHECK(Contains(c3_table.out, "Not shown to your role"));
 
@@ -301,8 +301,8 @@ TEST_CASE("a facilitator reads only the cases, interventions and alerts of its a
       Ok(n.node, {"case", "show", "--case", "C-1", "--format", "json"}, role, kFacilitator);
   CHECK(Contains(c1.out, "SECRET-REASON-1"));
   CHECK(Contains(c1.out, "\"intervention.completed\""));
-  CHECK(!Contains(c1.out, "breach.reported"));
-  CHECK(!Contains(c1.out, "case.risk_changed"));
+  CHECK(!Contains(c1.out, "\"type\":\"breach.reported\""));
+  CHECK(!Contains(c1.out, "\"type\":\"case.risk_changed\""));
   CHECK(!Contains(c1.out, "SECRET-DETAIL"));
   CHECK(Contains(c1.out, "\"non_engagement\""));
   CHECK(!Contains(c1.out, "\"risk_escalation\""));
@@ -338,15 +338,16 @@ TEST_CASE("police read headers, risk, breaches and alerts, and no attendance, no
     INFO(c << ": " << json.out);
     CheckNoSecrets(json.out);
     CHECK(Contains(json.out, "\"case.opened\""));
-    for (const char* hidden :
-         {"attendance.recorded", "intervention.", "session.held", "\"detail\"", "\"notes\""}) {
+    for (const char* hidden : {"\"type\":\"attendance.recorded\"", "\"type\":\"intervention.",
+                               "session.held", "\"detail\"", "\"notes\"", "\"state\":"}) {
       CHECK(!Contains(json.out, hidden));
     }
     const auto table = Ok(n.node, {"case", "show", "--case", c}, role, kPolice);
     CheckNoSecrets(table.out);
-    CHECK(Contains(table.out, "Attendance: not shown to your role"));
-    CHECK(!Contains(table.out, "Attendance (standing outcomes"));
-    CHECK(Contains(table.out, "Not shown to your role: intervention.*, attendance.recorded"));
+    CHECK(Contains(table.out,
+                   "Attendance (standing records, after corrections and voids)\n  none\n"));
+    CHECK(Contains(table.out, "Not shown to your role\n"));
+    CHECK(Contains(table.out, "  intervention.*\n  attendance.recorded\n"));
   }
   const auto c1 = Ok(n.node, {"case", "show", "--case", "C-1", "--format", "json"}, role, kPolice);
   CHECK(Contains(c1.out, "\"case.risk_changed\""));
