@@ -185,10 +185,21 @@ void Print(const Context& ctx, const std::vector<Section>& sections) {
 
 // --- Fields as people read them ---------------------------------------------------------------
 
-// A time in a table (every table time goes through here, as the node's tables show them);
-// JSON and CSV carry RFC 3339 UTC. "" for none (-1).
+// The zone tables show times in: the node's, set by each verb below for the records it
+// builds (the CLI runs one verb, on one thread).
+const LocalZone* table_zone = nullptr;
+
+struct TableZone {
+  explicit TableZone(const Context& ctx) { table_zone = &ctx.Zone(); }
+  ~TableZone() { table_zone = nullptr; }
+};
+
+// A time in a table (every table time goes through here), local to the node's zone as every
+// table shows times; JSON and CSV carry RFC 3339 UTC. "" for none (-1).
 std::string TableTime(int64_t unix_nanos) {
-  return unix_nanos < 0 ? "" : FormatRfc3339(unix_nanos);
+  if (unix_nanos < 0) return "";
+  return table_zone != nullptr ? FormatLocalTime(unix_nanos, *table_zone)
+                               : FormatRfc3339(unix_nanos);
 }
 std::string DataTime(int64_t unix_nanos) { return unix_nanos < 0 ? "" : FormatRfc3339(unix_nanos); }
 
@@ -338,6 +349,7 @@ Section WithheldSection(capnp::List<capnp::Text>::Reader withheld) {
 }
 
 int CaseShow(Context& ctx) {
+  const TableZone zone(ctx);
   if (!ctx.vm.count("case"))
     throw CliError{kExitUsage, "--case is required (see holdfast help case show)"};
   capnp::MallocMessageBuilder message;
@@ -409,6 +421,7 @@ int CaseShow(Context& ctx) {
 }
 
 int SubjectShow(Context& ctx) {
+  const TableZone zone(ctx);
   if (!ctx.vm.count("subject"))
     throw CliError{kExitUsage, "--subject is required (see holdfast help subject show)"};
   capnp::MallocMessageBuilder message;
@@ -443,6 +456,7 @@ int SubjectShow(Context& ctx) {
 }
 
 int SessionRoster(Context& ctx) {
+  const TableZone zone(ctx);
   if (!ctx.vm.count("group"))
     throw CliError{kExitUsage, "--group is required (see holdfast help session roster)"};
   capnp::MallocMessageBuilder message;

@@ -366,6 +366,8 @@ struct Anomaly {
 struct AnomalyCount {
   kind @0 :Text;
   count @1 :UInt64;
+}
+
 # --- The case views (case show, subject show, session roster): docs/case-views.md --------
 # Built by the daemon (daemon/case_views.h) for the reader's role, so every client (the CLI,
 # a web front end) renders the same data. Times are unix nanoseconds; -1 means none. Names

@@ -24,7 +24,7 @@ struct NodeIdentity {
   std::string node_id;
   std::string agency;
   std::string kind;
-  std::string timezone;  // [node] timezone, told to a CLI that asks (ping)
+  std::string timezone;          // [node] timezone, told to a CLI that asks (ping)
   int max_future_seconds = 300;  // [node] max_future_seconds
 };
 
