@@ -145,7 +145,7 @@ TEST_CASE("case show: header, interventions, timeline, attendance and alerts, fo
   CHECK(Contains(table.out, "  subject      P-1\n"));
   CHECK(Contains(table.out, "  order        licence\n"));
   CHECK(Contains(table.out, "  lead_agency  probation-ce\n"));
-  CHECK(Contains(table.out, "  status       open since 2025-01-02T10:00:00Z\n"));
+  CHECK(Contains(table.out, "  status       open since 2025-01-02 10:00:00 GMT\n"));
   // The interventions and their state.
   CHECK(Contains(table.out, "I-1           building_choices  provider-a  G-A    started"));
   CHECK(Contains(table.out, "I-2           respect_dvpp      provider-b         started"));
@@ -217,7 +217,7 @@ TEST_CASE("case show: header, interventions, timeline, attendance and alerts, fo
 
 TEST_CASE(
     "case show: a facilitator sees only its agency's interventions, police no attendance, "
-    "notes or reasons, an analyst nothing; every read audited",
+    "notes or reasons, an analyst nothing, and every read is audited",
     "[daemon][case-views][read-scope]") {
   ViewsNode n;
   const std::string breach = n.AlertOf("breach", "C-1");
@@ -285,7 +285,7 @@ TEST_CASE("subject show: the subject's cases, incidents and alerts across cases,
   const auto table = Ok(n.node, {"subject", "show", "--subject", "P-1"}, "probation");
   CHECK(Contains(table.out, "Cases\n"));
   CHECK(Contains(table.out, "Incidents\n"));
-  CHECK(Contains(table.out, "closed 2024-06-02T10:00:00Z (completed)"));
+  CHECK(Contains(table.out, "closed 2024-06-02 11:00:00 BST (completed)"));
 
   // A facilitator: only the cases with an intervention at its agency, no incidents.
   const auto fac = Ok(n.node, {"subject", "show", "--subject", "P-1", "--format", "json"},
@@ -354,7 +354,7 @@ TEST_CASE(
            "\n");
   const auto table = n.Show("C-1", "probation");
   INFO(table.out);
-  CHECK(Contains(table.out, "VOIDED by u-probation 2025-03-01T10:00:00Z: wrong person marked"));
+  CHECK(Contains(table.out, "VOIDED by u-probation 2025-03-01 10:00:00 GMT: wrong person marked"));
   CHECK(!Contains(table.out, "corrected: replaced by"));
   CHECK(Contains(table.out,
                  "I-1           2         0         0     0           0                  2"));

@@ -78,7 +78,7 @@ TEST_CASE("help GROUP lists every verb of the group, for every group", "[cli]") 
 }
 
 TEST_CASE(
-    "a value holdfastd refuses on a read's command line exits 2, one line; a refused "
+    "a value holdfastd refuses on a read's command line exits 2, one line, and a refused "
     "append still exits 1",
     "[cli]") {
   StartedNode n;

@@ -87,8 +87,9 @@ TEST_CASE(
   CHECK(Contains(as_of.err, "--as-of: \"2026-10-25 01:15\" happened twice"));
 }
 
-TEST_CASE("a CLI with only the socket asks holdfastd for its zone; one with the config reads it",
-          "[local-times]") {
+TEST_CASE(
+    "a CLI with only the socket asks holdfastd for its zone, and one with the config reads it",
+    "[local-times]") {
   TempDir dir;
   Node node(dir / "n1");
   SetTimezone(node, "America/New_York");
