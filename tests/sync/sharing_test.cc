@@ -111,7 +111,7 @@ TEST_CASE(
   added = node.Operator({"peers", "add", "--id", "police-1", "--send", "polce"});
   INFO(added.Describe());
   CHECK(test::IsOneLineFailure(added));
-  CHECK(added.exit == 1);
+  CHECK(added.exit == 2);  // a value refused on the command line, like any usage error
   CHECK(Contains(added.err,
                  "--send: \"polce\" is neither an agreement nor the start of an event "
                  "type name: give " +
