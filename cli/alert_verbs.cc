@@ -118,11 +118,28 @@ int ReportIndicators(Context& ctx) {
   }
   capnp::MallocMessageBuilder message;
   auto req = NewRequest(message, ctx).initIndicators();
-  req.setFrom(TimeOption(ctx, "from"));
-  req.setTo(TimeOption(ctx, "to"));
+  const int64_t from = TimeOption(ctx, "from"), to = TimeOption(ctx, "to");
+  req.setFrom(from);
+  req.setTo(to);
   req.setFormat(ctx.format);
   auto reply = ctx.Call(message);
-  std::cout << reply->root<api::Response>().getReport().cStr();
+  std::string report = reply->root<api::Response>().getReport().cStr();
+  if (ctx.format == "table") {
+    // holdfastd renders the period in UTC; a table shows it in the node's zone, as every
+    // table does. Its first two lines are "from  TIME" and "to    TIME".
+    std::istringstream lines(report);
+    std::ostringstream out;
+    std::string line;
+    for (int n = 0; std::getline(lines, line); ++n) {
+      if (n < 2) {
+        const size_t value = line.find_first_not_of(' ', line.find(' '));
+        if (value != std::string::npos) line = line.substr(0, value) + ShowTime(ctx, n ? to : from);
+      }
+      out << line << "\n";
+    }
+    report = out.str();
+  }
+  std::cout << report;
   return 0;
 }
 

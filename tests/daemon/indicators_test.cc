@@ -97,6 +97,13 @@ TEST_CASE("report indicators gives the values worked out by hand for a small cou
         "alerts_dropout,alerts_risk_escalation,median_hours_to_acknowledge,"
         "subjects_with_repeat_incidents\n"
         "2024-01-01T00:00:00Z,2025-01-01T00:00:00Z,0,0,0,0,0,0,0,0,,,0,0,0,0,0,0,,0\n");
+  // A table shows the period in the node's zone (London: 1 April 2025 is in BST, so this
+  // period ends at 2025-03-31T23:00:00Z, an hour before the UTC month's).
+  const std::string table = Report(n, "2025-03-01", "2025-04-01", "table");
+  INFO(table);
+  CHECK(table.rfind("from                            2025-03-01 00:00:00 GMT\n"
+                    "to                              2025-04-01 00:00:00 BST\n",
+                    0) == 0);
 }
 
 }  // namespace holdfast::test
