@@ -100,8 +100,10 @@ Event AttendanceSource::Next() {
 
 std::vector<std::string> AttendanceSource::NextCliArgs() {
   const Record r = NextRecord();
-  return {"attendance", "record",  "--case",    r.case_id,  "--intervention", r.intervention,
-          "--session",  r.session, "--outcome", "attended", "--at",           r.occurred_at};
+  return {"attendance", "record", "--case", r.case_id, "--intervention", r.intervention,
+          "--session", r.session, "--outcome", "attended", "--at", r.occurred_at,
+          // The county's sessions are not logged: the checks at entry would refuse them.
+          "--unlisted-session"};
 }
 
 std::string AlertCaseId(int n) { return "C-BENCH-" + Padded(n, 4); }
@@ -135,13 +137,21 @@ void WriteAlertSetup(int cases, const std::string& file) {
 }
 
 std::vector<std::string> AlertTriggerArgs(int n) {
-  return {"attendance",     "record",
-          "--case",         AlertCaseId(n),
-          "--intervention", "I-BENCH-" + Padded(n, 4) + "-1",
-          "--session",      "S-BENCH-" + Padded(n, 4) + "-2",
-          "--outcome",      "absent_unacceptable",
-          "--reason",       "no contact",
-          "--at",           "2025-02-24T18:00:00Z"};
+  return {"attendance",
+          "record",
+          "--case",
+          AlertCaseId(n),
+          "--intervention",
+          "I-BENCH-" + Padded(n, 4) + "-1",
+          "--session",
+          "S-BENCH-" + Padded(n, 4) + "-2",
+          "--outcome",
+          "absent_unacceptable",
+          "--reason",
+          "no contact",
+          "--at",
+          "2025-02-24T18:00:00Z",
+          "--unlisted-session"};
 }
 
 }  // namespace holdfast::bench

@@ -155,12 +155,13 @@ int64_t TimeOption(const Context& ctx, const char* name);
 std::string ShowTime(const Context& ctx, int64_t unix_nanos);
 
 // Verb groups, each in its own file.
-void AddEventVerbs(std::vector<Verb>* verbs);  // case-work verbs that record an event
-void AddReadVerbs(std::vector<Verb>* verbs);   // case list
-void AddViewVerbs(std::vector<Verb>* verbs);   // case show, subject show, session roster
-void AddDataVerbs(std::vector<Verb>* verbs);   // import, export
-void AddOpsVerbs(std::vector<Verb>* verbs);    // node init, store *, audit list
-void AddSyncVerbs(std::vector<Verb>* verbs);   // peers list|add|remove, sync status|now
+void AddEventVerbs(std::vector<Verb>* verbs);    // case-work verbs that record an event
+void AddRegisterVerb(std::vector<Verb>* verbs);  // session register (AddEventVerbs adds it)
+void AddReadVerbs(std::vector<Verb>* verbs);     // case list
+void AddViewVerbs(std::vector<Verb>* verbs);     // case show, subject show, session roster
+void AddDataVerbs(std::vector<Verb>* verbs);     // import, export
+void AddOpsVerbs(std::vector<Verb>* verbs);      // node init, store *, audit list
+void AddSyncVerbs(std::vector<Verb>* verbs);     // peers list|add|remove, sync status|now
 void AddUserVerbs(std::vector<Verb>* verbs);   // users add|list|disable|enable|role|token|password
 void AddAlertVerbs(std::vector<Verb>* verbs);  // alerts list|watch, report indicators,
                                                // projections rebuild

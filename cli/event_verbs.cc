@@ -58,6 +58,10 @@ const EventVerbSpec kEventVerbs[] = {
      "Report a new incident involving a known subject",
      "holdfast incident report --subject P-17 --incident INC-2025-0001 --category "
      "domestic_abuse --crime"},
+    {"record void", EventType::RECORD_VOIDED,
+     "Void a mistaken record: every rule, list and report then treats it as absent",
+     "holdfast record void --event 7f0c2a4e-5d1b-4c8e-9a51-2f7b9d0e6c13 --reason \"recorded "
+     "against the wrong session\""},
     {"alerts ack", EventType::ALERT_ACKNOWLEDGED, "Acknowledge an alert, with a note",
      "holdfast alerts ack --alert 0b5a3c1e-2f4d-5e6f-8a9b-0c1d2e3f4a5b --note \"called the "
      "officer in charge\""},
@@ -179,7 +183,11 @@ int RunEventVerb(const EventVerbSpec& spec, Context& ctx) {
   }
   capnp::MallocMessageBuilder message;
   auto request = NewRequest(message, ctx);
-  request.initAppend().initEvents(1).setWithCaveats(0, event->reader());
+  auto append = request.initAppend();
+  append.initEvents(1).setWithCaveats(0, event->reader());
+  if (spec.type == EventType::ATTENDANCE_RECORDED) {
+    append.setUnlistedSession(vm["unlisted-session"].as<bool>());
+  }
   // The request may be in the daemon's socket when the CLI gives up, and be recorded when
   // the daemon runs again. The same id and time make a re-run the same event, recorded once
   // (a later default --at would make it a different event under the same id: a conflict).
@@ -190,9 +198,17 @@ int RunEventVerb(const EventVerbSpec& spec, Context& ctx) {
   if (appended.size() != 1) throw CliError{kExitFailed, "unexpected response from holdfastd"};
   const uint64_t position = appended[0].getPosition();
   const bool duplicate = appended[0].getDuplicate();
+  // Accepted with something to say (an incident for a subject no case names; a void of an
+  // event already voided, for which nothing was written): stderr, so stdout stays the result.
+  if (appended[0].hasWarning())
+    std::cerr << "holdfast: " << appended[0].getWarning().cStr() << "\n";
   if (ctx.format == "table") {
-    std::cout << (duplicate ? "already recorded " : "recorded ") << EventTypeName(spec.type) << " "
-              << id << " at position " << position << "\n";
+    if (duplicate && position == 0) {
+      std::cout << "nothing written for " << EventTypeName(spec.type) << " " << id << "\n";
+    } else {
+      std::cout << (duplicate ? "already recorded " : "recorded ") << EventTypeName(spec.type)
+                << " " << id << " at position " << position << "\n";
+    }
   } else {
     Table t({"id", "type", "position", "duplicate"}, {false, false, true, false});
     t.Add({id, std::string(EventTypeName(spec.type)), std::to_string(position),
@@ -220,13 +236,22 @@ void AddEventVerbs(std::vector<Verb>* verbs) {
       const bool optional = IsOptionalField(field) || field.getType().isBool();
       usage += optional ? " [" + opt + "]" : " " + opt;
     }
-    v.usage = usage + " [--at TIME]";
+    v.usage = usage + (spec.type == EventType::ATTENDANCE_RECORDED ? " [--unlisted-session]" : "") +
+              " [--at TIME]";
     v.example = spec.example;
     const EventVerbSpec* s = &spec;
-    v.add_options = [s](po::options_description& d) { AddBodyOptions(s->type, d); };
+    v.add_options = [s](po::options_description& d) {
+      AddBodyOptions(s->type, d);
+      if (s->type == EventType::ATTENDANCE_RECORDED) {
+        d.add_options()("unlisted-session", po::bool_switch(),
+                        "the session is not logged on this node (a one-to-one appointment): "
+                        "record the attendance anyway");
+      }
+    };
     v.run = [s](Context& ctx) { return RunEventVerb(*s, ctx); };
     verbs->push_back(std::move(v));
   }
+  AddRegisterVerb(verbs);
 }
 
 }  // namespace holdfast::cli

@@ -146,6 +146,12 @@ struct Append {
   events @0 :List(Ev.Event);        # new events without provenance
   expectedStream @1 :Text;          # when set, the stream must be at expectedVersion
   expectedVersion @2 :UInt64;
+  # The checks at entry (docs/voids-and-checks.md) refuse attendance at a session with no
+  # session.held on this node, unless this is set (a one-to-one appointment).
+  unlistedSession @3 :Bool;
+  # How the client names each event in a refusal ("line 4"; index for index with events):
+  # a refused append names each bad event so. Empty: "event N", counted from 1.
+  labels @4 :List(Text);
 }
 
 struct ReadLog {
@@ -277,6 +283,9 @@ struct Appended {
   duplicate @1 :Bool;
   refused @2 :Text;                 # import only: why this event was not written; the list
                                     # ends with it, and nothing after it was written
+  warning @3 :Text;                 # append only: accepted, but the caller should hear this
+                                    # (an incident for a subject no case names; a void of an
+                                    # event already voided, for which nothing was written)
 }
 
 struct Events {

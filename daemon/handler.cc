@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "daemon/entry_checks.h"
 #include "daemon/paged_reply.h"
 #include "daemon/rights.h"
 #include "daemon/safe_text.h"
@@ -107,11 +108,17 @@ std::string CaseOf(schema::Event::Reader e) {
   return stream.rfind("case/", 0) == 0 ? stream.substr(5) : "";
 }
 
-void SetAppended(const AppendResult& result, api::Response::Builder response) {
-  auto list = response.initAppended(static_cast<unsigned>(result.events.size()));
-  for (size_t i = 0; i < result.events.size(); ++i) {
-    list[i].setPosition(result.events[i].position);
-    list[i].setDuplicate(result.events[i].duplicate);
+// A refusal with `message` in place of the status's own, keeping its code.
+Status Restated(const Status& status, std::string message) {
+  switch (status.code()) {
+    case Status::Code::kNotFound:
+      return Status::NotFound(std::move(message));
+    case Status::Code::kConflict:
+      return Status::Conflict(std::move(message));
+    case Status::Code::kPermissionDenied:
+      return Status::PermissionDenied(std::move(message));
+    default:
+      return Status::InvalidArgument(std::move(message));
   }
 }
 
@@ -355,33 +362,6 @@ Status RequestHandler::CheckAlertsKnown(const std::vector<Event>& events) {
   return Status::Ok();
 }
 
-Status RequestHandler::CheckCasesKnown(const std::vector<Event>& events) {
-  std::set<std::string> opened_here;
-  for (const auto& e : events) {
-    if (e.reader().isCaseOpened()) opened_here.insert(e.reader().getCaseOpened().getCaseId());
-  }
-  std::set<std::string> checked;
-  for (const auto& e : events) {
-    const std::string c = CaseOf(e.reader());
-    if (c.empty() || e.reader().isCaseOpened() || opened_here.count(c) ||
-        !checked.insert(c).second) {
-      continue;
-    }
-    bool known = false;
-    HOLDFAST_RETURN_IF_ERROR(
-        store_->ScanStream("case/" + c, [&](uint64_t, schema::Event::Reader s) {
-          known = s.isCaseOpened();
-          return !known;
-        }));
-    if (!known) {
-      return Status::NotFound("case " + c +
-                              " is not known on this node: check the case id (`holdfast case "
-                              "list`), or open it first with `holdfast case open`");
-    }
-  }
-  return Status::Ok();
-}
-
 Status RequestHandler::HandleAppend(const Caller& caller, api::Request::Reader request,
                                     api::Response::Builder response, std::string* target) {
   auto append = request.getAppend();
@@ -407,16 +387,72 @@ Status RequestHandler::HandleAppend(const Caller& caller, api::Request::Reader r
     }
     HOLDFAST_RETURN_IF_ERROR(ValidateEvent(e.reader()));
   }
-  HOLDFAST_RETURN_IF_ERROR(CheckCasesKnown(events));
   HOLDFAST_RETURN_IF_ERROR(CheckAlertsKnown(events));
   std::optional<ExpectedVersion> expected;
   if (append.hasExpectedStream()) {
     expected = ExpectedVersion{append.getExpectedStream(), append.getExpectedVersion()};
   }
-  auto result = store_->Append(std::move(events), expected);
-  if (!result.ok()) return result.status();
-  SetAppended(*result, response);
+  // The checks at entry and the append, one request at a time: two appends checked at once
+  // could each pass (two starts of one intervention) and both be written.
+  std::lock_guard<std::mutex> entry(entry_mu_);
+  EntryVerdict verdict;
+  HOLDFAST_RETURN_IF_ERROR(CheckAtEntry(caller, append, events, &verdict));
+  std::vector<Event> writing;  // without the voids of events already voided
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!verdict.already_voided.count(i)) writing.push_back(std::move(events[i]));
+  }
+  AppendResult result;
+  if (!writing.empty()) {
+    auto r = store_->Append(std::move(writing), expected);
+    if (!r.ok()) return r.status();
+    result = std::move(*r);
+  }
+  auto list = response.initAppended(static_cast<unsigned>(events.size()));
+  for (unsigned i = 0, written = 0; i < list.size(); ++i) {
+    if (verdict.already_voided.count(i)) {
+      list[i].setDuplicate(true);
+      list[i].setWarning("that event was already voided: nothing more was written");
+      continue;
+    }
+    list[i].setPosition(result.events[written].position);
+    list[i].setDuplicate(result.events[written].duplicate);
+    ++written;
+  }
+  for (const auto& w : verdict.warnings) list[static_cast<unsigned>(w.index)].setWarning(w.text);
   return CatchUp(projector_, store_);  // read your writes: lists already show what was appended
+}
+
+Status RequestHandler::CheckAtEntry(const Caller& caller, api::Append::Reader append,
+                                    const std::vector<Event>& events, EntryVerdict* verdict) {
+  HOLDFAST_RETURN_IF_ERROR(CatchUp(projector_, store_));  // voids and events just appended
+  std::vector<Fact> offered;
+  offered.reserve(events.size());
+  for (const auto& e : events) offered.push_back(FactOf(e.reader()));
+  auto held = ReadHeldRecord(*store_, *projector_, offered);
+  if (!held.ok()) return held.status();
+  EntryRules rules;
+  rules.role = caller.role;
+  rules.agency = node_.agency;
+  rules.now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  rules.max_future_nanos = int64_t{node_.max_future_seconds} * 1000000000LL;
+  rules.unlisted_session = append.getUnlistedSession();
+  *verdict = CheckEntry(offered, *held, rules);
+  if (verdict->ok()) return Status::Ok();
+  const auto labels = append.getLabels();
+  auto label = [&](size_t i) -> std::string {
+    if (i < labels.size()) return labels[static_cast<unsigned>(i)];
+    return "event " + std::to_string(i + 1);
+  };
+  const EntryProblem& first = verdict->refused.front();
+  if (events.size() == 1) return first.status;
+  // One line naming every bad event, so a register's bad rows can all be put right at once.
+  std::string message = "nothing was written: " + std::to_string(verdict->refused.size()) + " of " +
+                        std::to_string(events.size()) + " refused";
+  for (const auto& p : verdict->refused)
+    message += "; " + label(p.index) + ": " + p.status.message();
+  return Restated(first.status, std::move(message));
 }
 
 Status RequestHandler::HandleImport(api::Request::Reader request, api::Response::Builder response,

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "daemon/api.capnp.h"
 #include "daemon/audit.h"
+#include "daemon/entry_checks.h"
 #include "daemon/peer_registry.h"
 #include "daemon/read_scope.h"
 #include "daemon/requests.h"
@@ -132,8 +134,10 @@ class RequestHandler {
   ReadScope ScopeOf(const Caller& caller) const {
     return ReadScope(caller.role, node_.agency, projector_);
   }
-  // Refuses case-work events naming a case this node holds no case.opened for.
-  Status CheckCasesKnown(const std::vector<Event>& events);
+  // The checks at entry (daemon/entry_checks.h) on an append's events: an error naming
+  // each event refused, or Ok with what `verdict` says of the accepted ones.
+  Status CheckAtEntry(const Caller& caller, api::Append::Reader append,
+                      const std::vector<Event>& events, EntryVerdict* verdict);
   // Refuses acknowledgements and resolutions of alerts this node does not hold.
   Status CheckAlertsKnown(const std::vector<Event>& events);
 
@@ -143,6 +147,7 @@ class RequestHandler {
   Projector* projector_;
   SyncControl* sync_;
   NodeIdentity node_;
+  std::mutex entry_mu_;  // one append's checks and write at a time
 };
 
 }  // namespace holdfast

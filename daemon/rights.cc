@@ -23,17 +23,20 @@ bool MayAppend(schema::Role role, EventType type) {
         case T::BREACH_REPORTED:
         case T::ALERT_ACKNOWLEDGED:
         case T::ALERT_RESOLVED:
+        case T::SESSION_HELD:  // session register: a probation officer may take a register
+        case T::RECORD_VOIDED:
           return true;
         default:
           return false;
       }
+    // record.voided: of what the role may append (MayVoid).
     case R::FACILITATOR:
       return type == T::SESSION_HELD || type == T::ATTENDANCE_RECORDED ||
              type == T::INTERVENTION_STARTED || type == T::INTERVENTION_COMPLETED ||
-             type == T::INTERVENTION_EXITED;
+             type == T::INTERVENTION_EXITED || type == T::RECORD_VOIDED;
     case R::POLICE:
       return type == T::INCIDENT_REPORTED || type == T::ALERT_ACKNOWLEDGED ||
-             type == T::ALERT_RESOLVED;
+             type == T::ALERT_RESOLVED || type == T::RECORD_VOIDED;
     case R::OPERATOR:
       return type == T::SUBJECT_ERASED;
     case R::ANALYST:
@@ -42,6 +45,14 @@ bool MayAppend(schema::Role role, EventType type) {
       return false;  // the daemon's own role: never accepted from a client
   }
   return false;
+}
+
+bool MayVoid(schema::Role role, EventType target) {
+  const bool final_or_derived =
+      target == EventType::ALERT_RAISED || target == EventType::ALERT_ACKNOWLEDGED ||
+      target == EventType::ALERT_RESOLVED || target == EventType::ALERT_WITHDRAWN ||
+      target == EventType::RECORD_VOIDED || target == EventType::SUBJECT_ERASED;
+  return !final_or_derived && MayAppend(role, EventType::RECORD_VOIDED) && MayAppend(role, target);
 }
 
 std::string AppendableTypes(schema::Role role) {

@@ -54,6 +54,11 @@ Status CheckRight(schema::Role role, Right right, std::string_view verb);
 
 // May a user of this role append an event of this type through a case-work verb?
 bool MayAppend(schema::Role role, EventType type);
+// May a user of this role void an event of type `target`? Only of a type it may append
+// itself, and never alert.*, record.voided or subject.erased (IsVoidable, projections/fold.h,
+// which the daemon's entry checks also ask; tests/daemon/entry_checks_test.cc keeps the two
+// in step).
+bool MayVoid(schema::Role role, EventType target);
 // The types a role may append, for error messages ("case.opened, case.risk_changed, ...").
 std::string AppendableTypes(schema::Role role);
 std::string RoleName(schema::Role role);

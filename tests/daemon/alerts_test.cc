@@ -64,12 +64,14 @@ TEST_CASE("alerts watch prints an alert soon after the append that triggers it",
   };
   cli({"case", "open", "--case", "C-1", "--subject", "P-1", "--order", "licence", "--risk",
        "medium", "--lead-agency", "probation-ce", "--at", "2025-01-01T09:00:00Z"});
+  cli({"intervention", "refer", "--case", "C-1", "--intervention", "I-1", "--programme",
+       "building_choices", "--provider", "provider-a", "--at", "2025-01-02T09:00:00Z"});
   cli({"intervention", "start", "--case", "C-1", "--intervention", "I-1", "--at",
        "2025-01-06T18:00:00Z"});
   cli({"attendance", "record", "--case", "C-1", "--intervention", "I-1", "--session", "S-1",
-       "--outcome", "attended", "--at", "2025-01-06T18:00:00Z"});
+       "--outcome", "attended", "--at", "2025-01-06T18:00:00Z", "--unlisted-session"});
   cli({"attendance", "record", "--case", "C-1", "--intervention", "I-1", "--session", "S-2",
-       "--outcome", "absent_unacceptable", "--at", "2025-01-13T18:00:00Z"});
+       "--outcome", "absent_unacceptable", "--at", "2025-01-13T18:00:00Z", "--unlisted-session"});
 
   RunOptions watch_options;
   watch_options.stdout_path = n.dir / "watch.out";
@@ -87,10 +89,10 @@ TEST_CASE("alerts watch prints an alert soon after the append that triggers it",
   REQUIRE(subscribed);
   const size_t before = ReadFile(n.dir / "watch.out").size();
 
-  auto r =
-      n.node.Cli({"attendance", "record", "--case", "C-1", "--intervention", "I-1", "--session",
-                  "S-3", "--outcome", "absent_unacceptable", "--at", "2025-01-13T18:05:00Z"},
-                 "probation");
+  auto r = n.node.Cli(
+      {"attendance", "record", "--case", "C-1", "--intervention", "I-1", "--session", "S-3",
+       "--outcome", "absent_unacceptable", "--at", "2025-01-13T18:05:00Z", "--unlisted-session"},
+      "probation");
   const auto acknowledged = Clock::now();
   REQUIRE(r.exit == 0);
   std::string seen;

@@ -135,6 +135,12 @@ TEST_CASE("64 concurrent clients recording attendance all succeed and every reco
                           "--risk", "high", "--lead-agency", "probation-ce"},
                          "probation");
   REQUIRE(open.exit == 0);
+  // I-1 at this node's agency, so its facilitators may record on it (checks at entry).
+  Ok(n.node,
+     {"intervention", "refer", "--case", "C-1", "--intervention", "I-1", "--programme",
+      "building_choices", "--provider", "probation-ce", "--at", "2025-01-01T09:00:00Z"},
+     "probation");
+  Ok(n.node, {"intervention", "start", "--case", "C-1", "--intervention", "I-1"}, "probation");
   constexpr int kClients = 64;
   RunOptions options;
   options.timeout = Scaled(milliseconds(60000));
@@ -143,7 +149,7 @@ TEST_CASE("64 concurrent clients recording attendance all succeed and every reco
     clients.push_back(
         Child::Start({HoldfastPath(), "attendance", "record", "--case", "C-1", "--intervention",
                       "I-1", "--session", "S-" + std::to_string(i), "--outcome", "attended", "--id",
-                      TestUuid(0xc0c0, static_cast<uint64_t>(i))},
+                      TestUuid(0xc0c0, static_cast<uint64_t>(i)), "--unlisted-session"},
                      n.node.ClientEnv("facilitator", "f-" + std::to_string(i)), options));
   }
   for (int i = 0; i < kClients; ++i) {
@@ -152,7 +158,7 @@ TEST_CASE("64 concurrent clients recording attendance all succeed and every reco
     CHECK(r.exit == 0);
   }
   const auto ids = EventIds(n.node.Export());
-  CHECK(ids.size() == kClients + 1);
+  CHECK(ids.size() == kClients + 3);
   for (int i = 0; i < kClients; ++i) {
     const std::string id = TestUuid(0xc0c0, static_cast<uint64_t>(i));
     INFO("event " << id);
@@ -361,10 +367,18 @@ TEST_CASE("tables show control characters in free text escaped", "[daemon][escap
                           "--risk", "high", "--lead-agency", "probation-ce"},
                          "probation");
   REQUIRE(open.exit == 0);
-  auto record = n.node.Cli(
-      {"attendance", "record", "--case", "C-1", "--intervention", "I-1", "--session", "S-1",
-       "--outcome", "absent_acceptable", "--reason", "bus\x07\x1b[2J\x1b[Hlate\ttoday"},
-      "facilitator");
+  Ok(n.node,
+     {"intervention", "refer", "--case", "C-1", "--intervention", "I-1", "--programme", "drive",
+      "--provider", "probation-ce", "--at", "2025-01-01T09:00:00Z"},
+     "probation");
+  Ok(n.node,
+     {"intervention", "start", "--case", "C-1", "--intervention", "I-1", "--at",
+      "2025-01-02T09:00:00Z"},
+     "probation");
+  auto record = n.node.Cli({"attendance", "record", "--case", "C-1", "--intervention", "I-1",
+                            "--session", "S-1", "--outcome", "absent_acceptable", "--reason",
+                            "bus\x07\x1b[2J\x1b[Hlate\ttoday", "--unlisted-session"},
+                           "facilitator");
   INFO(record.Describe());
   REQUIRE(record.exit == 0);
   auto show = n.node.Cli({"case", "show", "--case", "C-1"}, "probation");

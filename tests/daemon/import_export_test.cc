@@ -30,7 +30,7 @@ void RecordCaseHistory(const Node& node) {
      {"intervention", "refer", "--case", "C-1", "--intervention", "I-1", "--programme",
       "building_choices", "--provider", "provider-a"},
      "probation", "po-7");
-  Ok(node, {"intervention", "start", "--case", "C-1", "--intervention", "I-1"}, "facilitator");
+  Ok(node, {"intervention", "start", "--case", "C-1", "--intervention", "I-1"}, "probation");
   Ok(node,
      {"session", "log", "--session", "S-1", "--group", "grpA", "--module", "Module 1",
       "--facilitator", "f-ali"},
@@ -38,11 +38,11 @@ void RecordCaseHistory(const Node& node) {
   Ok(node,
      {"attendance", "record", "--case", "C-1", "--intervention", "I-1", "--session", "S-1",
       "--outcome", "attended", "--concern"},
-     "facilitator");
+     "probation");
   Ok(node,
      {"attendance", "record", "--case", "C-1", "--intervention", "I-1", "--session", "S-1",
       "--outcome", "absent_acceptable", "--reason", "hospital appointment"},
-     "facilitator");
+     "probation");
   Ok(node, {"breach", "report", "--case", "C-1", "--kind", "order_breach"}, "probation");
   Ok(node,
      {"incident", "report", "--subject", "P-1", "--incident", "INC-1", "--category",

@@ -433,7 +433,8 @@ TEST_CASE("alerts watch sends each watcher the alerts its role may see, as it ma
     for (int s = 0; s < 2; ++s) {
       probation({"attendance", "record", "--case", "C-5", "--intervention", i, "--session",
                  "S-" + i + "-" + std::to_string(s), "--outcome", "absent_unacceptable", "--reason",
-                 "SECRET-REASON-1", "--at", "2025-04-0" + std::to_string(2 + s) + "T12:00:00Z"});
+                 "SECRET-REASON-1", "--at", "2025-04-0" + std::to_string(2 + s) + "T12:00:00Z",
+                 "--unlisted-session"});
     }
     return i;
   };
