@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "eventstore/event_store.h"
+#include "projections/case_reader.h"
+#include "projections/projector.h"
+#include "tests/eventstore/test_events.h"
 #include "tests/projections/timeline.h"
 
 using namespace holdfast;
@@ -143,4 +147,50 @@ TEST_CASE("a case summary of a completed intervention says completed", "[case_su
   CHECK(i->ends == 1);
   CHECK_FALSE(s.opened);  // an intervention without the case's opening
   CHECK(i->ActiveAt(kT0 + Day(4)));
+}
+
+// ReadCaseFacts (projections/case_reader.h) through a real store and projector: a voided
+// event is left out (and given back as voided), a void arriving before its event too, and
+// a void naming an event that may not be voided changes nothing.
+TEST_CASE("ReadCaseFacts leaves out the voided events of a case", "[case_summary][case_reader]") {
+  TempDir dir{"holdfast-case-reader"};
+  auto s = EventStore::Open(dir.path(), StoreOptions{"probation-1"});
+  REQUIRE(s.ok());
+  auto store = std::move(s).value();
+  auto p = Projector::Open(store.get(), RuleConfig{});
+  REQUIRE(p.ok());
+  auto projector = std::move(p).value();
+  auto append = [&](Event e) {
+    const Uuid id = ToUuid(e.reader().getId());
+    REQUIRE(store->Append(Single(std::move(e))).ok());
+    REQUIRE(projector->CatchUp().ok());
+    return id;
+  };
+  append(MakeCaseOpened("C-1"));
+  append(MakeReferred("C-1", "I-1"));
+  const Uuid start = append(MakeStarted("C-1", "I-1"));
+  const Uuid late = RandomUuid();
+  append(MakeRecordVoided(late));  // before its event arrives
+  Event breach = MakeBreach("C-1");
+  SetUuid(breach.builder().initId(), late);
+  append(std::move(breach));
+  append(MakeRecordVoided(start));
+
+  std::vector<Fact> facts, voided;
+  REQUIRE(ReadCaseFacts(*store, *projector, "C-1", &facts, &voided).ok());
+  REQUIRE(facts.size() == 2);
+  CHECK(facts[0].type == EventType::CASE_OPENED);
+  CHECK(facts[1].type == EventType::INTERVENTION_REFERRED);
+  REQUIRE(voided.size() == 2);
+  const CaseSummary summary = SummarizeCase("C-1", facts);
+  REQUIRE(summary.Find("I-1") != nullptr);
+  CHECK_FALSE(summary.Find("I-1")->started);
+
+  auto is_voided = IsVoided(*projector, start, EventType::INTERVENTION_STARTED);
+  REQUIRE(is_voided.ok());
+  CHECK(*is_voided);
+  // Whatever a void names, an alert event is never voided.
+  auto alert = IsVoided(*projector, start, EventType::ALERT_RAISED);
+  REQUIRE(alert.ok());
+  CHECK_FALSE(*alert);
 }
