@@ -23,7 +23,6 @@ bool MayAppend(schema::Role role, EventType type) {
         case T::BREACH_REPORTED:
         case T::ALERT_ACKNOWLEDGED:
         case T::ALERT_RESOLVED:
-        case T::SESSION_HELD:  // session register: a probation officer may take a register
         case T::RECORD_VOIDED:
           return true;
         default:

@@ -427,7 +427,9 @@ TEST_CASE("session register: --attendee values, and who may take a register",
   args.insert(args.end(), {"--attendee", "C-1:I-1:attended", "--attendee",
                            "C-2:I-2:absent_unacceptable:no contact: phone off"});
   Refused(r.node, args, "police", "the police role may not record session.held");
-  Ok(r.node, args, "probation");
+  // The SPEC's rights table gives session.held to facilitators only.
+  Refused(r.node, args, "probation", "the probation role may not record session.held");
+  Ok(r.node, args, "facilitator");
   CHECK(CountOfType(r.node, "attendance.recorded") == 2);
   bool reason = false;
   for (const auto& line : r.node.Export()) {
