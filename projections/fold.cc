@@ -377,6 +377,27 @@ struct ProjectionFold::State {
     });
   }
 
+  // The rows that name a (case, intervention) under another name first (prov/: a provider,
+  // grp/: a group), from each case's `list` of (name, intervention), in key order.
+  using SetMemberKey = void (*)(std::string*, std::string_view, std::string_view, std::string_view);
+  Status EmitCaseMembers(std::vector<std::pair<uint32_t, uint32_t>> CaseState::*list,
+                         SetMemberKey set_key, RowSink* sink) const {
+    // (name, case, intervention): the key's parts, in its order.
+    std::vector<std::tuple<std::string_view, std::string_view, std::string_view>> members;
+    for (uint32_t c = 0; c < states.size(); ++c) {
+      for (const auto& [name, intervention] : states[c].*list) {
+        members.emplace_back(names[name], cases[c], names[intervention]);
+      }
+    }
+    std::sort(members.begin(), members.end());
+    std::string key;
+    for (const auto& [name, case_id, intervention] : members) {
+      set_key(&key, name, case_id, intervention);
+      HOLDFAST_RETURN_IF_ERROR(sink->Put(key, ""));
+    }
+    return Status::Ok();
+  }
+
   void Settle() {
     for (uint32_t c = 0; c < states.size(); ++c) SettleStanding(c);
     for (const auto& [id, entry] : alerts) {
@@ -515,20 +536,7 @@ Status ProjectionFold::EmitCases(RowSink* sink) const {
 }
 
 Status ProjectionFold::EmitGroups(RowSink* sink) const {
-  // (group, case, intervention): the key's parts, in its order.
-  std::vector<std::tuple<std::string_view, std::string_view, std::string_view>> members;
-  for (uint32_t c = 0; c < s_->states.size(); ++c) {
-    for (const auto& [group, intervention] : s_->states[c].groups) {
-      members.emplace_back(s_->names[group], s_->cases[c], s_->names[intervention]);
-    }
-  }
-  std::sort(members.begin(), members.end());
-  std::string key;
-  for (const auto& [group, case_id, intervention] : members) {
-    rows::SetGroupKey(&key, group, case_id, intervention);
-    HOLDFAST_RETURN_IF_ERROR(sink->Put(key, ""));
-  }
-  return Status::Ok();
+  return s_->EmitCaseMembers(&CaseState::groups, rows::SetGroupKey, sink);
 }
 
 Status ProjectionFold::EmitVoids(RowSink* sink) const {
@@ -567,20 +575,7 @@ Status ProjectionFold::EmitIndicators(RowSink* sink) const {
 }
 
 Status ProjectionFold::EmitProviders(RowSink* sink) const {
-  // (provider, case, intervention): the key's parts, in its order.
-  std::vector<std::tuple<std::string_view, std::string_view, std::string_view>> referrals;
-  for (uint32_t c = 0; c < s_->states.size(); ++c) {
-    for (const auto& [provider, intervention] : s_->states[c].referrals) {
-      referrals.emplace_back(s_->names[provider], s_->cases[c], s_->names[intervention]);
-    }
-  }
-  std::sort(referrals.begin(), referrals.end());
-  std::string key;
-  for (const auto& [provider, case_id, intervention] : referrals) {
-    rows::SetProviderKey(&key, provider, case_id, intervention);
-    HOLDFAST_RETURN_IF_ERROR(sink->Put(key, ""));
-  }
-  return Status::Ok();
+  return s_->EmitCaseMembers(&CaseState::referrals, rows::SetProviderKey, sink);
 }
 
 Status ProjectionFold::EmitSubjects(RowSink* sink) const {
