@@ -49,7 +49,7 @@ int ReportQuality(Context& ctx) {
     if (!rows)
       rows = std::make_unique<RowWriter>(columns, std::vector<bool>{}, ctx.format, std::cout);
     for (auto a : q.getAnomalies()) {
-      std::vector<std::string> row = {a.getCaseId(), FormatRfc3339(a.getOccurredAt()), a.getKind(),
+      std::vector<std::string> row = {a.getCaseId(), ShowTime(ctx, a.getOccurredAt()), a.getKind(),
                                       a.getType(), a.getEvent()};
       if (!table) row.push_back(a.getIntervention());
       row.push_back(a.getDetail());
