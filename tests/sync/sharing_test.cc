@@ -211,6 +211,39 @@ TEST_CASE("an erasure reaches every peer, and a void goes where the event it voi
   CheckSound({&probation, &police, &partnership});
 }
 
+TEST_CASE("a breach voided on the deriving node withdraws its alert on the police node",
+          "[sync][e2e][sharing][void]") {
+  TempDir dir;
+  Pki pki(dir / "pki");
+  SyncNode probation(dir.path(), pki, "probation-1", "probation");
+  SyncNode police(dir.path(), pki, "police-1", "police");
+  probation.AddPeerToConfig(police.id(), "", "police");
+  police.AddPeerToConfig(probation.id(), probation.address(), "police");
+  probation.Start();
+  police.Start();
+  const std::string breach = test::TestUuid(0x54, 2);
+  test::WriteFile(dir / "case.jsonl",
+                  CaseOpened(test::TestUuid(0x54, 1), "C-1") + "\n" + Breach(breach, "C-1") + "\n");
+  probation.Import(dir / "case.jsonl");
+  const auto limit = Scaled(milliseconds(30000));
+  REQUIRE(WaitUntil(limit, [&] {
+    auto alerts = police.Alerts({});
+    return alerts.size() == 1 && alerts[0]["status"] == "open";
+  }));
+  // The probation officer finds the breach was reported on the wrong case.
+  test::Ok(probation.node(),
+           {"record", "void", "--event", breach, "--reason", "reported on the wrong case"},
+           "probation", "po-1");
+  CHECK(WaitUntil(limit, [&] {
+    auto alerts = police.Alerts({"--status", "all"});
+    return alerts.size() == 1 && alerts[0]["status"] == "withdrawn";
+  }));
+  CHECK(police.Alerts({}).empty());  // nothing open
+  // The void went with the breach it voids (the police agreement carries breaches).
+  CHECK(WaitUntil(limit, [&] { return IdSet(police.Export()).count(breach) == 1; }));
+  CheckSound({&probation, &police});
+}
+
 TEST_CASE(
     "police acknowledgements reach the deriving node under the named agreements, and an "
     "agreement that would keep them back is warned of",
