@@ -192,8 +192,11 @@ Status RequestHandler::HandleQualityReport(const Caller& caller, api::QualityReq
     };
     Status session_status;
     held.session = [&](const std::string& session) {
-      auto [it, added] = sessions.emplace(session, false);
-      if (!added) return it->second;
+      // Named, not a structured binding: the scan's lambda below uses it (clang refuses a
+      // binding captured by a lambda in C++17).
+      const auto inserted = sessions.emplace(session, false);
+      const auto it = inserted.first;
+      if (!inserted.second) return it->second;
       Status s =
           store_->ScanStream("session/" + session, [&](uint64_t position, schema::Event::Reader e) {
             if (position > last || e.which() != EventType::SESSION_HELD) return true;
