@@ -350,6 +350,19 @@ void SyncSeeds() {
 
 }  // namespace
 
+// ---- a session register's CSV file ----
+
+void RegisterCsvSeeds() {
+  Write("fuzz_register_csv", "register",
+        "case,intervention,outcome,reason,concern\nC-1,I-1,attended,,\n"
+        "C-2,I-2,absent_unacceptable,\"no contact, phone off\",yes\n");
+  Write("fuzz_register_csv", "bom_crlf_quotes",
+        "\xef\xbb\xbfoutcome,case,intervention\r\nlate,C-1,I-1\r\n\r\n"
+        "\"absent_acceptable\",\"C-\"\"2\",\"I-2\"\r\n");
+  Write("fuzz_register_csv", "bad_rows",
+        "case,intervention,outcome,concern\nC-1,I-1\nC-\xff,I-1,attended,maybe\n\"open");
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_make_seeds DIR (run from the repository's top)\n");
@@ -360,5 +373,6 @@ int main(int argc, char** argv) {
   ConfigSeeds();
   LocalRequestSeeds();
   SyncSeeds();
+  RegisterCsvSeeds();
   return 0;
 }
