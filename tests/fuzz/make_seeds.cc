@@ -267,6 +267,51 @@ void LocalRequestSeeds() {
          second.builder().getAttendanceRecorded().setSession("S-2");
          list.setWithCaveats(0, second.reader());
        }) + RequestFrame([](api::Request::Builder r) { r.initListAlerts().setStatus("all"); })},
+      // The case views and the quality report, as the CLI asks for them.
+      {"quality_report", RequestFrame([](api::Request::Builder r) { r.initQualityReport(); })},
+      {"quality_report_case",
+       RequestFrame([](api::Request::Builder r) { r.initQualityReport().setCaseId("C-1"); })},
+      {"case_show", RequestFrame([](api::Request::Builder r) { r.setCaseShow("C-1"); })},
+      {"subject_show", RequestFrame([](api::Request::Builder r) { r.setSubjectShow("P-1"); })},
+      {"session_roster", RequestFrame([](api::Request::Builder r) {
+         auto roster = r.initSessionRoster();
+         roster.setGroup("grpA");
+         roster.setAt(1741111200000000000LL);
+       })},
+      {"append_void", RequestFrame(append({15}))},
+      // session register: the session and its attendance in one append, each named by the
+      // register's line; and a one-to-one's attendance at a session logged nowhere.
+      {"session_register", RequestFrame([&](api::Request::Builder r) {
+         auto a = r.initAppend();
+         auto list = a.initEvents(2);
+         list.setWithCaveats(0, events[4].reader());
+         list.setWithCaveats(1, events[5].reader());
+         auto labels = a.initLabels(2);
+         labels.set(0, "session S-1");
+         labels.set(1, "line 2");
+       })},
+      {"append_unlisted_session", RequestFrame([&](api::Request::Builder r) {
+         auto a = r.initAppend();
+         a.initEvents(1).setWithCaveats(0, events[5].reader());
+         a.setUnlistedSession(true);
+       })},
+      // A case worked through: opened, referred and started in group grpA, a session logged,
+      // the absence voided (its id is events[5]'s); then the case, its subject, the group's
+      // roster and the quality report read back.
+      {"conversation_void",
+       open + refer + RequestFrame(append({4})) + absence +
+           RequestFrame([&](api::Request::Builder r) {
+             auto list = r.initAppend().initEvents(1);
+             Event v = Event::CopyOf(events[15].reader());
+             SetUuid(v.builder().getId(), Uuid{0x7f0c2a4e5d1b4c8eULL, 100});
+             SetUuid(v.builder().getRecordVoided().getEvent(),
+                     Uuid{0x7f0c2a4e5d1b4c8eULL, 0x9a51000000000006ULL});
+             list.setWithCaveats(0, v.reader());
+           }) +
+           RequestFrame([](api::Request::Builder r) { r.setCaseShow("C-1"); }) +
+           RequestFrame([](api::Request::Builder r) { r.setSubjectShow("P-1"); }) +
+           RequestFrame([](api::Request::Builder r) { r.initSessionRoster().setGroup("grpA"); }) +
+           RequestFrame([](api::Request::Builder r) { r.initQualityReport(); })},
   };
   for (const auto& [name, bytes] : seeds) Write("fuzz_local_request", name, bytes);
 }
