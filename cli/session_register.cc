@@ -233,7 +233,8 @@ void AddRegisterVerb(std::vector<Verb>* verbs) {
             "facilitator", po::value<std::string>(), "who ran it (required)")(
             "notes", po::value<std::string>(), "free text: the session's notes")(
             "at", po::value<std::string>(),
-            "when the session was held, e.g. 2025-03-04T18:00:00Z (default: now)")(
+            "when the session was held: a local time in the node's time zone, e.g. "
+            "\"2025-03-04 18:00\", or RFC 3339 UTC (default: now)")(
             "file", po::value<std::string>(),
             "a CSV register: a header row case,intervention,outcome,reason,concern and a row "
             "per attendee")("attendee", po::value<std::vector<std::string>>(),

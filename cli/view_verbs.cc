@@ -544,7 +544,8 @@ void AddViewVerbs(std::vector<Verb>* verbs) {
       [](po::options_description& d) {
         d.add_options()("group", po::value<std::string>(), "the programme group (required)")(
             "at", po::value<std::string>(),
-            "the session's time: a date (2025-03-04) or an RFC 3339 UTC time (default: now)");
+            "the session's time: a local time in the node's time zone (\"2025-03-04 18:00\"), "
+            "a date (its start) or RFC 3339 UTC (default: now)");
       },
       SessionRoster));
 }
