@@ -1,6 +1,9 @@
 #include "bench/county.h"
 
+#include <algorithm>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "eventstore/event_json.h"
 #include "eventstore/ids.h"
@@ -33,19 +36,45 @@ std::string Line(const std::string& type, const std::string& occurred_at, const 
          agency + "\"},\"type\":\"" + type + "\",\"data\":{" + data + "}}";
 }
 
+// Seconds since the epoch of an RFC 3339 time in a JSON line's occurred_at.
+int64_t OccurredAt(const std::string& line) {
+  auto t = ParseRfc3339(FieldOf(line, "occurred_at"));
+  return t ? *t / 1000000000LL : 0;
+}
+
+bool IsType(const std::string& line, const char* type) {
+  return line.find(std::string("\"type\":\"") + type + "\"") != std::string::npos;
+}
+
 County Scan(const std::string& file) {
   County county;
   county.file = file;
   std::ifstream in(file);
   if (!in) Die("cannot read " + file);
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> active;
+  std::set<std::string> closed;
   for (std::string line; std::getline(in, line);) {
     ++county.events;
     county.bytes += line.size() + 1;
-    if (line.find("\"type\":\"intervention.started\"") != std::string::npos) {
-      county.interventions.emplace_back(FieldOf(line, "case"), FieldOf(line, "intervention"));
+    const std::pair<std::string, std::string> key(FieldOf(line, "case"),
+                                                  FieldOf(line, "intervention"));
+    if (IsType(line, "intervention.started")) {
+      county.interventions.push_back(key);
+      active.emplace(key, std::make_pair(OccurredAt(line), kCountyStart + kCountyDays * 86400));
+    } else if (IsType(line, "intervention.completed") || IsType(line, "intervention.exited")) {
+      auto it = active.find(key);
+      if (it != active.end()) it->second.second = std::min(it->second.second, OccurredAt(line));
+    } else if (IsType(line, "case.closed")) {
+      closed.insert(key.first);
     }
   }
   if (county.interventions.empty()) Die(file + " starts no intervention");
+  for (const auto& [key, window] : active) {
+    if (closed.count(key.first) == 0 && window.first < window.second) {
+      county.open.push_back({key.first, key.second, window.first, window.second});
+    }
+  }
+  if (county.open.empty()) Die(file + " has no open case with an active intervention");
   return county;
 }
 
@@ -99,7 +128,10 @@ Event AttendanceSource::Next() {
 }
 
 std::vector<std::string> AttendanceSource::NextCliArgs() {
-  const Record r = NextRecord();
+  const County::Open& o = county_.open[rng_() % county_.open.size()];
+  const int64_t at = o.from + static_cast<int64_t>(rng_() % static_cast<uint64_t>(o.to - o.from));
+  const Record r{o.case_id, o.intervention, prefix_ + "-" + std::to_string(++n_),
+                 FormatRfc3339(at * 1000000000LL)};
   return {"attendance", "record", "--case", r.case_id, "--intervention", r.intervention,
           "--session", r.session, "--outcome", "attended", "--at", r.occurred_at,
           // The county's sessions are not logged: the checks at entry would refuse them.

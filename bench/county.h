@@ -20,6 +20,13 @@ struct County {
   uint64_t bytes = 0;
   // Every (case, intervention) the county starts: where the benchmark records attendance.
   std::vector<std::pair<std::string, std::string>> interventions;
+  // Those the checks at entry let a person record on (case not closed), with the seconds
+  // [from, to) in which the intervention is active: where the CLI appends record attendance.
+  struct Open {
+    std::string case_id, intervention;
+    int64_t from = 0, to = 0;
+  };
+  std::vector<Open> open;
 };
 
 // Runs `holdfast-sample --events-target N --seed SEED` into `file`.
@@ -36,7 +43,8 @@ class AttendanceSource {
   // The next event as the JSON line `holdfast import` reads.
   std::string NextJson();
   Event Next();
-  // The arguments of `holdfast attendance record` for the next event.
+  // The arguments of `holdfast attendance record` for the next event: an open case's
+  // intervention, at a time it is active, so that the checks at entry take it.
   std::vector<std::string> NextCliArgs();
 
  private:
