@@ -39,13 +39,23 @@ Result<HeldRecord> ReadHeldRecord(const EventStore& store, const Projector& proj
       if (f.type == EventType::SESSION_HELD) held.sessions.insert(s);
     }
   }
-  if (!subjects.empty()) {
-    // A subject is known when a case's opening (not voided) names it. There is no index to
-    // ask by subject outside the fold, so the case rows are read: only for incident reports.
-    HOLDFAST_RETURN_IF_ERROR(projector.ScanCases("", [&](const CaseRow& row) {
-      if (row.has_opened && subjects.count(row.subject)) held.subjects.insert(row.subject);
-      return held.subjects.size() < subjects.size();
+  for (const auto& subject : subjects) {
+    // A subject is known when a case's standing opening (not voided) names it: the subject
+    // index lists the cases any opening named, and each one's row says which stands.
+    Status row_status;
+    HOLDFAST_RETURN_IF_ERROR(projector.ScanSubjectCases(subject, [&](std::string_view case_id) {
+      auto row = projector.GetCase(std::string(case_id));
+      if (!row.ok()) {
+        row_status = row.status();
+        return false;
+      }
+      if (*row && (*row)->has_opened && (*row)->subject == subject) {
+        held.subjects.insert(subject);
+        return false;
+      }
+      return true;
     }));
+    HOLDFAST_RETURN_IF_ERROR(row_status);
   }
   return held;
 }
