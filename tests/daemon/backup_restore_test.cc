@@ -428,9 +428,9 @@ TEST_CASE(
     CHECK(Snapshot(backup) == backup_files);
     return true;
   };
-  // Every change in Release; every third under the sanitizers, where each traced restore
+  // Every change in Release; every fourth under the sanitizers, where each traced restore
   // costs several times more (the Release run is the one that tries every step).
-  const uint64_t step = Sanitized() ? 3 : 1;
+  const uint64_t step = Sanitized() ? 4 : 1;
   uint64_t last_killed = 0;
   for (uint64_t nth = 1;; nth += step) {
     REQUIRE(nth < 2000);

@@ -247,9 +247,10 @@ TEST_CASE("a link cut after N bytes, for 50 values of N, loses and duplicates no
             << " in the data) over " << stats.accepted << " connections, " << expected
             << " events, " << std::chrono::duration_cast<milliseconds>(Clock::now() - start).count()
             << " ms\n";
-  // Nearly every planned cut happened (a late one may find the link idle before N bytes).
-  CHECK(handshake_cuts >= 24);
-  CHECK(data_cuts >= 15);
+  // Nearly every planned cut happened (a late one may find the link idle before N bytes):
+  // of 25 and 25, at least 24 and 15 (of 12 and 12 under the sanitizers, 11 and 7).
+  CHECK(handshake_cuts >= each - 1);
+  CHECK(data_cuts >= each * 3 / 5);
 }
 
 // --- The data-sharing filter ---------------------------------------------------------------
