@@ -68,6 +68,8 @@ struct Request {
                                     #    see it (docs/case-views.md)
     subjectShow @29 :Text;          # a subject id -> subjectView: its cases, incidents, alerts
     sessionRoster @30 :SessionRoster;  # -> roster: who to mark in a group's session
+    watchFeed @31 :WatchFeed;       # -> ok, then one `feedItem` per alert change the caller
+                                    #    may read, from `since` on, until the client goes
   }
   importWithDerived @25 :Bool;      # import only: take alert.raised and alert.withdrawn too
                                     # (`holdfast import --with-derived`); without it the import
@@ -204,7 +206,25 @@ struct Response {
     caseView @19 :CaseView;
     subjectView @20 :SubjectView;
     roster @21 :Roster;
+    feedItem @22 :FeedItem;         # one change of an alert (watchFeed)
   }
+}
+
+struct WatchFeed {
+  since @0 :UInt64;                 # the cursor of the last change the client has; 0: from the
+                                    #    first change the node holds
+  fromEnd @1 :Bool;                 # ignore `since`: only the changes from now on
+}
+
+# One change of an alert (SPEC "Alerts reach people"): the alert feed's entries, the hooks'
+# deliveries and `alerts watch` all show this, as JSON through capnp's codec.
+struct FeedItem {
+  cursor @0 :UInt64;                # the local log position of the event that made the change;
+                                    #    a feed resumes after it (SSE `id:`, `--since`)
+  change @1 :Text;                  # raised | raise_moved | withdrawn | acknowledged | resolved |
+                                    #    assigned
+  event @2 :Text;                   # the id of the alert.* event that made it
+  alert @3 :AlertInfo;              # the alert after the change, as the reader may see it
 }
 
 struct Page {

@@ -118,6 +118,32 @@ void Projector::SetAlertListener(std::function<void(const AlertState&)> listener
   listener_ = std::move(listener);
 }
 
+const char* AlertChangeName(AlertChange change) {
+  switch (change) {
+    case AlertChange::kRaised:
+      return "raised";
+    case AlertChange::kMoved:
+      return "raise_moved";
+    case AlertChange::kWithdrawn:
+      return "withdrawn";
+    case AlertChange::kAcknowledged:
+      return "acknowledged";
+    case AlertChange::kResolved:
+      return "resolved";
+    case AlertChange::kAssigned:
+      return "assigned";
+  }
+  return "unknown";
+}
+
+// TODO(lead, issue 15): the feed rows; until they land the feed is empty.
+int Projector::AddFeedListener(std::function<void(uint64_t)>) { return 0; }
+void Projector::RemoveFeedListener(int) {}
+Status Projector::ScanFeed(uint64_t, const std::function<bool(const FeedEntry&)>&) const {
+  return Status::Ok();
+}
+Result<uint64_t> Projector::FeedEnd() const { return uint64_t{0}; }
+
 uint64_t Projector::checkpoint() const {
   std::lock_guard<std::mutex> l(mu_);
   return checkpoint_;

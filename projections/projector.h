@@ -57,6 +57,23 @@ struct ListedAlert {
   std::string status;
 };
 
+// One change of an alert as this node saw it happen (SPEC "Alerts reach people", the feed):
+// an alert.* event, folded in local log order, that changed what the alert shows.
+enum class AlertChange { kRaised, kMoved, kWithdrawn, kAcknowledged, kResolved, kAssigned };
+// "raised", "raise_moved", "withdrawn", "acknowledged", "resolved", "assigned".
+const char* AlertChangeName(AlertChange change);
+
+struct FeedEntry {
+  // The local log position of the event that made the change: the feed's cursor. Feed
+  // entries are a function of the local log (a rebuild makes the same ones), so a cursor
+  // stays good across restarts and rebuilds.
+  uint64_t cursor = 0;
+  AlertChange change = AlertChange::kRaised;
+  Uuid event;          // the alert.* event that made it
+  AlertState alert;    // the alert after the change
+  std::string status;  // open | acknowledged | resolved | withdrawn, after the change
+};
+
 // Alerts are listed by raise time, then id; a listing resumes after this one.
 struct AlertCursor {
   int64_t raised_at = 0;
@@ -91,7 +108,18 @@ class Projector {
   // Called (from the folding thread) when an alert becomes raised or changes raise time.
   void SetAlertListener(std::function<void(const AlertState&)> listener);
 
+  // Called (from the folding thread, after the fold is stored) with the last feed cursor
+  // whenever the feed gains entries. Keep it short: wake a reader, do not read here.
+  // Returns a handle for RemoveFeedListener.
+  int AddFeedListener(std::function<void(uint64_t last_cursor)> listener);
+  void RemoveFeedListener(int handle);
+
   // Queries (call CatchUp first for read-your-writes).
+  // The feed's entries after `after` (0: from the first), in cursor order, until fn returns
+  // false. Reads one snapshot.
+  Status ScanFeed(uint64_t after, const std::function<bool(const FeedEntry&)>& fn) const;
+  // The last cursor the feed holds (0: none).
+  Result<uint64_t> FeedEnd() const;
   Result<std::vector<ListedAlert>> ListAlerts(const AlertFilter& filter) const;
   // The alerts ListAlerts gives, one at a time in the same order (raise time, then id),
   // starting after `after`, until fn returns false. Reads one snapshot and holds 24 bytes
