@@ -36,6 +36,7 @@ void ClearFact(Fact* f) {
   f->trigger = Uuid();
   f->rank = 0;
   f->voided = Uuid();
+  f->position = 0;
 }
 
 Fact FactOf(schema::Event::Reader e) {

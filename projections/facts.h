@@ -45,6 +45,9 @@ struct Fact {
   std::string user;   // the author's user (for acknowledgements)
   uint64_t rank = 0;  // alert.raised / alert.withdrawn: its basis's rank (0: no basis)
   Uuid voided;        // record.voided: the event it voids (its reason is `text`)
+  // The event's local log position when the reader knows it (0: not known). A fold makes
+  // feed entries (alert changes) only of events with a position.
+  uint64_t position = 0;
 };
 
 inline bool IsAlertType(EventType t) {

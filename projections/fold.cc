@@ -138,6 +138,61 @@ struct AlertEntry {
   std::vector<uint32_t> cases;  // the cases it has named while raised (calert/ rows)
 };
 
+// What an alert shows its readers, as far as the feed tells of changes to it.
+struct AlertShows {
+  bool shown = false;  // raised at some time (a withdrawal or an acknowledgement alone: not)
+  bool withdrawn = false;
+  int64_t raised_at = 0;
+  int64_t acknowledged_at = -1;
+  std::string acknowledged_by, note;
+  int64_t resolved_at = -1;
+  std::string resolved_by, action;
+};
+
+AlertShows ShowsOf(const AlertState& s) {
+  AlertShows shows;
+  shows.shown = s.has_raised;
+  if (!shows.shown) return shows;
+  shows.withdrawn = s.withdrawn;
+  shows.raised_at = s.raised_at;
+  shows.acknowledged_at = s.acknowledged_at;
+  shows.acknowledged_by = s.acknowledged_by;
+  shows.note = s.note;
+  shows.resolved_at = s.resolved_at;
+  shows.resolved_by = s.resolved_by;
+  shows.action = s.action;
+  return shows;
+}
+
+// The change an alert.* event of type `type` made, if it changed what the alert shows.
+std::optional<AlertChange> ChangeOf(const AlertShows& was, const AlertShows& now, EventType type) {
+  if (!now.shown) return std::nullopt;  // nothing to show until a raise is held
+  if (!was.shown) return now.withdrawn ? std::nullopt : std::optional(AlertChange::kRaised);
+  switch (type) {
+    case EventType::ALERT_RAISED:
+    case EventType::ALERT_WITHDRAWN:
+      if (was.withdrawn != now.withdrawn) {
+        return now.withdrawn ? AlertChange::kWithdrawn : AlertChange::kRaised;
+      }
+      if (!now.withdrawn && was.raised_at != now.raised_at) return AlertChange::kMoved;
+      return std::nullopt;
+    case EventType::ALERT_ACKNOWLEDGED:
+      if (was.acknowledged_at != now.acknowledged_at ||
+          was.acknowledged_by != now.acknowledged_by || was.note != now.note) {
+        return AlertChange::kAcknowledged;
+      }
+      return std::nullopt;
+    case EventType::ALERT_RESOLVED:
+      if (was.resolved_at != now.resolved_at || was.resolved_by != now.resolved_by ||
+          was.action != now.action) {
+        return AlertChange::kResolved;
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
 struct IndicatorRow {
   uint64_t at;  // occurred_at, as the key orders it
   Uuid id;
@@ -202,6 +257,7 @@ struct ProjectionFold::State {
   std::vector<Replaced> replaced;
   std::vector<uint32_t> by_case_id, case_rank;
   std::vector<AlertState> raised;
+  std::vector<std::pair<uint64_t, std::string>> feed;  // (position, feed/ row value)
   uint32_t last_case = Names::kNone, last_intervention = Names::kNone;
 
   // The held row under `key`, if any (none when the fold has no held rows).
@@ -326,7 +382,13 @@ struct ProjectionFold::State {
     AlertEntry& a = Alert(f.alert);
     const bool was_raised = a.state.has_raised && !a.state.withdrawn;
     const int64_t was_at = a.state.raised_at;
+    const AlertShows before = ShowsOf(a.state);
     FoldAlertFact(f, &a.state);
+    if (f.position != 0) {
+      if (auto change = ChangeOf(before, ShowsOf(a.state), f.type)) {
+        feed.emplace_back(f.position, EncodeFeedValue(*change, f.id, a.state));
+      }
+    }
     if (a.state.has_raised && !a.state.case_id.empty()) {
       uint32_t last = Names::kNone;
       const uint32_t c = CaseNumber(a.state.case_id, &last);
@@ -592,12 +654,26 @@ Status ProjectionFold::EmitSubjects(RowSink* sink) const {
   return Status::Ok();
 }
 
+Status ProjectionFold::EmitFeed(RowSink* sink) const {
+  std::string key(rows::kFeedPrefix);
+  for (const auto& [position, value] : s_->feed) {
+    key.resize(rows::kFeedPrefix.size());
+    keys::PutFixed64BE(&key, position);
+    HOLDFAST_RETURN_IF_ERROR(sink->Put(key, value));
+  }
+  return Status::Ok();
+}
+
+bool ProjectionFold::HasFeed() const { return !s_->feed.empty(); }
+uint64_t ProjectionFold::FeedEnd() const { return s_->feed.empty() ? 0 : s_->feed.back().first; }
+
 Status ProjectionFold::EmitRows(RowSink* sink) const {
   HOLDFAST_RETURN_IF_ERROR(EmitAlerts(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitStanding(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitStandingByTime(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitCaseAlerts(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitCases(sink));
+  HOLDFAST_RETURN_IF_ERROR(EmitFeed(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitGroups(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitIndicators(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitProviders(sink));

@@ -103,6 +103,7 @@ class ProjectionFold {
   Status EmitStandingByTime(RowSink* sink) const;  // attt/ (and the deletion of replaced ones)
   Status EmitCaseAlerts(RowSink* sink) const;      // calert/
   Status EmitCases(RowSink* sink) const;           // case/
+  Status EmitFeed(RowSink* sink) const;            // feed/
   Status EmitGroups(RowSink* sink) const;          // grp/
   Status EmitIndicators(RowSink* sink) const;      // ind/
   Status EmitProviders(RowSink* sink) const;       // prov/
@@ -137,6 +138,10 @@ class ProjectionFold {
   // With options.track_raised: each alert, in the state it reached, when an event made it
   // raised or moved its raise time (the watchers are told).
   const std::vector<AlertState>& raised() const;
+  // Whether the events changed what an alert shows (feed/ rows: only of facts with a
+  // position), and the last such position (0: none).
+  bool HasFeed() const;
+  uint64_t FeedEnd() const;
 
  private:
   struct State;

@@ -136,13 +136,50 @@ const char* AlertChangeName(AlertChange change) {
   return "unknown";
 }
 
-// TODO(lead, issue 15): the feed rows; until they land the feed is empty.
-int Projector::AddFeedListener(std::function<void(uint64_t)>) { return 0; }
-void Projector::RemoveFeedListener(int) {}
-Status Projector::ScanFeed(uint64_t, const std::function<bool(const FeedEntry&)>&) const {
-  return Status::Ok();
+int Projector::AddFeedListener(std::function<void(uint64_t)> listener) {
+  std::lock_guard<std::mutex> l(feed_mu_);
+  const int handle = ++last_feed_handle_;
+  feed_listeners_.emplace(handle, std::move(listener));
+  return handle;
 }
-Result<uint64_t> Projector::FeedEnd() const { return uint64_t{0}; }
+
+void Projector::RemoveFeedListener(int handle) {
+  std::lock_guard<std::mutex> l(feed_mu_);
+  feed_listeners_.erase(handle);
+}
+
+void Projector::NotifyFeed(uint64_t last_cursor) {
+  std::lock_guard<std::mutex> l(feed_mu_);
+  for (const auto& [handle, listener] : feed_listeners_) listener(last_cursor);
+}
+
+Status Projector::ScanFeed(uint64_t after, const std::function<bool(const FeedEntry&)>& fn) const {
+  const std::string start = rows::FeedKey(after + 1);
+  Status bad;
+  FeedEntry entry;
+  HOLDFAST_RETURN_IF_ERROR(table_.Scan(
+      rows::kFeedPrefix,
+      [&](std::string_view key, std::string_view value) {
+        if (key.size() != rows::kFeedPrefix.size() + 8 || !DecodeFeedValue(value, &entry)) {
+          bad = Status::Corruption("a feed/ row does not decode: run holdfast projections rebuild");
+          return false;
+        }
+        entry.cursor = rows::PositionOfFeedKey(key);
+        return fn(entry);
+      },
+      start));
+  return bad;
+}
+
+Result<uint64_t> Projector::FeedEnd() const {
+  uint64_t end = 0;
+  HOLDFAST_RETURN_IF_ERROR(
+      table_.ScanBackward(rows::kFeedPrefix, {}, [&](std::string_view key, std::string_view) {
+        if (key.size() == rows::kFeedPrefix.size() + 8) end = rows::PositionOfFeedKey(key);
+        return false;
+      }));
+  return end;
+}
 
 uint64_t Projector::checkpoint() const {
   std::lock_guard<std::mutex> l(mu_);
@@ -181,6 +218,7 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     HOLDFAST_RETURN_IF_ERROR(ScanPending(last, [&](uint64_t position, schema::Event::Reader e) {
       if (position > last) return false;
       FactInto(e, &f);
+      f.position = position;
       fold.Add(f);
       if (IsAlertType(f.type)) {
         // Another node's derivation may now stand: this node evaluates the case again and,
@@ -229,6 +267,7 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     if (listener_) {
       for (const auto& a : fold.raised()) listener_(a);
     }
+    if (fold.HasFeed()) NotifyFeed(fold.FeedEnd());
     if (progress) progress(checkpoint_, last);
   }
   return Status::Ok();
@@ -459,6 +498,9 @@ Status Projector::Rebuild(const std::function<void(uint64_t, uint64_t)>& progres
   options.progress = progress;
   std::vector<Event> lifecycle;
   HOLDFAST_RETURN_IF_ERROR(RebuildProjections(store_, table_, options, &lifecycle));
+  // The feed is the same as before (a function of the log), but a reader may have missed
+  // entries that the rows just replaced had not yet told of.
+  if (auto end = FeedEnd(); end.ok() && *end > 0) NotifyFeed(*end);
   checkpoint_ = options.last;
   HOLDFAST_RETURN_IF_ERROR(LoadVoided());
   if (!lifecycle.empty()) {

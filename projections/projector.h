@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -175,6 +176,8 @@ class Projector {
   Status LoadCaseFacts(const std::string& case_id, std::vector<Fact>* facts,
                        std::vector<Fact>* incidents, std::optional<CaseRow>* row) const;
   Result<std::vector<AlertState>> CaseAlerts(const std::string& case_id) const;
+  // Tells the feed listeners the feed now runs to `last_cursor`.
+  void NotifyFeed(uint64_t last_cursor);
   // The targets of the void/ rows, into voided_.
   Status LoadVoided();
   // For events just voided: refolds the cases they belong to (RefoldCase) and marks them
@@ -190,6 +193,9 @@ class Projector {
   RuleConfig rules_;
   std::function<int64_t()> now_;
   mutable std::mutex mu_;  // one fold at a time
+  std::mutex feed_mu_;     // the feed listeners (taken inside mu_, never around it)
+  std::map<int, std::function<void(uint64_t)>> feed_listeners_;
+  int last_feed_handle_ = 0;
   std::function<void(const AlertState&)> listener_;
   uint64_t checkpoint_ = 0;
   // Whether the cases marked for evaluation in the store (eval/) are all in hand.

@@ -89,6 +89,7 @@ class FoldPipeline {
   explicit FoldPipeline(ProjectionFold* fold) : fold_(fold) {
     for (auto& b : batches_) {
       b.events.resize(kBatchEvents);
+      b.positions.resize(kBatchEvents);
       free_.Push(&b);
     }
     worker_ = std::thread([this] { Work(); });
@@ -99,12 +100,14 @@ class FoldPipeline {
   // The buffer to copy the next event's bytes into. The batch it is in goes to the folding
   // thread (which decodes and folds it) once it is full and the next one is asked for (so
   // only after this one is filled).
-  std::vector<uint64_t>* Next() {
+  // `position`: the event's local log position.
+  std::vector<uint64_t>* Next(uint64_t position) {
     if (current_ != nullptr && current_->used == kBatchEvents) Hand();
     if (current_ == nullptr) {
       free_.Pop(&current_);  // waits for the folding thread to give one back
       current_->used = 0;
     }
+    current_->positions[current_->used] = position;
     return &current_->events[current_->used++];
   }
 
@@ -124,7 +127,8 @@ class FoldPipeline {
     // Words as uint64_t: std::vector<capnp::word> does not build with clang (a word cannot
     // be moved); Decode views them as capnp words.
     std::vector<std::vector<uint64_t>> events;
-    size_t used = 0;  // how many of `events` hold one
+    std::vector<uint64_t> positions;  // each event's local log position
+    size_t used = 0;                  // how many of `events` hold one
   };
 
   void Hand() {
@@ -134,12 +138,14 @@ class FoldPipeline {
 
   void Work() {
     for (Batch* batch; full_.Pop(&batch);) {
-      for (size_t i = 0; i < batch->used && error_.ok(); ++i) Decode(batch->events[i]);
+      for (size_t i = 0; i < batch->used && error_.ok(); ++i) {
+        Decode(batch->events[i], batch->positions[i]);
+      }
       free_.Push(batch);
     }
   }
 
-  void Decode(const std::vector<uint64_t>& words) {
+  void Decode(const std::vector<uint64_t>& words, uint64_t position) {
     Status s =
         DecodeEventWords(kj::ArrayPtr<const capnp::word>(
                              reinterpret_cast<const capnp::word*>(words.data()), words.size()),
@@ -148,6 +154,7 @@ class FoldPipeline {
       error_ = Status::Corruption("a log entry: " + s.message());
       return;
     }
+    fact_.position = position;
     fold_->Add(fact_);
   }
 
@@ -192,7 +199,7 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
                                  ": event bytes are not a whole number of words");
         return false;
       }
-      std::vector<uint64_t>* words = pipeline.Next();
+      std::vector<uint64_t>* words = pipeline.Next(position);
       words->resize(bytes.size() / sizeof(capnp::word));
       std::memcpy(words->data(), bytes.data(), bytes.size());
       folded = position;
@@ -219,8 +226,8 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
   //   alert/ att/       the alerts and the standing attendance
   //   attt/             the standing attendance by time
   //   calert/ case/     the cases and their alerts
-  //   cdue/ ckpt due/   what evaluation sets (eval/ falls in here too: none is left), and
-  //   grp/              the groups' members
+  //   cdue/ ckpt due/   what evaluation sets (eval/ falls in here too: none is left), the
+  //   feed/ grp/        alert feed and the groups' members
   //   ind/ prov/ subj/  the indicator facts, the providers' cases and the subject index,
   //   void/             and the voids
   const std::string starts[] = {
@@ -258,6 +265,7 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
   if (options.rules.derive) EvaluateAll(fold, options, &due, lifecycle);
   for (auto& t : writers) t.join();
   written[3] = WriteDeadlineRows(fold, due, options.last, sinks[3].get());
+  if (written[3].ok()) written[3] = fold.EmitFeed(sinks[3].get());
   if (written[3].ok()) written[3] = fold.EmitGroups(sinks[3].get());
   std::vector<std::string> paths;
   for (size_t i = 0; i < kFiles; ++i) {

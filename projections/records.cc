@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "eventstore/keys.h"
 #include "projections/state.capnp.h"
 
 namespace holdfast {
@@ -231,6 +232,30 @@ bool DecodeIndicatorFact(std::string_view bytes, int64_t occurred_at, Fact* f) {
     f->incident = r.getIncident();
     f->category = r.getCategory();
   });
+}
+
+std::string EncodeFeedValue(AlertChange change, const Uuid& event, const AlertState& alert) {
+  std::string value(1, static_cast<char>(change));
+  value.append(keys::IdKey(event));
+  value.append(keys::IdKey(alert.alert));  // the alert row's key holds it, not its value
+  value.append(EncodeAlert(alert));
+  return value;
+}
+
+bool DecodeFeedValue(std::string_view bytes, FeedEntry* entry) {
+  constexpr size_t kHead = 1 + 16 + 16;
+  if (bytes.size() < kHead) return false;
+  const auto change = static_cast<uint8_t>(bytes[0]);
+  if (change > static_cast<uint8_t>(AlertChange::kAssigned)) return false;
+  entry->change = static_cast<AlertChange>(change);
+  entry->event.hi = keys::DecodeFixed64BE(bytes.data() + 1);
+  entry->event.lo = keys::DecodeFixed64BE(bytes.data() + 9);
+  entry->alert = AlertState{};
+  if (!DecodeAlert(bytes.substr(kHead), &entry->alert)) return false;
+  entry->alert.alert.hi = keys::DecodeFixed64BE(bytes.data() + 17);
+  entry->alert.alert.lo = keys::DecodeFixed64BE(bytes.data() + 25);
+  entry->status = StatusAsOf(entry->alert, INT64_MAX).value_or("withdrawn");
+  return true;
 }
 
 }  // namespace holdfast

@@ -17,6 +17,8 @@
 //   calert/<case> 0x00 <alert id 16>             ""  (a case's alerts)        fold
 //   grp/<group> 0x00 <case> 0x00 <interv.>       ""  (a group's members)      fold
 //   void/<event id 16>                           VoidRow (records.h)         fold
+//   feed/<position BE8>                          change (1), event id (16),  fold
+//                                                alert id (16), AlertRecord
 //   cdue/<case>                                  <time> (8 bytes BE)         evaluation
 //   due/<time BE8><case>                         ""                          evaluation
 //   eval/<case>                                  ""                          projector
@@ -44,6 +46,10 @@
 //           written whether or not the event is held, so an event arriving after its void
 //           is folded as absent. A void of a held event makes CatchUp fold that event's
 //           case again from its stream (fold.h).
+//   feed/   per alert.* event that changed what an alert shows (raised, raise time moved,
+//           withdrawn, acknowledged, resolved, assigned), under the event's local log
+//           position, the change and the alert after it: the alert feed (SSE, hooks, alerts
+//           watch). A function of the local log's order, which the rebuild folds in too.
 //   eval/   a case folded but not yet evaluated: written with the fold, removed once its
 //           lifecycle events are durable, so a crash between the two loses no evaluation.
 //
@@ -77,6 +83,7 @@ inline constexpr std::string_view kDuePrefix = "due/";
 inline constexpr std::string_view kPendingEvalPrefix = "eval/";
 inline constexpr std::string_view kGroupPrefix = "grp/";
 inline constexpr std::string_view kVoidPrefix = "void/";
+inline constexpr std::string_view kFeedPrefix = "feed/";
 // Above every key of the family (an upper bound for a range deletion of all of them).
 inline const std::string kEndOfRows(8, '\xff');
 
@@ -178,6 +185,14 @@ inline std::string IndicatorKey(int64_t t, const Uuid& id) {
   std::string key;
   SetIndicatorKey(&key, t, id);
   return key;
+}
+inline std::string FeedKey(uint64_t position) {
+  std::string key(kFeedPrefix);
+  key.append(keys::Fixed64BE(position));
+  return key;
+}
+inline uint64_t PositionOfFeedKey(std::string_view key) {
+  return keys::DecodeFixed64BE(key.data() + kFeedPrefix.size());
 }
 inline std::string AlertKey(const Uuid& id) {
   std::string key;
