@@ -2,11 +2,15 @@
 // (alerts ack and alerts resolve record events: they are in event_verbs.cc.)
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "cli/cli.h"
+#include "daemon/feed_json.h"
 
 namespace holdfast::cli {
 namespace {
@@ -78,35 +82,103 @@ int AlertsList(Context& ctx) {
   return 0;
 }
 
-int AlertsWatch(Context& ctx) {
-  capnp::MallocMessageBuilder message;
-  NewRequest(message, ctx).setWatchAlerts();
-  ctx.Call(message);  // ok: watching
-  ctx.WaitForever();  // a quiet daemon is what watching usually looks like
-  if (ctx.format == "table" && isatty(STDOUT_FILENO)) {
-    std::cerr << "watching for alerts (Ctrl-C to stop)\n";
+// One change as a line for a person: cursor, change, the alert's status, then what it is.
+void PrintChange(Context& ctx, api::FeedItem::Reader item) {
+  auto a = item.getAlert();
+  std::cout << item.getCursor() << "  " << item.getChange().cStr() << "  " << a.getStatus().cStr()
+            << "  " << ShowTime(ctx, a.getRaisedAt()) << "  " << a.getRule().cStr() << "  "
+            << a.getSeverity().cStr() << "  case " << a.getCaseId().cStr() << "  subject "
+            << a.getSubject().cStr()
+            << (a.getIntervention().size() ? "  " + std::string(a.getIntervention().cStr()) : "")
+            << "  " << a.getAlert().cStr();
+  if (item.getChange() == "acknowledged" || item.getChange() == "resolved") {
+    const bool ack = item.getChange() == "acknowledged";
+    std::cout << "  by " << (ack ? a.getAcknowledgedBy() : a.getResolvedBy()).cStr();
+    if (ack ? a.hasNote() : a.hasAction()) {
+      std::cout << ": " << (ack ? a.getNote() : a.getAction()).cStr();
+    }
+  } else if (item.getChange() == "withdrawn") {
+    std::cout << "  " << (a.hasWithdrawReason() ? a.getWithdrawReason().cStr() : "-");
+  } else {
+    std::cout << "  " << (a.hasReason() ? a.getReason().cStr() : "-");
   }
+  std::cout << std::endl;
+}
+
+// Follows the alert feed (api watchFeed) from `--since` (or from now), printing each change;
+// when holdfastd goes away (a restart) it connects again and resumes after the last change
+// it printed, so none is missed or printed twice. Ends on Ctrl-C, or when the daemon
+// refuses the watch (the user disabled, say).
+int AlertsWatch(Context& ctx) {
+  if (ctx.socket.empty()) {
+    throw CliError{kExitUsage,
+                   "no daemon socket: pass --socket PATH, set HOLDFAST_SOCKET, or give "
+                   "--config DIR/holdfast.conf"};
+  }
+  std::optional<uint64_t> cursor;
+  if (ctx.vm.count("since")) {
+    const std::string since = ctx.vm["since"].as<std::string>();
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(since.c_str(), &end, 10);
+    if (since.empty() || *end != '\0' || errno != 0 || since[0] == '-') {
+      throw CliError{kExitUsage, "--since: \"" + since +
+                                     "\" is not a cursor; give the number before a change "
+                                     "(0: every change the node holds)"};
+    }
+    cursor = n;
+  }
+  const bool json = ctx.format == "json";
+  bool connected_once = false, told_lost = false;
+  auto backoff = std::chrono::milliseconds(200);
   for (;;) {
-    auto frame = ctx.Next();
-    auto response = frame->root<api::Response>();
-    if (!response.isAlert()) continue;
-    auto a = response.getAlert();
-    if (ctx.format == "json") {
-      Table t(kAlertColumns);
-      t.Add(AlertRow(a), WithheldOf(a, kAlertColumns));
-      std::string line;
-      std::ostringstream out;
-      t.Print("json", out);
-      line = out.str();  // "[{...}]\n": print the object alone
-      std::cout << line.substr(1, line.size() - 3) << std::endl;
-    } else {
-      std::cout << ShowTime(ctx, a.getRaisedAt()) << "  " << a.getRule().cStr() << "  "
-                << a.getSeverity().cStr() << "  case " << a.getCaseId().cStr() << "  subject "
-                << a.getSubject().cStr()
-                << (a.getIntervention().size() ? "  " + std::string(a.getIntervention().cStr())
-                                               : "")
-                << "  " << a.getAlert().cStr() << "  "
-                << (a.hasReason() ? a.getReason().cStr() : "-") << std::endl;
+    auto client = Client::Connect(ctx.socket, std::chrono::seconds(10));
+    Result<std::unique_ptr<Frame>> frame = Status::Unavailable("not connected");
+    if (client.ok()) {
+      capnp::MallocMessageBuilder message;
+      auto watch = NewRequest(message, ctx).initWatchFeed();
+      if (cursor) {
+        watch.setSince(*cursor);
+      } else {
+        watch.setFromEnd(true);
+      }
+      frame = (*client)->Call(message);
+    }
+    if (!frame.ok()) {
+      if (!connected_once) throw CliError{kExitFailed, frame.status().message()};
+      if (!told_lost) {
+        std::cerr << "holdfast: lost holdfastd (" << frame.status().message() << "); reconnecting"
+                  << std::endl;
+        told_lost = true;
+      }
+      std::this_thread::sleep_for(backoff);  // a pause between attempts, not a synchronisation
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+      continue;
+    }
+    (*client)->set_timeout(Client::Timeout(0));  // a quiet feed is what watching looks like
+    for (;;) {
+      auto response = (*frame)->root<api::Response>();
+      if (response.isError()) throw CliError{kExitFailed, response.getError().getMessage()};
+      if (response.isFeedItem()) {
+        auto item = response.getFeedItem();
+        if (item.getChange().size() == 0) {  // where the watch begins
+          if (!connected_once && !json && isatty(STDOUT_FILENO)) {
+            std::cerr << "watching alert changes from cursor " << item.getCursor()
+                      << " (Ctrl-C to stop)\n";
+          }
+          if (told_lost) std::cerr << "holdfast: watching again" << std::endl;
+          connected_once = true;
+          told_lost = false;
+          backoff = std::chrono::milliseconds(200);
+        } else if (json) {
+          std::cout << FeedItemJson(item) << std::endl;
+        } else {
+          PrintChange(ctx, item);
+        }
+        cursor = item.getCursor();
+      }
+      frame = (*client)->Next();
+      if (!frame.ok()) break;  // the daemon went away: connect again
     }
   }
 }
@@ -202,10 +274,16 @@ void AddAlertVerbs(std::vector<Verb>* verbs) {
 
   Verb watch;
   watch.name = "alerts watch";
-  watch.summary = "Print each new alert as it is raised, until interrupted";
-  watch.usage = "alerts watch [--format table|json]";
-  watch.example = "holdfast alerts watch --format json";
-  watch.add_options = [](po::options_description&) {};
+  watch.summary =
+      "Print each change of an alert (raised, raise time moved, withdrawn, acknowledged, "
+      "resolved, assigned) as it happens, until interrupted; reconnects by itself";
+  watch.usage = "alerts watch [--since CURSOR] [--format table|json]";
+  watch.example = "holdfast alerts watch --since 0 --format json";
+  watch.add_options = [](po::options_description& o) {
+    o.add_options()("since", po::value<std::string>(),
+                    "the changes after this cursor (each change's first column, or the JSON "
+                    "`cursor`); 0: every change the node holds. Without it: from now on");
+  };
   watch.run = AlertsWatch;
   watch.formats = {"table", "json"};
   verbs->push_back(std::move(watch));

@@ -13,6 +13,7 @@
 #include "cli/local_time.h"
 #include "client/client.h"
 #include "daemon/config.h"
+#include "daemon/safe_text.h"
 #include "eventstore/event.h"
 #include "eventstore/status.h"
 
@@ -120,12 +121,8 @@ class Table {
   std::vector<std::vector<bool>> withheld_;
 };
 
-// A JSON string literal for `s`. Output for people and scripts (kReplace) turns bytes that
-// are not UTF-8 into U+FFFD so the document stays valid; building an event from options
-// (kKeep) passes them on, so the event parser refuses them naming the option instead of
-// storing altered text.
-enum class InvalidUtf8 { kReplace, kKeep };
-std::string JsonString(const std::string& s, InvalidUtf8 invalid = InvalidUtf8::kReplace);
+using holdfast::InvalidUtf8;  // JsonString: daemon/safe_text.h
+using holdfast::JsonString;
 std::string CsvField(const std::string& s);
 
 // One verb: its options, and what it does.

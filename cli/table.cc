@@ -18,50 +18,6 @@ void Table::Add(std::vector<std::string> row, std::vector<bool> withheld) {
   withheld_.push_back(std::move(withheld));
 }
 
-std::string JsonString(const std::string& s, InvalidUtf8 invalid) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80 && invalid == InvalidUtf8::kReplace) {
-      // A JSON document is UTF-8: a byte that is not part of a valid sequence becomes U+FFFD.
-      const size_t n = Utf8SequenceAt(s, i);
-      if (n == 0) {
-        out += "\\ufffd";
-      } else {
-        out.append(s, i, n);
-        i += n - 1;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);  // ASCII, or a byte passed on as given (kKeep)
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";

@@ -68,8 +68,9 @@ struct Request {
                                     #    see it (docs/case-views.md)
     subjectShow @29 :Text;          # a subject id -> subjectView: its cases, incidents, alerts
     sessionRoster @30 :SessionRoster;  # -> roster: who to mark in a group's session
-    watchFeed @31 :WatchFeed;       # -> ok, then one `feedItem` per alert change the caller
-                                    #    may read, from `since` on, until the client goes
+    watchFeed @31 :WatchFeed;       # -> pages, each one `feedItem`: first one with no change
+                                    #    whose cursor says where the watch begins, then one per
+                                    #    alert change the caller may read, until the client goes
   }
   importWithDerived @25 :Bool;      # import only: take alert.raised and alert.withdrawn too
                                     # (`holdfast import --with-derived`); without it the import

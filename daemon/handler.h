@@ -45,6 +45,11 @@ class ResponseChannel {
   // `caller`: who watches; the watch ends when the node no longer lets them in as that role
   // (disabled, or given another role), at the next alert.
   virtual void WatchAlerts(ReadScope scope, Caller caller) = 0;
+  // For a request that follows the alert feed until the client goes: from now on the
+  // client closing its end ends the request (Gone turns true, SendPage false).
+  virtual void Follow() {}
+  // Whether the client has gone or the daemon is stopping. Thread-safe.
+  virtual bool Gone() { return false; }
 };
 
 class RequestHandler {
@@ -72,6 +77,9 @@ class RequestHandler {
   // An alert as the API shows it, without the fields `withheld` names (left unset).
   static void FillAlertInfo(const AlertState& alert, const std::string& status,
                             api::AlertInfo::Builder out, const AlertWithheld& withheld = {});
+  // A change of the alert feed as the API shows it (daemon/feed_json.h for its JSON).
+  static void FillFeedItem(const FeedEntry& entry, const AlertWithheld& withheld,
+                           api::FeedItem::Builder out);
 
   // Most events one append or import request may carry (`holdfast import` sends 2,000). A
   // list of empty structs costs its sender nothing per element, and each is copied into an
@@ -106,6 +114,10 @@ class RequestHandler {
                           api::Response::Builder response, ResponseChannel* channel);
   Status HandleWatchAlerts(const Caller& caller, api::Response::Builder response,
                            ResponseChannel* channel);
+  // alerts watch (daemon/feed_watch.cc): the feed's changes from a cursor, as pages through
+  // `channel`, until the client goes.
+  Status HandleWatchFeed(const Caller& caller, api::WatchFeed::Reader watch,
+                         api::Response::Builder response, ResponseChannel* channel);
   Status HandleIndicators(api::Indicators::Reader req, api::Response::Builder response);
   // report quality (daemon/quality_report.cc): in frames through `channel`.
   Status HandleQualityReport(const Caller& caller, api::QualityRequest::Reader req,

@@ -110,6 +110,12 @@ struct LocalServer::Connection : public ResponseChannel {
   void WatchAlerts(ReadScope scope, Caller caller) override {
     server->AddWatcher(id, std::move(scope), std::move(caller));
   }
+  void Follow() override { following = true; }
+  bool Gone() override {
+    std::lock_guard<std::mutex> l(flow.mu);
+    return flow.gone;
+  }
+  std::atomic<bool> following{false};  // the client's end-of-file ends its request
   FrameDecoder decoder;
   std::deque<kj::Array<capnp::word>> queued;
   bool reading = false;
@@ -292,7 +298,8 @@ void LocalServer::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
   if (nread == 0) return;
   if (nread < 0) {  // EOF or error: answer nothing more
     c->closing = true;
-    if (nread != UV_EOF) c->flow.Abandon();  // a listing in flight cannot reach the client
+    // A listing in flight cannot reach the client; a feed it follows has no one to read it.
+    if (nread != UV_EOF || c->following) c->flow.Abandon();
     if (!c->busy) self->Close(c);
     return;
   }

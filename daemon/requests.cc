@@ -72,6 +72,10 @@ const std::vector<RequestKind>& RequestKinds() {
        }},
       {W::WATCH_ALERTS, "alerts-watch", "alerts watch", Right::kReadCases, A::kNone, nullptr,
        [](H& h, const Call& c) { return h.HandleWatchAlerts(c.caller, c.response, c.channel); }},
+      {W::WATCH_FEED, "alerts-watch", "alerts watch", Right::kReadCases, A::kNone, nullptr,
+       [](H& h, const Call& c) {
+         return h.HandleWatchFeed(c.caller, c.request.getWatchFeed(), c.response, c.channel);
+       }},
       {W::INDICATORS, "report-indicators", "report indicators", Right::kReports, A::kNone, nullptr,
        [](H& h, const Call& c) {
          return h.HandleIndicators(c.request.getIndicators(), c.response);

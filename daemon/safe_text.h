@@ -30,4 +30,11 @@ std::string EscapeControls(std::string_view text);
 // each stray byte).
 size_t DisplayWidth(std::string_view text);
 
+// A JSON string literal for `s`. Output for people and scripts (kReplace) turns bytes that
+// are not UTF-8 into U+FFFD so the document stays valid; building an event from options
+// (kKeep) passes them on, so the event parser refuses them naming the option instead of
+// storing altered text.
+enum class InvalidUtf8 { kReplace, kKeep };
+std::string JsonString(const std::string& s, InvalidUtf8 invalid = InvalidUtf8::kReplace);
+
 }  // namespace holdfast
