@@ -32,6 +32,13 @@ po::options_description Keys(NodeConfig* c) {
   add("sync.cert", po::value(&c->cert));
   add("sync.key", po::value(&c->key));
   add("sync.peer", po::value(&c->peers)->composing());
+  add("http.listen", po::value(&c->http_listen));
+  add("http.cert", po::value(&c->http_cert));
+  add("http.key", po::value(&c->http_key));
+  add("http.max_body_bytes", po::value(&c->http_max_body_bytes));
+  add("http.max_connections_per_client", po::value(&c->http_max_connections_per_client));
+  add("http.max_connections", po::value(&c->http_max_connections));
+  add("http.client_timeout_seconds", po::value(&c->http_client_timeout_seconds));
   add("rules.derive", po::value(&c->derive));
   add("rules.non_engagement_absences", po::value(&c->non_engagement_absences));
   add("rules.non_engagement_window_days", po::value(&c->non_engagement_window_days));
@@ -235,6 +242,16 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
   if (!config.listen.empty() && config.listen.rfind(':') == std::string::npos) {
     return bad("sync.listen", "expected HOST:PORT");
   }
+  if (!config.http_listen.empty() && config.http_listen.rfind(':') == std::string::npos) {
+    return bad("http.listen", "expected HOST:PORT");
+  }
+  for (auto [key, value] :
+       {std::pair<const char*, int>{"http.max_body_bytes", config.http_max_body_bytes},
+        {"http.max_connections_per_client", config.http_max_connections_per_client},
+        {"http.max_connections", config.http_max_connections},
+        {"http.client_timeout_seconds", config.http_client_timeout_seconds}}) {
+    if (value < 1) return bad(key, "must be a whole number of 1 or more");
+  }
   for (size_t i = 0; i < config.peers.size(); ++i) {
     const std::string& peer = config.peers[i];
     const std::string at =
@@ -262,6 +279,8 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
   config.ca = Absolute(config.ca, base);
   config.cert = Absolute(config.cert, base);
   config.key = Absolute(config.key, base);
+  config.http_cert = Absolute(config.http_cert, base);  // empty: [sync] cert
+  config.http_key = Absolute(config.http_key, base);
   return config;
 }
 
@@ -307,7 +326,17 @@ std::string RenderConfig(const NodeConfig& c) {
       << "tick_seconds = " << c.tick_seconds << "\n\n"
       << "[store]\n"
       << "# writes are refused while the store's disk has less than this many MB free\n"
-      << "reserve_mb = " << c.reserve_mb << "\n";
+      << "reserve_mb = " << c.reserve_mb << "\n\n"
+      << "[http]\n"
+      << "# the HTTPS API (docs/http-api.md): HOST:PORT, empty for none; cert and key empty\n"
+      << "# mean [sync]'s; limits per request and per client\n"
+      << "listen = " << c.http_listen << "\n"
+      << "cert = " << c.http_cert << "\n"
+      << "key = " << c.http_key << "\n"
+      << "max_body_bytes = " << c.http_max_body_bytes << "\n"
+      << "max_connections_per_client = " << c.http_max_connections_per_client << "\n"
+      << "max_connections = " << c.http_max_connections << "\n"
+      << "client_timeout_seconds = " << c.http_client_timeout_seconds << "\n";
   return out.str();
 }
 

@@ -39,6 +39,15 @@ struct NodeConfig {
   // accept from it); `holdfast peers add` keeps more in the store.
   std::vector<std::string> peers;
 
+  // [http]: the HTTPS API (daemon/http_server.h, docs/http-api.md); off while listen is empty
+  std::string http_listen;  // HOST:PORT
+  std::string http_cert;    // empty: [sync] cert
+  std::string http_key;     // empty: [sync] key
+  int http_max_body_bytes = 1 << 20;
+  int http_max_connections_per_client = 16;
+  int http_max_connections = 1024;
+  int http_client_timeout_seconds = 10;
+
   // [rules]: alert derivation and the rules' parameters (SPEC defaults)
   std::string derive;  // "true" | "false"; empty: true on probation and partnership nodes
   int non_engagement_absences = 2;

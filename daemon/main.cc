@@ -20,6 +20,7 @@
 #include "daemon/config.h"
 #include "daemon/fold_thread.h"
 #include "daemon/handler.h"
+#include "daemon/http_server.h"
 #include "daemon/local_server.h"
 #include "daemon/peer_registry.h"
 #include "daemon/users.h"
@@ -44,6 +45,7 @@ struct Daemon {
   std::unique_ptr<PeerRegistry> peers;
   std::unique_ptr<RequestHandler> handler;
   std::unique_ptr<LocalServer> server;
+  std::unique_ptr<HttpServer> http;  // null when [http] listen is empty
   uv_loop_t* loop = nullptr;
   uv_signal_t sigterm{}, sigint{}, sighup{};
   uv_timer_t tick{};
@@ -113,6 +115,7 @@ void Stop(Daemon* d, const char* why) {
   d->peers->Close();
   d->store->SetCommitListener(nullptr);
   if (d->sync) d->sync->Shutdown([] {});
+  if (d->http) d->http->Shutdown([] {});
   d->server->Shutdown([d] {
     uv_close(reinterpret_cast<uv_handle_t*>(&d->tick), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&d->sigterm), nullptr);
@@ -288,6 +291,28 @@ int Run(const std::string& config_path) {
     return 1;
   }
   LocalServer* server = d.server.get();
+  if (!d.config.http_listen.empty()) {
+    HttpOptions http;
+    http.listen = d.config.http_listen;
+    http.cert = d.config.http_cert.empty() ? d.config.cert : d.config.http_cert;
+    http.key = d.config.http_key.empty() ? d.config.key : d.config.http_key;
+    http.max_body_bytes = static_cast<size_t>(d.config.http_max_body_bytes);
+    http.max_connections_per_client = d.config.http_max_connections_per_client;
+    http.max_connections = d.config.http_max_connections;
+    http.client_timeout_seconds = d.config.http_client_timeout_seconds;
+    http.node_id = d.config.node_id;
+    http.agency = d.config.agency;
+    d.http = std::make_unique<HttpServer>(
+        d.loop,
+        HttpDependencies{d.handler.get(), d.users.get(), d.projector.get(), d.store.get(),
+                         d.peers.get()},
+        std::move(http));
+    if (Status s = d.http->Listen(); !s.ok()) {
+      spdlog::error("{}", s.message());
+      std::cerr << "holdfastd: " << d.config.path << ": " << s.message() << "\n";
+      return 1;
+    }
+  }
   d.projector->SetAlertListener([server](const AlertState& a) { server->BroadcastAlert(a); });
   uv_timer_init(d.loop, &d.tick);
   d.tick.data = &d;
@@ -316,6 +341,7 @@ int Run(const std::string& config_path) {
   d.store->SetCommitListener(nullptr);
   d.store->SetWriteStateListener(nullptr);
   d.fold.reset();
+  d.http.reset();  // after the loop: frees H2O's loop handles
   d.server.reset();
   d.sync.reset();
   d.handler.reset();

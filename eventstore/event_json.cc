@@ -751,4 +751,9 @@ std::string EventToJson(schema::Event::Reader event, std::optional<uint64_t> pos
   return out;
 }
 
+std::string StructToJson(capnp::DynamicStruct::Reader message) {
+  kj::String text = ThreadCodec().json.encode(message);
+  return std::string(text.cStr(), text.size());
+}
+
 }  // namespace holdfast

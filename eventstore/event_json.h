@@ -3,6 +3,8 @@
 // docs/json.md.
 #pragma once
 
+#include <capnp/dynamic.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,5 +26,10 @@ Result<Event> EventFromJson(std::string_view json);
 // One line of JSON, no trailing newline. With a position, adds "position": N.
 std::string EventToJson(schema::Event::Reader event,
                         std::optional<uint64_t> position = std::nullopt);
+
+// Any Cap'n Proto struct (an API response, daemon/http_server.h) as one line of JSON, by
+// capnp's JSON codec: the events it holds as EventToJson writes them, other 64-bit integers
+// as JSON strings (the codec's default: JavaScript's numbers cannot hold them), enums by name.
+std::string StructToJson(capnp::DynamicStruct::Reader message);
 
 }  // namespace holdfast

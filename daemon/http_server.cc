@@ -1,0 +1,1366 @@
+#include "daemon/http_server.h"
+
+#define H2O_USE_LIBUV 1
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <h2o.h>
+#pragma GCC diagnostic pop
+#include <arpa/inet.h>
+#include <capnp/message.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "daemon/rights.h"
+#include "daemon/safe_text.h"
+#include "eventstore/event_json.h"
+#include "eventstore/ids.h"
+#include "projections/rules.h"
+
+namespace holdfast {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// --- Requests: routes, query strings, errors ---------------------------------------------
+
+// A request as a route's builder sees it.
+struct HttpCall {
+  std::vector<std::string> params;           // the route's {id}s, in order
+  std::map<std::string, std::string> query;  // decoded
+  std::string body;
+};
+
+// An error the server answers itself, before or after the request table.
+struct HttpError {
+  int status = 400;
+  std::string code;   // invalid_argument, unauthorized, ...
+  std::string field;  // the query parameter, body line or header at fault; may be empty
+  std::string message;
+};
+
+Status Bad(const std::string& field, const std::string& what) {
+  return Status::InvalidArgument(field + ": " + what);
+}
+
+// Query values: a whole number of at most `max`.
+Status QueryNumber(const HttpCall& c, const char* name, uint64_t max, uint64_t* out) {
+  auto it = c.query.find(name);
+  if (it == c.query.end()) return Status::Ok();
+  const std::string& v = it->second;
+  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoull(v) > max) {
+    return Bad(name, "\"" + v + "\" is not a whole number from 0 to " + std::to_string(max));
+  }
+  *out = std::stoull(v);
+  return Status::Ok();
+}
+
+Status QueryTime(const HttpCall& c, const char* name, int64_t* out) {
+  auto it = c.query.find(name);
+  if (it == c.query.end()) return Status::Ok();
+  auto t = ParseDateOrTime(it->second);
+  if (!t) {
+    return Bad(name, "\"" + it->second +
+                         "\" is not a date (YYYY-MM-DD) or an RFC 3339 time "
+                         "(2025-03-04T18:00:00Z; percent-encode a + as %2B)");
+  }
+  *out = *t;
+  return Status::Ok();
+}
+
+Status QueryBool(const HttpCall& c, const char* name, bool* out) {
+  auto it = c.query.find(name);
+  if (it == c.query.end()) return Status::Ok();
+  if (it->second == "true" || it->second.empty()) {
+    *out = true;
+  } else if (it->second == "false") {
+    *out = false;
+  } else {
+    return Bad(name, "\"" + it->second + "\" is not true or false");
+  }
+  return Status::Ok();
+}
+
+std::string QueryText(const HttpCall& c, const char* name) {
+  auto it = c.query.find(name);
+  return it == c.query.end() ? "" : it->second;
+}
+
+// Listings answer one page: at most this many items, 100 unless `limit` says.
+constexpr uint64_t kMaxLimit = 1000;
+constexpr uint64_t kDefaultLimit = 100;
+
+Status Limit(const HttpCall& c, uint32_t* out) {
+  uint64_t limit = kDefaultLimit;
+  HOLDFAST_RETURN_IF_ERROR(QueryNumber(c, "limit", kMaxLimit, &limit));
+  if (limit == 0) return Bad("limit", "must be 1 to " + std::to_string(kMaxLimit));
+  *out = static_cast<uint32_t>(limit);
+  return Status::Ok();
+}
+
+// The events of POST /v1/events: JSON Lines (or one JSON object), each as `holdfast import`
+// takes them (docs/json.md); the daemon sets each author.
+Status BuildAppend(const HttpCall& c, api::Request::Builder r) {
+  std::vector<Event> events;
+  std::vector<std::string> labels;
+  size_t begin = 0, line = 0;
+  while (begin < c.body.size()) {
+    size_t end = c.body.find('\n', begin);
+    if (end == std::string::npos) end = c.body.size();
+    std::string_view text(c.body.data() + begin, end - begin);
+    begin = end + 1;
+    ++line;
+    if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    if (events.size() >= RequestHandler::kMaxEventsPerRequest) {
+      return Bad("body", "more than " + std::to_string(RequestHandler::kMaxEventsPerRequest) +
+                             " events: send them in several requests");
+    }
+    auto event = EventFromJson(text);
+    if (!event.ok()) return Bad("line " + std::to_string(line), event.status().message());
+    events.push_back(std::move(event).value());
+    labels.push_back("line " + std::to_string(line));
+  }
+  if (events.empty()) return Bad("body", "no events: send one JSON object per line");
+  auto append = r.initAppend();
+  auto list = append.initEvents(static_cast<unsigned>(events.size()));
+  auto names = append.initLabels(static_cast<unsigned>(labels.size()));
+  for (size_t i = 0; i < events.size(); ++i) {
+    list.setWithCaveats(static_cast<unsigned>(i), events[i].reader());
+    names.set(static_cast<unsigned>(i), labels[i]);
+  }
+  bool unlisted = false;
+  HOLDFAST_RETURN_IF_ERROR(QueryBool(c, "unlisted_session", &unlisted));
+  append.setUnlistedSession(unlisted);
+  return Status::Ok();
+}
+
+// One route: a method and a path pattern ({id}: one path segment), the query parameters it
+// takes, and how it builds its api::Request. A new route is one line here.
+struct Route {
+  const char* method;
+  const char* pattern;
+  const char* query;  // the parameters it takes, comma separated
+  Status (*build)(const HttpCall& call, api::Request::Builder request);
+};
+
+const std::vector<Route>& Routes() {
+  using B = api::Request::Builder;
+  using C = const HttpCall&;
+  static const std::vector<Route> routes = {
+      {"GET", "/v1/cases", "open,agency,after,limit",
+       [](C c, B r) {
+         auto list = r.initListCases();
+         bool open = false;
+         HOLDFAST_RETURN_IF_ERROR(QueryBool(c, "open", &open));
+         list.setOpenOnly(open);
+         list.setAgency(QueryText(c, "agency"));
+         list.setAfter(QueryText(c, "after"));
+         uint32_t limit = 0;
+         HOLDFAST_RETURN_IF_ERROR(Limit(c, &limit));
+         list.setLimit(limit);
+         return Status::Ok();
+       }},
+      {"GET", "/v1/cases/{id}", "",
+       [](C c, B r) {
+         r.setCaseShow(c.params[0]);
+         return Status::Ok();
+       }},
+      {"GET", "/v1/subjects/{id}", "",
+       [](C c, B r) {
+         r.setSubjectShow(c.params[0]);
+         return Status::Ok();
+       }},
+      {"GET", "/v1/alerts", "status,rule,case,as_of,after,limit",
+       [](C c, B r) {
+         auto list = r.initListAlerts();
+         list.setStatus(QueryText(c, "status"));
+         list.setRule(QueryText(c, "rule"));
+         list.setCaseId(QueryText(c, "case"));
+         list.setAfter(QueryText(c, "after"));
+         int64_t as_of = 0;
+         HOLDFAST_RETURN_IF_ERROR(QueryTime(c, "as_of", &as_of));
+         list.setAsOf(as_of);
+         uint32_t limit = 0;
+         HOLDFAST_RETURN_IF_ERROR(Limit(c, &limit));
+         list.setLimit(limit);
+         return Status::Ok();
+       }},
+      {"POST", "/v1/events", "unlisted_session", BuildAppend},
+      {"GET", "/v1/sync/status", "",
+       [](C, B r) {
+         r.setSyncStatus();
+         return Status::Ok();
+       }},
+      {"GET", "/v1/reports/indicators", "from,to",
+       [](C c, B r) {
+         auto ind = r.initIndicators();
+         if (!c.query.count("from")) return Bad("from", "required: a date or RFC 3339 time");
+         if (!c.query.count("to")) return Bad("to", "required: a date or RFC 3339 time");
+         int64_t from = 0, to = 0;
+         HOLDFAST_RETURN_IF_ERROR(QueryTime(c, "from", &from));
+         HOLDFAST_RETURN_IF_ERROR(QueryTime(c, "to", &to));
+         ind.setFrom(from);
+         ind.setTo(to);
+         ind.setFormat("json");
+         return Status::Ok();
+       }},
+  };
+  return routes;
+}
+
+// The routes the server answers itself (not through the request table).
+constexpr const char* kFeedPath = "/v1/alerts/feed";
+
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t end = path.find('/', i);
+    if (end == std::string_view::npos) end = path.size();
+    out.emplace_back(path.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+// A path segment that may name a resource: ids are letters, digits and . _ - : @ (never "."
+// or ".."). Anything else (%2e%2e, a backslash) names nothing here.
+bool IsPlainSegment(const std::string& s) {
+  if (s.empty() || s == "." || s == "..") return false;
+  for (char ch : s) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-' &&
+        ch != ':' && ch != '@') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether `path` matches `pattern`, with the {id}s into params.
+bool Match(const char* pattern, const std::vector<std::string>& path,
+           std::vector<std::string>* params) {
+  const auto want = Segments(pattern);
+  if (want.size() != path.size()) return false;
+  std::vector<std::string> found;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "{id}") {
+      if (!IsPlainSegment(path[i])) return false;
+      found.push_back(path[i]);
+    } else if (want[i] != path[i]) {
+      return false;
+    }
+  }
+  *params = std::move(found);
+  return true;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes a query component ('+' stays '+'); nullopt when malformed.
+std::optional<std::string> Decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+// Parses `query` (after '?') against the route's parameters.
+Result<std::map<std::string, std::string>> ParseQuery(std::string_view query,
+                                                      const std::string& allowed) {
+  std::map<std::string, std::string> out;
+  const std::string list = "," + allowed + ",";
+  size_t i = 0;
+  while (i <= query.size() && !query.empty()) {
+    size_t end = query.find('&', i);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(i, end - i);
+    i = end + 1;
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      auto name = Decode(pair.substr(0, eq));
+      auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+      if (!name) return Bad("query", "malformed percent-encoding");
+      if (!value) return Bad(*name, "malformed percent-encoding");
+      if (name->empty() || list.find("," + *name + ",") == std::string::npos) {
+        return Bad(*name, allowed.empty()
+                              ? "this route takes no query parameters"
+                              : "unknown query parameter (this route takes " + allowed + ")");
+      }
+      if (out.count(*name)) return Bad(*name, "given twice");
+      if (!IsValidUtf8(*value)) return Bad(*name, "not valid UTF-8");
+      out[*name] = *value;
+    }
+    if (end == query.size()) break;
+  }
+  return out;
+}
+
+// "--status: ..." (the socket's messages name CLI flags) -> "status".
+std::string FieldOf(const std::string& message) {
+  size_t colon = message.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 40) return "";
+  std::string field = message.substr(0, colon);
+  if (field.rfind("--", 0) == 0) field = field.substr(2);
+  for (char& ch : field) {
+    if (ch == '-') ch = '_';
+  }
+  if (field == "case") return "case";
+  for (char ch : field) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != ' ') {
+      return "";
+    }
+  }
+  return field;
+}
+
+std::string JsonText(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (ch < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+          out += buf;
+        } else {
+          out += static_cast<char>(ch);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string ErrorJson(const HttpError& e) {
+  std::string out = "{\"error\":{\"code\":" + JsonText(e.code);
+  if (!e.field.empty()) out += ",\"field\":" + JsonText(e.field);
+  return out + ",\"message\":" + JsonText(e.message) + "}}\n";
+}
+
+const char* Reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Internal Server Error";
+  }
+}
+
+// --- Answers on the pool ---------------------------------------------------------------
+
+// The answer to send: status, JSON body and any extra header.
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::string allow;              // 405
+  bool www_authenticate = false;  // 401
+};
+
+Reply ErrorReply(const HttpError& e) {
+  Reply r;
+  r.status = e.status;
+  r.body = ErrorJson(e);
+  r.www_authenticate = e.status == 401;
+  return r;
+}
+
+std::string CodeName(api::Error::Code code) {
+  using C = api::Error::Code;
+  switch (code) {
+    case C::INVALID_ARGUMENT:
+      return "invalid_argument";
+    case C::NOT_FOUND:
+      return "not_found";
+    case C::CONFLICT:
+      return "conflict";
+    case C::VERSION_CONFLICT:
+      return "version_conflict";
+    case C::PERMISSION_DENIED:
+      return "permission_denied";
+    case C::UNAVAILABLE:
+      return "unavailable";
+    case C::IO_ERROR:
+      return "io_error";
+    case C::CORRUPTION:
+      return "corruption";
+    case C::INTERNAL:
+      return "internal";
+  }
+  return "internal";
+}
+
+// The request table's answer as HTTP. `known_token`: whether the token names a user the
+// node lets in (a refusal is then 403, else 401).
+Reply ToReply(api::Response::Reader response, const std::function<bool()>& known_token) {
+  Reply r;
+  switch (response.which()) {
+    case api::Response::ERROR: {
+      auto e = response.getError();
+      HttpError err;
+      err.code = CodeName(e.getCode());
+      err.message = e.getMessage();
+      using C = api::Error::Code;
+      switch (e.getCode()) {
+        case C::INVALID_ARGUMENT:
+          err.status = 400;
+          err.field = FieldOf(err.message);
+          break;
+        case C::NOT_FOUND:
+          err.status = 404;
+          break;
+        case C::CONFLICT:
+        case C::VERSION_CONFLICT:
+          err.status = 409;
+          break;
+        case C::PERMISSION_DENIED:
+          err.status = known_token() ? 403 : 401;
+          if (err.status == 401) err.code = "unauthorized";
+          break;
+        case C::UNAVAILABLE:
+          err.status = 503;
+          break;
+        default:
+          err.status = 500;
+      }
+      return ErrorReply(err);
+    }
+    case api::Response::PAGE:
+      r.body = StructToJson(response.getPage()) + "\n";
+      return r;
+    case api::Response::REPORT:
+      r.body = std::string(response.getReport().cStr()) + "\n";
+      return r;
+    default: {
+      // The union member's value when it is a struct ({"caseView": {...}} -> {...}); else
+      // the response as an object ({"appended": [...]}).
+      capnp::DynamicStruct::Reader dynamic = response;
+      KJ_IF_MAYBE (field, dynamic.which()) {
+        if (field->getType().isStruct()) {
+          r.body = StructToJson(dynamic.get(*field).as<capnp::DynamicStruct>()) + "\n";
+          return r;
+        }
+      }
+      r.body = StructToJson(dynamic) + "\n";
+      return r;
+    }
+  }
+}
+
+}  // namespace
+
+// --- The server -------------------------------------------------------------------------
+
+struct HttpServer::Impl {
+  uv_loop_t* loop;
+  HttpDependencies deps;
+  HttpOptions options;
+  MetricsRegistry* metrics;
+
+  h2o_globalconf_t config{};
+  h2o_context_t ctx{};
+  h2o_accept_ctx_t accept_ctx{};
+  bool context_ready = false;
+  uv_tcp_t listener{};
+  bool listening = false;
+  bool stopping = false;
+  std::function<void()> on_shutdown;
+
+  // A TCP connection, accepted here and handed to H2O. Plain data with the handle first:
+  // H2O's close callback gets the handle's address, which is the connection's.
+  struct Conn {
+    uv_tcp_t tcp;
+    Impl* impl;
+    h2o_socket_t* sock;
+    char ip[INET6_ADDRSTRLEN];
+  };
+  std::unordered_map<h2o_socket_t*, Conn*> conns;
+  std::map<std::string, int> per_ip;
+  size_t open_conns = 0;  // accepted and not yet closed
+  int in_flight = 0;      // works on the pool
+
+  // One request on the pool.
+  struct Work;
+  // Disposed with its request's memory pool: tells the work its request is gone.
+  struct Guard {
+    Work* work;
+  };
+  struct Work {
+    uv_work_t uv{};
+    Impl* impl = nullptr;
+    h2o_req_t* req = nullptr;  // null once the request is gone
+    Guard* guard = nullptr;
+    const Route* route = nullptr;
+    HttpCall call;
+    std::string token;
+    std::string route_name;
+    std::function<Reply(Work*)> answer;  // runs on the pool
+    Reply reply;
+    uint64_t started_ns = 0;
+  };
+
+  // A feed reader (GET /v1/alerts/feed).
+  struct Stream {
+    h2o_generator_t generator{};  // first: H2O calls back with its address
+    Impl* impl = nullptr;
+    h2o_req_t* req = nullptr;  // null once the client has gone
+    Caller caller;
+    std::optional<ReadScope> scope;
+    uint64_t cursor = 0;
+    std::string pending;    // frames ready to send
+    std::string in_flight;  // frames H2O is sending (kept until proceed)
+    bool sending = false;
+    bool scanning = false;
+    bool dirty = true;  // the feed may hold entries after `cursor`
+    bool ending = false;
+    std::string end_message;  // a final frame when the reader may no longer read
+    Clock::time_point last_sent = Clock::now();
+    Clock::time_point send_started = Clock::now();
+    uv_work_t work{};
+    std::string scanned;  // the scan's frames
+    uint64_t scanned_to = 0;
+    bool scanned_more = false;
+  };
+  std::set<Stream*> streams;
+  uv_async_t feed_async{};
+  uv_timer_t tick{};
+  int feed_listener = -1;
+
+  Counter* http_requests(const std::string& route, int status) {
+    return metrics->GetCounter("holdfast_http_requests_total",
+                               "HTTP requests answered, by route and status code.",
+                               {{"route", route}, {"code", std::to_string(status)}});
+  }
+  Histogram* latency(const std::string& route) {
+    return metrics->GetHistogram(
+        "holdfast_http_request_duration_seconds",
+        "Time from a request's arrival (headers and body read) to its answer, by route.",
+        {{"route", route}});
+  }
+
+  // --- Sending -----------------------------------------------------------------------
+  void Send(h2o_req_t* req, const std::string& route, uint64_t started_ns, const Reply& r) {
+    req->res.status = r.status;
+    req->res.reason = Reason(r.status);
+    const h2o_iovec_t type = h2o_strdup(&req->pool, r.content_type.data(), r.content_type.size());
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type.base,
+                   type.len);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    if (r.www_authenticate) {
+      h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                     H2O_STRLIT("Bearer realm=\"holdfast\""));
+    }
+    if (!r.allow.empty()) {
+      const h2o_iovec_t allow = h2o_strdup(&req->pool, r.allow.data(), r.allow.size());
+      h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow.base, allow.len);
+    }
+    if (stopping) req->http1_is_persistent = 0;
+    req->res.content_length = r.body.size();
+    h2o_send_inline(req, r.body.data(), r.body.size());
+    http_requests(route, r.status)->Add();
+    latency(route)->Observe(static_cast<double>(uv_hrtime() - started_ns) / 1e9);
+  }
+
+  void SendError(h2o_req_t* req, const std::string& route, const HttpError& e,
+                 std::string allow = "") {
+    Reply r = ErrorReply(e);
+    r.allow = std::move(allow);
+    Send(req, route, uv_hrtime(), r);
+  }
+
+  // --- Accepting -----------------------------------------------------------------------
+  static void OnAccept(uv_stream_t* server, int status) {
+    auto* self = static_cast<Impl*>(server->data);
+    if (status != 0) return;
+    auto* c = new Conn();
+    c->impl = self;
+    c->sock = nullptr;
+    c->ip[0] = 0;
+    uv_tcp_init(self->loop, &c->tcp);
+    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp),
+               [](uv_handle_t* h) { delete reinterpret_cast<Conn*>(h); });
+      return;
+    }
+    sockaddr_storage addr{};
+    int len = sizeof addr;
+    if (uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      if (addr.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, c->ip, sizeof c->ip);
+      } else if (addr.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, c->ip,
+                  sizeof c->ip);
+      }
+    }
+    int& mine = self->per_ip[c->ip];
+    if (self->stopping || mine >= self->options.max_connections_per_client ||
+        self->open_conns >= static_cast<size_t>(self->options.max_connections)) {
+      if (!self->stopping) {
+        self->metrics
+            ->GetCounter("holdfast_http_connections_refused_total",
+                         "Connections closed at accept: the client (by IP) already held "
+                         "max_connections_per_client, or the server max_connections.")
+            ->Add();
+        spdlog::warn("http: refused a connection from {}: {} connections open from it", c->ip,
+                     mine);
+      }
+      if (mine == 0) self->per_ip.erase(c->ip);
+      uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp),
+               [](uv_handle_t* h) { delete reinterpret_cast<Conn*>(h); });
+      return;
+    }
+    ++mine;
+    ++self->open_conns;
+    c->sock = h2o_uv_socket_create(reinterpret_cast<uv_stream_t*>(&c->tcp), OnConnClosed);
+    self->conns[c->sock] = c;
+    h2o_accept(&self->accept_ctx, c->sock);
+  }
+
+  static void OnConnClosed(uv_handle_t* handle) {
+    auto* c = reinterpret_cast<Conn*>(handle);
+    Impl* self = c->impl;
+    self->conns.erase(c->sock);
+    auto it = self->per_ip.find(c->ip);
+    if (it != self->per_ip.end() && --it->second <= 0) self->per_ip.erase(it);
+    --self->open_conns;
+    delete c;
+    self->MaybeFinishShutdown();
+  }
+
+  // Cuts a connection off: its socket is shut down, so H2O sees it fail and closes it.
+  static void CutOff(h2o_req_t* req) {
+    h2o_socket_t* sock = req->conn->callbacks->get_socket(req->conn);
+    if (sock == nullptr) return;
+    int fd = h2o_socket_get_fd(sock);
+    if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  }
+
+  // --- Requests ------------------------------------------------------------------------
+  static int OnRequest(h2o_handler_t* handler, h2o_req_t* req);
+
+  int Dispatch(h2o_req_t* req) {
+    const uint64_t started = uv_hrtime();
+    const std::string_view method(req->method.base, req->method.len);
+    const size_t path_end = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    const std::string_view path(req->path.base, path_end);
+    const std::string_view query = req->query_at != SIZE_MAX
+                                       ? std::string_view(req->path.base + req->query_at + 1,
+                                                          req->path.len - req->query_at - 1)
+                                       : std::string_view();
+    if (stopping) {
+      SendError(req, "other", {503, "unavailable", "", "holdfastd is stopping; try again shortly"});
+      return 0;
+    }
+    const auto segments = Segments(path);
+    // Only the raw path is matched: nothing is decoded or resolved, so a path that climbs
+    // (/v1/../x, %2e%2e) matches no route.
+    if (path == "/healthz" || path == "/metrics") {
+      if (method != "GET" && method != "HEAD") {
+        SendError(req, std::string(path),
+                  {405, "method_not_allowed", "", std::string(method) + " is not allowed here"},
+                  "GET");
+        return 0;
+      }
+      auto w = NewWork(req, std::string(path), started);
+      if (path == "/healthz") {
+        w->answer = [](Work* work) { return work->impl->Health(); };
+      } else {
+        w->answer = [](Work* work) {
+          Reply r;
+          r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+          r.body = work->impl->metrics->Render();
+          return r;
+        };
+      }
+      Queue(w);
+      return 0;
+    }
+    if (path == kFeedPath) {
+      if (method != "GET") {
+        SendError(req, kFeedPath,
+                  {405, "method_not_allowed", "", std::string(method) + " is not allowed here"},
+                  "GET");
+        return 0;
+      }
+      auto token = Token(req);
+      if (!token) {
+        SendError(req, kFeedPath, NoToken());
+        return 0;
+      }
+      auto parsed = ParseQuery(query, "since");
+      if (!parsed.ok()) {
+        SendError(req, kFeedPath, BadRequest(parsed.status()));
+        return 0;
+      }
+      StartFeed(req, *token, *parsed, started);
+      return 0;
+    }
+    const Route* found = nullptr;
+    std::string allow;
+    std::vector<std::string> params;
+    for (const auto& route : Routes()) {
+      std::vector<std::string> p;
+      if (!Match(route.pattern, segments, &p)) continue;
+      if (method == route.method) {
+        found = &route;
+        params = std::move(p);
+      } else {
+        allow += (allow.empty() ? "" : ", ") + std::string(route.method);
+      }
+    }
+    if (found == nullptr) {
+      if (!allow.empty()) {
+        SendError(req, "other",
+                  {405, "method_not_allowed", "", std::string(method) + " is not allowed here"},
+                  allow);
+      } else {
+        SendError(
+            req, "other",
+            {404, "not_found", "", "no such resource (the API is under /v1/: docs/http-api.md)"});
+      }
+      return 0;
+    }
+    auto token = Token(req);
+    if (!token) {
+      SendError(req, found->pattern, NoToken());
+      return 0;
+    }
+    auto parsed = ParseQuery(query, found->query);
+    if (!parsed.ok()) {
+      SendError(req, found->pattern, BadRequest(parsed.status()));
+      return 0;
+    }
+    if (req->entity.base != nullptr && req->entity.len > options.max_body_bytes) {
+      SendError(req, found->pattern,
+                {413, "payload_too_large", "body",
+                 "the body is over " + std::to_string(options.max_body_bytes) +
+                     " bytes ([http] max_body_bytes): send fewer events per request"});
+      return 0;
+    }
+    auto w = NewWork(req, found->pattern, started);
+    w->route = found;
+    w->token = *token;
+    w->call.params = std::move(params);
+    w->call.query = std::move(parsed).value();
+    if (req->entity.base != nullptr) w->call.body.assign(req->entity.base, req->entity.len);
+    w->answer = [](Work* work) { return work->impl->Answer(work); };
+    Queue(w);
+    return 0;
+  }
+
+  static HttpError NoToken() {
+    return {401, "unauthorized", "Authorization",
+            "no token: send `Authorization: Bearer TOKEN` (make one with holdfast users token)"};
+  }
+  static HttpError BadRequest(const Status& s) {
+    return {400, "invalid_argument", FieldOf(s.message()), s.message()};
+  }
+
+  // The bearer token of the request; nullopt when there is none.
+  static std::optional<std::string> Token(h2o_req_t* req) {
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    if (i < 0) return std::nullopt;
+    std::string_view v(req->headers.entries[i].value.base, req->headers.entries[i].value.len);
+    if (v.size() < 7 || strncasecmp(v.data(), "Bearer ", 7) != 0) return std::nullopt;
+    v.remove_prefix(7);
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    if (v.empty()) return std::nullopt;
+    return std::string(v);
+  }
+
+  Work* NewWork(h2o_req_t* req, std::string route, uint64_t started) {
+    auto* w = new Work();
+    w->impl = this;
+    w->req = req;
+    w->route_name = std::move(route);
+    w->started_ns = started;
+    w->uv.data = w;
+    w->guard = static_cast<Guard*>(h2o_mem_alloc_shared(&req->pool, sizeof(Guard), [](void* p) {
+      auto* g = static_cast<Guard*>(p);
+      if (g->work != nullptr) g->work->req = nullptr;
+    }));
+    w->guard->work = w;
+    return w;
+  }
+
+  void Queue(Work* w) {
+    ++in_flight;
+    uv_queue_work(
+        loop, &w->uv,
+        [](uv_work_t* u) {
+          auto* work = static_cast<Work*>(u->data);
+          try {
+            work->reply = work->answer(work);
+          } catch (const std::exception& e) {
+            work->reply =
+                ErrorReply({500, "internal", "", std::string("internal error: ") + e.what()});
+          } catch (const kj::Exception& e) {
+            work->reply = ErrorReply(
+                {500, "internal", "", std::string("internal error: ") + e.getDescription().cStr()});
+          }
+        },
+        [](uv_work_t* u, int) {
+          auto* work = static_cast<Work*>(u->data);
+          Impl* self = work->impl;
+          if (work->req != nullptr) {
+            work->guard->work = nullptr;
+            self->Send(work->req, work->route_name, work->started_ns, work->reply);
+          }
+          delete work;
+          --self->in_flight;
+          self->MaybeFinishShutdown();
+        });
+  }
+
+  // On the pool: the request table's answer.
+  Reply Answer(Work* w) {
+    capnp::MallocMessageBuilder request_message;
+    auto request = request_message.initRoot<api::Request>();
+    request.initIdentity().setToken(w->token);
+    if (Status built = w->route->build(w->call, request); !built.ok()) {
+      return ErrorReply(BadRequest(built));
+    }
+    capnp::MallocMessageBuilder response_message;
+    auto response = response_message.initRoot<api::Response>();
+    deps.handler->Handle(request.asReader(), response, nullptr, /*peer_uid=*/-1);
+    const std::string token = w->token;
+    return ToReply(response.asReader(), [this, &token] {
+      return deps.users->Identify(Presented{token, -1}).status.ok();
+    });
+  }
+
+  Reply Health() {
+    Reply r;
+    const uint64_t last = deps.store->LastPosition();
+    r.body = "{\"status\":\"ok\",\"node\":" + JsonText(options.node_id) +
+             ",\"last_position\":" + std::to_string(last) + "}\n";
+    return r;
+  }
+
+  // --- The alert feed ------------------------------------------------------------------
+  void StartFeed(h2o_req_t* req, const std::string& token,
+                 const std::map<std::string, std::string>& query, uint64_t started) {
+    const Identification who = deps.users->Identify(Presented{token, -1});
+    if (!who.status.ok()) {
+      SendError(req, kFeedPath, {401, "unauthorized", "Authorization", who.status.message()});
+      return;
+    }
+    if (Status right = CheckRight(who.caller.role, Right::kReadCases, "alerts feed"); !right.ok()) {
+      SendError(req, kFeedPath, {403, "permission_denied", "", right.message()});
+      return;
+    }
+    uint64_t since = 0;
+    ssize_t h = h2o_find_header_by_str(&req->headers, H2O_STRLIT("last-event-id"), -1);
+    std::string given, field;
+    if (h >= 0) {
+      given.assign(req->headers.entries[h].value.base, req->headers.entries[h].value.len);
+      field = "Last-Event-ID";
+    } else if (query.count("since")) {
+      given = query.at("since");
+      field = "since";
+    }
+    if (!field.empty()) {
+      if (given.empty() || given.size() > 19 ||
+          given.find_first_not_of("0123456789") != std::string::npos) {
+        SendError(req, kFeedPath,
+                  {400, "invalid_argument", field,
+                   field + ": \"" + given + "\" is not a feed cursor (the id: of an event sent)"});
+        return;
+      }
+      since = std::stoull(given);
+    }
+    auto* s = new Stream();
+    s->impl = this;
+    s->req = req;
+    s->caller = who.caller;
+    s->scope.emplace(who.caller.role, options.agency, deps.projector);
+    s->cursor = since;
+    s->generator.proceed = [](h2o_generator_t* g, h2o_req_t*) {
+      auto* stream = reinterpret_cast<Stream*>(g);
+      stream->sending = false;
+      stream->in_flight.clear();
+      stream->impl->Pump(stream);
+    };
+    s->generator.stop = [](h2o_generator_t* g, h2o_req_t*) {
+      auto* stream = reinterpret_cast<Stream*>(g);
+      stream->req = nullptr;
+      stream->impl->Forget(stream);
+    };
+    streams.insert(s);
+    req->res.status = 200;
+    req->res.reason = "OK";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("text/event-stream; charset=utf-8"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    h2o_start_response(req, &s->generator);
+    http_requests(kFeedPath, 200)->Add();
+    latency(kFeedPath)->Observe(static_cast<double>(uv_hrtime() - started) / 1e9);
+    s->pending = "retry: 2000\n\n";
+    Pump(s);
+  }
+
+  // Frees a stream once H2O and the pool are both done with it.
+  void Forget(Stream* s) {
+    if (s->req != nullptr || s->scanning) return;
+    streams.erase(s);
+    delete s;
+    MaybeFinishShutdown();
+  }
+
+  // Sends what is pending when H2O can take it; scans the feed when nothing is pending.
+  void Pump(Stream* s) {
+    if (s->req == nullptr) {
+      Forget(s);
+      return;
+    }
+    if (s->sending) return;
+    if (!s->pending.empty()) {
+      s->in_flight.swap(s->pending);
+      s->pending.clear();
+      s->sending = true;
+      s->send_started = s->last_sent = Clock::now();
+      if (s->ending) {
+        // The last frame is copied to the request's pool: the stream goes before H2O sends.
+        h2o_iovec_t last = h2o_strdup(&s->req->pool, s->in_flight.data(), s->in_flight.size());
+        h2o_send(s->req, &last, 1, H2O_SEND_STATE_FINAL);
+        // H2O is done with the request once a final send is made; it calls stop no more.
+        s->req = nullptr;
+        Forget(s);
+        return;
+      }
+      h2o_iovec_t buf = h2o_iovec_init(s->in_flight.data(), s->in_flight.size());
+      h2o_send(s->req, &buf, 1, H2O_SEND_STATE_IN_PROGRESS);
+      return;
+    }
+    if (s->ending) {
+      h2o_send(s->req, nullptr, 0, H2O_SEND_STATE_FINAL);
+      s->req = nullptr;
+      Forget(s);
+      return;
+    }
+    if (s->dirty && !s->scanning && !stopping) Scan(s);
+  }
+
+  void Scan(Stream* s) {
+    s->scanning = true;
+    s->dirty = false;
+    s->work.data = s;
+    ++in_flight;
+    uv_queue_work(
+        loop, &s->work,
+        [](uv_work_t* u) {
+          auto* stream = static_cast<Stream*>(u->data);
+          stream->impl->ScanOnPool(stream);
+        },
+        [](uv_work_t* u, int) {
+          auto* stream = static_cast<Stream*>(u->data);
+          Impl* self = stream->impl;
+          --self->in_flight;
+          stream->scanning = false;
+          if (stream->req == nullptr) {
+            self->Forget(stream);
+            return;
+          }
+          stream->cursor = stream->scanned_to;
+          stream->pending += stream->scanned;
+          stream->scanned.clear();
+          if (stream->scanned_more) stream->dirty = true;
+          self->Pump(stream);
+          self->MaybeFinishShutdown();
+        });
+  }
+
+  // At most this much of the feed is read for one client at a time.
+  static constexpr size_t kFeedChunkBytes = 256 * 1024;
+
+  void ScanOnPool(Stream* s) {
+    s->scanned.clear();
+    s->scanned_to = s->cursor;
+    s->scanned_more = false;
+    if (Status still = deps.handler->StillActs(s->caller); !still.ok()) {
+      s->scanned =
+          "event: error\ndata: " + ErrorJson({403, "permission_denied", "", still.message()});
+      s->scanned += "\n";
+      s->ending = true;
+      return;
+    }
+    const ReadScope& scope = *s->scope;
+    Status scanned = deps.projector->ScanFeed(s->cursor, [&](const FeedEntry& e) {
+      if (s->scanned.size() >= kFeedChunkBytes) {
+        s->scanned_more = true;
+        return false;
+      }
+      s->scanned_to = e.cursor;
+      auto visible = scope.everything() ? Result<bool>(true) : scope.MaySee(e.alert);
+      if (!visible.ok()) {
+        spdlog::warn("http feed: an alert change was not sent to a {} reader: {}",
+                     RoleName(scope.role()), visible.status().ToString());
+        return true;
+      }
+      if (!*visible) return true;
+      capnp::MallocMessageBuilder m;
+      auto item = m.initRoot<api::FeedItem>();
+      item.setCursor(e.cursor);
+      item.setChange(AlertChangeName(e.change));
+      item.setEvent(FormatUuid(e.event));
+      RequestHandler::FillAlertInfo(e.alert, e.status, item.initAlert(), scope.WithheldOf(e.alert));
+      s->scanned += "id: " + std::to_string(e.cursor) + "\nevent: " + AlertChangeName(e.change) +
+                    "\ndata: " + StructToJson(item.asReader()) + "\n\n";
+      return true;
+    });
+    if (!scanned.ok()) {
+      spdlog::error("http feed: {}", scanned.ToString());
+      s->scanned_more = true;  // tried again at the next change or tick
+    }
+  }
+
+  static void OnFeedAsync(uv_async_t* async) {
+    auto* self = static_cast<Impl*>(async->data);
+    for (Stream* s : std::vector<Stream*>(self->streams.begin(), self->streams.end())) {
+      s->dirty = true;
+      self->Pump(s);
+    }
+  }
+
+  // Every second: heartbeats, and readers that stopped reading are dropped.
+  static void OnTick(uv_timer_t* timer) {
+    auto* self = static_cast<Impl*>(timer->data);
+    const auto now = Clock::now();
+    const auto stall = std::chrono::seconds(self->options.client_timeout_seconds);
+    const auto keepalive = std::chrono::seconds(self->options.keepalive_seconds);
+    for (Stream* s : std::vector<Stream*>(self->streams.begin(), self->streams.end())) {
+      if (s->req == nullptr) continue;
+      if (s->sending && now - s->send_started > stall) {
+        self->metrics
+            ->GetCounter("holdfast_http_feed_readers_dropped_total",
+                         "Feed readers cut off because they stopped reading.")
+            ->Add();
+        CutOff(s->req);
+        continue;
+      }
+      if (!s->sending && s->pending.empty() && now - s->last_sent >= keepalive) {
+        s->pending = ": keepalive\n\n";
+        self->Pump(s);
+      }
+    }
+  }
+
+  // --- Shutting down -------------------------------------------------------------------
+  void Shutdown(std::function<void()> done) {
+    stopping = true;
+    on_shutdown = std::move(done);
+    if (feed_listener >= 0) {
+      deps.projector->RemoveFeedListener(feed_listener);
+      feed_listener = -1;
+    }
+    if (listening) {
+      listening = false;
+      uv_close(reinterpret_cast<uv_handle_t*>(&listener), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&feed_async), nullptr);
+      uv_timer_stop(&tick);
+      uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);
+    }
+    // Feed streams end now; other connections once their requests in flight have answered.
+    for (Stream* s : std::vector<Stream*>(streams.begin(), streams.end())) {
+      if (s->req != nullptr) CutOff(s->req);
+    }
+    MaybeFinishShutdown();
+  }
+
+  void MaybeFinishShutdown() {
+    if (!stopping || !on_shutdown) return;
+    if (in_flight > 0) return;
+    if (!conns.empty()) {
+      for (auto& [sock, c] : conns) {
+        int fd = h2o_socket_get_fd(sock);
+        if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+      }
+      return;
+    }
+    if (open_conns > 0 || !streams.empty()) return;
+    auto done = std::move(on_shutdown);
+    on_shutdown = nullptr;
+    done();
+  }
+};
+
+int HttpServer::Impl::OnRequest(h2o_handler_t* handler, h2o_req_t* req) {
+  Impl* self = *reinterpret_cast<Impl**>(handler + 1);
+  try {
+    return self->Dispatch(req);
+  } catch (const std::exception& e) {
+    spdlog::error("http: a request failed: {}", e.what());
+    h2o_send_error_500(req, "Internal Server Error", "internal error", 0);
+    return 0;
+  }
+}
+
+HttpServer::HttpServer(uv_loop_t* loop, HttpDependencies deps, HttpOptions options)
+    : impl_(new Impl()) {
+  impl_->loop = loop;
+  impl_->deps = deps;
+  impl_->options = std::move(options);
+  impl_->metrics = &metrics_;
+  Impl* impl = impl_.get();
+  metrics_.AddSource([impl](std::string* out) {
+    AppendFamily(out, "holdfast_events_total", "counter",
+                 "Events in this node's log (its last log position): appended here, "
+                 "imported, derived or received from peers.");
+    AppendSample(out, "holdfast_events_total", {},
+                 static_cast<double>(impl->deps.store->LastPosition()));
+  });
+  metrics_.AddSource([impl](std::string* out) {
+    std::map<std::string, uint64_t> open;
+    for (const char* rule :
+         {"non_engagement", "no_contact", "reoffending", "breach", "dropout", "risk_escalation"}) {
+      open[rule] = 0;
+    }
+    AlertFilter filter;
+    filter.status = "open";
+    filter.as_of = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+    Status s = impl->deps.projector->ScanAlerts(filter, std::nullopt, [&](const ListedAlert& a) {
+      ++open[RuleName(a.state.rule)];
+      return true;
+    });
+    if (!s.ok()) return;
+    AppendFamily(out, "holdfast_alerts_open", "gauge", "Open alerts on this node, by rule.");
+    for (const auto& [rule, n] : open) {
+      AppendSample(out, "holdfast_alerts_open", {{"rule", rule}}, static_cast<double>(n));
+    }
+  });
+  metrics_.AddSource([impl](std::string* out) {
+    if (impl->deps.sync == nullptr) return;
+    auto peers = impl->deps.sync->ListPeers(/*behind_out=*/true);
+    if (!peers.ok()) return;
+    struct Family {
+      const char* name;
+      const char* type;
+      const char* help;
+      double (*value)(const PeerStatus&);
+    };
+    static const Family families[] = {
+        {"holdfast_peer_connected", "gauge", "1 while a sync link with the peer is up.",
+         [](const PeerStatus& p) { return p.connected ? 1.0 : 0.0; }},
+        {"holdfast_peer_last_contact_seconds", "gauge",
+         "When the peer was last heard from (unix seconds; 0: never).",
+         [](const PeerStatus& p) { return static_cast<double>(p.last_contact / 1000000000); }},
+        {"holdfast_peer_behind_in_events", "gauge",
+         "Events of the peer's log this node has not pulled yet, as the peer last said.",
+         [](const PeerStatus& p) { return static_cast<double>(p.behind_in); }},
+        {"holdfast_peer_behind_out_events", "gauge",
+         "Events of this node's log for the peer that it has not pulled yet.",
+         [](const PeerStatus& p) { return static_cast<double>(p.behind_out); }},
+        {"holdfast_peer_events_in_total", "counter",
+         "Events received from the peer since the daemon started.",
+         [](const PeerStatus& p) { return static_cast<double>(p.events_in); }},
+        {"holdfast_peer_events_out_total", "counter",
+         "Events sent to the peer since the daemon started.",
+         [](const PeerStatus& p) { return static_cast<double>(p.events_out); }},
+    };
+    for (const auto& f : families) {
+      AppendFamily(out, f.name, f.type, f.help);
+      for (const auto& view : *peers) {
+        AppendSample(out, f.name, {{"peer", view.status.config.id}}, f.value(view.status));
+      }
+    }
+  });
+  metrics_.AddSource([impl](std::string* out) {
+    // Read on the pool while the loop changes them: a scrape's view, good to a request.
+    AppendFamily(out, "holdfast_http_connections", "gauge", "HTTPS connections open.");
+    AppendSample(out, "holdfast_http_connections", {},
+                 static_cast<double>(__atomic_load_n(&impl->open_conns, __ATOMIC_RELAXED)));
+  });
+}
+
+HttpServer::~HttpServer() {
+  if (impl_->context_ready) {
+    h2o_context_dispose(&impl_->ctx);
+    h2o_config_dispose(&impl_->config);
+  }
+  if (impl_->accept_ctx.ssl_ctx != nullptr) SSL_CTX_free(impl_->accept_ctx.ssl_ctx);
+}
+
+namespace {
+
+// The loop's handles, to tell which ones H2O's context adds.
+std::set<uv_handle_t*> Handles(uv_loop_t* loop) {
+  std::set<uv_handle_t*> out;
+  uv_walk(
+      loop, [](uv_handle_t* h, void* arg) { static_cast<std::set<uv_handle_t*>*>(arg)->insert(h); },
+      &out);
+  return out;
+}
+
+std::string SslError() {
+  unsigned long e = ERR_get_error();
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return buf;
+}
+
+}  // namespace
+
+Status HttpServer::Listen() {
+  Impl* impl = impl_.get();
+  const HttpOptions& o = impl->options;
+  const size_t colon = o.listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument("http.listen: \"" + o.listen + "\": expected HOST:PORT");
+  }
+  std::string host = o.listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port_text = o.listen.substr(colon + 1);
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port_text) > 65535) {
+    return Status::InvalidArgument("http.listen: \"" + o.listen + "\": the port must be 0-65535");
+  }
+  if (o.cert.empty() || o.key.empty()) {
+    return Status::InvalidArgument(
+        "http: needs a certificate and key ([http] cert and key, or [sync] cert and key)");
+  }
+  SSL_CTX* ssl = SSL_CTX_new(TLS_server_method());
+  impl->accept_ctx.ssl_ctx = ssl;
+  SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
+  if (SSL_CTX_use_certificate_chain_file(ssl, o.cert.c_str()) != 1) {
+    return Status::InvalidArgument("http.cert: cannot load " + o.cert + ": " + SslError());
+  }
+  if (SSL_CTX_use_PrivateKey_file(ssl, o.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return Status::InvalidArgument("http.key: cannot load " + o.key + ": " + SslError());
+  }
+  if (SSL_CTX_check_private_key(ssl) != 1) {
+    return Status::InvalidArgument("http.key: " + o.key + " is not the key of " + o.cert);
+  }
+  sockaddr_storage addr{};
+  const int port = std::stoi(port_text);
+  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0 &&
+      uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)) != 0) {
+    return Status::InvalidArgument("http.listen: \"" + host + "\" is not an IP address");
+  }
+
+  h2o_config_init(&impl->config);
+  // Bodies up to twice the limit are read and answered with a JSON 413 naming the limit;
+  // H2O refuses larger ones itself (a plain 413) without reading them.
+  impl->config.max_request_entity_size = o.max_body_bytes * 2;
+  impl->config.handshake_timeout = static_cast<uint64_t>(o.client_timeout_seconds) * 1000;
+  impl->config.http1.req_timeout = static_cast<uint64_t>(o.client_timeout_seconds) * 1000;
+  impl->config.http1.upgrade_to_http2 = 0;
+  impl->config.server_name = h2o_iovec_init(H2O_STRLIT("holdfastd"));
+  h2o_hostconf_t* host_conf =
+      h2o_config_register_host(&impl->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+  h2o_pathconf_t* path_conf = h2o_config_register_path(host_conf, "/", 0);
+  h2o_handler_t* handler = h2o_create_handler(path_conf, sizeof(h2o_handler_t) + sizeof(Impl*));
+  handler->on_req = Impl::OnRequest;
+  *reinterpret_cast<Impl**>(handler + 1) = impl;
+
+  // H2O's context adds loop handles of its own (timers, a queue's async): they must not keep
+  // the loop running once everything else has stopped, so they are unreferenced.
+  const auto before = Handles(impl->loop);
+  h2o_context_init(&impl->ctx, impl->loop, &impl->config);
+  impl->context_ready = true;
+  for (uv_handle_t* h : Handles(impl->loop)) {
+    if (!before.count(h)) uv_unref(h);
+  }
+  impl->accept_ctx.ctx = &impl->ctx;
+  impl->accept_ctx.hosts = impl->config.hosts;
+
+  uv_tcp_init(impl->loop, &impl->listener);
+  impl->listener.data = impl;
+  int rc = uv_tcp_bind(&impl->listener, reinterpret_cast<sockaddr*>(&addr), 0);
+  if (rc == 0) {
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(&impl->listener), 128, Impl::OnAccept);
+  }
+  if (rc != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&impl->listener), nullptr);
+    return Status::IoError("http: cannot listen on " + o.listen + ": " + uv_strerror(rc));
+  }
+  sockaddr_storage bound{};
+  int len = sizeof bound;
+  uv_tcp_getsockname(&impl->listener, reinterpret_cast<sockaddr*>(&bound), &len);
+  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  uv_async_init(impl->loop, &impl->feed_async, Impl::OnFeedAsync);
+  impl->feed_async.data = impl;
+  uv_timer_init(impl->loop, &impl->tick);
+  impl->tick.data = impl;
+  uv_timer_start(&impl->tick, Impl::OnTick, 1000, 1000);
+  impl->listening = true;
+  uv_async_t* wake = &impl->feed_async;
+  impl->feed_listener = impl->deps.projector->AddFeedListener([wake](uint64_t) {
+    uv_async_send(wake);  // the folding thread: only wake the loop
+  });
+  spdlog::info("http: listening on {}:{}", host, port_);
+  return Status::Ok();
+}
+
+void HttpServer::Shutdown(std::function<void()> done) { impl_->Shutdown(std::move(done)); }
+
+}  // namespace holdfast
