@@ -129,7 +129,14 @@ Status BuildAppend(const HttpCall& c, api::Request::Builder r) {
                              " events: send them in several requests");
     }
     auto event = EventFromJson(text);
-    if (!event.ok()) return Bad("line " + std::to_string(line), event.status().message());
+    if (!event.ok()) {
+      // "line 4 data.outcome: ..." names the line and the field in it.
+      const std::string& m = event.status().message();
+      const size_t colon = m.find(':');
+      const std::string field = colon == std::string::npos ? "" : " " + m.substr(0, colon);
+      return Bad("line " + std::to_string(line) + field,
+                 colon == std::string::npos ? m : m.substr(colon + 2));
+    }
     events.push_back(std::move(event).value());
     labels.push_back("line " + std::to_string(line));
   }

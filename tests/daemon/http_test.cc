@@ -1,0 +1,344 @@
+// The HTTPS API (daemon/http_server.h, docs/http-api.md) through a real holdfastd and a real
+// client: Python's http.client and ssl with the node's CA (tests/daemon/http_client.py).
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "tests/daemon/harness.h"
+
+namespace holdfast::test {
+namespace {
+
+const std::string kSource = HOLDFAST_SOURCE_DIR;
+const std::string kClient = kSource + "/tests/daemon/http_client.py";
+
+// Sets the first `key = ` (empty) after `section` in the config text.
+void SetKey(std::string* conf, const std::string& section, const std::string& key,
+            const std::string& value) {
+  size_t at = conf->find("[" + section + "]");
+  REQUIRE(at != std::string::npos);
+  const std::string empty = "\n" + key + " = ";
+  at = conf->find(empty, at);
+  REQUIRE(at != std::string::npos);
+  const size_t end = conf->find('\n', at + 1);
+  conf->replace(at, end - at, empty + value);
+}
+
+// A probation node serving HTTPS on 127.0.0.1 (any free port), with its own CA, a client
+// timeout of 3 s and at most 4 connections per client.
+struct HttpNode {
+  TempDir dir;
+  std::unique_ptr<Node> node;
+  std::string ca;
+  int port = 0;
+
+  HttpNode() {
+    auto made = Run({kSource + "/ops/make-ca", dir / "pki"});
+    REQUIRE(made.exit == 0);
+    made = Run({kSource + "/ops/make-node-cert", dir / "pki", "probation-1"});
+    REQUIRE(made.exit == 0);
+    ca = dir / "pki/ca.crt";
+    node = std::make_unique<Node>(dir / "n1");
+    std::string conf = ReadFile(node->config());
+    // The node's own TLS files ([sync]) serve HTTPS too: [http] cert and key stay empty.
+    SetKey(&conf, "sync", "ca", ca);
+    SetKey(&conf, "sync", "cert", dir / "pki/probation-1.crt");
+    SetKey(&conf, "sync", "key", dir / "pki/probation-1.key");
+    SetKey(&conf, "http", "listen", "127.0.0.1:0");
+    SetKey(&conf, "http", "client_timeout_seconds", "3");
+    SetKey(&conf, "http", "max_connections_per_client", "4");
+    SetKey(&conf, "http", "max_body_bytes", "65536");
+    WriteFile(node->config(), conf);
+    Start();
+  }
+  void Start() {
+    const size_t seen = node->Log().size();
+    node->Start();
+    std::string log;
+    REQUIRE(WaitUntil(Scaled(milliseconds(10000)), [&] {
+      log = node->Log().substr(seen);
+      return log.find("http: listening on 127.0.0.1:") != std::string::npos;
+    }));
+    const std::string marker = "http: listening on 127.0.0.1:";
+    port = std::stoi(log.substr(log.find(marker) + marker.size()));
+  }
+
+  RunResult Client(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {HOLDFAST_PYTHON, kClient, ca, std::to_string(port)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Run(argv);
+  }
+
+  struct Response {
+    int status = 0;
+    std::string allow, authenticate, body;
+  };
+  Response Request(const std::string& method, const std::string& path, const std::string& token,
+                   const std::string& body = "", std::vector<std::string> headers = {}) const {
+    std::string body_file = "-";
+    if (!body.empty()) {
+      body_file = dir / "body";
+      WriteFile(body_file, body);
+    }
+    std::vector<std::string> args = {"request", method, path, token.empty() ? "-" : token,
+                                     body_file};
+    args.insert(args.end(), headers.begin(), headers.end());
+    auto r = Client(args);
+    INFO(r.Describe());
+    REQUIRE(r.exit == 0);
+    std::istringstream in(r.out);
+    Response out;
+    std::string line;
+    std::getline(in, line);
+    out.status = std::stoi(line);
+    std::getline(in, line);
+    out.allow = line.substr(std::string("allow: ").size());
+    std::getline(in, line);
+    out.authenticate = line.substr(std::string("www-authenticate: ").size());
+    out.body = std::string(std::istreambuf_iterator<char>(in), {});
+    return out;
+  }
+
+  // A user's API token (made through the CLI as the node's operator).
+  std::string Token(const std::string& user, const std::string& role) const {
+    node->Cli({"users", "add", "--id", user, "--role", role}, "");
+    auto r = node->Cli({"users", "token", "--id", user}, "");
+    REQUIRE(r.exit == 0);
+    return Lines(r.out).back();
+  }
+};
+
+const std::string kCaseOpened =
+    R"({"id":"00000001-0000-4000-8000-000000000001","type":"case.opened",)"
+    R"("occurred_at":"2025-03-01T10:00:00Z","author":{"user":"-","role":"probation",)"
+    R"("agency":"-"},"data":{"case":"C-1","subject":"S-1","order":"community_order",)"
+    R"("risk":"high","lead_agency":"probation-ce"}})";
+
+TEST_CASE("http: every error is JSON with its status; the server lives on", "[http]") {
+  HttpNode h;
+  const std::string probation = h.Token("po-1", "probation");
+  const std::string analyst = h.Token("an-1", "analyst");
+
+  // 401: no token, and a token the node does not know (with WWW-Authenticate).
+  auto r = h.Request("GET", "/v1/cases", "");
+  CHECK(r.status == 401);
+  CHECK(r.authenticate.find("Bearer") == 0);
+  CHECK(Contains(r.body, R"("code":"unauthorized")"));
+  r = h.Request("GET", "/v1/cases", "hft_not-a-token");
+  CHECK(r.status == 401);
+  CHECK(r.authenticate.find("Bearer") == 0);
+  // 403: a known user whose role lacks the right.
+  r = h.Request("GET", "/v1/cases", analyst);
+  CHECK(r.status == 403);
+  CHECK(Contains(r.body, R"("code":"permission_denied")"));
+  // 400 names the field: a bad query value, an unknown parameter, bad JSON in the body.
+  r = h.Request("GET", "/v1/alerts?status=bogus", probation);
+  CHECK(r.status == 400);
+  CHECK(Contains(r.body, R"("field":"status")"));
+  r = h.Request("GET", "/v1/alerts?limit=lots", probation);
+  CHECK(r.status == 400);
+  CHECK(Contains(r.body, R"("field":"limit")"));
+  r = h.Request("GET", "/v1/alerts?colour=red", probation);
+  CHECK(r.status == 400);
+  CHECK(Contains(r.body, R"("field":"colour")"));
+  r = h.Request("GET", "/v1/alerts?as_of=yesterday", probation);
+  CHECK(r.status == 400);
+  CHECK(Contains(r.body, R"("field":"as_of")"));
+  r = h.Request("POST", "/v1/events", probation, "{\"type\": ");
+  CHECK(r.status == 400);
+  CHECK(Contains(r.body, R"("field":"line 1)"));
+  std::string bad_outcome = kCaseOpened;
+  bad_outcome.replace(bad_outcome.find("\"high\""), 6, "\"extreme\"");
+  r = h.Request("POST", "/v1/events", probation, bad_outcome);
+  CHECK(r.status == 400);
+  CHECK(Contains(r.body, R"("field":"line 1 data.risk")"));
+  // 404: no such route, no such resource.
+  r = h.Request("GET", "/v2/cases", probation);
+  CHECK(r.status == 404);
+  r = h.Request("GET", "/v1/cases/C-404", probation);
+  CHECK(r.status == 404);
+  CHECK(Contains(r.body, R"("code":"not_found")"));
+  // 405 with Allow.
+  r = h.Request("DELETE", "/v1/cases", probation);
+  CHECK(r.status == 405);
+  CHECK(r.allow == "GET");
+  r = h.Request("GET", "/v1/events", probation);
+  CHECK(r.status == 405);
+  CHECK(r.allow == "POST");
+  // 413 over max_body_bytes (64 KiB here), and nothing of it written.
+  const uint64_t before = h.node->StoredEvents();
+  r = h.Request("POST", "/v1/events", probation, std::string(70000, '\n') + kCaseOpened);
+  CHECK(r.status == 413);
+  CHECK(Contains(r.body, R"("code":"payload_too_large")"));
+  CHECK(h.node->StoredEvents() == before);
+  // And the server still answers; a good append is written.
+  r = h.Request("POST", "/v1/events", probation, kCaseOpened + "\n");
+  CHECK(r.status == 200);
+  CHECK(Contains(r.body, R"("appended")"));
+  r = h.Request("GET", "/v1/cases/C-1", probation);
+  CHECK(r.status == 200);
+  CHECK(Contains(r.body, R"("caseId":"C-1")"));
+  CHECK(h.node->Running());
+}
+
+TEST_CASE("http: paths that climb out name nothing and read nothing", "[http]") {
+  HttpNode h;
+  const std::string probation = h.Token("po-1", "probation");
+  for (const std::string path :
+       {"/v1/../../etc/passwd", "/v1/cases/../../../etc/passwd",
+        "/v1/cases/%2e%2e/%2e%2e/etc/passwd", "/v1/cases/%2e%2e", "/v1/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc/passwd", "/v1/cases/..%5c..%5cetc%5cpasswd"}) {
+    INFO(path);
+    auto r = h.Request("GET", path, probation);
+    CHECK(r.status == 404);
+    CHECK(!Contains(r.body, "root:"));
+  }
+  // None of them reached the request table: the audit log holds no case-show of them.
+  auto audit = h.node->Cli({"audit", "list"}, "");
+  CHECK(!Contains(audit.out, "case-show"));
+}
+
+TEST_CASE("http: a client holding too many connections is cut off, another is served", "[http]") {
+  HttpNode h;
+  auto r = h.Client({"flood", "127.0.0.1", "10"});
+  INFO(r.Describe());
+  REQUIRE(r.exit == 0);
+  int cut = -1, kept = -1, other = -1;
+  REQUIRE(std::sscanf(r.out.c_str(), "cut %d kept %d other %d", &cut, &kept, &other) == 3);
+  CHECK(kept == 4);  // max_connections_per_client
+  CHECK(cut == 6);
+  CHECK(other == 200);
+  CHECK(Contains(h.node->Log(), "http: refused a connection from 127.0.0.1"));
+}
+
+TEST_CASE("http: a client sending its headers a byte at a time is timed out", "[http]") {
+  HttpNode h;
+  auto r = h.Client({"slowloris", "15"});
+  INFO(r.Describe());
+  REQUIRE(r.exit == 0);
+  REQUIRE(r.out != "open\n");
+  const double seconds = std::stod(r.out);
+  CHECK(seconds >= 2.5);  // client_timeout_seconds = 3
+  CHECK(seconds < 8);
+  CHECK(h.Request("GET", "/healthz", "").status == 200);
+}
+
+TEST_CASE("http: healthz and metrics in the Prometheus text format", "[http]") {
+  HttpNode h;
+  auto r = h.Request("GET", "/healthz", "");
+  CHECK(r.status == 200);
+  CHECK(Contains(r.body, R"("status":"ok")"));
+  CHECK(Contains(r.body, R"("node":"probation-1")"));
+  const std::string probation = h.Token("po-1", "probation");
+  REQUIRE(h.Request("POST", "/v1/events", probation, kCaseOpened).status == 200);
+  REQUIRE(h.Request("GET", "/v1/cases", probation).status == 200);
+  r = h.Request("GET", "/metrics", "");
+  REQUIRE(r.status == 200);
+  // Every line is a comment (# HELP / # TYPE) or `name{labels} value`; every sample's family
+  // has a TYPE line before it.
+  std::set<std::string> typed;
+  std::map<std::string, double> samples;
+  for (const auto& line : Lines(r.body)) {
+    INFO(line);
+    if (line.rfind("# HELP ", 0) == 0) continue;
+    if (line.rfind("# TYPE ", 0) == 0) {
+      std::istringstream in(line.substr(7));
+      std::string name, type;
+      in >> name >> type;
+      CHECK((type == "counter" || type == "gauge" || type == "histogram"));
+      typed.insert(name);
+      continue;
+    }
+    const size_t space = line.rfind(' ');
+    REQUIRE(space != std::string::npos);
+    const std::string series = line.substr(0, space);
+    const std::string name = series.substr(0, series.find('{'));
+    CHECK(std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    }));
+    std::string family = name;
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (!typed.count(family) && family.size() > std::strlen(suffix) &&
+          family.compare(family.size() - std::strlen(suffix), std::strlen(suffix), suffix) == 0) {
+        family = family.substr(0, family.size() - std::strlen(suffix));
+      }
+    }
+    CHECK(typed.count(family) == 1);
+    samples[series] = std::stod(line.substr(space + 1));
+  }
+  CHECK(samples["holdfast_events_total"] >= 1);
+  CHECK(samples.count("holdfast_alerts_open{rule=\"breach\"}") == 1);
+  CHECK(samples["holdfast_http_requests_total{code=\"200\",route=\"/v1/cases\"}"] == 1);
+  CHECK(samples["holdfast_http_request_duration_seconds_count{route=\"/v1/cases\"}"] == 1);
+  CHECK(samples["holdfast_http_request_duration_seconds_bucket{le=\"+Inf\",route=\"/v1/cases\"}"] ==
+        1);
+}
+
+TEST_CASE("http: an API read is audited as the same read over the socket", "[http]") {
+  HttpNode h;
+  const std::string probation = h.Token("po-1", "probation");
+  REQUIRE(h.Request("POST", "/v1/events", probation, kCaseOpened).status == 200);
+  const std::string token_file = h.dir / "po-1.token";
+  WriteFile(token_file, probation + "\n");
+  REQUIRE(::chmod(token_file.c_str(), 0600) == 0);
+  Env env = {{"HOLDFAST_TOKEN_FILE", token_file}};
+  auto cli = Holdfast({"case", "show", "--case", "C-1", "--config", h.node->config()}, env);
+  REQUIRE(cli.exit == 0);
+  REQUIRE(h.Request("GET", "/v1/cases/C-1", probation).status == 200);
+  auto audit = h.node->Cli({"audit", "list", "--verb", "case-show", "--format", "json"}, "");
+  REQUIRE(audit.exit == 0);
+  auto lines = Lines(audit.out);
+  REQUIRE(lines.size() == 2);
+  // Newest first: the API's, then the socket's; the same but for the time.
+  for (const char* field : {"user", "role", "verb", "target", "outcome", "credential"}) {
+    INFO(field);
+    CHECK(StringField(lines[0], field) == StringField(lines[1], field));
+  }
+  CHECK(StringField(lines[0], "target") == "C-1");
+}
+
+// Needs the feed's rows (the lead's projections/fold.cc): until they land the feed is empty
+// and this fails. Run it with `daemon_tests "[feed-rows]"`.
+TEST_CASE(
+    "http: the alert feed resumes after Last-Event-ID across a restart, no gap, no "
+    "duplicate",
+    "[.][feed-rows]") {
+  HttpNode h;
+  const std::string probation = h.Token("po-1", "probation");
+  // A breach raises an alert on the (deriving) probation node.
+  REQUIRE(h.Request("POST", "/v1/events", probation, kCaseOpened).status == 200);
+  auto breach = [&](int n) {
+    const std::string json = R"({"id":"00000002-0000-4000-8000-00000000000)" + std::to_string(n) +
+                             R"(","type":"breach.reported","occurred_at":"2025-03-0)" +
+                             std::to_string(n + 1) +
+                             R"(T10:00:00Z","author":{"user":"-","role":"probation","agency":"-"},)"
+                             R"("data":{"case":"C-1","kind":"order_breach","detail":"missed"}})";
+    REQUIRE(h.Request("POST", "/v1/events", probation, json).status == 200);
+  };
+  breach(1);
+  breach(2);
+  auto first = h.Client({"sse", probation, "-", "2", "20"});
+  INFO(first.Describe());
+  auto got = Lines(first.out);
+  REQUIRE(got.size() == 2);
+  const std::string resume_after = got[0].substr(0, got[0].find(' '));
+  REQUIRE(h.node->Stop() == 0);
+  h.Start();
+  breach(3);
+  auto second = h.Client({"sse", probation, resume_after, "2", "20"});
+  INFO(second.Describe());
+  auto rest = Lines(second.out);
+  REQUIRE(rest.size() == 2);
+  CHECK(rest[0] == got[1]);  // no gap: the one after the cursor, sent again after the restart
+  CHECK(std::stoull(rest[1]) > std::stoull(got[1]));  // then the new one, once
+  CHECK(Contains(rest[1], "raised"));
+}
+
+}  // namespace
+}  // namespace holdfast::test
