@@ -29,6 +29,16 @@ void RequestHandler::FillFeedItem(const FeedEntry& entry, const AlertWithheld& w
 Status RequestHandler::HandleWatchFeed(const Caller& caller, api::WatchFeed::Reader watch,
                                        api::Response::Builder response, ResponseChannel* channel) {
   if (channel == nullptr) return Status::InvalidArgument("alerts watch needs a live connection");
+  uint64_t cursor = watch.getSince();
+  if (watch.getFromEnd()) {
+    auto end = projector_->FeedEnd();
+    if (!end.ok()) return end.status();
+    cursor = *end;
+  }
+  if (channel->TakeFeed(caller, ScopeOf(caller), cursor)) {
+    response.setOk();
+    return Status::Ok();
+  }
   if (watches.fetch_add(1) >= kMaxWatches) {
     watches.fetch_sub(1);
     return Status::Unavailable("this node already serves " + std::to_string(kMaxWatches) +
@@ -38,13 +48,9 @@ Status RequestHandler::HandleWatchFeed(const Caller& caller, api::WatchFeed::Rea
   struct Release {
     ~Release() { watches.fetch_sub(1); }
   } release;
-  FeedFollower follower(projector_);  // before the first scan: nothing after it is missed
-  uint64_t cursor = watch.getSince();
-  if (watch.getFromEnd()) {
-    auto end = projector_->FeedEnd();
-    if (!end.ok()) return end.status();
-    cursor = *end;
-  }
+  // Listening from here: a change folded after FeedEnd above and before the first scan below
+  // is found by that scan.
+  FeedFollower follower(projector_);
   channel->Follow();
   {
     // The first frame says where the watch begins, so a client that reconnects resumes

@@ -50,6 +50,13 @@ class ResponseChannel {
   virtual void Follow() {}
   // Whether the client has gone or the daemon is stopping. Thread-safe.
   virtual bool Gone() { return false; }
+  // A transport that sends the feed by itself, without holding the request's thread (the
+  // HTTPS server's SSE stream): given who reads, what they may see and where to begin, once
+  // the request table has let them in and audited them. True when it takes the feed; the
+  // request then answers at once.
+  virtual bool TakeFeed(const Caller& /*caller*/, const ReadScope& /*scope*/, uint64_t /*cursor*/) {
+    return false;
+  }
 };
 
 class RequestHandler {

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/feed_json.h"
 #include "daemon/rights.h"
 #include "daemon/safe_text.h"
 #include "eventstore/event_json.h"
@@ -565,6 +566,27 @@ struct HttpServer::Impl {
     std::function<Reply(Work*)> answer;  // runs on the pool
     Reply reply;
     uint64_t started_ns = 0;
+    // GET /v1/alerts/feed: what the request table let in (FeedTaker), to stream from.
+    struct Feed {
+      Caller caller;
+      ReadScope scope;
+      uint64_t cursor;
+    };
+    std::optional<Feed> feed;
+  };
+
+  // The request table's watchFeed, answered by the HTTPS server's own stream: takes the
+  // reader the table let in (and audited) instead of holding a pool thread.
+  struct FeedTaker : ResponseChannel {
+    Work* work;
+    explicit FeedTaker(Work* w) : work(w) {}
+    void SendInterim(capnp::MessageBuilder&) override {}
+    bool SendPage(capnp::MessageBuilder&) override { return false; }
+    void WatchAlerts(ReadScope, Caller) override {}
+    bool TakeFeed(const Caller& caller, const ReadScope& scope, uint64_t cursor) override {
+      work->feed.emplace(Work::Feed{caller, scope, cursor});
+      return true;
+    }
   };
 
   // A feed reader (GET /v1/alerts/feed).
@@ -874,7 +896,11 @@ struct HttpServer::Impl {
           Impl* self = work->impl;
           if (work->req != nullptr) {
             work->guard->work = nullptr;
-            self->Send(work->req, work->route_name, work->started_ns, work->reply);
+            if (work->feed) {
+              self->BeginStream(work->req, std::move(*work->feed), work->started_ns);
+            } else {
+              self->Send(work->req, work->route_name, work->started_ns, work->reply);
+            }
           }
           delete work;
           --self->in_flight;
@@ -908,17 +934,10 @@ struct HttpServer::Impl {
   }
 
   // --- The alert feed ------------------------------------------------------------------
+  // On the loop: reads the cursor, then asks the request table (on the pool) to let the
+  // reader in, as `alerts watch` is: the same right, identity checks and audit entry.
   void StartFeed(h2o_req_t* req, const std::string& token,
                  const std::map<std::string, std::string>& query, uint64_t started) {
-    const Identification who = deps.users->Identify(Presented{token, -1});
-    if (!who.status.ok()) {
-      SendError(req, kFeedPath, {401, "unauthorized", "Authorization", who.status.message()});
-      return;
-    }
-    if (Status right = CheckRight(who.caller.role, Right::kReadCases, "alerts feed"); !right.ok()) {
-      SendError(req, kFeedPath, {403, "permission_denied", "", right.message()});
-      return;
-    }
     uint64_t since = 0;
     ssize_t h = h2o_find_header_by_str(&req->headers, H2O_STRLIT("last-event-id"), -1);
     std::string given, field;
@@ -939,12 +958,35 @@ struct HttpServer::Impl {
       }
       since = std::stoull(given);
     }
+    auto w = NewWork(req, kFeedPath, started);
+    w->token = token;
+    w->answer = [since](Work* work) {
+      capnp::MallocMessageBuilder request_message;
+      auto request = request_message.initRoot<api::Request>();
+      request.initIdentity().setToken(work->token);
+      request.initWatchFeed().setSince(since);
+      capnp::MallocMessageBuilder response_message;
+      auto response = response_message.initRoot<api::Response>();
+      FeedTaker taker(work);
+      work->impl->deps.handler->Handle(request.asReader(), response, &taker, /*peer_uid=*/-1);
+      if (work->feed && !response.isError()) return Reply{};
+      work->feed.reset();
+      const std::string token = work->token;
+      return ToReply(response.asReader(), [work, &token] {
+        return work->impl->deps.users->Identify(Presented{token, -1}).status.ok();
+      });
+    };
+    Queue(w);
+  }
+
+  // On the loop, once the request table has let the reader in: the stream begins.
+  void BeginStream(h2o_req_t* req, Work::Feed feed, uint64_t started) {
     auto* s = new Stream();
     s->impl = this;
     s->req = req;
-    s->caller = who.caller;
-    s->scope.emplace(who.caller.role, options.agency, deps.projector);
-    s->cursor = since;
+    s->caller = std::move(feed.caller);
+    s->scope.emplace(std::move(feed.scope));
+    s->cursor = feed.cursor;
     s->generator.proceed = [](h2o_generator_t* g, h2o_req_t*) {
       auto* stream = reinterpret_cast<Stream*>(g);
       stream->sending = false;
@@ -1071,12 +1113,9 @@ struct HttpServer::Impl {
       if (!*visible) return true;
       capnp::MallocMessageBuilder m;
       auto item = m.initRoot<api::FeedItem>();
-      item.setCursor(e.cursor);
-      item.setChange(AlertChangeName(e.change));
-      item.setEvent(FormatUuid(e.event));
-      RequestHandler::FillAlertInfo(e.alert, e.status, item.initAlert(), scope.WithheldOf(e.alert));
+      RequestHandler::FillFeedItem(e, scope.WithheldOf(e.alert), item);
       s->scanned += "id: " + std::to_string(e.cursor) + "\nevent: " + AlertChangeName(e.change) +
-                    "\ndata: " + StructToJson(item.asReader()) + "\n\n";
+                    "\ndata: " + FeedItemJson(item.asReader()) + "\n\n";
       return true;
     });
     if (!scanned.ok()) {
