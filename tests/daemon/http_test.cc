@@ -303,12 +303,10 @@ TEST_CASE("http: an API read is audited as the same read over the socket", "[htt
   CHECK(StringField(lines[0], "target") == "C-1");
 }
 
-// Needs the feed's rows (the lead's projections/fold.cc): until they land the feed is empty
-// and this fails. Run it with `daemon_tests "[feed-rows]"`.
 TEST_CASE(
     "http: the alert feed resumes after Last-Event-ID across a restart, no gap, no "
     "duplicate",
-    "[.][feed-rows]") {
+    "[http][feed]") {
   HttpNode h;
   const std::string probation = h.Token("po-1", "probation");
   // A breach raises an alert on the (deriving) probation node.
