@@ -163,6 +163,7 @@ void AddUserVerbs(std::vector<Verb>* verbs);   // users add|list|disable|enable|
 void AddAlertVerbs(std::vector<Verb>* verbs);  // alerts list|watch, report indicators,
                                                // projections rebuild
 void AddQualityVerbs(std::vector<Verb>* verbs);  // report quality
+void AddHookVerbs(std::vector<Verb>* verbs);     // hooks add|list|remove|status|retry
 
 // A fresh request message with the caller's identity set.
 api::Request::Builder NewRequest(capnp::MallocMessageBuilder& message, const Context& ctx);

@@ -149,6 +149,7 @@ int Main(int argc, char** argv) {
   AddQualityVerbs(&verbs);
   AddSyncVerbs(&verbs);
   AddUserVerbs(&verbs);
+  AddHookVerbs(&verbs);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" ||

@@ -71,6 +71,17 @@ struct Request {
     watchFeed @31 :WatchFeed;       # -> pages, each one `feedItem`: first one with no change
                                     #    whose cursor says where the watch begins, then one per
                                     #    alert change the caller may read, until the client goes
+    # Placeholders for the numbers other helpers of issue 15 were given (capnp wants no
+    # holes); the merge replaces them with theirs.
+    placeholder32 @32 :Void;
+    placeholder33 @33 :Void;
+    placeholder34 @34 :Void;
+    hooksAdd @35 :HookInfo;         # operator: id, url+secret or exec, rules, severity, ca -> ok
+    hooksList @36 :Void;            # operator -> hooks (never a secret)
+    hooksRemove @37 :Text;          # operator: a hook id -> ok
+    hooksStatus @38 :Void;          # operator -> hookStatus, one per hook
+    hooksRetry @39 :Text;           # operator: a hook id -> hooksRetried (parked deliveries
+                                    #    queued again, in order)
   }
   importWithDerived @25 :Bool;      # import only: take alert.raised and alert.withdrawn too
                                     # (`holdfast import --with-derived`); without it the import
@@ -208,7 +219,48 @@ struct Response {
     subjectView @20 :SubjectView;
     roster @21 :Roster;
     feedItem @22 :FeedItem;         # one change of an alert (watchFeed)
+    # Placeholders for other helpers' numbers (capnp wants no holes); the merge replaces them.
+    placeholder23 @23 :Void;
+    placeholder24 @24 :Void;
+    placeholder25 @25 :Void;
+    placeholder26 @26 :Void;
+    hooks @27 :List(HookInfo);      # hooks list, by id
+    hookStatus @28 :List(HookStatus);  # hooks status, by id
+    hooksRetried @29 :UInt32;       # hooks retry: how many parked deliveries were queued again
   }
+}
+
+# A hook (SPEC "Alerts reach people", docs/hooks.md): where the node delivers each alert
+# change it selects. Exactly one of url and exec is set.
+struct HookInfo {
+  id @0 :Text;                      # [a-z0-9-], 1-64 characters
+  url @1 :Text;                     # a web hook: https://... (http:// only to this machine)
+  secret @2 :Text;                  # hooksAdd only: "whsec_" + base64 of the signing key;
+                                    #    never sent back (hasSecret says whether it is set)
+  exec @3 :Text;                    # an exec hook: the absolute path of the program
+  rules @4 :List(Text);             # the rules it takes; empty: every rule
+  severity @5 :List(Text);          # the severities it takes; empty: every severity
+  ca @6 :Text;                      # PEM: the CAs a web hook's receiver is verified against;
+                                    #    empty: the system's CA store
+  hasSecret @7 :Bool;               # hooks list
+  createdAt @8 :Int64;              # unix nanoseconds
+  startCursor @9 :UInt64;           # the feed cursor it was added at: it delivers what follows
+}
+
+struct HookStatus {
+  id @0 :Text;
+  pending @1 :UInt64;               # changes selected and not yet delivered (not parked)
+  delivered @2 :UInt64;             # deliveries the receiver took (2xx / exit 0), ever
+  failedAttempts @3 :UInt64;        # attempts that failed, ever
+  parked @4 :UInt64;                # deliveries parked as failed (hooks retry queues them again)
+  lastError @5 :Text;               # the last attempt's failure ("HTTP 500", "timed out"); empty:
+                                    #    none since the hook was added
+  lastErrorAt @6 :Int64;            # unix nanoseconds; 0: none
+  lastSuccessAt @7 :Int64;          # 0: none
+  nextAttemptAt @8 :Int64;          # the earliest retry waiting; 0: none waiting
+  cursor @9 :UInt64;                # every change at or below it is delivered, parked or not
+                                    #    selected
+  inFlight @10 :UInt32;             # deliveries under way now
 }
 
 struct WatchFeed {

@@ -46,6 +46,10 @@ po::options_description Keys(NodeConfig* c) {
   add("rules.reoffending_days", po::value(&c->reoffending_days));
   add("rules.tick_seconds", po::value(&c->tick_seconds));
   add("store.reserve_mb", po::value(&c->reserve_mb));
+  add("hooks.retry_for_seconds", po::value(&c->hooks_retry_for_seconds));
+  add("hooks.backoff_base_ms", po::value(&c->hooks_backoff_base_ms));
+  add("hooks.backoff_cap_ms", po::value(&c->hooks_backoff_cap_ms));
+  add("hooks.timeout_seconds", po::value(&c->hooks_timeout_seconds));
   return d;
 }
 
@@ -195,10 +199,11 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
     try {
       po::store(parsed, vm);
     } catch (const po::error&) {
-      return Status::InvalidArgument(at + ": " + key + ": \"" + value + "\" is not " +
-                                     (key.rfind("rules.", 0) == 0 && key != "rules.derive"
-                                          ? "a whole number"
-                                          : "a valid value"));
+      return Status::InvalidArgument(
+          at + ": " + key + ": \"" + value + "\" is not " +
+          ((key.rfind("rules.", 0) == 0 && key != "rules.derive") || key.rfind("hooks.", 0) == 0
+               ? "a whole number"
+               : "a valid value"));
     }
   }
   try {
@@ -239,6 +244,16 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
     return bad("node.max_future_seconds", "must be a whole number of 0 or more");
   }
   if (config.reserve_mb < 0) return bad("store.reserve_mb", "must be a whole number of 0 or more");
+  for (auto [key, value] :
+       {std::pair<const char*, int>{"hooks.retry_for_seconds", config.hooks_retry_for_seconds},
+        {"hooks.backoff_base_ms", config.hooks_backoff_base_ms},
+        {"hooks.backoff_cap_ms", config.hooks_backoff_cap_ms},
+        {"hooks.timeout_seconds", config.hooks_timeout_seconds}}) {
+    if (value < 1) return bad(key, "must be a whole number of 1 or more");
+  }
+  if (config.hooks_backoff_cap_ms < config.hooks_backoff_base_ms) {
+    return bad("hooks.backoff_cap_ms", "must be at least hooks.backoff_base_ms");
+  }
   if (!config.listen.empty() && config.listen.rfind(':') == std::string::npos) {
     return bad("sync.listen", "expected HOST:PORT");
   }
@@ -336,7 +351,15 @@ std::string RenderConfig(const NodeConfig& c) {
       << "max_body_bytes = " << c.http_max_body_bytes << "\n"
       << "max_connections_per_client = " << c.http_max_connections_per_client << "\n"
       << "max_connections = " << c.http_max_connections << "\n"
-      << "client_timeout_seconds = " << c.http_client_timeout_seconds << "\n";
+      << "client_timeout_seconds = " << c.http_client_timeout_seconds << "\n\n"
+      << "[hooks]\n"
+      << "# a failing delivery is retried with backoff for this long, then parked (hooks status)\n"
+      << "retry_for_seconds = " << c.hooks_retry_for_seconds << "\n"
+      << "# the backoff between retries: random up to base doubling each time, at most cap (ms)\n"
+      << "backoff_base_ms = " << c.hooks_backoff_base_ms << "\n"
+      << "backoff_cap_ms = " << c.hooks_backoff_cap_ms << "\n"
+      << "# one attempt (a web hook's request, an exec hook's program) takes at most this long\n"
+      << "timeout_seconds = " << c.hooks_timeout_seconds << "\n";
   return out.str();
 }
 

@@ -59,6 +59,14 @@ struct NodeConfig {
   // [store]: writes are refused while the store's disk has less than this free (MB)
   int reserve_mb = 128;
 
+  // [hooks] (docs/hooks.md): a delivery is retried with backoff (full jitter, from
+  // backoff_base_ms doubling to backoff_cap_ms) until retry_for_seconds after its first
+  // attempt, then parked; one attempt takes at most timeout_seconds.
+  int hooks_retry_for_seconds = 86400;
+  int hooks_backoff_base_ms = 1000;
+  int hooks_backoff_cap_ms = 600000;
+  int hooks_timeout_seconds = 10;
+
   std::string store_dir() const { return data_dir + "/store"; }
   bool Derives() const {
     return derive.empty() ? (kind == "probation" || kind == "partnership") : derive == "true";

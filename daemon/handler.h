@@ -13,6 +13,7 @@
 #include "daemon/api.capnp.h"
 #include "daemon/audit.h"
 #include "daemon/entry_checks.h"
+#include "daemon/hooks.h"
 #include "daemon/peer_registry.h"
 #include "daemon/read_scope.h"
 #include "daemon/requests.h"
@@ -76,6 +77,10 @@ class RequestHandler {
   // as the node's users know them (daemon/users.h); nothing else in the request is believed.
   void Handle(api::Request::Reader request, api::Response::Builder response,
               ResponseChannel* channel = nullptr, int64_t peer_uid = -1);
+
+  // The node's hooks (daemon/hooks.h), for the hooks verbs; without them (null) those
+  // verbs are refused as unavailable. Set before the handler serves.
+  void SetHooks(HookControl* hooks) { hooks_ = hooks; }
 
   // Ok while the node still lets `caller` in as its role (not disabled, the same role);
   // else the refusal they would now get.
@@ -149,6 +154,12 @@ class RequestHandler {
                            api::Response::Builder response);
   Status HandleSessionRoster(const Caller& caller, api::SessionRoster::Reader roster,
                              api::Response::Builder response);
+  // The hooks verbs (daemon/hooks_handler.cc).
+  Status HandleHooksAdd(api::HookInfo::Reader info, api::Response::Builder response);
+  Status HandleHooksList(api::Response::Builder response);
+  Status HandleHooksRemove(const std::string& id, api::Response::Builder response);
+  Status HandleHooksStatus(api::Response::Builder response);
+  Status HandleHooksRetry(const std::string& id, api::Response::Builder response);
   // What the caller may read of this node's case data.
   ReadScope ScopeOf(const Caller& caller) const {
     return ReadScope(caller.role, node_.agency, projector_);
@@ -166,6 +177,7 @@ class RequestHandler {
   Projector* projector_;
   SyncControl* sync_;
   NodeIdentity node_;
+  HookControl* hooks_ = nullptr;
   std::mutex entry_mu_;  // one append's checks and write at a time
 };
 

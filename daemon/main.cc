@@ -21,6 +21,7 @@
 #include "daemon/fold_thread.h"
 #include "daemon/handler.h"
 #include "daemon/http_server.h"
+#include "daemon/hooks.h"
 #include "daemon/local_server.h"
 #include "daemon/peer_registry.h"
 #include "daemon/users.h"
@@ -43,6 +44,7 @@ struct Daemon {
   std::unique_ptr<FoldThread> fold;
   std::unique_ptr<SyncManager> sync;
   std::unique_ptr<PeerRegistry> peers;
+  std::unique_ptr<Hooks> hooks;
   std::unique_ptr<RequestHandler> handler;
   std::unique_ptr<LocalServer> server;
   std::unique_ptr<HttpServer> http;  // null when [http] listen is empty
@@ -283,6 +285,23 @@ int Run(const std::string& config_path) {
       d.store.get(), d.audit.get(), d.users.get(), d.projector.get(), d.peers.get(),
       NodeIdentity{d.config.node_id, d.config.agency, d.config.kind, d.config.timezone,
                    d.config.max_future_seconds});
+  // Hooks deliver from the alert feed on a thread of their own (docs/hooks.md).
+  HookSettings hook_settings;
+  hook_settings.retry_for_seconds = d.config.hooks_retry_for_seconds;
+  hook_settings.backoff_base_ms = d.config.hooks_backoff_base_ms;
+  hook_settings.backoff_cap_ms = d.config.hooks_backoff_cap_ms;
+  hook_settings.timeout_seconds = d.config.hooks_timeout_seconds;
+  auto hooks = Hooks::Open(d.store.get(), d.projector.get(), hook_settings);
+  if (!hooks.ok()) {
+    std::cerr << "holdfastd: " << hooks.status().message() << "\n";
+    return 1;
+  }
+  d.hooks = std::move(hooks).value();
+  if (Status s = d.hooks->Start(); !s.ok()) {
+    std::cerr << "holdfastd: " << s.message() << "\n";
+    return 1;
+  }
+  d.handler->SetHooks(d.hooks.get());
 
   d.server = std::make_unique<LocalServer>(d.loop, d.handler.get());
   if (Status s = d.server->Listen(d.config.socket); !s.ok()) {
@@ -340,11 +359,13 @@ int Run(const std::string& config_path) {
   d.projector->SetAlertListener(nullptr);
   d.store->SetCommitListener(nullptr);
   d.store->SetWriteStateListener(nullptr);
+  d.hooks->Stop();  // deliveries under way are made again at the next start
   d.fold.reset();
   d.http.reset();  // after the loop: frees H2O's loop handles
   d.server.reset();
   d.sync.reset();
   d.handler.reset();
+  d.hooks.reset();
   // What still waits (a full disk) is written if it can be, so the head logged is the last.
   d.audit->Flush().IgnoreError();
   LogAuditHead(d.audit.get(), "stop");

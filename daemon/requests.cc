@@ -148,6 +148,23 @@ const std::vector<RequestKind>& RequestKinds() {
        [](H& h, const Call& c) {
          return h.HandleSessionRoster(c.caller, c.request.getSessionRoster(), c.response);
        }},
+      {W::HOOKS_ADD, "hooks-add", "hooks add", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getHooksAdd().getId(); },
+       [](H& h, const Call& c) { return h.HandleHooksAdd(c.request.getHooksAdd(), c.response); }},
+      {W::HOOKS_LIST, "hooks-list", "hooks list", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandleHooksList(c.response); }},
+      {W::HOOKS_REMOVE, "hooks-remove", "hooks remove", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getHooksRemove(); },
+       [](H& h, const Call& c) {
+         return h.HandleHooksRemove(c.request.getHooksRemove(), c.response);
+       }},
+      {W::HOOKS_STATUS, "hooks-status", "hooks status", Right::kOperator, A::kNone, nullptr,
+       [](H& h, const Call& c) { return h.HandleHooksStatus(c.response); }},
+      {W::HOOKS_RETRY, "hooks-retry", "hooks retry", Right::kOperator, A::kRequest,
+       [](R r) -> std::string { return r.getHooksRetry(); },
+       [](H& h, const Call& c) {
+         return h.HandleHooksRetry(c.request.getHooksRetry(), c.response);
+       }},
   };
   return kinds;
 }

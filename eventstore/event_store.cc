@@ -354,6 +354,8 @@ Status EventStore::UpgradeFormat(const std::string& dir) {
       if (!s.ok()) return FromRocks(s, "dropping the projections to fold them again");
     }
   }
+  // 3 -> 4: the hooks family is new, made when holdfastd first starts; only the version is
+  // written.
   s = batch.Put(meta_cf_, keys::kFormatVersionKey, keys::Fixed64BE(keys::kStoreFormatVersion));
   if (!s.ok()) return FromRocks(s, "writing the store's format version");
   rocksdb::WriteOptions wo;

@@ -33,6 +33,7 @@
 //   audit         daemon/audit.h
 //   peers         daemon/peer_registry.h
 //   users         daemon/users.h
+//   hooks         daemon/hooks.h
 // A store holding a family named nowhere here was written by a newer holdfast, and
 // EventStore::Open refuses it.
 //
@@ -45,6 +46,7 @@
 //      the first operator of a store that has no users. The audit family's entries are chained by
 //      SHA-256 and it holds the chain's head (daemon/audit.h); an older store's entries stay as
 //      they are, unchained, and the chain begins with the first entry written after the upgrade
+//   4  the hooks family (daemon/hooks.h) is new: made on first use; nothing else changes
 // A change to any layout here or in a module's family, or a new family or meta key, takes
 // the next version and a step in EventStore::Open that upgrades the one before.
 //
@@ -70,10 +72,11 @@ inline constexpr const char* kProjectionsFamily = "projections";  // projections
 inline constexpr const char* kAuditFamily = "audit";              // daemon/audit.h
 inline constexpr const char* kPeersFamily = "peers";              // daemon/peer_registry.h
 inline constexpr const char* kUsersFamily = "users";              // daemon/users.h
-inline constexpr std::array<const char*, 4> kModuleFamilies = {kProjectionsFamily, kAuditFamily,
-                                                               kPeersFamily, kUsersFamily};
+inline constexpr const char* kHooksFamily = "hooks";              // daemon/hooks.h
+inline constexpr std::array<const char*, 5> kModuleFamilies = {
+    kProjectionsFamily, kAuditFamily, kPeersFamily, kUsersFamily, kHooksFamily};
 
-inline constexpr uint64_t kStoreFormatVersion = 3;
+inline constexpr uint64_t kStoreFormatVersion = 4;
 
 inline constexpr std::string_view kNodeIdKey = "node_id";
 inline constexpr std::string_view kFormatVersionKey = "format_version";
