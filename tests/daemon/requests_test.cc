@@ -191,6 +191,11 @@ TEST_CASE("the audit log names each kind of request as it always has", "[request
       {"caseShow", "case-show"},
       {"subjectShow", "subject-show"},
       {"sessionRoster", "session-roster"},
+      {"hooksAdd", "hooks-add"},
+      {"hooksList", "hooks-list"},
+      {"hooksRemove", "hooks-remove"},
+      {"hooksStatus", "hooks-status"},
+      {"hooksRetry", "hooks-retry"},
   };
   std::map<std::string, std::string> table;
   for (const auto& kind : RequestKinds()) table[FieldName(kind.which)] = kind.verb;
@@ -217,7 +222,12 @@ TEST_CASE("the operator's verbs are the ones they always were, but sync status",
                                           "users disable|enable|role",
                                           "users token",
                                           "users password",
-                                          "audit verify"};
+                                          "audit verify",
+                                          "hooks add",
+                                          "hooks list",
+                                          "hooks remove",
+                                          "hooks status",
+                                          "hooks retry"};
   std::set<std::string> operator_commands;
   for (const auto& kind : RequestKinds()) {
     if (kind.right == Right::kOperator) operator_commands.insert(kind.command);
@@ -254,7 +264,7 @@ TEST_CASE("a non-operator gets the same refusal for every operator verb, audited
                                                                  : std::string()));
     }
   }
-  CHECK(operator_rows == 17);
+  CHECK(operator_rows == 22);
   CHECK(n.store->LastPosition() == 0);
   CHECK(n.sync.ListPeers()->empty());
 }
