@@ -71,16 +71,12 @@ struct Request {
     watchFeed @31 :WatchFeed;       # -> pages, each one `feedItem`: first one with no change
                                     #    whose cursor says where the watch begins, then one per
                                     #    alert change the caller may read, until the client goes
-    # Placeholders for the numbers other helpers of issue 15 were given (capnp wants no
-    # holes); the merge replaces them with theirs.
-    placeholder32 @32 :Void;
-    placeholder33 @33 :Void;
-    placeholder34 @34 :Void;
-    hooksAdd @35 :HookInfo;         # operator: id, url+secret or exec, rules, severity, ca -> ok
-    hooksList @36 :Void;            # operator -> hooks (never a secret)
-    hooksRemove @37 :Text;          # operator: a hook id -> ok
-    hooksStatus @38 :Void;          # operator -> hookStatus, one per hook
-    hooksRetry @39 :Text;           # operator: a hook id -> hooksRetried (parked deliveries
+    placeholder32 @32 :Void;        # (triage's resolveAlert, at the merge)
+    hooksAdd @33 :HookInfo;         # operator: id, url+secret or exec, rules, severity, ca -> ok
+    hooksList @34 :Void;            # operator -> hooks (never a secret)
+    hooksRemove @35 :Text;          # operator: a hook id -> ok
+    hooksStatus @36 :Void;          # operator -> hookStatus, one per hook
+    hooksRetry @37 :Text;           # operator: a hook id -> hooksRetried (parked deliveries
                                     #    queued again, in order)
   }
   importWithDerived @25 :Bool;      # import only: take alert.raised and alert.withdrawn too
@@ -219,14 +215,9 @@ struct Response {
     subjectView @20 :SubjectView;
     roster @21 :Roster;
     feedItem @22 :FeedItem;         # one change of an alert (watchFeed)
-    # Placeholders for other helpers' numbers (capnp wants no holes); the merge replaces them.
-    placeholder23 @23 :Void;
-    placeholder24 @24 :Void;
-    placeholder25 @25 :Void;
-    placeholder26 @26 :Void;
-    hooks @27 :List(HookInfo);      # hooks list, by id
-    hookStatus @28 :List(HookStatus);  # hooks status, by id
-    hooksRetried @29 :UInt32;       # hooks retry: how many parked deliveries were queued again
+    hooks @23 :List(HookInfo);      # hooks list, by id
+    hookStatus @24 :List(HookStatus);  # hooks status, by id
+    hooksRetried @25 :UInt32;       # hooks retry: how many parked deliveries were queued again
   }
 }
 

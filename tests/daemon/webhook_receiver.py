@@ -76,8 +76,9 @@ def summary(argv):
         r = json.loads(line)
         item = json.loads(r["body"])
         alert = item["alert"]
-        text = any(k in alert for k in ("reason", "note", "action", "withdrawReason"))
-        print("\t".join([str(r["answered"]), r["headers"]["webhook-id"], alert["alert"],
+        ack, res = alert.get("acknowledged") or {}, alert.get("resolved") or {}
+        text = "reason" in alert or "withdraw_reason" in alert or "note" in ack or "action" in res
+        print("\t".join([str(r["answered"]), r["headers"]["webhook-id"], alert["id"],
                          item["change"], str(item["cursor"]), "text" if text else "-"]))
     return 0
 
