@@ -30,21 +30,57 @@ std::vector<std::string> AlertRow(api::AlertInfo::Reader a) {
           a.getAcknowledgedBy(),
           a.getResolvedAt() >= 0 ? FormatRfc3339(a.getResolvedAt()) : "",
           a.getResolvedBy(),
-          a.getAction()};
+          a.getAction(),
+          a.getNote(),
+          a.getAssignedTo(),
+          a.getAssignedBy(),
+          a.getAssignedAt() >= 0 ? FormatRfc3339(a.getAssignedAt()) : "",
+          a.getAssignNote(),
+          a.getCaseClosed() ? "true" : "false",
+          a.getInterventionEnded() ? "true" : "false"};
 }
 
-const std::vector<std::string> kAlertColumns = {
-    "alert",       "rule",        "case",    "subject", "intervention",    "severity",
-    "raised_at",   "status",      "trigger", "reason",  "acknowledged_at", "acknowledged_by",
-    "resolved_at", "resolved_by", "action"};
+const std::vector<std::string> kAlertColumns = {"alert",
+                                                "rule",
+                                                "case",
+                                                "subject",
+                                                "intervention",
+                                                "severity",
+                                                "raised_at",
+                                                "status",
+                                                "trigger",
+                                                "reason",
+                                                "acknowledged_at",
+                                                "acknowledged_by",
+                                                "resolved_at",
+                                                "resolved_by",
+                                                "action",
+                                                "note",
+                                                "assigned_to",
+                                                "assigned_by",
+                                                "assigned_at",
+                                                "assign_note",
+                                                "case_closed",
+                                                "intervention_ended"};
+
+// JSON numbers (and booleans): the marks.
+std::vector<bool> NumericOf(const std::vector<std::string>& columns) {
+  std::vector<bool> numeric(columns.size(), false);
+  for (size_t c = 0; c < columns.size(); ++c) {
+    numeric[c] = columns[c] == "case_closed" || columns[c] == "intervention_ended";
+  }
+  return numeric;
+}
 
 // The columns of `columns` the reader's role may not see of this alert: the free text the
 // daemon left unset (api.capnp, AlertInfo).
 std::vector<bool> WithheldOf(api::AlertInfo::Reader a, const std::vector<std::string>& columns) {
   std::vector<bool> withheld(columns.size(), false);
   for (size_t c = 0; c < columns.size(); ++c) {
-    withheld[c] =
-        (columns[c] == "reason" && !a.hasReason()) || (columns[c] == "action" && !a.hasAction());
+    withheld[c] = (columns[c] == "reason" && !a.hasReason()) ||
+                  (columns[c] == "action" && !a.hasAction()) ||
+                  (columns[c] == "note" && !a.hasNote()) ||
+                  (columns[c] == "assign_note" && !a.hasAssignNote());
   }
   return withheld;
 }
@@ -58,18 +94,31 @@ int AlertsList(Context& ctx) {
   if (ctx.vm.count("as-of")) list.setAsOf(TimeOption(ctx, "as-of"));
   if (ctx.vm.count("after")) list.setAfter(ctx.vm["after"].as<std::string>());
   list.setLimit(ctx.vm["limit"].as<uint32_t>());
+  if (ctx.vm.count("severity")) list.setSeverity(ctx.vm["severity"].as<std::string>());
+  if (ctx.vm.count("since")) {
+    list.setSince(TimeOption(ctx, "since"));
+    list.setHasSince(true);
+  }
+  if (ctx.vm.count("subject")) list.setSubject(ctx.vm["subject"].as<std::string>());
+  list.setMine(ctx.vm["mine"].as<bool>());
   const bool table = ctx.format == "table";
   // A person reads the essentials; json and csv carry every field.
   const std::vector<std::string> columns =
-      table ? std::vector<std::string>{"raised_at", "rule",         "severity", "status", "case",
-                                       "subject",   "intervention", "alert",    "reason"}
+      table ? std::vector<std::string>{"raised_at", "rule",    "severity",     "status",
+                                       "case",      "subject", "intervention", "alert",
+                                       "assigned",  "reason",  "note"}
             : kAlertColumns;
-  RowWriter t(columns, {}, ctx.format, std::cout);
+  RowWriter t(columns, NumericOf(columns), ctx.format, std::cout);
   const std::string next = ctx.List(message, [&](api::Page::Reader page, std::unique_ptr<Frame>&) {
     for (auto a : page.getAlerts()) {
       if (table) {
-        t.Add({ShowTime(ctx, a.getRaisedAt()), a.getRule(), a.getSeverity(), a.getStatus(),
-               a.getCaseId(), a.getSubject(), a.getIntervention(), a.getAlert(), a.getReason()},
+        // The marks beside what they mark: "C-0042 (closed)", "I-0042-1 (ended)".
+        std::string case_id = a.getCaseId(), intervention = a.getIntervention();
+        if (a.getCaseClosed()) case_id += " (closed)";
+        if (a.getInterventionEnded()) intervention += " (ended)";
+        t.Add({ShowTime(ctx, a.getRaisedAt()), a.getRule(), a.getSeverity(), a.getStatus(), case_id,
+               a.getSubject(), intervention, a.getAlert(), a.getAssignedTo(), a.getReason(),
+               a.getNote()},
               WithheldOf(a, columns));
       } else {
         t.Add(AlertRow(a), WithheldOf(a, columns));
@@ -253,14 +302,22 @@ void AddAlertVerbs(std::vector<Verb>* verbs) {
   list.summary = "List accountability alerts (open ones, as of now, by default)";
   list.usage =
       "alerts list [--status open|acknowledged|resolved|withdrawn|all] [--rule R] [--case ID] "
-      "[--as-of TIME] [--limit N] [--after CURSOR]";
-  list.example = "holdfast alerts list --status all --as-of 2025-06-30 --format json";
+      "[--subject ID] [--severity low|medium|high,...] [--since TIME] [--mine] [--as-of TIME] "
+      "[--limit N] [--after CURSOR]";
+  list.example = "holdfast alerts list --severity high --since 2025-06-01 --mine";
   list.add_options = [](po::options_description& d) {
     d.add_options()("status", po::value<std::string>()->default_value("open"),
                     "open, acknowledged, resolved, withdrawn or all")(
         "rule", po::value<std::string>(),
         "non_engagement, no_contact, reoffending, breach, dropout or risk_escalation")(
         "case", po::value<std::string>(), "only this case's alerts")(
+        "subject", po::value<std::string>(), "only this subject's alerts")(
+        "severity", po::value<std::string>(),
+        "only alerts of this severity: low, medium or high, or several with commas")(
+        "since", po::value<std::string>(),
+        "only alerts raised at or after this time: a local time, a date (its start) or RFC "
+        "3339 UTC")("mine", po::bool_switch(),
+                    "only the alerts assigned to you (holdfast alerts assign)")(
         "as-of", po::value<std::string>(),
         "as things stood then: a local time (\"2025-06-30 18:00\"), a date (its start) or "
         "RFC 3339 UTC (default: now)")(

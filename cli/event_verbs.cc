@@ -68,7 +68,34 @@ const EventVerbSpec kEventVerbs[] = {
     {"alerts resolve", EventType::ALERT_RESOLVED, "Resolve an alert, recording the action taken",
      "holdfast alerts resolve --alert 0b5a3c1e-2f4d-5e6f-8a9b-0c1d2e3f4a5b --action \"home "
      "visit made\""},
+    {"alerts assign", EventType::ALERT_ASSIGNED,
+     "Assign an alert to a person (the latest assignment stands)",
+     "holdfast alerts assign --alert 0b5a3c1e --to pc-1 --note \"knows the family\""},
 };
+
+bool TakesAlertId(EventType type) {
+  return type == EventType::ALERT_ACKNOWLEDGED || type == EventType::ALERT_RESOLVED ||
+         type == EventType::ALERT_ASSIGNED;
+}
+
+// The whole id of the alert `given` names: itself when it is a whole id, else the one alert
+// the daemon finds it a unique prefix of (8 or more characters; daemon/triage.h). The
+// daemon checks the prefix, so the HTTPS API and the CLI refuse the same ones.
+std::string WholeAlertId(Context& ctx, const std::string& given) {
+  if (ParseUuid(given)) return given;
+  size_t digits = 0;
+  for (char c : given) digits += c != '-';
+  if (digits < 8) {
+    throw CliError{kExitUsage, "--alert: give at least 8 characters of the alert id (\"" + given +
+                                   "\" has " + std::to_string(digits) + ")"};
+  }
+  capnp::MallocMessageBuilder message;
+  NewRequest(message, ctx).setResolveAlert(given);
+  auto reply = ctx.Call(message);
+  auto response = reply->root<api::Response>();
+  if (!response.isAlert()) throw CliError{kExitFailed, "unexpected response from holdfastd"};
+  return response.getAlert().getAlert();
+}
 
 capnp::StructSchema BodySchema(EventType type) {
   for (auto f : capnp::Schema::from<schema::Event>().getUnionFields()) {
@@ -96,7 +123,9 @@ void AddBodyOptions(EventType type, po::options_description& d) {
     if (t.isEnum()) {
       help = "one of: " + AllowedValues(t.asEnum());
     } else if (t.isStruct()) {
-      help = "a UUID";
+      help = TakesAlertId(type) && name == "alert"
+                 ? "the alert's id, or its first 8 or more characters"
+                 : "a UUID";
     } else if (IsFreeTextField(field)) {
       help = "free text";
     } else {
@@ -155,6 +184,8 @@ int RunEventVerb(const EventVerbSpec& spec, Context& ctx) {
       } else {
         value = "true";
       }
+    } else if (vm.count(name) && name == "alert" && TakesAlertId(spec.type)) {
+      value = JsonString(WholeAlertId(ctx, vm[name].as<std::string>()), InvalidUtf8::kKeep);
     } else if (vm.count(name)) {
       value = JsonString(vm[name].as<std::string>(), InvalidUtf8::kKeep);
     } else if (IsOptionalField(field)) {

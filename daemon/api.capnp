@@ -71,7 +71,10 @@ struct Request {
     watchFeed @31 :WatchFeed;       # -> pages, each one `feedItem`: first one with no change
                                     #    whose cursor says where the watch begins, then one per
                                     #    alert change the caller may read, until the client goes
-    placeholder32 @32 :Void;        # (triage's resolveAlert, at the merge)
+    resolveAlert @32 :Text;         # an alert id or a unique prefix of it (8 or more hex
+                                    #    digits, dashes ignored) -> alert: the one alert it
+                                    #    names among those the caller may read, as it may see
+                                    #    it (its `alert` is the whole id)
     hooksAdd @33 :HookInfo;         # operator: id, url+secret or exec, rules, severity, ca -> ok
     hooksList @34 :Void;            # operator -> hooks (never a secret)
     hooksRemove @35 :Text;          # operator: a hook id -> ok
@@ -144,6 +147,12 @@ struct ListAlerts {
   caseId @3 :Text;                  # empty for every case
   after @4 :Text;                   # a cursor from an earlier page's `next`; empty: from the start
   limit @5 :UInt32;                 # at most this many alerts; 0: all
+  # Triage (empty, or hasSince false: no filter):
+  severity @6 :Text;                # low, medium, high, or several with commas ("high,medium")
+  since @7 :Int64;                  # raised at or after (unix nanoseconds), when hasSince
+  hasSince @8 :Bool;
+  subject @9 :Text;                 # this subject's alerts
+  mine @10 :Bool;                   # assigned to the caller
 }
 
 struct Indicators {
@@ -204,7 +213,7 @@ struct Response {
     alerts @9 :List(AlertInfo);     # (no longer sent)
     report @10 :Text;               # the indicators, rendered in the asked format
     progress @11 :Progress;         # an interim frame of a long request
-    alert @12 :AlertInfo;           # a watched alert
+    alert @12 :AlertInfo;           # a watched alert; the alert resolveAlert names
     peers @13 :List(PeerInfo);
     page @14 :Page;                 # one frame of a listing
     users @15 :List(UserInfo);
@@ -315,6 +324,16 @@ struct AlertInfo {
   resolvedBy @14 :Text;
   action @15 :Text;
   withdrawReason @16 :Text;
+  # The standing assignment (alert.assigned): the latest by recorded_at. assignedTo is a user
+  # id, not free text: every reader of the alert sees it; assignNote is free text.
+  assignedTo @17 :Text;             # "" when not assigned
+  assignedBy @18 :Text;
+  assignedAt @19 :Int64;            # -1 when not assigned
+  assignNote @20 :Text;
+  # Marks (alerts list): as of the listing's time, the alert's case is closed, or the
+  # intervention it names has ended (completed or exited).
+  caseClosed @21 :Bool;
+  interventionEnded @22 :Bool;
 }
 
 struct Error {

@@ -127,6 +127,9 @@ void FillEntry(const Held& h, const StreamView* view, bool sees_free_text,
       case W::ALERT_WITHDRAWN:
         e.getAlertWithdrawn().disownReason();
         break;
+      case W::ALERT_ASSIGNED:
+        e.getAlertAssigned().disownNote();  // the assignee stays: it is not free text
+        break;
       default:
         break;
     }

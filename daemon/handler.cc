@@ -14,8 +14,10 @@
 #include "daemon/paged_reply.h"
 #include "daemon/rights.h"
 #include "daemon/safe_text.h"
+#include "daemon/triage.h"
 #include "eventstore/keys.h"
 #include "eventstore/validate.h"
+#include "projections/alert_filter.h"
 
 namespace holdfast {
 namespace {
@@ -347,9 +349,10 @@ Status RequestHandler::HandleSyncNow(const std::string& id, api::Response::Build
 Status RequestHandler::CheckAlertsKnown(const std::vector<Event>& events) {
   for (const auto& e : events) {
     auto r = e.reader();
-    if (!r.isAlertAcknowledged() && !r.isAlertResolved()) continue;
+    if (!r.isAlertAcknowledged() && !r.isAlertResolved() && !r.isAlertAssigned()) continue;
     const Uuid id = ToUuid(r.isAlertAcknowledged() ? r.getAlertAcknowledged().getAlert()
-                                                   : r.getAlertResolved().getAlert());
+                           : r.isAlertResolved()   ? r.getAlertResolved().getAlert()
+                                                   : r.getAlertAssigned().getAlert());
     HOLDFAST_RETURN_IF_ERROR(CatchUp(projector_, store_));
     auto alert = projector_->GetAlert(id);
     if (!alert.ok()) return alert.status();
@@ -419,6 +422,11 @@ Status RequestHandler::HandleAppend(const Caller& caller, api::Request::Reader r
     ++written;
   }
   for (const auto& w : verdict.warnings) list[static_cast<unsigned>(w.index)].setWarning(w.text);
+  for (unsigned i = 0; i < list.size(); ++i) {
+    if (list[i].hasWarning()) continue;
+    const std::string warning = AssigneeWarning(*users_, append.getEvents()[i]);
+    if (!warning.empty()) list[i].setWarning(warning);
+  }
   return CatchUp(projector_, store_);  // read your writes: lists already show what was appended
 }
 
@@ -801,6 +809,10 @@ void RequestHandler::FillAlertInfo(const AlertState& a, const std::string& statu
   out.setResolvedBy(a.resolved_by);
   if (!withheld.action) out.setAction(a.action);
   if (!withheld.reason) out.setWithdrawReason(a.withdraw_reason);
+  out.setAssignedTo(a.assigned_to);  // a user id, not free text: every reader sees it
+  out.setAssignedBy(a.assigned_by);
+  out.setAssignedAt(a.assigned_to.empty() ? -1 : a.assigned_at);
+  if (!withheld.note) out.setAssignNote(a.assign_note);
 }
 
 Status RequestHandler::HandleListAlerts(const Caller& caller, api::ListAlerts::Reader list,
@@ -829,6 +841,7 @@ Status RequestHandler::HandleListAlerts(const Caller& caller, api::ListAlerts::R
     }
   }
   filter.case_id = list.getCaseId();
+  HOLDFAST_RETURN_IF_ERROR(ReadTriageFilter(list, caller, &filter));
   filter.as_of = list.getAsOf();
   if (filter.as_of == 0) {
     filter.as_of = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -851,8 +864,10 @@ Status RequestHandler::HandleListAlerts(const Caller& caller, api::ListAlerts::R
       channel, response, [](api::Page::Builder p, unsigned n) { return p.initAlerts(n); });
   AlertCursor last;
   bool more = false, gone = false;
-  Status unseen;  // why an alert's visibility could not be read
+  Status unseen;  // why an alert's visibility (or its marks) could not be read
+  AlertMarks marks(*store_, *projector_, filter.as_of);
   HOLDFAST_RETURN_IF_ERROR(projector_->ScanAlerts(filter, after, [&](const ListedAlert& a) {
+    if (!MatchesTriage(filter, a.state)) return true;
     if (!scope.everything()) {
       auto visible = scope.MaySee(a.state);
       if (!visible.ok()) {
@@ -865,7 +880,10 @@ Status RequestHandler::HandleListAlerts(const Caller& caller, api::ListAlerts::R
       more = true;  // an item beyond the limit: the listing goes on after `last`
       return false;
     }
-    FillAlertInfo(a.state, a.status, reply.Add(), scope.WithheldOf(a.state));
+    auto info = reply.Add();
+    FillAlertInfo(a.state, a.status, info, scope.WithheldOf(a.state));
+    unseen = marks.Fill(a.state, info);
+    if (!unseen.ok()) return false;
     last = {a.state.raised_at, a.state.alert};
     gone = !reply.Added();
     return !gone;

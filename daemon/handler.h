@@ -130,6 +130,9 @@ class RequestHandler {
   // `channel`, until the client goes.
   Status HandleWatchFeed(const Caller& caller, api::WatchFeed::Reader watch,
                          api::Response::Builder response, ResponseChannel* channel);
+  // resolveAlert (daemon/triage.cc): the whole id of the alert a unique prefix names.
+  Status HandleResolveAlert(const Caller& caller, const std::string& text,
+                            api::Response::Builder response);
   Status HandleIndicators(api::Indicators::Reader req, api::Response::Builder response);
   // report quality (daemon/quality_report.cc): in frames through `channel`.
   Status HandleQualityReport(const Caller& caller, api::QualityRequest::Reader req,
@@ -168,7 +171,7 @@ class RequestHandler {
   // each event refused, or Ok with what `verdict` says of the accepted ones.
   Status CheckAtEntry(const Caller& caller, api::Append::Reader append,
                       const std::vector<Event>& events, EntryVerdict* verdict);
-  // Refuses acknowledgements and resolutions of alerts this node does not hold.
+  // Refuses acknowledgements, resolutions and assignments of alerts this node does not hold.
   Status CheckAlertsKnown(const std::vector<Event>& events);
 
   EventStore* store_;

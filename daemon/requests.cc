@@ -148,6 +148,12 @@ const std::vector<RequestKind>& RequestKinds() {
        [](H& h, const Call& c) {
          return h.HandleSessionRoster(c.caller, c.request.getSessionRoster(), c.response);
        }},
+      // An alert id's unique prefix (daemon/triage.h): the alerts the caller may read only.
+      {W::RESOLVE_ALERT, "alerts-resolve-id", "alert id", Right::kReadCases, A::kRequest,
+       [](R r) -> std::string { return r.getResolveAlert(); },
+       [](H& h, const Call& c) {
+         return h.HandleResolveAlert(c.caller, c.request.getResolveAlert(), c.response);
+       }},
       {W::HOOKS_ADD, "hooks-add", "hooks add", Right::kOperator, A::kRequest,
        [](R r) -> std::string { return r.getHooksAdd().getId(); },
        [](H& h, const Call& c) { return h.HandleHooksAdd(c.request.getHooksAdd(), c.response); }},

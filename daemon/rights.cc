@@ -23,6 +23,7 @@ bool MayAppend(schema::Role role, EventType type) {
         case T::BREACH_REPORTED:
         case T::ALERT_ACKNOWLEDGED:
         case T::ALERT_RESOLVED:
+        case T::ALERT_ASSIGNED:
         case T::RECORD_VOIDED:
           return true;
         default:
@@ -35,7 +36,7 @@ bool MayAppend(schema::Role role, EventType type) {
              type == T::INTERVENTION_EXITED || type == T::RECORD_VOIDED;
     case R::POLICE:
       return type == T::INCIDENT_REPORTED || type == T::ALERT_ACKNOWLEDGED ||
-             type == T::ALERT_RESOLVED || type == T::RECORD_VOIDED;
+             type == T::ALERT_RESOLVED || type == T::ALERT_ASSIGNED || type == T::RECORD_VOIDED;
     case R::OPERATOR:
       return type == T::SUBJECT_ERASED;
     case R::ANALYST:
@@ -50,7 +51,8 @@ bool MayVoid(schema::Role role, EventType target) {
   const bool final_or_derived =
       target == EventType::ALERT_RAISED || target == EventType::ALERT_ACKNOWLEDGED ||
       target == EventType::ALERT_RESOLVED || target == EventType::ALERT_WITHDRAWN ||
-      target == EventType::RECORD_VOIDED || target == EventType::SUBJECT_ERASED;
+      target == EventType::ALERT_ASSIGNED || target == EventType::RECORD_VOIDED ||
+      target == EventType::SUBJECT_ERASED;
   return !final_or_derived && MayAppend(role, EventType::RECORD_VOIDED) && MayAppend(role, target);
 }
 

@@ -250,6 +250,14 @@ struct AlertWithdrawn {
   basis @2 :Basis $optional;
 }
 
+struct AlertAssigned {
+  # Who is to act on an alert (SPEC "Alerts reach people", triage). The latest assignment by
+  # recorded_at stands (then the larger event id); it is kept across raises and withdrawals.
+  alert @0 :Uuid;
+  to @1 :Text;  # a user id of the node that assigns (not checked against other nodes' users)
+  note @2 :Text $optional $freeText;
+}
+
 struct SubjectErased {
   subject @0 :Text;
 }
@@ -287,5 +295,6 @@ struct Event $Json.discriminator(name = "type", valueName = "data") {
     alertWithdrawn @19 :AlertWithdrawn $Json.name("alert.withdrawn");
     subjectErased @20 :SubjectErased $Json.name("subject.erased");
     recordVoided @21 :RecordVoided $Json.name("record.voided");
+    alertAssigned @22 :AlertAssigned $Json.name("alert.assigned");
   }
 }

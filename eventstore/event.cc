@@ -157,6 +157,8 @@ std::string StreamOf(schema::Event::Reader e) {
       return "alert/" + FormatUuid(ToUuid(e.getAlertResolved().getAlert()));
     case W::ALERT_WITHDRAWN:
       return "alert/" + FormatUuid(ToUuid(e.getAlertWithdrawn().getAlert()));
+    case W::ALERT_ASSIGNED:
+      return "alert/" + FormatUuid(ToUuid(e.getAlertAssigned().getAlert()));
   }
   return "unknown/";
 }

@@ -84,8 +84,8 @@ const std::vector<EventType>& AllEventTypes();
 // The stream an event belongs to, for ordered per-stream reads and expected-version checks:
 // "case/<id>" for every event that names a case (including alert.raised), "subject/<id>" for
 // incident.reported and subject.erased, "session/<id>" for session.held, and "alert/<id>" for
-// alert acknowledgements, resolutions and withdrawals, "void/<id>" for record.voided (the
-// voided event's id).
+// alert acknowledgements, resolutions, assignments and withdrawals, "void/<id>" for record.voided
+// (the voided event's id).
 std::string StreamOf(schema::Event::Reader event);
 
 Uuid ToUuid(schema::Uuid::Reader id);

@@ -180,6 +180,19 @@ void FoldAlertFact(const Fact& f, AlertState* s) {
         s->action = f.text;
       }
       break;
+    case EventType::ALERT_ASSIGNED:
+      // The latest assignment stands (SPEC "Alerts reach people"): by recorded_at, the
+      // origin's clock when it was appended, then the larger id, whatever order they came in.
+      if (s->assigned_to.empty() ||
+          std::tie(f.recorded_at, f.id) > std::tie(s->assigned_recorded_at, s->assigned_id)) {
+        s->assigned_to = f.assignee;
+        s->assigned_by = f.user;
+        s->assign_note = f.text;
+        s->assigned_at = f.occurred_at;
+        s->assigned_recorded_at = f.recorded_at;
+        s->assigned_id = f.id;
+      }
+      break;
     default:
       break;
   }

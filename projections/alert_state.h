@@ -50,6 +50,12 @@ struct AlertState {
   int64_t resolved_at = -1;
   std::string resolved_by, action;
   Uuid resolved_id;
+  // The standing assignment (alert.assigned), kept across raises and withdrawals: the latest
+  // by recorded_at, then the larger event id. assigned_to empty: never assigned.
+  std::string assigned_to, assigned_by, assign_note;
+  int64_t assigned_at = -1;  // the standing assignment's occurred_at
+  uint64_t assigned_recorded_at = 0;
+  Uuid assigned_id;
 };
 
 // Folds one alert.* fact into the state; the result does not depend on the order facts

@@ -16,9 +16,9 @@ void ClearFact(Fact* f) {
   f->type = EventType::CASE_OPENED;
   f->occurred_at = 0;
   f->recorded_at = 0;
-  for (std::string* s :
-       {&f->origin, &f->case_id, &f->subject, &f->intervention, &f->session, &f->incident,
-        &f->lead_agency, &f->programme, &f->provider, &f->group, &f->text, &f->user}) {
+  for (std::string* s : {&f->origin, &f->case_id, &f->subject, &f->intervention, &f->session,
+                         &f->incident, &f->lead_agency, &f->programme, &f->provider, &f->group,
+                         &f->text, &f->user, &f->assignee}) {
     s->clear();
   }
   f->order = schema::OrderKind::COMMUNITY_ORDER;
@@ -153,6 +153,11 @@ void FactInto(schema::Event::Reader e, Fact* out) {
       f.alert = ToUuid(e.getAlertWithdrawn().getAlert());
       Set(&f.text, e.getAlertWithdrawn().getReason());
       if (e.getAlertWithdrawn().hasBasis()) f.rank = e.getAlertWithdrawn().getBasis().getRank();
+      break;
+    case W::ALERT_ASSIGNED:
+      f.alert = ToUuid(e.getAlertAssigned().getAlert());
+      Set(&f.assignee, e.getAlertAssigned().getTo());
+      Set(&f.text, e.getAlertAssigned().getNote());
       break;
     case W::SUBJECT_ERASED:
       Set(&f.subject, e.getSubjectErased().getSubject());

@@ -41,10 +41,11 @@ struct Fact {
   schema::AlertRule rule = schema::AlertRule::BREACH;
   schema::Severity severity = schema::Severity::MEDIUM;
   Uuid trigger;
-  std::string text;   // alert reason, note, action or withdrawal reason
-  std::string user;   // the author's user (for acknowledgements)
-  uint64_t rank = 0;  // alert.raised / alert.withdrawn: its basis's rank (0: no basis)
-  Uuid voided;        // record.voided: the event it voids (its reason is `text`)
+  std::string text;      // alert reason, note, action or withdrawal reason
+  std::string user;      // the author's user (for acknowledgements, resolutions, assignments)
+  std::string assignee;  // alert.assigned: the user it assigns the alert to
+  uint64_t rank = 0;     // alert.raised / alert.withdrawn: its basis's rank (0: no basis)
+  Uuid voided;           // record.voided: the event it voids (its reason is `text`)
   // The event's local log position when the reader knows it (0: not known). A fold makes
   // feed entries (alert changes) only of events with a position.
   uint64_t position = 0;
@@ -52,7 +53,8 @@ struct Fact {
 
 inline bool IsAlertType(EventType t) {
   return t == EventType::ALERT_RAISED || t == EventType::ALERT_ACKNOWLEDGED ||
-         t == EventType::ALERT_RESOLVED || t == EventType::ALERT_WITHDRAWN;
+         t == EventType::ALERT_RESOLVED || t == EventType::ALERT_WITHDRAWN ||
+         t == EventType::ALERT_ASSIGNED;
 }
 
 // Whether a record.voided may void an event of this type: every type but alert.*,

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "eventstore/event_store.h"
@@ -51,6 +52,11 @@ struct AlertFilter {
   std::string rule;             // empty for every rule
   std::string case_id;          // empty for every case
   int64_t as_of = 0;
+  // Triage (projections/alert_filter.h, MatchesTriage): empty or unset for no filter.
+  std::vector<schema::Severity> severities;  // any of these
+  std::optional<int64_t> since;              // raised at or after (the standing raise time)
+  std::string subject;                       // this subject's alerts
+  std::string assigned_to;                   // assigned to this user (--mine)
 };
 
 struct ListedAlert {
@@ -128,6 +134,9 @@ class Projector {
   Status ScanAlerts(const AlertFilter& filter, const std::optional<AlertCursor>& after,
                     const std::function<bool(const ListedAlert&)>& fn) const;
   Result<std::optional<AlertState>> GetAlert(const Uuid& alert) const;
+  // The alerts whose id, in hex without dashes, starts with `hex` (lower case hex digits,
+  // at least 2), in id order, at most `limit` of them (projections/alert_prefix.cc).
+  Result<std::vector<AlertState>> FindAlertsByPrefix(std::string_view hex, size_t limit) const;
   Result<std::optional<CaseRow>> GetCase(const std::string& case_id) const;
   Result<std::vector<CaseRow>> ListCases() const;
   // The cases ListCases gives, in case id order, starting after the case `after` ("": from

@@ -136,6 +136,14 @@ std::string EncodeAlert(const AlertState& s) {
   b.setResolvedBy(s.resolved_by);
   b.setAction(s.action);
   SetUuid(b.initResolvedId(), s.resolved_id);
+  if (!s.assigned_to.empty()) {
+    b.setAssignedTo(s.assigned_to);
+    b.setAssignedBy(s.assigned_by);
+    b.setAssignedAt(s.assigned_at);
+    b.setAssignedRecordedAt(s.assigned_recorded_at);
+    SetUuid(b.initAssignedId(), s.assigned_id);
+    b.setAssignNote(s.assign_note);
+  }
   return ToBytes(m);
 }
 
@@ -167,6 +175,12 @@ bool DecodeAlert(std::string_view bytes, AlertState* s) {
     s->resolved_by = r.getResolvedBy();
     s->action = r.getAction();
     s->resolved_id = ToUuid(r.getResolvedId());
+    s->assigned_to = r.getAssignedTo();
+    s->assigned_by = r.getAssignedBy();
+    s->assigned_at = s->assigned_to.empty() ? -1 : r.getAssignedAt();
+    s->assigned_recorded_at = r.getAssignedRecordedAt();
+    s->assigned_id = ToUuid(r.getAssignedId());
+    s->assign_note = r.getAssignNote();
   });
 }
 

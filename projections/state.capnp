@@ -67,6 +67,14 @@ struct AlertRecord {
   resolvedBy @19 :Text;
   action @20 :Text;
   resolvedId @21 :Ev.Uuid;
+  # The standing assignment (alert.assigned): latest recorded_at, then the larger id.
+  # assignedTo empty: never assigned (records written before alert.assigned read so).
+  assignedTo @22 :Text;
+  assignedBy @23 :Text;
+  assignedAt @24 :Int64;            # the assignment's occurred_at
+  assignedRecordedAt @25 :UInt64;
+  assignedId @26 :Ev.Uuid;
+  assignNote @27 :Text;
 }
 
 struct IndicatorFact {

@@ -152,13 +152,17 @@ std::string PeerFilter::Canonical() const {
 }
 
 std::string PeerFilter::AlertNote(const std::string& peer) const {
-  std::string missing;
-  for (const char* type : {"alert.acknowledged", "alert.resolved"}) {
-    if (!Allows(type)) missing += (missing.empty() ? "" : " and ") + std::string(type);
+  std::vector<std::string> missing;
+  for (const char* type : {"alert.acknowledged", "alert.resolved", "alert.assigned"}) {
+    if (!Allows(type)) missing.emplace_back(type);
   }
   if (missing.empty() || receives_nothing()) return "";
-  return "its agreement (" + agreement_ + ") does not send it " + missing +
-         ": alerts acknowledged or resolved here stay open on " + peer +
+  std::string listed;
+  for (size_t i = 0; i < missing.size(); ++i) {
+    listed += (i == 0 ? "" : i + 1 == missing.size() ? " and " : ", ") + missing[i];
+  }
+  return "its agreement (" + agreement_ + ") does not send it " + listed +
+         ": alerts acknowledged, resolved or assigned here do not show so on " + peer +
          "; if it derives or shows alerts, add alert. (holdfast peers add --id " + peer +
          " --send ...)";
 }

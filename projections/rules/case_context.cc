@@ -36,6 +36,7 @@ CaseContext BuildCaseContext(const std::vector<Fact>& case_events) {
       case EventType::ALERT_ACKNOWLEDGED:
       case EventType::ALERT_RESOLVED:
       case EventType::ALERT_WITHDRAWN:
+      case EventType::ALERT_ASSIGNED:
         continue;  // the rules' output, never their input
       default:
         c.events.push_back(&f);

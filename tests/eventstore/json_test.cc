@@ -46,6 +46,8 @@ const char* const kEveryType[][2] = {
      R"({"alert":"0b5a3c1e-0000-5000-8000-000000000001","action":"home visit made"})"},
     {"alert.withdrawn",
      R"({"alert":"0b5a3c1e-0000-5000-8000-000000000001","reason":"attendance corrected"})"},
+    {"alert.assigned",
+     R"({"alert":"0b5a3c1e-0000-5000-8000-000000000001","to":"pc-1","note":"yours: you know the family"})"},
     {"subject.erased", R"({"subject":"P-17"})"},
     {"record.voided",
      R"({"event":"7f0c2a4e-5d1b-4c8e-9a51-2f7b9d0e6c13","reason":"recorded against the wrong case"})"},

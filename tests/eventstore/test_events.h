@@ -184,6 +184,14 @@ inline Event MakeAlertResolved(const Uuid& alert) {
   return e;
 }
 
+inline Event MakeAlertAssigned(const Uuid& alert, const std::string& to = "pc-1") {
+  Event e = MakeEnvelope(schema::Role::POLICE);
+  auto d = e.builder().initAlertAssigned();
+  SetUuid(d.initAlert(), alert);
+  d.setTo(to);
+  return e;
+}
+
 inline Event MakeAlertWithdrawn(const Uuid& alert) {
   Event e = MakeEnvelope(schema::Role::SYSTEM);
   auto d = e.builder().initAlertWithdrawn();
@@ -241,6 +249,8 @@ inline Event MakeEventOfType(EventType type, const std::string& case_id = "C-1")
       return MakeAlertResolved(alert);
     case W::ALERT_WITHDRAWN:
       return MakeAlertWithdrawn(alert);
+    case W::ALERT_ASSIGNED:
+      return MakeAlertAssigned(alert);
     case W::SUBJECT_ERASED:
       return MakeSubjectErased();
     case W::RECORD_VOIDED:

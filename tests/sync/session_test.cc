@@ -1066,9 +1066,10 @@ TEST_CASE("an agreement that keeps alert acknowledgements from a peer gets a not
   CHECK(PeerFilter::Parse("incident.,alert.")->AlertNote("probation-1").empty());
   const std::string note = PeerFilter::Parse("incident.,alert.raised")->AlertNote("probation-1");
   CHECK(note ==
-        "its agreement (incident.,alert.raised) does not send it alert.acknowledged and "
-        "alert.resolved: alerts acknowledged or resolved here stay open on probation-1; if it "
-        "derives or shows alerts, add alert. (holdfast peers add --id probation-1 --send ...)");
+        "its agreement (incident.,alert.raised) does not send it alert.acknowledged, "
+        "alert.resolved and alert.assigned: alerts acknowledged, resolved or assigned here do "
+        "not show so on probation-1; if it derives or shows alerts, add alert. (holdfast peers "
+        "add --id probation-1 --send ...)");
   CHECK(PeerFilter::Parse("alert.acknowledged")->AlertNote("p").find("alert.resolved") !=
         std::string::npos);
   CHECK(PeerFilter::Nothing().AlertNote("p").empty());

@@ -283,8 +283,9 @@ TEST_CASE(
   police2.AddPeerToConfig(probation.id(), probation.address(), "incident.");
   police2.Start();
   const std::string note =
-      "its agreement (incident.) does not send it alert.acknowledged and alert.resolved: alerts "
-      "acknowledged or resolved here stay open on probation-1";
+      "its agreement (incident.) does not send it alert.acknowledged, alert.resolved and "
+      "alert.assigned: alerts acknowledged, resolved or assigned here do not show so on "
+      "probation-1";
   CHECK(Contains(police2.Log(), "sync: peer probation-1: " + note));
   CHECK(Contains(StatusOf(police2, probation.id())["note"], note));
   auto table = police2.Operator({"sync", "status"});
