@@ -68,8 +68,10 @@ TEST_CASE("the latest assignment by recorded_at stands, whatever the fold order"
           "[projections][triage]") {
   // Two at one recorded_at (the larger id stands), one later, one earlier; a raise and a
   // withdrawal among them change nothing of the assignment.
-  std::vector<Fact> facts = {Assigned(50, 1, "pc-early"), Assigned(70, 2, "pc-tie-small"),
-                             Assigned(70, 3, "pc-tie-large"), Assigned(90, 4, "pc-latest"),
+  std::vector<Fact> facts = {Assigned(50, 1, "pc-early"),
+                             Assigned(70, 2, "pc-tie-small"),
+                             Assigned(70, 3, "pc-tie-large"),
+                             Assigned(90, 4, "pc-latest"),
                              Lifecycle(EventType::ALERT_RAISED, 5, 1),
                              Lifecycle(EventType::ALERT_WITHDRAWN, 6, 2)};
   std::vector<size_t> order(facts.size());
@@ -139,11 +141,10 @@ TEST_CASE("two nodes that assign an alert at once converge to the later assignme
                              std::string(e.reader().getAlertAssigned().getTo()));
     };
     const auto mine = assignment(probation), theirs = assignment(police);
-    const std::string winner =
-        std::tie(std::get<0>(mine), std::get<1>(mine)) >
-                std::tie(std::get<0>(theirs), std::get<1>(theirs))
-            ? std::get<2>(mine)
-            : std::get<2>(theirs);
+    const std::string winner = std::tie(std::get<0>(mine), std::get<1>(mine)) >
+                                       std::tie(std::get<0>(theirs), std::get<1>(theirs))
+                                   ? std::get<2>(mine)
+                                   : std::get<2>(theirs);
     if (fold_first) {
       probation.CatchUp();
       police.CatchUp();
@@ -191,7 +192,8 @@ TEST_CASE("an alert id prefix finds the alerts whose ids it starts", "[projectio
   CHECK(ids("abcdef010") == std::vector<Uuid>{a});
   CHECK(ids("abcdef02") == std::vector<Uuid>{c});
   CHECK(ids("abcdef03").empty());
-  CHECK(ids("abcdef0100004000800000000000000" "1") == std::vector<Uuid>{a});
+  CHECK(ids("abcdef0100004000800000000000000"
+            "1") == std::vector<Uuid>{a});
   CHECK(ids("abcdef0", 2).size() == 2);  // at most `limit`
   CHECK_FALSE(node.projector()->FindAlertsByPrefix("abcdefgh", 10).ok());
   CHECK_FALSE(node.projector()->FindAlertsByPrefix("a", 10).ok());
