@@ -149,7 +149,7 @@ const std::vector<RequestKind>& RequestKinds() {
          return h.HandleSessionRoster(c.caller, c.request.getSessionRoster(), c.response);
        }},
       // An alert id's unique prefix (daemon/triage.h): the alerts the caller may read only.
-      {W::RESOLVE_ALERT, "alerts-resolve-id", "alert id", Right::kReadCases, A::kRequest,
+      {W::RESOLVE_ALERT, "alert-id", "an alert id prefix", Right::kReadCases, A::kRequest,
        [](R r) -> std::string { return r.getResolveAlert(); },
        [](H& h, const Call& c) {
          return h.HandleResolveAlert(c.caller, c.request.getResolveAlert(), c.response);

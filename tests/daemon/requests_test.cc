@@ -191,6 +191,8 @@ TEST_CASE("the audit log names each kind of request as it always has", "[request
       {"caseShow", "case-show"},
       {"subjectShow", "subject-show"},
       {"sessionRoster", "session-roster"},
+      {"watchFeed", "alerts-feed"},
+      {"resolveAlert", "alert-id"},
       {"hooksAdd", "hooks-add"},
       {"hooksList", "hooks-list"},
       {"hooksRemove", "hooks-remove"},

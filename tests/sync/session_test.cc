@@ -967,9 +967,9 @@ TEST_CASE("nothing is shared by default: an agreement must be named, and a wrong
 
 TEST_CASE("the SPEC's named agreements send what the SPEC lists", "[sync][session][sharing]") {
   const std::vector<std::string> police_types = {
-      "case.opened",        "case.closed",       "case.risk_changed",
-      "breach.reported",    "incident.reported", "alert.raised",
-      "alert.acknowledged", "alert.resolved",    "alert.withdrawn"};
+      "case.opened",       "case.closed",   "case.risk_changed",  "breach.reported",
+      "incident.reported", "alert.raised",  "alert.acknowledged", "alert.resolved",
+      "alert.withdrawn",   "alert.assigned"};
   const std::vector<std::string> provider_types = {"case.opened",
                                                    "case.closed",
                                                    "intervention.referred",
@@ -981,7 +981,8 @@ TEST_CASE("the SPEC's named agreements send what the SPEC lists", "[sync][sessio
                                                    "alert.raised",
                                                    "alert.acknowledged",
                                                    "alert.resolved",
-                                                   "alert.withdrawn"};
+                                                   "alert.withdrawn",
+                                                   "alert.assigned"};
   auto police = PeerFilter::Parse("police"), provider = PeerFilter::Parse("provider");
   REQUIRE(police.ok());
   REQUIRE(provider.ok());
