@@ -107,7 +107,7 @@ TEST_CASE("capnp decode reads back-to-back stored events of every type", "[store
   auto store = OpenStore(dir.Sub("store"));
   std::vector<Event> events;
   for (EventType type : AllEventTypes()) events.push_back(MakeEventOfType(type));
-  REQUIRE(events.size() == 17);
+  REQUIRE(events.size() == 18);
   auto appended = store->Append(std::move(events));
   INFO(appended.status().ToString());
   REQUIRE(appended.ok());
