@@ -336,6 +336,10 @@ Record AlertRecord(api::AlertInfo::Reader a) {
   r.Text("resolved_by", a.getResolvedBy(), kData);
   r.Text("action", a.getAction(), kAll, !a.hasAction());
   r.Text("withdraw_reason", a.getWithdrawReason(), kData, !a.hasWithdrawReason());
+  r.Text("assigned_to", a.getAssignedTo());
+  r.Text("assigned_by", a.getAssignedBy(), kData);
+  Time(r, "assigned_at", a.getAssignedAt(), kData);
+  r.Text("assign_note", a.getAssignNote(), kData, !a.hasAssignNote());
   r.Text("case", a.getCaseId(), kData);
   r.Text("subject", a.getSubject(), kData);
   r.Text("trigger", a.getTrigger(), kData);

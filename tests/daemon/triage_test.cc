@@ -195,6 +195,11 @@ TEST_CASE(
   CHECK(row.at("assigned_to") == "pc-2");
   CHECK(row.at("assigned_by") == "pc-1");
   CHECK(row.at("assign_note").empty());
+  // case show carries the assignment too, and its timeline the alert.assigned events.
+  auto shown = Ok(n.node, {"case", "show", "--case", "C-2", "--format", "json"}, "police", "pc-1");
+  CHECK(Contains(shown.out, "\"assigned_to\":\"pc-2\""));
+  CHECK(Contains(shown.out, "alert.assigned"));
+  CHECK(!Contains(shown.out, "knows the family"));
 
   // The acknowledgement's note shows in the table and the CSV, not to police.
   Ok(n.node, {"alerts", "ack", "--alert", breach1.substr(0, 8), "--note", "called the OIC"},
