@@ -146,6 +146,8 @@ void PrintChange(Context& ctx, api::FeedItem::Reader item) {
     if (ack ? a.hasNote() : a.hasAction()) {
       std::cout << ": " << (ack ? a.getNote() : a.getAction()).cStr();
     }
+  } else if (item.getChange() == "assigned") {
+    std::cout << "  to " << a.getAssignedTo().cStr() << " by " << a.getAssignedBy().cStr();
   } else if (item.getChange() == "withdrawn") {
     std::cout << "  " << (a.hasWithdrawReason() ? a.getWithdrawReason().cStr() : "-");
   } else {
