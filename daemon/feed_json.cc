@@ -49,6 +49,16 @@ std::string FeedItemJson(api::FeedItem::Reader item) {
   } else {
     out.append("null");
   }
+  out.append(",\"assigned\":");
+  if (a.getAssignedTo().size() > 0) {
+    out.append("{\"to\":").append(JsonString(a.getAssignedTo()));
+    Field(&out, "by", a.getAssignedBy());
+    TimeField(&out, "at", a.getAssignedAt());
+    if (a.hasAssignNote()) Field(&out, "note", a.getAssignNote());
+    out.append("}");
+  } else {
+    out.append("null");
+  }
   if (a.hasWithdrawReason()) Field(&out, "withdraw_reason", a.getWithdrawReason());
   out.append("}}");
   return out;

@@ -15,8 +15,8 @@ namespace holdfast {
 //    "raised_at":"2026-03-04T18:00:00Z","trigger":"<uuid>","reason":"...",
 //    "acknowledged":{"at":"...","by":"u-1","note":"..."} | null,
 //    "resolved":{"at":"...","by":"u-1","action":"..."} | null,
-//    "assigned":{"to":"u-2","by":"u-1","at":"..."} | null,
-//    "withdraw_reason":"...","case_closed":false,"intervention_ended":false}}
+//    "assigned":{"to":"u-2","by":"u-1","at":"...","note":"..."} | null,
+//    "withdraw_reason":"..."}}
 // A free-text field the reader may not see (api AlertInfo: unset) is absent.
 std::string FeedItemJson(api::FeedItem::Reader item);
 

@@ -306,12 +306,10 @@ Status RequestHandler::HandleVerify(api::Response::Builder response) {
   return Status::Ok();
 }
 
-Status RequestHandler::HandleWatchAlerts(const Caller& caller, api::Response::Builder response,
-                                         ResponseChannel* channel) {
-  if (channel == nullptr) return Status::InvalidArgument("alerts watch needs a live connection");
-  channel->WatchAlerts(ScopeOf(caller), caller);
-  response.setOk();
-  return Status::Ok();
+Status RequestHandler::HandleWatchAlerts() {
+  return Status::InvalidArgument(
+      "this holdfast is older than holdfastd: alerts watch now follows the alert feed; run the "
+      "holdfast installed with this holdfastd");
 }
 
 Status RequestHandler::HandlePeersAdd(api::PeerInfo::Reader info, api::Response::Builder response) {

@@ -41,11 +41,6 @@ class ResponseChannel {
   // has a few MiB of earlier pages unread. False when the client has gone, stopped reading
   // for minutes, or the daemon is stopping: the listing should stop. Thread-safe.
   virtual bool SendPage(capnp::MessageBuilder& message) = 0;
-  // Subscribes the connection to every alert raised from now on that `scope` may see, shown
-  // as it may see them.
-  // `caller`: who watches; the watch ends when the node no longer lets them in as that role
-  // (disabled, or given another role), at the next alert.
-  virtual void WatchAlerts(ReadScope scope, Caller caller) = 0;
   // For a request that follows the alert feed until the client goes: from now on the
   // client closing its end ends the request (Gone turns true, SendPage false).
   virtual void Follow() {}
@@ -124,8 +119,8 @@ class RequestHandler {
   Status HandleAuditVerify(api::Response::Builder response);
   Status HandleListAlerts(const Caller& caller, api::ListAlerts::Reader list,
                           api::Response::Builder response, ResponseChannel* channel);
-  Status HandleWatchAlerts(const Caller& caller, api::Response::Builder response,
-                           ResponseChannel* channel);
+  // The alerts watch of a holdfast from before the feed: refused, saying why.
+  static Status HandleWatchAlerts();
   // alerts watch (daemon/feed_watch.cc): the feed's changes from a cursor, as pages through
   // `channel`, until the client goes.
   Status HandleWatchFeed(const Caller& caller, api::WatchFeed::Reader watch,

@@ -582,7 +582,6 @@ struct HttpServer::Impl {
     explicit FeedTaker(Work* w) : work(w) {}
     void SendInterim(capnp::MessageBuilder&) override {}
     bool SendPage(capnp::MessageBuilder&) override { return false; }
-    void WatchAlerts(ReadScope, Caller) override {}
     bool TakeFeed(const Caller& caller, const ReadScope& scope, uint64_t cursor) override {
       work->feed.emplace(Work::Feed{caller, scope, cursor});
       return true;

@@ -107,9 +107,6 @@ struct LocalServer::Connection : public ResponseChannel {
     return true;
   }
   int64_t peer_uid = -1;  // SO_PEERCRED at accept; -1 when the kernel would not say
-  void WatchAlerts(ReadScope scope, Caller caller) override {
-    server->AddWatcher(id, std::move(scope), std::move(caller));
-  }
   void Follow() override { following = true; }
   bool Gone() override {
     std::lock_guard<std::mutex> l(flow.mu);
@@ -186,52 +183,6 @@ void LocalServer::Post(uint64_t connection, std::string frame, bool page, bool c
     outbox_.push_back({connection, std::move(frame), page, close_after});
   }
   uv_async_send(&async_);
-}
-
-void LocalServer::AddWatcher(uint64_t connection, ReadScope scope, Caller caller) {
-  std::lock_guard<std::mutex> l(outbox_mu_);
-  watchers_.insert_or_assign(connection, Watcher{std::move(scope), std::move(caller)});
-}
-
-void LocalServer::BroadcastAlert(const AlertState& alert) {
-  std::vector<std::pair<uint64_t, Watcher>> to;
-  {
-    std::lock_guard<std::mutex> l(outbox_mu_);
-    to.assign(watchers_.begin(), watchers_.end());
-  }
-  // Each watcher gets the alert as its role may see it (daemon/read_scope.h), or not at
-  // all. The scopes of one node differ by role only, so each role's frame is made once.
-  std::map<schema::Role, std::string> frames;  // "": that role does not see this alert
-  for (const auto& [id, watcher] : to) {
-    const ReadScope& scope = watcher.scope;
-    // A user disabled (or given another role) since they began to watch sees no more.
-    if (Status still = handler_->StillActs(watcher.caller); !still.ok()) {
-      {
-        std::lock_guard<std::mutex> l(outbox_mu_);
-        watchers_.erase(id);
-      }
-      Post(id, ErrorFrame(api::Error::Code::PERMISSION_DENIED, still.message()), false,
-           /*close_after=*/true);
-      continue;
-    }
-    auto made = frames.find(scope.role());
-    if (made == frames.end()) {
-      std::string frame;
-      auto visible = scope.MaySee(alert);
-      if (!visible.ok()) {
-        // Not shown when it cannot be told whether it may be: `alerts list` shows it later.
-        spdlog::warn("alerts watch: an alert was not sent to the {} role's watchers: {}",
-                     RoleName(scope.role()), visible.status().ToString());
-      } else if (*visible) {
-        capnp::MallocMessageBuilder m;
-        RequestHandler::FillAlertInfo(alert, "open", m.initRoot<api::Response>().initAlert(),
-                                      scope.WithheldOf(alert));
-        frame = EncodeFrame(m);
-      }
-      made = frames.emplace(scope.role(), std::move(frame)).first;
-    }
-    if (!made->second.empty()) Post(id, made->second);
-  }
 }
 
 void LocalServer::OnAsync(uv_async_t* async) {
@@ -397,10 +348,6 @@ void LocalServer::Close(Connection* c) {
   c->closed = true;
   connections_.erase(c);
   by_id_.erase(c->id);
-  {
-    std::lock_guard<std::mutex> l(outbox_mu_);
-    watchers_.erase(c->id);
-  }
   // uv_close would cancel queued writes: shut the write side down first, which waits for
   // them, so the last response (often an error) reaches the client.
   auto* shutdown = new uv_shutdown_t();

@@ -65,9 +65,6 @@ class LocalServer {
   // then calls `done` on the loop thread.
   void Shutdown(std::function<void()> done);
   size_t connections() const { return connections_.size(); }
-  // Sends an alert to every connection that asked to watch alerts and may see it, as it may
-  // see it (daemon/read_scope.h). Thread-safe.
-  void BroadcastAlert(const AlertState& alert);
 
  private:
   struct Connection;
@@ -86,7 +83,6 @@ class LocalServer {
   // Queues a frame for a connection from any thread; the loop thread writes it.
   // `close_after`: the connection is closed once the frame is written.
   void Post(uint64_t connection, std::string frame, bool page = false, bool close_after = false);
-  void AddWatcher(uint64_t connection, ReadScope scope, Caller caller);
   static void OnAsync(uv_async_t* async);
   void DrainOutbox();
 
@@ -96,14 +92,9 @@ class LocalServer {
     bool page = false;
     bool close_after = false;
   };
-  struct Watcher {
-    ReadScope scope;  // what it may see
-    Caller caller;    // who watches, checked again before each alert
-  };
   uv_async_t async_{};
-  std::mutex outbox_mu_;  // guards outbox_ and watchers_
+  std::mutex outbox_mu_;  // guards outbox_
   std::vector<Outgoing> outbox_;
-  std::map<uint64_t, Watcher> watchers_;   // connection -> what it may see, and whose
   std::map<uint64_t, Connection*> by_id_;  // loop thread only
   uint64_t next_id_ = 1;
 

@@ -309,7 +309,6 @@ int Run(const std::string& config_path) {
     std::cerr << "holdfastd: " << s.message() << "\n";
     return 1;
   }
-  LocalServer* server = d.server.get();
   if (!d.config.http_listen.empty()) {
     HttpOptions http;
     http.listen = d.config.http_listen;
@@ -332,7 +331,6 @@ int Run(const std::string& config_path) {
       return 1;
     }
   }
-  d.projector->SetAlertListener([server](const AlertState& a) { server->BroadcastAlert(a); });
   uv_timer_init(d.loop, &d.tick);
   d.tick.data = &d;
   const uint64_t tick_ms = static_cast<uint64_t>(d.config.tick_seconds) * 1000;
@@ -356,7 +354,6 @@ int Run(const std::string& config_path) {
   spdlog::info("node {} ({}) serving {} events on {}", d.config.node_id, d.config.kind,
                d.store->LastPosition(), d.config.socket);
   uv_run(d.loop, UV_RUN_DEFAULT);
-  d.projector->SetAlertListener(nullptr);
   d.store->SetCommitListener(nullptr);
   d.store->SetWriteStateListener(nullptr);
   d.hooks->Stop();  // deliveries under way are made again at the next start

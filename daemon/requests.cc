@@ -70,12 +70,9 @@ const std::vector<RequestKind>& RequestKinds() {
        [](H& h, const Call& c) {
          return h.HandleListAlerts(c.caller, c.request.getListAlerts(), c.response, c.channel);
        }},
-      {W::WATCH_ALERTS, "alerts-watch", "alerts watch", Right::kReadCases, A::kNone, nullptr,
-       [](H& h, const Call& c) { return h.HandleWatchAlerts(c.caller, c.response, c.channel); }},
-      {W::WATCH_FEED, "alerts-watch", "alerts watch", Right::kReadCases, A::kNone, nullptr,
-       [](H& h, const Call& c) {
-         return h.HandleWatchFeed(c.caller, c.request.getWatchFeed(), c.response, c.channel);
-       }},
+      // The watch of a holdfast from before the feed (watchFeed): refused, saying to upgrade.
+      {W::WATCH_ALERTS, "alerts-watch", "alerts watch (an older holdfast)", Right::kReadCases,
+       A::kNone, nullptr, [](H&, const Call&) { return RequestHandler::HandleWatchAlerts(); }},
       {W::INDICATORS, "report-indicators", "report indicators", Right::kReports, A::kNone, nullptr,
        [](H& h, const Call& c) {
          return h.HandleIndicators(c.request.getIndicators(), c.response);
@@ -147,6 +144,10 @@ const std::vector<RequestKind>& RequestKinds() {
        [](R r) -> std::string { return r.getSessionRoster().getGroup(); },
        [](H& h, const Call& c) {
          return h.HandleSessionRoster(c.caller, c.request.getSessionRoster(), c.response);
+       }},
+      {W::WATCH_FEED, "alerts-feed", "alerts watch", Right::kReadCases, A::kNone, nullptr,
+       [](H& h, const Call& c) {
+         return h.HandleWatchFeed(c.caller, c.request.getWatchFeed(), c.response, c.channel);
        }},
       // An alert id's unique prefix (daemon/triage.h): the alerts the caller may read only.
       {W::RESOLVE_ALERT, "alert-id", "an alert id prefix", Right::kReadCases, A::kRequest,

@@ -147,6 +147,7 @@ struct AlertShows {
   std::string acknowledged_by, note;
   int64_t resolved_at = -1;
   std::string resolved_by, action;
+  Uuid assigned_id;  // the standing alert.assigned
 };
 
 AlertShows ShowsOf(const AlertState& s) {
@@ -161,6 +162,7 @@ AlertShows ShowsOf(const AlertState& s) {
   shows.resolved_at = s.resolved_at;
   shows.resolved_by = s.resolved_by;
   shows.action = s.action;
+  shows.assigned_id = s.assigned_id;
   return shows;
 }
 
@@ -187,6 +189,9 @@ std::optional<AlertChange> ChangeOf(const AlertShows& was, const AlertShows& now
           was.action != now.action) {
         return AlertChange::kResolved;
       }
+      return std::nullopt;
+    case EventType::ALERT_ASSIGNED:
+      if (was.assigned_id != now.assigned_id) return AlertChange::kAssigned;
       return std::nullopt;
     default:
       return std::nullopt;
@@ -256,7 +261,6 @@ struct ProjectionFold::State {
   std::vector<IndicatorRow> indicators;
   std::vector<Replaced> replaced;
   std::vector<uint32_t> by_case_id, case_rank;
-  std::vector<AlertState> raised;
   std::vector<std::pair<uint64_t, std::string>> feed;  // (position, feed/ row value)
   uint32_t last_case = Names::kNone, last_intervention = Names::kNone;
 
@@ -380,8 +384,6 @@ struct ProjectionFold::State {
 
   void AddAlertEvent(const Fact& f) {
     AlertEntry& a = Alert(f.alert);
-    const bool was_raised = a.state.has_raised && !a.state.withdrawn;
-    const int64_t was_at = a.state.raised_at;
     const AlertShows before = ShowsOf(a.state);
     FoldAlertFact(f, &a.state);
     if (f.position != 0) {
@@ -393,10 +395,6 @@ struct ProjectionFold::State {
       uint32_t last = Names::kNone;
       const uint32_t c = CaseNumber(a.state.case_id, &last);
       if (std::find(a.cases.begin(), a.cases.end(), c) == a.cases.end()) a.cases.push_back(c);
-    }
-    if (options.track_raised && a.state.has_raised && !a.state.withdrawn &&
-        (!was_raised || was_at != a.state.raised_at)) {
-      raised.push_back(a.state);
     }
   }
 
@@ -780,7 +778,5 @@ void ProjectionFold::ForEachNewSubjectRow(
 }
 
 const std::vector<Uuid>& ProjectionFold::new_voids() const { return s_->new_voids; }
-
-const std::vector<AlertState>& ProjectionFold::raised() const { return s_->raised; }
 
 }  // namespace holdfast

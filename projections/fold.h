@@ -78,8 +78,6 @@ struct FoldOptions {
   // History, which needs neither), and what the rules read of each case (History).
   bool rows = true;
   bool history = false;
-  // Whether to list the alerts that became raised or changed raise time (raised()).
-  bool track_raised = false;
   // The events voided already (nullptr: none); a void added to the fold adds its own.
   const VoidedIds* voided = nullptr;
 };
@@ -135,9 +133,6 @@ class ProjectionFold {
   // The events a void added to this fold voided for the first time (no void/ row held, not
   // in options.voided), by id: those already folded must be taken out by the caller.
   const std::vector<Uuid>& new_voids() const;
-  // With options.track_raised: each alert, in the state it reached, when an event made it
-  // raised or moved its raise time (the watchers are told).
-  const std::vector<AlertState>& raised() const;
   // Whether the events changed what an alert shows (feed/ rows: only of facts with a
   // position), and the last such position (0: none).
   bool HasFeed() const;

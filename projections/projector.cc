@@ -113,11 +113,6 @@ void Projector::SetRules(const RuleConfig& rules) {
   rules_ = rules;
 }
 
-void Projector::SetAlertListener(std::function<void(const AlertState&)> listener) {
-  std::lock_guard<std::mutex> l(mu_);
-  listener_ = std::move(listener);
-}
-
 const char* AlertChangeName(AlertChange change) {
   switch (change) {
     case AlertChange::kRaised:
@@ -208,7 +203,6 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     const TableRows held(table_);
     FoldOptions options;
     options.held = &held;
-    options.track_raised = static_cast<bool>(listener_);
     options.voided = &voided_;
     ProjectionFold fold(options);
     uint64_t reached = checkpoint_;
@@ -264,9 +258,6 @@ Status Projector::FoldPending(std::set<std::string>* dirty,
     HOLDFAST_RETURN_IF_ERROR(store_->Write(batch));
     undo.written = true;
     checkpoint_ = reached;
-    if (listener_) {
-      for (const auto& a : fold.raised()) listener_(a);
-    }
     if (fold.HasFeed()) NotifyFeed(fold.FeedEnd());
     if (progress) progress(checkpoint_, last);
   }

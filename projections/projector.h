@@ -112,9 +112,6 @@ class Projector {
   Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress = nullptr);
   void SetRules(const RuleConfig& rules);
 
-  // Called (from the folding thread) when an alert becomes raised or changes raise time.
-  void SetAlertListener(std::function<void(const AlertState&)> listener);
-
   // Called (from the folding thread, after the fold is stored) with the last feed cursor
   // whenever the feed gains entries. Keep it short: wake a reader, do not read here.
   // Returns a handle for RemoveFeedListener.
@@ -205,7 +202,6 @@ class Projector {
   std::mutex feed_mu_;     // the feed listeners (taken inside mu_, never around it)
   std::map<int, std::function<void(uint64_t)>> feed_listeners_;
   int last_feed_handle_ = 0;
-  std::function<void(const AlertState&)> listener_;
   uint64_t checkpoint_ = 0;
   // Whether the cases marked for evaluation in the store (eval/) are all in hand.
   bool pending_loaded_ = false;

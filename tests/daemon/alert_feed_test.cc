@@ -74,22 +74,26 @@ TEST_CASE("alerts watch prints every change of an alert once, and resumes across
   REQUIRE(alert.size() == 36);
   Ok(n.node, {"alerts", "ack", "--alert", alert, "--note", "on it"}, "police", "pc-1");
   Ok(n.node, {"alerts", "resolve", "--alert", alert, "--action", "visited"}, "police", "pc-1");
-  REQUIRE(seen(3));
+  Ok(n.node, {"alerts", "assign", "--alert", alert.substr(0, 8), "--to", "pc-2"}, "police", "pc-1");
+  REQUIRE(seen(4));
 
   // The daemon stops and starts again: the watch reconnects and resumes after the last change
   // it printed.
   REQUIRE(n.node.Stop() == 0);
   n.node.Start();
   Breach(n.node, 2);
-  REQUIRE(seen(4));
+  REQUIRE(seen(5));
   INFO("watch output:\n"
        << ReadFile(n.dir / "watch.out") << "stderr:\n"
        << ReadFile(n.dir / "watch.err"));
   const auto changes = Changes(ReadFile(n.dir / "watch.out"));
-  CHECK(Kinds(changes) == "raised acknowledged resolved raised");
+  CHECK(Kinds(changes) == "raised acknowledged resolved assigned raised");
   for (size_t i = 1; i < changes.size(); ++i) CHECK(changes[i].cursor > changes[i - 1].cursor);
   CHECK(changes[1].alert == alert);
-  CHECK(changes[3].alert != alert);
+  CHECK(changes[3].alert == alert);
+  CHECK(Contains(Lines(ReadFile(n.dir / "watch.out"))[3],
+                 "\"assigned\":{\"to\":\"pc-2\",\"by\":\"pc-1\""));
+  CHECK(changes[4].alert != alert);
   CHECK(Contains(ReadFile(n.dir / "watch.err"), "reconnecting"));
   // Police do not see the acknowledgement's note or the resolution's action (docs/roles.md).
   CHECK(!Contains(ReadFile(n.dir / "watch.out"), "on it"));
@@ -102,9 +106,9 @@ TEST_CASE("alerts watch prints every change of an alert once, and resumes across
   auto from = Child::Start({HoldfastPath(), "alerts", "watch", "--since",
                             std::to_string(changes[1].cursor), "--format", "json"},
                            n.node.ClientEnv("probation"), from_options);
-  REQUIRE(WaitUntil(patience, [&] { return Lines(ReadFile(n.dir / "from.out")).size() >= 2; }));
+  REQUIRE(WaitUntil(patience, [&] { return Lines(ReadFile(n.dir / "from.out")).size() >= 3; }));
   const auto after = Changes(ReadFile(n.dir / "from.out"));
-  CHECK(Kinds(after) == "resolved raised");
+  CHECK(Kinds(after) == "resolved assigned raised");
   // Probation sees the free text.
   CHECK(Contains(ReadFile(n.dir / "from.out"), "\"action\":\"visited\""));
   from->Signal(SIGTERM);

@@ -67,7 +67,6 @@ class CheckingChannel : public ResponseChannel {
     CheckResponseFrame(EncodeFrame(message), "a page of a listing");
     return true;  // a client that reads every page
   }
-  void WatchAlerts(ReadScope, Caller) override {}
 };
 
 constexpr int64_t kOperatorUid = 0, kProbationUid = 1;
