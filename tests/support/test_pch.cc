@@ -1,0 +1,1 @@
+// The translation unit that holdfast_test_pch compiles its precompiled header with.
