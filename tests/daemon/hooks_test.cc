@@ -243,7 +243,7 @@ TEST_CASE("a receiver down for a while gets every change once it is up, in order
   CHECK(WaitUntil(Scaled(milliseconds(5000)), [&] { return n.Status("rms", "pending") == "0"; }));
 }
 
-TEST_CASE("a daemon killed mid-delivery loses nothing; a change sent twice has one webhook-id",
+TEST_CASE("a daemon killed mid-delivery loses nothing, and a change sent twice has one webhook-id",
           "[hooks]") {
   HookNode n;
   Receiver receiver(n.dir / "r1", n.ca);
@@ -354,8 +354,9 @@ TEST_CASE("an exec hook gets each change on stdin and its id in the environment"
   CHECK(lines[1].rfind("msg_", 0) == 0);
 }
 
-TEST_CASE("hooks add refuses bad input in one line naming the flag; only operators manage hooks",
-          "[hooks]") {
+TEST_CASE(
+    "hooks add refuses bad input in one line naming the flag, and only operators manage hooks",
+    "[hooks]") {
   StartedNode n;
   const std::string secret = n.dir / "s";
   WriteFile(secret, "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n");

@@ -120,7 +120,7 @@ const std::string kCaseOpened =
     R"("agency":"-"},"data":{"case":"C-1","subject":"S-1","order":"community_order",)"
     R"("risk":"high","lead_agency":"probation-ce"}})";
 
-TEST_CASE("http: every error is JSON with its status; the server lives on", "[http]") {
+TEST_CASE("http: every error is JSON with its status, and the server lives on", "[http]") {
   HttpNode h;
   const std::string probation = h.Token("po-1", "probation");
   const std::string analyst = h.Token("an-1", "analyst");

@@ -149,7 +149,7 @@ TEST_CASE("alerts list filters by severity, raise time, case and subject", "[dae
 }
 
 TEST_CASE(
-    "alerts assign names who acts; alerts list shows the assignee and the note, and "
+    "alerts assign names who acts, alerts list shows the assignee and the note, and "
     "--mine selects the caller's",
     "[daemon][triage]") {
   StartedNode n;

@@ -296,7 +296,7 @@ TEST_CASE(
   CHECK(added.exit == 0);
   CHECK(Contains(added.err,
                  "warning: probation-2: its agreement (incident.,alert.raised) does not "
-                 "send it alert.acknowledged and alert.resolved"));
+                 "send it alert.acknowledged, alert.resolved and alert.assigned"));
   CHECK(WaitUntil(limit, [&] {
     return Contains(police2.Log(),
                     "sync: peer probation-2: its agreement (incident.,alert.raised)");
