@@ -8,6 +8,7 @@
 #include <h2o.h>
 #pragma GCC diagnostic pop
 #include <arpa/inet.h>
+#include <capnp/compat/json.h>
 #include <capnp/message.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -26,6 +27,7 @@
 #include "daemon/feed_json.h"
 #include "daemon/rights.h"
 #include "daemon/safe_text.h"
+#include "daemon/triage.h"
 #include "eventstore/event_json.h"
 #include "eventstore/ids.h"
 #include "projections/rules.h"
@@ -42,6 +44,10 @@ struct HttpCall {
   std::vector<std::string> params;           // the route's {id}s, in order
   std::map<std::string, std::string> query;  // decoded
   std::string body;
+  // The whole id of the alert `given` names (a whole id, or a unique prefix of 8 or more
+  // characters): the request table's resolveAlert, asked as the caller and audited as the
+  // CLI's is. On a refusal, the server answers the table's error (404, 400, 403).
+  std::function<Result<std::string>(const std::string& given)> whole_alert_id;
 };
 
 // An error the server answers itself, before or after the request table.
@@ -155,6 +161,104 @@ Status BuildAppend(const HttpCall& c, api::Request::Builder r) {
   return Status::Ok();
 }
 
+// The string members of a JSON object body, each a name of `allowed` (comma separated); an
+// empty body is an empty object. InvalidArgument naming the member (or "body") otherwise.
+Status BodyStrings(const std::string& body, const std::string& allowed,
+                   std::map<std::string, std::string>* out) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return Status::Ok();
+  capnp::MallocMessageBuilder message;
+  auto value = message.initRoot<capnp::JsonValue>();
+  try {
+    capnp::JsonCodec codec;
+    codec.decodeRaw(kj::arrayPtr(body.data(), body.size()), value);
+  } catch (const kj::Exception&) {
+    return Bad("body", "not JSON: send an object such as {\"note\": \"...\"}");
+  }
+  if (!value.isObject()) return Bad("body", "not a JSON object: send {\"name\": \"value\", ...}");
+  const std::string list = "," + allowed + ",";
+  for (auto field : value.asReader().getObject()) {
+    const std::string name = field.getName();
+    if (list.find("," + name + ",") == std::string::npos) {
+      return Bad(name, "unknown field (this route takes " + allowed + ")");
+    }
+    if (!field.getValue().isString()) return Bad(name, "must be a JSON string");
+    if (out->count(name)) return Bad(name, "given twice");
+    (*out)[name] = field.getValue().getString();
+  }
+  return Status::Ok();
+}
+
+std::string NowRfc3339() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return FormatRfc3339(std::chrono::duration_cast<std::chrono::seconds>(now).count() *
+                       1000000000LL);
+}
+
+// The alert.* event of an action on the alert `alert`, built as `holdfast alerts ack|resolve|
+// assign` builds it (cli/event_verbs.cc): its JSON form through the import parser, so the API
+// and the CLI accept and refuse the same things. `fields` are the body's (`event_id` and `at`
+// are the event's id and time, as the CLI's --id and --at; the rest go into its data).
+Result<Event> AlertActionEvent(EventType type, const std::string& alert,
+                               const std::map<std::string, std::string>& fields) {
+  std::string data = "\"alert\":" + JsonString(alert);
+  for (const auto& [name, value] : fields) {
+    if (name == "event_id" || name == "at") continue;
+    data += "," + JsonString(name) + ":" + JsonString(value, InvalidUtf8::kKeep);
+  }
+  auto given = [&](const char* name, std::string otherwise) {
+    auto it = fields.find(name);
+    return it == fields.end() ? otherwise : it->second;
+  };
+  // The author is the daemon's to set (the token's user): this is a placeholder it replaces.
+  const std::string json =
+      "{\"id\":" + JsonString(given("event_id", FormatUuid(RandomUuid())), InvalidUtf8::kKeep) +
+      ",\"type\":" + JsonString(std::string(EventTypeName(type))) +
+      ",\"occurred_at\":" + JsonString(given("at", NowRfc3339()), InvalidUtf8::kKeep) +
+      ",\"author\":{\"user\":\"-\",\"role\":\"police\",\"agency\":\"-\"},\"data\":{" + data + "}}";
+  auto event = EventFromJson(json);
+  if (event.ok()) return event;
+  // "data.action: missing (required) (in alert.resolved)" -> "action: missing (required)"
+  std::string m = event.status().message();
+  if (m.rfind("data.", 0) == 0) {
+    m = m.substr(5);
+  } else if (m.rfind("id:", 0) == 0) {
+    m = "event_id:" + m.substr(3);
+  } else if (m.rfind("occurred_at:", 0) == 0) {
+    m = "at:" + m.substr(12);
+  }
+  if (size_t in = m.find(" (in "); in != std::string::npos) m.erase(in);
+  return Status::InvalidArgument(m);
+}
+
+// POST /v1/alerts/{id}/ack|resolve|assign: the body's fields (`takes`, comma separated, then
+// event_id and at) into the event, checked before the alert's prefix is looked up, so a bad
+// body reaches nothing; then the alert.* event appended as the CLI appends it.
+Status BuildAlertAction(const HttpCall& c, EventType type, const std::string& takes,
+                        api::Request::Builder r) {
+  std::map<std::string, std::string> fields;
+  HOLDFAST_RETURN_IF_ERROR(BodyStrings(c.body, takes + ",event_id,at", &fields));
+  auto checked = AlertActionEvent(type, "00000000-0000-4000-8000-000000000000", fields);
+  if (!checked.ok()) return checked.status();
+  std::string alert = c.params[0];
+  if (!ParseUuid(alert)) {
+    // Too short to look up, as the CLI refuses it before asking the daemon.
+    size_t digits = 0;
+    for (char ch : alert) digits += ch != '-';
+    if (digits < kMinAlertPrefix) {
+      return Bad("id", "give at least " + std::to_string(kMinAlertPrefix) +
+                           " characters of the alert id (\"" + alert + "\" has " +
+                           std::to_string(digits) + ")");
+    }
+    auto whole = c.whole_alert_id(alert);
+    if (!whole.ok()) return whole.status();
+    alert = *whole;
+  }
+  auto event = AlertActionEvent(type, alert, fields);
+  if (!event.ok()) return event.status();
+  r.initAppend().initEvents(1).setWithCaveats(0, event->reader());
+  return Status::Ok();
+}
+
 // One route: a method and a path pattern ({id}: one path segment), the query parameters it
 // takes, and how it builds its api::Request. A new route is one line here.
 struct Route {
@@ -191,7 +295,7 @@ const std::vector<Route>& Routes() {
          r.setSubjectShow(c.params[0]);
          return Status::Ok();
        }},
-      {"GET", "/v1/alerts", "status,rule,case,as_of,after,limit",
+      {"GET", "/v1/alerts", "status,rule,case,as_of,severity,since,subject,mine,after,limit",
        [](C c, B r) {
          auto list = r.initListAlerts();
          list.setStatus(QueryText(c, "status"));
@@ -201,11 +305,33 @@ const std::vector<Route>& Routes() {
          int64_t as_of = 0;
          HOLDFAST_RETURN_IF_ERROR(QueryTime(c, "as_of", &as_of));
          list.setAsOf(as_of);
+         list.setSeverity(QueryText(c, "severity"));
+         list.setSubject(QueryText(c, "subject"));
+         if (c.query.count("since")) {
+           int64_t since = 0;
+           HOLDFAST_RETURN_IF_ERROR(QueryTime(c, "since", &since));
+           list.setSince(since);
+           list.setHasSince(true);
+         }
+         bool mine = false;
+         HOLDFAST_RETURN_IF_ERROR(QueryBool(c, "mine", &mine));
+         list.setMine(mine);
          uint32_t limit = 0;
          HOLDFAST_RETURN_IF_ERROR(Limit(c, &limit));
          list.setLimit(limit);
          return Status::Ok();
        }},
+      {"GET", "/v1/alerts/{id}", "",
+       [](C c, B r) {
+         r.setResolveAlert(c.params[0]);
+         return Status::Ok();
+       }},
+      {"POST", "/v1/alerts/{id}/ack", "",
+       [](C c, B r) { return BuildAlertAction(c, EventType::ALERT_ACKNOWLEDGED, "note", r); }},
+      {"POST", "/v1/alerts/{id}/resolve", "",
+       [](C c, B r) { return BuildAlertAction(c, EventType::ALERT_RESOLVED, "action", r); }},
+      {"POST", "/v1/alerts/{id}/assign", "",
+       [](C c, B r) { return BuildAlertAction(c, EventType::ALERT_ASSIGNED, "to,note", r); }},
       {"POST", "/v1/events", "unlisted_session", BuildAppend},
       {"GET", "/v1/sync/status", "",
        [](C, B r) {
@@ -459,41 +585,44 @@ std::string CodeName(api::Error::Code code) {
   return "internal";
 }
 
-// The request table's answer as HTTP. `known_token`: whether the token names a user the
+// The request table's refusal as HTTP. `known_token`: whether the token names a user the
 // node lets in (a refusal is then 403, else 401).
+HttpError ErrorOf(api::Error::Reader e, const std::function<bool()>& known_token) {
+  HttpError err;
+  err.code = CodeName(e.getCode());
+  err.message = e.getMessage();
+  using C = api::Error::Code;
+  switch (e.getCode()) {
+    case C::INVALID_ARGUMENT:
+      err.status = 400;
+      err.field = FieldOf(err.message);
+      break;
+    case C::NOT_FOUND:
+      err.status = 404;
+      break;
+    case C::CONFLICT:
+    case C::VERSION_CONFLICT:
+      err.status = 409;
+      break;
+    case C::PERMISSION_DENIED:
+      err.status = known_token() ? 403 : 401;
+      if (err.status == 401) err.code = "unauthorized";
+      break;
+    case C::UNAVAILABLE:
+      err.status = 503;
+      break;
+    default:
+      err.status = 500;
+  }
+  return err;
+}
+
+// The request table's answer as HTTP.
 Reply ToReply(api::Response::Reader response, const std::function<bool()>& known_token) {
   Reply r;
   switch (response.which()) {
-    case api::Response::ERROR: {
-      auto e = response.getError();
-      HttpError err;
-      err.code = CodeName(e.getCode());
-      err.message = e.getMessage();
-      using C = api::Error::Code;
-      switch (e.getCode()) {
-        case C::INVALID_ARGUMENT:
-          err.status = 400;
-          err.field = FieldOf(err.message);
-          break;
-        case C::NOT_FOUND:
-          err.status = 404;
-          break;
-        case C::CONFLICT:
-        case C::VERSION_CONFLICT:
-          err.status = 409;
-          break;
-        case C::PERMISSION_DENIED:
-          err.status = known_token() ? 403 : 401;
-          if (err.status == 401) err.code = "unauthorized";
-          break;
-        case C::UNAVAILABLE:
-          err.status = 503;
-          break;
-        default:
-          err.status = 500;
-      }
-      return ErrorReply(err);
-    }
+    case api::Response::ERROR:
+      return ErrorReply(ErrorOf(response.getError(), known_token));
     case api::Response::PAGE:
       r.body = StructToJson(response.getPage()) + "\n";
       return r;
@@ -912,16 +1041,44 @@ struct HttpServer::Impl {
     capnp::MallocMessageBuilder request_message;
     auto request = request_message.initRoot<api::Request>();
     request.initIdentity().setToken(w->token);
+    const std::string token = w->token;
+    auto known_token = [this, &token] {
+      return deps.users->Identify(Presented{token, -1}).status.ok();
+    };
+    std::optional<HttpError> refused;
+    w->call.whole_alert_id = [&](const std::string& given) -> Result<std::string> {
+      capnp::MallocMessageBuilder lookup_message;
+      auto lookup = lookup_message.initRoot<api::Request>();
+      lookup.initIdentity().setToken(token);
+      lookup.setResolveAlert(given);
+      capnp::MallocMessageBuilder found_message;
+      auto found = found_message.initRoot<api::Response>();
+      deps.handler->Handle(lookup.asReader(), found, nullptr, /*peer_uid=*/-1);
+      if (found.isAlert()) return std::string(found.asReader().getAlert().getAlert().cStr());
+      refused = found.isError() ? ErrorOf(found.asReader().getError(), known_token)
+                                : HttpError{500, "internal", "", "resolveAlert: no alert"};
+      return Status::InvalidArgument(refused->message);
+    };
     if (Status built = w->route->build(w->call, request); !built.ok()) {
-      return ErrorReply(BadRequest(built));
+      return ErrorReply(PathAlert(refused ? *refused : BadRequest(built)));
     }
     capnp::MallocMessageBuilder response_message;
     auto response = response_message.initRoot<api::Response>();
     deps.handler->Handle(request.asReader(), response, nullptr, /*peer_uid=*/-1);
-    const std::string token = w->token;
-    return ToReply(response.asReader(), [this, &token] {
-      return deps.users->Identify(Presented{token, -1}).status.ok();
-    });
+    if (response.isError()) {
+      return ErrorReply(PathAlert(ErrorOf(response.asReader().getError(), known_token)));
+    }
+    return ToReply(response.asReader(), known_token);
+  }
+
+  // The daemon names an alert id "--alert" (the CLI's option); here it is the path's {id}.
+  static HttpError PathAlert(HttpError e) {
+    const std::string option = "--alert: ";
+    if (e.message.rfind(option, 0) == 0) {
+      e.message = "id: " + e.message.substr(option.size());
+      e.field = "id";
+    }
+    return e;
   }
 
   Reply Health() {
