@@ -56,6 +56,35 @@ struct Daemon {
   bool stopping = false;
 };
 
+// The hooks' counters as metrics families (docs/metrics.md), one series per hook.
+void AppendHookMetrics(const std::vector<HookCounters>& hooks, std::string* out) {
+  struct Family {
+    const char* name;
+    const char* type;
+    const char* help;
+    uint64_t HookCounters::*value;
+  };
+  static const Family families[] = {
+      {"holdfast_hook_deliveries_total", "counter",
+       "Alert changes the hook's receiver took (2xx, or an exec hook's exit 0).",
+       &HookCounters::delivered},
+      {"holdfast_hook_failures_total", "counter",
+       "Delivery attempts that failed (an error, a timeout, a non-2xx answer, a non-zero exit).",
+       &HookCounters::failed_attempts},
+      {"holdfast_hook_parked", "gauge",
+       "Deliveries parked as failed after the retry period, waiting for hooks retry.",
+       &HookCounters::parked},
+      {"holdfast_hook_pending", "gauge", "Deliveries waiting to be made or retried.",
+       &HookCounters::pending},
+  };
+  for (const auto& f : families) {
+    AppendFamily(out, f.name, f.type, f.help);
+    for (const auto& h : hooks) {
+      AppendSample(out, f.name, {{"hook", h.hook}}, static_cast<double>(h.*(f.value)));
+    }
+  }
+}
+
 RuleConfig RulesOf(const NodeConfig& c) {
   RuleConfig r;
   r.derive = c.Derives();
@@ -330,6 +359,10 @@ int Run(const std::string& config_path) {
       std::cerr << "holdfastd: " << d.config.path << ": " << s.message() << "\n";
       return 1;
     }
+    // The hooks' deliveries and failures (docs/metrics.md); the server goes before the hooks.
+    Hooks* hooks_seen = d.hooks.get();
+    d.http->metrics()->AddSource(
+        [hooks_seen](std::string* out) { AppendHookMetrics(hooks_seen->Counters(), out); });
   }
   uv_timer_init(d.loop, &d.tick);
   d.tick.data = &d;

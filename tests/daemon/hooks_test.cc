@@ -413,4 +413,60 @@ TEST_CASE("a web hook's secret is never listed or logged", "[hooks]") {
   CHECK_FALSE(Contains(n.node.Log(), "MDEyMzQ1"));
 }
 
+TEST_CASE("/metrics shows each hook's deliveries, failures, parked and pending",
+          "[hooks][metrics]") {
+  HookNode n;
+  // The node serves HTTPS (for /metrics) with the localhost certificate.
+  REQUIRE(n.node.Stop() == 0);
+  std::string config = ReadFile(n.node.config());
+  const size_t http = config.find("[http]");
+  REQUIRE(http != std::string::npos);
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"listen", "127.0.0.1:0"}, {"cert", n.ca.cert()}, {"key", n.ca.key()}}) {
+    const size_t at = config.find("\n" + key + " =", http);
+    REQUIRE(at != std::string::npos);
+    config.replace(at, config.find('\n', at + 1) - at, "\n" + key + " = " + value);
+  }
+  WriteFile(n.node.config(), config);
+  n.node.Start();
+  const std::string marker = "http: listening on 127.0.0.1:";
+  REQUIRE(WaitUntil(Scaled(milliseconds(10000)), [&] { return Contains(n.node.Log(), marker); }));
+  const std::string log = n.node.Log();
+  const std::string port = std::to_string(std::stoi(log.substr(log.rfind(marker) + marker.size())));
+
+  const std::string out = n.dir / "alerts.jsonl";
+  const std::string good = n.dir / "to-file.sh";
+  WriteFile(good, "#!/bin/sh\ncat >> " + out + "\n");
+  const std::string bad = n.dir / "fails.sh";
+  WriteFile(bad, "#!/bin/sh\ncat > /dev/null\nexit 1\n");
+  MustRun({"/bin/chmod", "+x", good, bad});
+  Ok(n.node, {"hooks", "add", "--id", "to-file", "--exec", good}, "operator");
+  Ok(n.node, {"hooks", "add", "--id", "fails", "--exec", bad}, "operator");
+  n.RaiseAlert("C-1");
+  REQUIRE(WaitUntil(Scaled(milliseconds(15000)), [&] {
+    return !ReadFile(out).empty() && Number(n.Status("fails", "failed_attempts")) >= 1;
+  }));
+
+  auto scraped =
+      Run({HOLDFAST_PYTHON, std::string(HOLDFAST_SOURCE_DIR) + "/tests/daemon/http_client.py",
+           n.ca.crt(), port, "request", "GET", "/metrics", "-", "-"});
+  INFO(scraped.Describe());
+  REQUIRE(scraped.exit == 0);
+  std::map<std::string, double> samples;
+  for (const auto& line : Lines(scraped.out)) {
+    if (line.rfind("holdfast_hook_", 0) != 0) continue;
+    samples[line.substr(0, line.rfind(' '))] = std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  CHECK(Contains(scraped.out, "# TYPE holdfast_hook_deliveries_total counter"));
+  CHECK(Contains(scraped.out, "# TYPE holdfast_hook_pending gauge"));
+  CHECK(samples["holdfast_hook_deliveries_total{hook=\"to-file\"}"] == 1);
+  CHECK(samples["holdfast_hook_failures_total{hook=\"to-file\"}"] == 0);
+  CHECK(samples["holdfast_hook_pending{hook=\"to-file\"}"] == 0);
+  CHECK(samples["holdfast_hook_deliveries_total{hook=\"fails\"}"] == 0);
+  CHECK(samples["holdfast_hook_failures_total{hook=\"fails\"}"] >= 1);
+  CHECK(samples["holdfast_hook_pending{hook=\"fails\"}"] == 1);
+  CHECK(samples.count("holdfast_hook_parked{hook=\"fails\"}") == 1);
+  CHECK(samples["holdfast_hook_parked{hook=\"fails\"}"] == 0);
+}
+
 }  // namespace holdfast::test
