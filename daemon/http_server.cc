@@ -1059,9 +1059,9 @@ struct HttpServer::Impl {
                                 : HttpError{500, "internal", "", "resolveAlert: no alert"};
       return Status::InvalidArgument(refused->message);
     };
-    if (Status built = w->route->build(w->call, request); !built.ok()) {
-      return ErrorReply(PathAlert(refused ? *refused : BadRequest(built)));
-    }
+    const Status built = w->route->build(w->call, request);
+    w->call.whole_alert_id = nullptr;  // it holds references to this frame
+    if (!built.ok()) return ErrorReply(PathAlert(refused ? *refused : BadRequest(built)));
     capnp::MallocMessageBuilder response_message;
     auto response = response_message.initRoot<api::Response>();
     deps.handler->Handle(request.asReader(), response, nullptr, /*peer_uid=*/-1);
