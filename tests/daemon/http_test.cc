@@ -38,18 +38,20 @@ struct HttpNode {
   std::string ca;
   int port = 0;
 
-  HttpNode() {
+  // A node of `kind` (probation, police, ...): KIND-1 of agency KIND-ce.
+  explicit HttpNode(const std::string& kind = "probation") {
+    const std::string id = kind + "-1";
     auto made = Run({kSource + "/ops/make-ca", dir / "pki"});
     REQUIRE(made.exit == 0);
-    made = Run({kSource + "/ops/make-node-cert", dir / "pki", "probation-1"});
+    made = Run({kSource + "/ops/make-node-cert", dir / "pki", id});
     REQUIRE(made.exit == 0);
     ca = dir / "pki/ca.crt";
-    node = std::make_unique<Node>(dir / "n1");
+    node = std::make_unique<Node>(dir / "n1", id, kind + "-ce", kind);
     std::string conf = ReadFile(node->config());
     // The node's own TLS files ([sync]) serve HTTPS too: [http] cert and key stay empty.
     SetKey(&conf, "sync", "ca", ca);
-    SetKey(&conf, "sync", "cert", dir / "pki/probation-1.crt");
-    SetKey(&conf, "sync", "key", dir / "pki/probation-1.key");
+    SetKey(&conf, "sync", "cert", dir / ("pki/" + id + ".crt"));
+    SetKey(&conf, "sync", "key", dir / ("pki/" + id + ".key"));
     SetKey(&conf, "http", "listen", "127.0.0.1:0");
     SetKey(&conf, "http", "client_timeout_seconds", "3");
     SetKey(&conf, "http", "max_connections_per_client", "4");
@@ -404,6 +406,43 @@ TEST_CASE("http: police ack, assign and resolve an alert by a prefix of its id",
   CHECK(Contains(r.body, R"("code":"permission_denied")"));
   CHECK(h.Request("POST", "/v1/alerts/" + prefix + "/ack", "hft_not-a-token").status == 401);
   CHECK(h.node->Running());
+}
+
+TEST_CASE("http: an alert id prefix that starts two alerts is refused, naming the count",
+          "[http][triage]") {
+  HttpNode h("police");
+  const std::string police = h.Token("pc-1", "police");
+  auto raised = [](const std::string& id, const std::string& alert, const std::string& c) {
+    return "{\"id\":\"" + id +
+           "\",\"type\":\"alert.raised\",\"occurred_at\":\"2025-03-01T10:00:00Z\",\"author\":{"
+           "\"user\":\"holdfastd\",\"role\":\"system\",\"agency\":\"holdfast\"},\"data\":{"
+           "\"alert\":\"" +
+           alert + "\",\"rule\":\"breach\",\"case\":\"" + c +
+           "\",\"subject\":\"P-9\",\"severity\":\"high\",\"trigger\":\"" + TestUuid(0x7e, 1) +
+           "\",\"reason\":\"breach reported\"}}\n";
+  };
+  const std::string a = "abcdef01-0000-4000-8000-000000000001";
+  const std::string b = "abcdef01-0000-4000-8000-000000000002";
+  WriteFile(h.dir / "alerts.jsonl",
+            raised(TestUuid(0x1a, 1), a, "C-7") + raised(TestUuid(0x1a, 2), b, "C-8"));
+  auto imported = h.node->Cli({"import", "--file", h.dir / "alerts.jsonl", "--with-derived"}, "");
+  INFO(imported.Describe());
+  REQUIRE(imported.exit == 0);
+  const uint64_t before = h.node->StoredEvents();
+  for (const std::string& path :
+       {std::string("/v1/alerts/abcdef01"), std::string("/v1/alerts/abcdef01-0000/ack")}) {
+    INFO(path);
+    auto r = h.Request(path.size() > 20 ? "POST" : "GET", path, police);
+    CHECK(r.status == 400);
+    CHECK(Contains(r.body, R"("field":"id")"));
+    CHECK(Contains(r.body, "starts the ids of 2 alerts: give more characters of the id"));
+  }
+  CHECK(h.node->StoredEvents() == before);
+  auto r =
+      h.Request("POST", "/v1/alerts/" + a.substr(0, 35) + "2/assign", police, R"({"to": "pc-1"})");
+  CHECK(r.status == 200);
+  CHECK(AlertIds(h.Request("GET", "/v1/alerts?mine=true", police).body) ==
+        std::vector<std::string>{b});
 }
 
 TEST_CASE("http: an ack by a prefix is audited as the CLI's", "[http][triage]") {
