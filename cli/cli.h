@@ -72,6 +72,10 @@ struct Context {
   mutable std::optional<LocalZone> zone_;
 };
 
+// The value of a string option the verb requires; a usage error (exit 2) naming it when it
+// is not given.
+std::string RequiredOption(const Context& ctx, const char* option);
+
 // A listing's "more after this page" line (stderr), when `cursor` is not empty: the option
 // that continues it (--after, or --since for export) and the cursor.
 void PrintNextPage(const std::string& option, const std::string& cursor);

@@ -10,14 +10,6 @@
 namespace holdfast::cli {
 namespace {
 
-std::string Required(const Context& ctx, const char* option) {
-  if (!ctx.vm.count(option)) {
-    throw CliError{kExitUsage, std::string("--") + option + " is required (see holdfast help " +
-                                   ctx.verb + ")"};
-  }
-  return ctx.vm[option].as<std::string>();
-}
-
 std::string Optional(const Context& ctx, const char* option) {
   return ctx.vm.count(option) ? ctx.vm[option].as<std::string>() : "";
 }
@@ -52,7 +44,7 @@ std::string Joined(capnp::List<capnp::Text>::Reader list, const char* none) {
 std::string When(const Context& ctx, int64_t at) { return at > 0 ? ShowTime(ctx, at) : "-"; }
 
 int HooksAdd(Context& ctx) {
-  const std::string id = Required(ctx, "id");
+  const std::string id = RequiredOption(ctx, "id");
   capnp::MallocMessageBuilder message;
   auto info = NewRequest(message, ctx).initHooksAdd();
   info.setId(id);
@@ -95,7 +87,7 @@ int HooksList(Context& ctx) {
 }
 
 int HooksRemove(Context& ctx) {
-  const std::string id = Required(ctx, "id");
+  const std::string id = RequiredOption(ctx, "id");
   capnp::MallocMessageBuilder message;
   NewRequest(message, ctx).setHooksRemove(id);
   ctx.Call(message);
@@ -122,7 +114,7 @@ int HooksStatus(Context& ctx) {
 }
 
 int HooksRetry(Context& ctx) {
-  const std::string id = Required(ctx, "id");
+  const std::string id = RequiredOption(ctx, "id");
   capnp::MallocMessageBuilder message;
   NewRequest(message, ctx).setHooksRetry(id);
   auto reply = ctx.Call(message);

@@ -300,6 +300,14 @@ void Context::WaitForever() {
   if (client_) client_->set_timeout(Client::Timeout(0));
 }
 
+std::string RequiredOption(const Context& ctx, const char* option) {
+  if (!ctx.vm.count(option)) {
+    throw CliError{kExitUsage, std::string("--") + option + " is required (see holdfast help " +
+                                   ctx.verb + ")"};
+  }
+  return ctx.vm[option].as<std::string>();
+}
+
 void PrintNextPage(const std::string& option, const std::string& cursor) {
   if (cursor.empty()) return;
   std::cout.flush();

@@ -19,14 +19,6 @@ namespace holdfast::cli {
 namespace fs = std::filesystem;
 namespace {
 
-std::string Required(const Context& ctx, const char* option) {
-  if (!ctx.vm.count(option)) {
-    throw CliError{kExitUsage, std::string("--") + option + " is required (see holdfast help " +
-                                   ctx.verb + ")"};
-  }
-  return ctx.vm[option].as<std::string>();
-}
-
 // An absolute, normal form of a path, without the exceptions std::filesystem would throw.
 std::string AbsolutePath(const std::string& path, const std::string& option) {
   std::error_code ec;
@@ -38,10 +30,10 @@ std::string AbsolutePath(const std::string& path, const std::string& option) {
 
 int NodeInit(Context& ctx) {
   NodeConfig c;
-  c.node_id = Required(ctx, "id");
-  c.agency = Required(ctx, "agency");
-  c.kind = Required(ctx, "kind");
-  const std::string dir = Required(ctx, "data-dir");
+  c.node_id = RequiredOption(ctx, "id");
+  c.agency = RequiredOption(ctx, "agency");
+  c.kind = RequiredOption(ctx, "kind");
+  const std::string dir = RequiredOption(ctx, "data-dir");
   if (!IsIdentifier(c.node_id))
     throw CliError{kExitUsage, "--id: a node id is 1-128 characters without spaces"};
   if (!IsIdentifier(c.agency))

@@ -15,14 +15,6 @@ namespace {
 
 constexpr const char* kRoles = "probation, facilitator, police, analyst or operator";
 
-std::string Required(const Context& ctx, const char* option) {
-  if (!ctx.vm.count(option)) {
-    throw CliError{kExitUsage, std::string("--") + option + " is required (see holdfast help " +
-                                   ctx.verb + ")"};
-  }
-  return ctx.vm[option].as<std::string>();
-}
-
 schema::Role ParseRole(const std::string& role) {
   for (auto e : capnp::Schema::from<schema::Role>().getEnumerants()) {
     if (JsonNameOf(e) == role && role != "system") {
@@ -49,8 +41,8 @@ int UsersList(Context& ctx) {
 }
 
 int UsersAdd(Context& ctx) {
-  const std::string id = Required(ctx, "id");
-  const schema::Role role = ParseRole(Required(ctx, "role"));
+  const std::string id = RequiredOption(ctx, "id");
+  const schema::Role role = ParseRole(RequiredOption(ctx, "role"));
   capnp::MallocMessageBuilder message;
   auto info = NewRequest(message, ctx).initUsersAdd();
   info.setId(id);
@@ -71,7 +63,7 @@ int UsersAdd(Context& ctx) {
 
 // disable, enable and role: one change each.
 int UsersChange(Context& ctx) {
-  const std::string id = Required(ctx, "id");
+  const std::string id = RequiredOption(ctx, "id");
   capnp::MallocMessageBuilder message;
   auto change = NewRequest(message, ctx).initUsersChange();
   change.setId(id);
@@ -83,7 +75,7 @@ int UsersChange(Context& ctx) {
     change.setEnable();
     done = "enabled";
   } else {
-    const schema::Role role = ParseRole(Required(ctx, "role"));
+    const schema::Role role = ParseRole(RequiredOption(ctx, "role"));
     change.setRole(role);
     done = "now has the role " + RoleName(role);
   }
@@ -93,7 +85,7 @@ int UsersChange(Context& ctx) {
 }
 
 int UsersToken(Context& ctx) {
-  const std::string id = Required(ctx, "id");
+  const std::string id = RequiredOption(ctx, "id");
   capnp::MallocMessageBuilder message;
   NewRequest(message, ctx).setUsersToken(id);
   auto reply = ctx.Call(message);
@@ -131,7 +123,7 @@ std::string ReadSecret(const std::string& prompt) {
 }
 
 int UsersPassword(Context& ctx) {
-  const std::string id = Required(ctx, "id");
+  const std::string id = RequiredOption(ctx, "id");
   const std::string password = ReadSecret("new password for " + id + ": ");
   if (isatty(STDIN_FILENO) && ReadSecret("again: ") != password) {
     throw CliError{kExitUsage, "the two passwords differ; nothing was changed"};

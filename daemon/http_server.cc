@@ -38,42 +38,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string JsonText(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (ch < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          out += buf;
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string ErrorJson(const HttpError& e) {
-  std::string out = "{\"error\":{\"code\":" + JsonText(e.code);
-  if (!e.field.empty()) out += ",\"field\":" + JsonText(e.field);
-  return out + ",\"message\":" + JsonText(e.message) + "}}\n";
+  std::string out = "{\"error\":{\"code\":" + JsonString(e.code);
+  if (!e.field.empty()) out += ",\"field\":" + JsonString(e.field);
+  return out + ",\"message\":" + JsonString(e.message) + "}}\n";
 }
 
 const char* Reason(int status) {
@@ -644,7 +612,7 @@ struct HttpServer::Impl {
   Reply Health() {
     Reply r;
     const uint64_t last = deps.store->LastPosition();
-    r.body = "{\"status\":\"ok\",\"node\":" + JsonText(options.node_id) +
+    r.body = "{\"status\":\"ok\",\"node\":" + JsonString(options.node_id) +
              ",\"last_position\":" + std::to_string(last) + "}\n";
     return r;
   }
