@@ -90,6 +90,23 @@ void BenchNode::Init() {
     Fail("`holdfast node init` exited with status " + std::to_string(r.exit_code) + ": " + r.err);
 }
 
+void BenchNode::SetConfig(const std::string& section, const std::string& key,
+                          const std::string& value) {
+  std::ifstream in(config());
+  std::string out, current;
+  bool found = false;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] == '[') current = line;
+    if (current == "[" + section + "]" && line.rfind(key + " =", 0) == 0) {
+      line = key + " = " + value;
+      found = true;
+    }
+    out += line + "\n";
+  }
+  if (!found) Fail("no " + key + " in [" + section + "] of " + config());
+  std::ofstream(config(), std::ios::trunc) << out;
+}
+
 double BenchNode::Start(double timeout_seconds) {
   if (daemon_) Fail("already running");
   SpawnOptions options;
@@ -197,6 +214,15 @@ uint64_t BenchNode::LastPosition() {
   return response.getPong().getLastPosition();
 }
 
+void BenchNode::CaseShow(const std::string& case_id, const std::string& token) {
+  capnp::MallocMessageBuilder message;
+  auto request = message.initRoot<api::Request>();
+  request.initIdentity().setToken(token);
+  request.setCaseShow(case_id);
+  auto reply = Call(message, "case show");
+  if (!reply->root<api::Response>().isCaseView()) Fail("case show: the daemon sent no case view");
+}
+
 std::vector<PeerView> BenchNode::Peers() {
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<api::Request>();
@@ -218,10 +244,11 @@ std::optional<PeerView> BenchNode::Peer(const std::string& id) {
   return std::nullopt;
 }
 
-void BenchNode::Import(const std::vector<Event>& events) const {
+void BenchNode::Import(const std::vector<Event>& events, bool with_derived) const {
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<api::Request>();
   SetOperator(request);
+  request.setImportWithDerived(with_derived);
   auto list = request.initImport(static_cast<unsigned>(events.size()));
   for (size_t i = 0; i < events.size(); ++i) {
     list.setWithCaveats(static_cast<unsigned>(i), events[i].reader());

@@ -48,6 +48,9 @@ class BenchNode {
 
   // `holdfast node init` (dies on failure).
   void Init();
+  // Sets `key = value` in `section` of the node's config file (the line node init wrote);
+  // takes effect at the next Start.
+  void SetConfig(const std::string& section, const std::string& key, const std::string& value);
   // Starts holdfastd and waits until it answers on its socket (dies after `timeout_seconds`);
   // returns how long that took.
   double Start(double timeout_seconds = 300);
@@ -69,9 +72,13 @@ class BenchNode {
   uint64_t LastPosition();
   std::vector<PeerView> Peers();
   std::optional<PeerView> Peer(const std::string& id);
+  // Reads case `case_id` (case-show) over the local API as the user whose token is `token`;
+  // dies on an error. The HTTPS API's GET of a case without the HTTP.
+  void CaseShow(const std::string& case_id, const std::string& token);
   // Sends `events` in one operator import request, on a connection of its own (so another
   // thread may poll meanwhile), and returns once the daemon answered; dies on an error.
-  void Import(const std::vector<Event>& events) const;
+  // `with_derived` takes alert lifecycle events too (`holdfast import --with-derived`).
+  void Import(const std::vector<Event>& events, bool with_derived = false) const;
 
   const std::string& id() const { return id_; }
   const std::string& dir() const { return dir_; }

@@ -8,6 +8,7 @@
 #include "bench/raw_baseline.h"
 #include "bench/report.h"
 #include "bench/system_bench.h"
+#include "bench/webhook_receiver.h"
 
 namespace holdfast::bench {
 namespace {
@@ -165,7 +166,8 @@ std::vector<std::optional<Clock::time_point>> WaitForAlert(const std::vector<Sub
 }
 
 // Provider, probation and police nodes: the provider records the second unacceptable
-// absence of a case; probation derives the non_engagement alert; police receives it.
+// absence of a case; probation derives the non_engagement alert; police receives it, prints
+// it in `alerts watch` and delivers it to a web hook (an HTTPS receiver in this process).
 void MeasureAlertLatency(SystemBench* b, BenchNode& probation, BenchNode& police) {
   auto& figures = b->Section("C. sync");
   const int runs = b->options.alert_runs;
@@ -195,6 +197,8 @@ void MeasureAlertLatency(SystemBench* b, BenchNode& probation, BenchNode& police
   for (BenchNode* node : {&provider, &probation, &police}) WaitUntilIdle(node->pid());
 
   b->Progress("C: " + std::to_string(runs) + " append-to-alert runs");
+  WebhookReceiver receiver(b->cert_dir + "/localhost.crt", b->cert_dir + "/localhost.key");
+  AddWebHook(police, "bench", receiver, b->cert_dir + "/ca.crt");
   SpawnOptions watch;
   watch.stderr_path = b->options.dir + "/alerts-watch.err";
   watch.env = police.CliEnv("police", "pc-bench");
@@ -207,9 +211,10 @@ void MeasureAlertLatency(SystemBench* b, BenchNode& probation, BenchNode& police
   while (police_watch.ReadLine(quiet, &line) || probation_watch.ReadLine(quiet, &line)) {
   }
 
-  Latencies to_police, to_probation, cli;
-  int missed = 0;
+  Latencies to_police, to_probation, cli, to_hook;
+  int missed = 0, missed_hook = 0;
   for (int n = 1; n <= runs; ++n) {
+    const size_t hooked_before = receiver.count();
     SpawnOptions options;
     options.env = provider.CliEnv("facilitator", "fac-bench");
     options.stdout_path = "/dev/null";
@@ -217,6 +222,20 @@ void MeasureAlertLatency(SystemBench* b, BenchNode& probation, BenchNode& police
     Subprocess append(provider.CliArgv(AlertTriggerArgs(n)), options);
     auto seen = WaitForAlert({&probation_watch, &police_watch}, &append, AlertCaseId(n),
                              append.started() + std::chrono::seconds(15));
+    // The receiver timestamped the delivery as it arrived; this only looks it up.
+    const std::string quoted = "\"" + AlertCaseId(n) + "\"";
+    const auto hooked = receiver.WaitFor(
+        hooked_before,
+        [&](const Delivery& d) {
+          return d.body.find(quoted) != std::string::npos &&
+                 d.body.find("\"raised\"") != std::string::npos;
+        },
+        append.started() + std::chrono::seconds(15));
+    if (hooked) {
+      to_hook.Add(Seconds(*hooked - append.started()));
+    } else {
+      ++missed_hook;
+    }
     append.Wait(std::chrono::seconds(30));
     if (append.exit_code().value_or(-1) != 0) {
       Die("`holdfast attendance record` on provider-1 failed (see " + options.stderr_path + ")");
@@ -239,6 +258,19 @@ void MeasureAlertLatency(SystemBench* b, BenchNode& probation, BenchNode& police
        "non_engagement alert (provider → probation-1 derives → police-1; both hold " +
            Grouped(static_cast<double>(police.LastPosition())) + " events)",
        to_police.Describe() + missed_text, "", "", "", std::nullopt});
+  const std::string missed_hook_text =
+      missed_hook == 0
+          ? ""
+          : "; **" + std::to_string(missed_hook) + " runs delivered nothing within 15 s**";
+  figures.push_back(
+      {"append to web hook, the same runs: until police-1's web hook delivery (`hooks add "
+       "--url https://localhost:PORT/`, [hooks] backoff_base_ms 20) of that alert arrives at an "
+       "HTTPS receiver in the bench process (OpenSSL, keep-alive; timestamped when the body "
+       "is read)",
+       to_hook.Describe() + missed_hook_text,
+       "floor, the same path without the hook: police-1's `alerts watch` above, " +
+           to_police.Describe(),
+       "", "p99 < 250 ms", missed_hook == 0 && to_hook.count() > 0 && to_hook.P99() < 0.250});
   figures.push_back(
       {"the same runs, until `alerts watch` on probation-1 (the deriving node) prints it",
        to_probation.Describe() + "; the CLI append itself: " + cli.Describe(), "", "", "",
@@ -275,6 +307,9 @@ void RunSyncSection(SystemBench* b) {
   BenchNode police(b->programs, b->options.dir + "/police-1", "police-1", "police-ce", "police",
                    b->cert_dir);
   police.Init();
+  // A failed delivery of the web hook (MeasureAlertLatency) is retried soon, not after ~1 s.
+  police.SetConfig("hooks", "backoff_base_ms", "20");
+  police.SetConfig("hooks", "backoff_cap_ms", "200");
   const double restart = probation.Start();
   police.Start();
   const uint64_t total = probation.LastPosition();

@@ -6,7 +6,9 @@
 //                   folding one new event, in-process;
 //   C. sync         initial sync of the store to an empty node over loopback TLS, catch-up
 //                   of 100 new events, and the latency from an append on a provider node to
-//                   the alert on the police node.
+//                   the alert on the police node (its `alerts watch`, and its web hook);
+//   D. delivery     GET of a case through the HTTPS API on A's node, and 1,000 alert changes a
+//                   second sustained to one web hook, with RSS and the outbox sampled.
 //
 // Each section reuses what the one before left: A's node (its store) serves B in-process
 // with the daemon stopped, then C as the sync source. Every rate is compared with raw
@@ -34,6 +36,13 @@ struct SystemOptions {
   int fold_runs = 200;                  // B: single-event folds timed
   int catch_up_rounds = 10;             // C: rounds of 100 events, per node size
   int alert_runs = 30;                  // C: append-to-alert runs
+  int api_requests = 2000;              // D: GETs of a case through the HTTPS API
+  double feed_seconds = 60;             // D: how long 1,000 alert changes a second are measured
+  double feed_warm_up_seconds = 20;     // D: after this long at that rate
+  // Which of B, C and D run ("projections", "sync", "delivery"; A always runs: the others
+  // use its node). All by default.
+  std::vector<std::string> sections = {"projections", "sync", "delivery"};
+  bool Runs(const std::string& section) const;
 };
 
 struct SystemBench {
@@ -60,6 +69,7 @@ struct SystemBench {
 void RunDaemonSection(SystemBench* bench);      // A
 void RunProjectionSection(SystemBench* bench);  // B
 void RunSyncSection(SystemBench* bench);        // C
+void RunDeliverySection(SystemBench* bench);    // D
 
 // utime + stime of a process, in clock ticks (0 if it is gone), and in seconds.
 uint64_t CpuTicks(pid_t pid);

@@ -2,13 +2,16 @@
 //
 //   holdfast_system_bench --dir=DIR --build=BUILD_DIR --ops=OPS_DIR [--quick]
 //                         [--events=N] [--small-events=N] [--cli-runs=N] [--fold-runs=N]
-//                         [--catch-up-rounds=N] [--alert-runs=N]
+//                         [--catch-up-rounds=N] [--alert-runs=N] [--api-requests=N]
+//                         [--feed-seconds=S] [--feed-warm-up-seconds=S]
+//                         [--sections=projections,sync,delivery]
 //
 // The report is Markdown on stdout; progress on stderr. DIR must be empty; the nodes, the
 // county and the raw logs are left in it (bench/run removes it).
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,6 +40,10 @@ std::vector<Figure>& SystemBench::Section(const std::string& name) {
   return report.sections.back().second;
 }
 
+bool SystemOptions::Runs(const std::string& section) const {
+  return std::find(sections.begin(), sections.end(), section) != sections.end();
+}
+
 namespace {
 
 uint64_t Number(const std::string& arg, size_t prefix) {
@@ -60,6 +67,9 @@ SystemOptions ParseOptions(int argc, char** argv) {
     o.fold_runs = 50;
     o.catch_up_rounds = 5;
     o.alert_runs = 10;
+    o.api_requests = 300;
+    o.feed_seconds = 10;
+    o.feed_warm_up_seconds = 5;
   }
   for (const auto& arg : args) {
     auto has = [&](const char* flag) { return arg.rfind(flag, 0) == 0; };
@@ -83,17 +93,34 @@ SystemOptions ParseOptions(int argc, char** argv) {
       o.catch_up_rounds = static_cast<int>(Number(arg, size("--catch-up-rounds=")));
     } else if (has("--alert-runs=")) {
       o.alert_runs = static_cast<int>(Number(arg, size("--alert-runs=")));
+    } else if (has("--api-requests=")) {
+      o.api_requests = static_cast<int>(Number(arg, size("--api-requests=")));
+    } else if (has("--feed-seconds=")) {
+      o.feed_seconds = static_cast<double>(Number(arg, size("--feed-seconds=")));
+    } else if (has("--feed-warm-up-seconds=")) {
+      o.feed_warm_up_seconds = static_cast<double>(Number(arg, size("--feed-warm-up-seconds=")));
+    } else if (has("--sections=")) {
+      o.sections.clear();
+      std::stringstream list(arg.substr(size("--sections=")));
+      for (std::string s; std::getline(list, s, ',');) {
+        if (s != "projections" && s != "sync" && s != "delivery") {
+          Die("--sections: unknown section \"" + s + "\" (projections, sync, delivery)");
+        }
+        o.sections.push_back(s);
+      }
     } else {
       Die("usage: holdfast_system_bench --dir=DIR --build=BUILD_DIR --ops=OPS_DIR [--quick] "
           "[--events=N] [--small-events=N] [--cli-runs=N] [--fold-runs=N] "
-          "[--catch-up-rounds=N] [--alert-runs=N]");
+          "[--catch-up-rounds=N] [--alert-runs=N] [--api-requests=N] [--feed-seconds=S] "
+          "[--feed-warm-up-seconds=S] "
+          "[--sections=projections,sync,delivery]");
     }
   }
   if (o.dir.empty() || o.build_dir.empty() || o.ops_dir.empty()) {
     Die("--dir, --build and --ops are required (bench/run gives them)");
   }
   if (o.county_events == 0 || o.cli_runs < 1 || o.fold_runs < 1 || o.catch_up_rounds < 1 ||
-      o.alert_runs < 1) {
+      o.alert_runs < 1 || o.api_requests < 1 || o.feed_seconds < 1) {
     Die("sizes and run counts must be positive");
   }
   return o;
@@ -113,14 +140,16 @@ int Main(int argc, char** argv) {
 
   b.cert_dir = b.options.dir + "/certs";
   MakeCertificates(b.programs, b.cert_dir,
-                   {"probation-1", "police-1", "provider-1", "probation-2", "police-2"});
+                   {"probation-1", "police-1", "provider-1", "probation-2", "police-2",
+                    "localhost"});  // localhost: the web hook receiver's
   b.Progress("generating the county (holdfast-sample --events-target " +
              std::to_string(b.options.county_events) + " --seed 1)");
   b.county = MakeCounty(b.programs, b.options.county_events, 1, b.options.dir + "/county.jsonl");
 
   RunDaemonSection(&b);
-  RunProjectionSection(&b);
-  RunSyncSection(&b);
+  if (b.options.Runs("projections")) RunProjectionSection(&b);
+  if (b.options.Runs("sync")) RunSyncSection(&b);
+  if (b.options.Runs("delivery")) RunDeliverySection(&b);
 
   b.report.load += " before, " + LoadAverage() + " after";
   b.report.fsync += " before, " + Duration(FsyncMedianSeconds(b.options.dir)) + " after";
