@@ -533,7 +533,10 @@ Status Hooks::Impl::Load() {
   });
   HOLDFAST_RETURN_IF_ERROR(s);
   HOLDFAST_RETURN_IF_ERROR(bad);
-  for (auto& [id, h] : hooks) {
+  for (auto& entry : hooks) {
+    // Named, not bound: clang refuses a lambda that captures a structured binding.
+    const std::string& id = entry.first;
+    HookRun& h = entry.second;
     if (auto cursor = table.Get(CursorKey(id)); cursor.ok() && cursor->size() == 8) {
       h.cursor = h.scanned = keys::DecodeFixed64BE(cursor->data());
     }
