@@ -408,6 +408,28 @@ void RegisterCsvSeeds() {
         "case,intervention,outcome,concern\nC-1,I-1\nC-\xff,I-1,attended,maybe\n\"open");
 }
 
+// ---- the HTTPS API's routes: method, path?query, body ----
+
+void HttpRequestSeeds() {
+  Write("fuzz_http_request", "ack",
+        "POST\n/v1/alerts/7f0c2a4e/ack\n{\"note\":\"called the "
+        "officer\",\"at\":\"2025-01-02T10:00:00Z\"}");
+  Write("fuzz_http_request", "assign",
+        "POST\n/v1/alerts/7f0c2a4e-5d1b/assign\n{\"to\":\"pc-2\",\"note\":\"n\\u00e9\"}");
+  Write("fuzz_http_request", "case", "GET\n/v1/cases/C-1\n");
+  Write("fuzz_http_request", "cases", "GET\n/v1/cases?open=true&agency=a%20b&after=C-1\n");
+  Write("fuzz_http_request", "events",
+        "POST\n/v1/"
+        "events\n{\"id\":\"7f0c2a4e-5d1b-4c8e-9a51-2f7b9d0e6c13\",\"type\":\"breach.reported\","
+        "\"occurred_at\":\"2025-01-01T00:00:00Z\",\"data\":{\"case_id\":\"C-1\",\"kind\":"
+        "\"recall\"}}\n");
+  Write("fuzz_http_request", "indicators",
+        "GET\n/v1/reports/indicators?from=2025-01-01&to=2025-02-01\n");
+  Write("fuzz_http_request", "list",
+        "GET\n/v1/"
+        "alerts?status=open&severity=high,medium&since=2025-01-01T00:00:00Z&limit=10&mine=true\n");
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_make_seeds DIR (run from the repository's top)\n");
@@ -419,5 +441,6 @@ int main(int argc, char** argv) {
   LocalRequestSeeds();
   SyncSeeds();
   RegisterCsvSeeds();
+  HttpRequestSeeds();
   return 0;
 }
