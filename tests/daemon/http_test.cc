@@ -408,6 +408,50 @@ TEST_CASE("http: police ack, assign and resolve an alert by a prefix of its id",
   CHECK(h.node->Running());
 }
 
+// Python's json.dumps, JavaScript's JSON.stringify of a lone surrogate and many other
+// encoders write non-ASCII as \uXXXX escapes: the note is stored as the characters sent (the
+// codec once read the hex digits a-f as 0-5, so "caf\u00e9" was stored as "cafI"), and an
+// escape that is not a character (\u0000, a lone surrogate) is refused naming the member.
+TEST_CASE("http: an ack's note keeps its \\u escapes; a NUL or a lone surrogate is refused",
+          "[http][triage]") {
+  HttpNode h;
+  const std::string probation = h.Token("po-1", "probation");
+  const std::string police = h.Token("pc-1", "police");
+  REQUIRE(h.Request("POST", "/v1/events", probation, kCaseOpened).status == 200);
+  REQUIRE(h.Request("POST", "/v1/events", probation, BreachJson(1, "C-1")).status == 200);
+  std::vector<std::string> ids;
+  REQUIRE(WaitUntil(Scaled(milliseconds(10000)), [&] {
+    ids = AlertIds(h.Request("GET", "/v1/alerts", police).body);
+    return ids.size() == 1;
+  }));
+  const std::string ack = "/v1/alerts/" + ids[0] + "/ack";
+  const uint64_t before = h.node->StoredEvents();
+  struct Bad {
+    std::string body, field;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {R"({"note": "a\u0000b"})", "note"},
+           {R"({"note": "a\ud800b"})", "note"},
+           {R"({"note": "a\udc00b"})", "note"},
+           {"{\"note\": \"a\xff\xfe b\"}", "note"},
+           {R"({"note": "a\u00zzb"})", "note"},
+       }) {
+    INFO(bad.body);
+    auto r = h.Request("POST", ack, police, bad.body);
+    INFO(r.body);
+    CHECK(r.status == 400);
+    CHECK(Contains(r.body, "\"field\":\"" + bad.field + "\""));
+  }
+  CHECK(h.node->StoredEvents() == before);
+  auto r =
+      h.Request("POST", ack, police, R"({"note": "caf\u00e9 \ud83d\ude00 \u001b\u00AB\u00bb"})");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  auto shown = h.node->Cli({"export"}, "operator");
+  REQUIRE(shown.exit == 0);
+  CHECK(Contains(shown.out, "\"note\":\"caf\xc3\xa9 \xf0\x9f\x98\x80 \\u001b\xc2\xab\xc2\xbb\""));
+}
+
 TEST_CASE("http: an alert id prefix that starts two alerts is refused, naming the count",
           "[http][triage]") {
   HttpNode h("police");
