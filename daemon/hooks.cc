@@ -94,13 +94,22 @@ std::string EncodeBase64(std::string_view bytes) {
   return out;
 }
 
-// Whether the URL's host is this machine: http:// is allowed to it only.
+// Whether the URL's host is this machine: http:// is allowed to it only. The whole authority
+// (up to / ? or #) is the host and a port: with user info, http://127.0.0.1:80@10.1.2.3/ is
+// 10.1.2.3's.
 bool LocalHttp(const std::string& url) {
-  for (const char* prefix : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:",
-                             "http://localhost/", "http://[::1]:", "http://[::1]/"}) {
-    if (url.rfind(prefix, 0) == 0) return true;
+  constexpr std::string_view kScheme = "http://";
+  if (url.rfind(kScheme, 0) != 0) return false;
+  const std::string_view rest = std::string_view(url).substr(kScheme.size());
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  for (std::string_view host : {"127.0.0.1", "localhost", "[::1]"}) {
+    if (authority.rfind(host, 0) != 0) continue;
+    const std::string_view port = authority.substr(host.size());
+    if (port.empty()) return true;
+    return port.size() >= 2 && port.size() <= 6 && port[0] == ':' &&
+           port.find_first_not_of("0123456789", 1) == std::string_view::npos;
   }
-  return url == "http://127.0.0.1" || url == "http://localhost" || url == "http://[::1]";
+  return false;
 }
 
 // --- Rows --------------------------------------------------------------------------------

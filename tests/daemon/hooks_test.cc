@@ -400,6 +400,36 @@ TEST_CASE(
   CHECK(IsOneLineFailure(n.node.Cli({"hooks", "remove", "--id", "h"}, "operator")));
 }
 
+// Plain http:// is for a receiver on this machine only. A URL's user info comes before the
+// host: curl sends http://127.0.0.1:80@10.1.2.3/ to 10.1.2.3, in clear, so a URL that merely
+// starts with a loopback name is not enough.
+TEST_CASE("hooks add refuses plain http to another machine behind a loopback user name",
+          "[hooks]") {
+  StartedNode n;
+  const std::string secret = n.dir / "s";
+  WriteFile(secret, "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n");
+  for (const std::string url :
+       {"http://127.0.0.1:80@10.1.2.3/hook", "http://localhost:8080@example.org/hook",
+        "http://[::1]:1@10.1.2.3/", "http://127.0.0.1:@10.1.2.3", "http://localhost:80\\@10.1.2.3/",
+        "http://127.0.0.1:80:81/x", "http://localhost:x/"}) {
+    auto r = n.node.Cli({"hooks", "add", "--id", "h", "--url", url, "--secret-file", secret},
+                        "operator");
+    INFO(url << "\n" << r.Describe());
+    CHECK(IsOneLineFailure(r));
+    CHECK(Contains(r.err, "--url"));
+  }
+  CHECK_FALSE(Contains(Ok(n.node, {"hooks", "list", "--format", "json"}, "operator").out, "\"h\""));
+  // Loopback itself, with a port, a path, a query or an @ in the path, is fine.
+  int i = 0;
+  for (const std::string url : {"http://127.0.0.1:8080/hook", "http://localhost/hook?x=1",
+                                "http://[::1]:9/", "http://127.0.0.1/a@b", "http://localhost"}) {
+    INFO(url);
+    Ok(n.node,
+       {"hooks", "add", "--id", "ok-" + std::to_string(i++), "--url", url, "--secret-file", secret},
+       "operator");
+  }
+}
+
 TEST_CASE("a web hook's secret is never listed or logged", "[hooks]") {
   StartedNode n;
   const std::string secret = n.dir / "s";
