@@ -30,6 +30,15 @@ Status RequestHandler::HandleWatchFeed(const Caller& caller, api::WatchFeed::Rea
                                        api::Response::Builder response, ResponseChannel* channel) {
   if (channel == nullptr) return Status::InvalidArgument("alerts watch needs a live connection");
   uint64_t cursor = watch.getSince();
+  if (!watch.getFromEnd() && cursor > store_->LastPosition()) {
+    // A cursor is a position in this node's log: past its end, the watch would show nothing
+    // until the log grew past it.
+    return Status::InvalidArgument(
+        "--since: " + std::to_string(cursor) + " is past the end of this node's log (" +
+        std::to_string(store_->LastPosition()) +
+        "): a cursor of another node, or of this one before a restore? Watch from now (no "
+        "--since), or from the start (--since 0)");
+  }
   if (watch.getFromEnd()) {
     auto end = projector_->FeedEnd();
     if (!end.ok()) return end.status();

@@ -641,6 +641,10 @@ struct HttpServer::Impl {
         return;
       }
       since = std::stoull(given);
+      if (since > deps.store->LastPosition()) {
+        SendError(req, kFeedPath, {400, "invalid_argument", field, PastTheEnd(field, since)});
+        return;
+      }
     }
     auto w = NewWork(req, kFeedPath, started);
     w->token = token;
@@ -661,6 +665,16 @@ struct HttpServer::Impl {
       });
     };
     Queue(w);
+  }
+
+  // A cursor is a position in this node's log: past its end, the feed would say nothing
+  // until the log grew past it, every change meanwhile lost to the reader.
+  std::string PastTheEnd(const std::string& field, uint64_t cursor) const {
+    return field + ": " + std::to_string(cursor) + " is past the end of this node's log (" +
+           std::to_string(deps.store->LastPosition()) +
+           "): a cursor of another node, or of this one before a restore? Read again from the "
+           "start (no " +
+           field + ") and skip the changes already handled";
   }
 
   // On the loop, once the request table has let the reader in: the stream begins.

@@ -562,5 +562,43 @@ TEST_CASE(
   CHECK(Contains(rest[1], "raised"));
 }
 
+// A feed cursor is a position in this node's log: one past its end is another node's, or
+// from before a restore, or made up. The feed after it would be silent until the log grew
+// past it (every change meanwhile lost to the client): refused, naming where it came from.
+TEST_CASE(
+    "http: a feed cursor past the end of the node's log is refused, over HTTPS and the socket",
+    "[http][feed]") {
+  HttpNode h;
+  const std::string probation = h.Token("po-1", "probation");
+  REQUIRE(h.Request("POST", "/v1/events", probation, kCaseOpened).status == 200);
+  REQUIRE(h.Request("POST", "/v1/events", probation, BreachJson(1, "C-1")).status == 200);
+  const std::string past = "1000000";
+  auto r = h.Request("GET", "/v1/alerts/feed", probation, "", {"Last-Event-ID:" + past});
+  INFO(r.body);
+  CHECK(r.status == 400);
+  CHECK(Contains(r.body, R"("field":"Last-Event-ID")"));
+  CHECK(Contains(r.body, "past the end of this node's log"));
+  r = h.Request("GET", "/v1/alerts/feed?since=18446744073709551615", probation);
+  CHECK(r.status == 400);
+  CHECK(Contains(r.body, R"("field":"since")"));
+  RunOptions quick;
+  quick.timeout = Scaled(milliseconds(10000));
+  auto watched =
+      h.node->Cli({"alerts", "watch", "--since", past}, "probation", Node::kDefaultUser, quick);
+  INFO(watched.Describe());
+  CHECK(IsOneLineFailure(watched));
+  CHECK(Contains(watched.err, "--since"));
+  CHECK(Contains(watched.err, "past the end of this node's log"));
+  // The log's own end is a cursor: the stream begins (and sends nothing yet).
+  auto at_end = h.Client({"sse", probation, "0", "1", "10"});
+  INFO(at_end.Describe());
+  REQUIRE(!Lines(at_end.out).empty());
+  const std::string last = Lines(at_end.out)[0].substr(0, Lines(at_end.out)[0].find(' '));
+  auto from_last = h.Client({"sse", probation, last, "1", "2"});
+  INFO(from_last.Describe());
+  CHECK(from_last.exit == 0);
+  CHECK(!Contains(from_last.out, "status"));
+}
+
 }  // namespace
 }  // namespace holdfast::test
