@@ -14,14 +14,17 @@ std::string Optional(const Context& ctx, const char* option) {
   return ctx.vm.count(option) ? ctx.vm[option].as<std::string>() : "";
 }
 
+// At most 1 MiB: one byte more is read, not the rest (the path may be /dev/zero).
 std::string ReadWhole(const std::string& option, const std::string& path) {
+  constexpr size_t kMaxBytes = 1u << 20;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw CliError{kExitUsage, "--" + option + ": cannot read " + path};
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
-  if (s.size() > (1u << 20))
-    throw CliError{kExitUsage, "--" + option + ": " + path + " is too big"};
+  std::string s(kMaxBytes + 1, '\0');
+  in.read(s.data(), static_cast<std::streamsize>(s.size()));
+  s.resize(static_cast<size_t>(in.gcount()));
+  if (s.size() > kMaxBytes) {
+    throw CliError{kExitUsage, "--" + option + ": " + path + " is too big (at most 1 MiB)"};
+  }
   return s;
 }
 
