@@ -421,7 +421,8 @@ Result<std::map<std::string, std::string>> ParseQuery(std::string_view query,
       auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
       if (!name) return Bad("query", "malformed percent-encoding");
       if (!value) return Bad(*name, "malformed percent-encoding");
-      if (name->empty() || list.find("," + *name + ",") == std::string::npos) {
+      if (name->empty()) return Bad("query", "a parameter with no name (\"=...\")");
+      if (list.find("," + *name + ",") == std::string::npos) {
         return Bad(*name, allowed.empty()
                               ? "this route takes no query parameters"
                               : "unknown query parameter (this route takes " + allowed + ")");

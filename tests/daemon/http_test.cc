@@ -149,6 +149,14 @@ TEST_CASE("http: every error is JSON with its status, and the server lives on", 
   r = h.Request("GET", "/v1/alerts?colour=red", probation);
   CHECK(r.status == 400);
   CHECK(Contains(r.body, R"("field":"colour")"));
+  // A parameter with no name ("?=1", "?=") is named as the query's.
+  for (const std::string query : {"?=1", "?status=all&=", "?=&limit=1"}) {
+    INFO(query);
+    r = h.Request("GET", "/v1/alerts" + query, probation);
+    INFO(r.body);
+    CHECK(r.status == 400);
+    CHECK(Contains(r.body, R"("field":"query")"));
+  }
   r = h.Request("GET", "/v1/alerts?as_of=yesterday", probation);
   CHECK(r.status == 400);
   CHECK(Contains(r.body, R"("field":"as_of")"));
