@@ -429,6 +429,12 @@ Result<std::map<std::string, std::string>> ParseQuery(std::string_view query,
       }
       if (out.count(*name)) return Bad(*name, "given twice");
       if (!IsValidUtf8(*value)) return Bad(*name, "not valid UTF-8");
+      // No value here is free text; and the request table's text ends at a NUL (a case of
+      // "%00C-1" would be no case at all).
+      for (unsigned char ch : *value) {
+        if (ch < 0x20 || ch == 0x7f)
+          return Bad(*name, "holds a control character (such as %00 or %0A)");
+      }
       out[*name] = *value;
     }
     if (end == query.size()) break;
