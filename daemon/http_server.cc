@@ -848,6 +848,9 @@ struct HttpServer::Impl {
       }
       if (!s->sending && s->pending.empty() && now - s->last_sent >= keepalive) {
         s->pending = ": keepalive\n\n";
+        // And a scan once it is sent, which looks first at whether the reader may still
+        // read: a user disabled with no change since hears so within a heartbeat.
+        s->dirty = true;
         self->Pump(s);
       }
     }

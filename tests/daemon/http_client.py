@@ -11,6 +11,8 @@ node's CA. Usage: http_client.py CA PORT MODE ARGS...
                            until the server closed the connection (or "open" after SECONDS)
   sse TOKEN LAST_ID COUNT SECONDS   reads the alert feed after LAST_ID ("-": from the start)
                            until COUNT events came or SECONDS passed; prints "id event" lines
+  sse-end TOKEN SECONDS    reads the alert feed from its end until the server ends the stream
+                           or SECONDS passed; prints each event's name, then "end" or "timeout"
 """
 import http.client
 import socket
@@ -135,6 +137,27 @@ def sse(ca, port, token, last_id, count, seconds):
             event_id, name = None, None
 
 
+def sse_end(ca, port, token, seconds):
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context(ca), timeout=seconds)
+    conn.request("GET", "/v1/alerts/feed", headers={"Authorization": "Bearer " + token})
+    r = conn.getresponse()
+    print("status %d" % r.status)
+    sys.stdout.flush()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            line = r.fp.readline()
+        except (socket.timeout, OSError):
+            break
+        if line == b"":
+            print("end")
+            return
+        if line.startswith(b"event: "):
+            print(line[7:].decode().strip())
+            sys.stdout.flush()
+    print("timeout")
+
+
 def main():
     ca, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     a = sys.argv[4:]
@@ -146,6 +169,8 @@ def main():
         slowloris(ca, port, float(a[0]))
     elif mode == "sse":
         sse(ca, port, a[0], a[1], int(a[2]), float(a[3]))
+    elif mode == "sse-end":
+        sse_end(ca, port, a[0], float(a[1]))
 
 
 main()

@@ -619,5 +619,28 @@ TEST_CASE(
   CHECK(!Contains(from_last.out, "status"));
 }
 
+// docs/http-api.md: the stream ends when the user is disabled. It ended only at the next alert
+// change the feed held (which may be hours away), the disabled user's connection kept open
+// by keepalives meanwhile: now the heartbeat checks too, so it ends within one (15 s).
+TEST_CASE("http: a disabled user's feed stream ends at the next heartbeat with no change",
+          "[http][feed]") {
+  HttpNode h;
+  const std::string reader = h.Token("po-2", "probation");
+  auto client = Child::Start(
+      {HOLDFAST_PYTHON, kClient, h.ca, std::to_string(h.port), "sse-end", reader, "40"});
+  const std::string began =
+      "holdfast_http_requests_total{code=\"200\",route=\"/v1/alerts/feed\"} 1";
+  REQUIRE(WaitUntil(Scaled(milliseconds(10000)),
+                    [&] { return Contains(h.Request("GET", "/metrics", "").body, began); }));
+  auto disabled = h.node->Cli({"users", "disable", "--id", "po-2"}, "");
+  REQUIRE(disabled.exit == 0);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client->Wait(Scaled(milliseconds(45000)));
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(r.Describe());
+  CHECK(Lines(r.out) == std::vector<std::string>{"status 200", "error", "end"});
+  CHECK(took < std::chrono::seconds(25));
+}
+
 }  // namespace
 }  // namespace holdfast::test
