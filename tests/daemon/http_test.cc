@@ -342,19 +342,27 @@ std::string BreachJson(int n, const std::string& case_id) {
          case_id + R"(","kind":"order_breach","detail":"missed"}})";
 }
 
+// Opens C-1 and reports a breach on it as `probation`, then waits until `police` lists (at
+// `listing`) the one alert the breach raises; its id.
+std::string OneBreachAlert(HttpNode& h, const std::string& probation, const std::string& police,
+                           const std::string& listing = "/v1/alerts") {
+  REQUIRE(h.Request("POST", "/v1/events", probation, kCaseOpened).status == 200);
+  REQUIRE(h.Request("POST", "/v1/events", probation, BreachJson(1, "C-1")).status == 200);
+  std::vector<std::string> ids;
+  REQUIRE(WaitUntil(Scaled(milliseconds(10000)), [&] {
+    ids = AlertIds(h.Request("GET", listing, police).body);
+    return ids.size() == 1;
+  }));
+  return ids[0];
+}
+
 TEST_CASE("http: police ack, assign and resolve an alert by a prefix of its id", "[http][triage]") {
   HttpNode h;
   const std::string probation = h.Token("po-1", "probation");
   const std::string police = h.Token("pc-1", "police");
   const std::string facilitator = h.Token("f-1", "facilitator");
-  REQUIRE(h.Request("POST", "/v1/events", probation, kCaseOpened).status == 200);
-  REQUIRE(h.Request("POST", "/v1/events", probation, BreachJson(1, "C-1")).status == 200);
-  std::vector<std::string> ids;
-  REQUIRE(WaitUntil(Scaled(milliseconds(10000)), [&] {
-    ids = AlertIds(h.Request("GET", "/v1/alerts?severity=high&subject=S-1", police).body);
-    return ids.size() == 1;
-  }));
-  const std::string alert = ids[0];
+  const std::string alert =
+      OneBreachAlert(h, probation, police, "/v1/alerts?severity=high&subject=S-1");
   const std::string prefix = alert.substr(0, 8);
 
   // GET by a prefix: the alert, as police may see it.
@@ -436,14 +444,7 @@ TEST_CASE("http: an ack's note keeps its \\u escapes; a NUL or a lone surrogate 
   HttpNode h;
   const std::string probation = h.Token("po-1", "probation");
   const std::string police = h.Token("pc-1", "police");
-  REQUIRE(h.Request("POST", "/v1/events", probation, kCaseOpened).status == 200);
-  REQUIRE(h.Request("POST", "/v1/events", probation, BreachJson(1, "C-1")).status == 200);
-  std::vector<std::string> ids;
-  REQUIRE(WaitUntil(Scaled(milliseconds(10000)), [&] {
-    ids = AlertIds(h.Request("GET", "/v1/alerts", police).body);
-    return ids.size() == 1;
-  }));
-  const std::string ack = "/v1/alerts/" + ids[0] + "/ack";
+  const std::string ack = "/v1/alerts/" + OneBreachAlert(h, probation, police) + "/ack";
   const uint64_t before = h.node->StoredEvents();
   struct Bad {
     std::string body, field;
@@ -512,14 +513,7 @@ TEST_CASE("http: an ack by a prefix is audited as the CLI's", "[http][triage]") 
   HttpNode h;
   const std::string probation = h.Token("po-1", "probation");
   const std::string police = h.Token("pc-1", "police");
-  REQUIRE(h.Request("POST", "/v1/events", probation, kCaseOpened).status == 200);
-  REQUIRE(h.Request("POST", "/v1/events", probation, BreachJson(1, "C-1")).status == 200);
-  std::vector<std::string> ids;
-  REQUIRE(WaitUntil(Scaled(milliseconds(10000)), [&] {
-    ids = AlertIds(h.Request("GET", "/v1/alerts", police).body);
-    return ids.size() == 1;
-  }));
-  const std::string prefix = ids[0].substr(0, 10);
+  const std::string prefix = OneBreachAlert(h, probation, police).substr(0, 10);
   const std::string token_file = h.dir / "pc-1.token";
   WriteFile(token_file, police + "\n");
   REQUIRE(::chmod(token_file.c_str(), 0600) == 0);
