@@ -439,7 +439,7 @@ TEST_CASE("http: police ack, assign and resolve an alert by a prefix of its id",
 // encoders write non-ASCII as \uXXXX escapes: the note is stored as the characters sent (the
 // codec once read the hex digits a-f as 0-5, so "caf\u00e9" was stored as "cafI"), and an
 // escape that is not a character (\u0000, a lone surrogate) is refused naming the member.
-TEST_CASE("http: an ack's note keeps its \\u escapes; a NUL or a lone surrogate is refused",
+TEST_CASE("http: an ack's note keeps its \\u escapes, and a NUL or a lone surrogate is refused",
           "[http][triage]") {
   HttpNode h;
   const std::string probation = h.Token("po-1", "probation");
