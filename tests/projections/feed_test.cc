@@ -86,6 +86,22 @@ TEST_CASE("an acknowledgement held before its raise shows in the raise's entry",
   CHECK(feed[1].status == "withdrawn");
 }
 
+TEST_CASE("a raise that moves a raised alert's raise time is a raise_moved change", "[feed]") {
+  ProjectorNode node("police-1", false, kNow);
+  const Uuid alert = RandomUuid();
+  node.Append(testing::MakeAlertRaised("C-1", alert));
+  // A later derivation (recorded later, no basis: it stands) with an earlier raise time.
+  Event moved = testing::MakeAlertRaised("C-1", alert);
+  moved.builder().getOccurredAt().setUnixNanos(testing::kOccurredAtNanos - 3600LL * 1000000000LL);
+  node.Append(std::move(moved));
+  node.CatchUp();
+  const auto feed = Feed(node);
+  REQUIRE(feed.size() == 2);
+  CHECK(feed[0].change == "raised");
+  CHECK(feed[1].change == "raise_moved");
+  CHECK(feed[1].status == "open");
+}
+
 TEST_CASE("a rebuild makes the same feed, and listeners hear of new entries", "[feed]") {
   ProjectorNode node("probation-1", true, kNow);
   uint64_t heard = 0;
