@@ -384,9 +384,13 @@ struct ProjectionFold::State {
 
   void AddAlertEvent(const Fact& f) {
     AlertEntry& a = Alert(f.alert);
-    const AlertShows before = ShowsOf(a.state);
-    FoldAlertFact(f, &a.state);
-    if (f.position != 0) {
+    // Only an event with a log position makes a feed entry: a fold without positions (a
+    // case's history read back) does not copy what the alert shows.
+    if (f.position == 0) {
+      FoldAlertFact(f, &a.state);
+    } else {
+      const AlertShows before = ShowsOf(a.state);
+      FoldAlertFact(f, &a.state);
       if (auto change = ChangeOf(before, ShowsOf(a.state), f.type)) {
         feed.emplace_back(f.position, EncodeFeedValue(*change, f.id, a.state));
       }
