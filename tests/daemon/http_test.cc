@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/daemon/alert_json.h"
 #include "tests/daemon/harness.h"
 
 namespace holdfast::test {
@@ -476,19 +477,10 @@ TEST_CASE("http: an alert id prefix that starts two alerts is refused, naming th
           "[http][triage]") {
   HttpNode h("police");
   const std::string police = h.Token("pc-1", "police");
-  auto raised = [](const std::string& id, const std::string& alert, const std::string& c) {
-    return "{\"id\":\"" + id +
-           "\",\"type\":\"alert.raised\",\"occurred_at\":\"2025-03-01T10:00:00Z\",\"author\":{"
-           "\"user\":\"holdfastd\",\"role\":\"system\",\"agency\":\"holdfast\"},\"data\":{"
-           "\"alert\":\"" +
-           alert + "\",\"rule\":\"breach\",\"case\":\"" + c +
-           "\",\"subject\":\"P-9\",\"severity\":\"high\",\"trigger\":\"" + TestUuid(0x7e, 1) +
-           "\",\"reason\":\"breach reported\"}}\n";
-  };
   const std::string a = "abcdef01-0000-4000-8000-000000000001";
   const std::string b = "abcdef01-0000-4000-8000-000000000002";
-  WriteFile(h.dir / "alerts.jsonl",
-            raised(TestUuid(0x1a, 1), a, "C-7") + raised(TestUuid(0x1a, 2), b, "C-8"));
+  WriteFile(h.dir / "alerts.jsonl", AlertRaisedJson(TestUuid(0x1a, 1), a, "C-7") +
+                                        AlertRaisedJson(TestUuid(0x1a, 2), b, "C-8"));
   auto imported = h.node->Cli({"import", "--file", h.dir / "alerts.jsonl", "--with-derived"}, "");
   INFO(imported.Describe());
   REQUIRE(imported.exit == 0);

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/daemon/alert_json.h"
 #include "tests/daemon/harness.h"
 
 using namespace holdfast::test;
@@ -272,21 +273,12 @@ TEST_CASE("an ambiguous alert id prefix is refused with the count of the alerts 
   TempDir dir;
   Node police(dir / "police", "police-1", "police-ce", "police");
   police.Start();
-  auto raised = [](const std::string& id, const std::string& alert, const std::string& c) {
-    return "{\"id\":\"" + id +
-           "\",\"type\":\"alert.raised\",\"occurred_at\":\"2025-03-01T10:00:00Z\",\"author\":{"
-           "\"user\":\"holdfastd\",\"role\":\"system\",\"agency\":\"holdfast\"},\"data\":{"
-           "\"alert\":\"" +
-           alert + "\",\"rule\":\"breach\",\"case\":\"" + c +
-           "\",\"subject\":\"P-9\",\"severity\":\"high\",\"trigger\":\"" + TestUuid(0x7e, 1) +
-           "\",\"reason\":\"breach reported\"}}\n";
-  };
   const std::string a = "abcdef01-0000-4000-8000-000000000001";
   const std::string b = "abcdef01-0000-4000-8000-000000000002";
   const std::string c = "abcdef02-0000-4000-8000-000000000003";
-  WriteFile(dir / "alerts.jsonl", raised(TestUuid(0x1a, 1), a, "C-7") +
-                                      raised(TestUuid(0x1a, 2), b, "C-8") +
-                                      raised(TestUuid(0x1a, 3), c, "C-9"));
+  WriteFile(dir / "alerts.jsonl", AlertRaisedJson(TestUuid(0x1a, 1), a, "C-7") +
+                                      AlertRaisedJson(TestUuid(0x1a, 2), b, "C-8") +
+                                      AlertRaisedJson(TestUuid(0x1a, 3), c, "C-9"));
   Ok(police, {"import", "--file", dir / "alerts.jsonl", "--with-derived"}, "operator", "op-1");
   REQUIRE(AlertRows(police, {}, "police", "pc-1").size() == 3);
 
