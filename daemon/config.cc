@@ -39,6 +39,7 @@ po::options_description Keys(NodeConfig* c) {
   add("http.max_connections_per_client", po::value(&c->http_max_connections_per_client));
   add("http.max_connections", po::value(&c->http_max_connections));
   add("http.client_timeout_seconds", po::value(&c->http_client_timeout_seconds));
+  add("web.session_idle_minutes", po::value(&c->web_session_idle_minutes));
   add("rules.derive", po::value(&c->derive));
   add("rules.non_engagement_absences", po::value(&c->non_engagement_absences));
   add("rules.non_engagement_window_days", po::value(&c->non_engagement_window_days));
@@ -264,7 +265,8 @@ Result<NodeConfig> LoadConfig(const std::string& path) {
        {std::pair<const char*, int>{"http.max_body_bytes", config.http_max_body_bytes},
         {"http.max_connections_per_client", config.http_max_connections_per_client},
         {"http.max_connections", config.http_max_connections},
-        {"http.client_timeout_seconds", config.http_client_timeout_seconds}}) {
+        {"http.client_timeout_seconds", config.http_client_timeout_seconds},
+        {"web.session_idle_minutes", config.web_session_idle_minutes}}) {
     if (value < 1) return bad(key, "must be a whole number of 1 or more");
   }
   for (size_t i = 0; i < config.peers.size(); ++i) {
@@ -352,6 +354,10 @@ std::string RenderConfig(const NodeConfig& c) {
       << "max_connections_per_client = " << c.http_max_connections_per_client << "\n"
       << "max_connections = " << c.http_max_connections << "\n"
       << "client_timeout_seconds = " << c.http_client_timeout_seconds << "\n\n"
+      << "[web]\n"
+      << "# the web front end (docs/web.md), on [http] listen: a session ends after this many\n"
+      << "# minutes without a request\n"
+      << "session_idle_minutes = " << c.web_session_idle_minutes << "\n\n"
       << "[hooks]\n"
       << "# a failing delivery is retried with backoff for this long, then parked (hooks status)\n"
       << "retry_for_seconds = " << c.hooks_retry_for_seconds << "\n"

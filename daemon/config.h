@@ -47,6 +47,8 @@ struct NodeConfig {
   int http_max_connections_per_client = 16;
   int http_max_connections = 1024;
   int http_client_timeout_seconds = 10;
+  // [web]: the web front end (docs/web.md), served with the API on [http] listen
+  int web_session_idle_minutes = 30;
 
   // [rules]: alert derivation and the rules' parameters (SPEC defaults)
   std::string derive;  // "true" | "false"; empty: true on probation and partnership nodes

@@ -233,12 +233,14 @@ Status RequireFewEnoughEvents(size_t events) {
 }  // namespace
 
 void RequestHandler::Handle(api::Request::Reader request, api::Response::Builder response,
-                            ResponseChannel* channel, int64_t peer_uid) {
+                            ResponseChannel* channel, int64_t peer_uid,
+                            const Presented* signed_in) {
   Status status;
   AuditRecord audit;
   try {
     const std::string token = request.getIdentity().getToken();
-    const Identification who = users_->Identify(Presented{token, peer_uid});
+    const Identification who =
+        users_->Identify(signed_in != nullptr ? *signed_in : Presented{token, peer_uid, {}, {}});
     const Caller& caller = who.caller;
     const RequestKind* kind = FindRequestKind(request.which());
     audit.user = caller.user;

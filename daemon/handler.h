@@ -70,8 +70,10 @@ class RequestHandler {
   // be null (no interim frames, no watching). The caller is who the request's token names,
   // else the Unix account `peer_uid` (the socket's SO_PEERCRED; -1: the transport has none),
   // as the node's users know them (daemon/users.h); nothing else in the request is believed.
+  // `signed_in` (the web front end's session; null otherwise) names the caller instead.
   void Handle(api::Request::Reader request, api::Response::Builder response,
-              ResponseChannel* channel = nullptr, int64_t peer_uid = -1);
+              ResponseChannel* channel = nullptr, int64_t peer_uid = -1,
+              const Presented* signed_in = nullptr);
 
   // The node's hooks (daemon/hooks.h), for the hooks verbs; without them (null) those
   // verbs are refused as unavailable. Set before the handler serves.

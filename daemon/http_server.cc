@@ -29,6 +29,7 @@
 #include "daemon/rights.h"
 #include "daemon/safe_text.h"
 #include "daemon/triage.h"
+#include "daemon/web/web_app.h"
 #include "eventstore/event_json.h"
 #include "eventstore/ids.h"
 #include "projections/rules.h"
@@ -78,6 +79,8 @@ struct Reply {
   std::string content_type = "application/json";
   std::string allow;              // 405
   bool www_authenticate = false;  // 401
+  std::string cache_control = "no-store";
+  std::vector<std::pair<std::string, std::string>> headers;  // the web's: Location, Set-Cookie
 };
 
 Reply ErrorReply(const HttpError& e) {
@@ -220,6 +223,7 @@ struct HttpServer::Impl {
     HttpCall call;
     std::string token;
     std::string route_name;
+    web::WebRequest web;                 // a web page's request
     std::function<Reply(Work*)> answer;  // runs on the pool
     Reply reply;
     uint64_t started_ns = 0;
@@ -291,8 +295,15 @@ struct HttpServer::Impl {
     const h2o_iovec_t type = h2o_strdup(&req->pool, r.content_type.data(), r.content_type.size());
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type.base,
                    type.len);
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
-                   H2O_STRLIT("no-store"));
+    const h2o_iovec_t cache =
+        h2o_strdup(&req->pool, r.cache_control.data(), r.cache_control.size());
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, cache.base,
+                   cache.len);
+    for (const auto& [name, value] : r.headers) {
+      const h2o_iovec_t n = h2o_strdup(&req->pool, name.data(), name.size());
+      const h2o_iovec_t v = h2o_strdup(&req->pool, value.data(), value.size());
+      h2o_add_header_by_str(&req->pool, &req->res.headers, n.base, n.len, 0, NULL, v.base, v.len);
+    }
     if (r.www_authenticate) {
       h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
                      H2O_STRLIT("Bearer realm=\"holdfast\""));
@@ -442,6 +453,41 @@ struct HttpServer::Impl {
       StartFeed(req, *token, *parsed, started);
       return 0;
     }
+    if (deps.web != nullptr && path.rfind("/v1/", 0) != 0 && path != "/v1") {
+      if (req->entity.base != nullptr && req->entity.len > options.max_body_bytes) {
+        SendError(req, "web", {413, "payload_too_large", "body", "the form is too large"});
+        return 0;
+      }
+      auto w = NewWork(req, "web", started);
+      w->web.method.assign(method);
+      w->web.path.assign(path);
+      w->web.query.assign(query);
+      if (req->entity.base != nullptr) w->web.body.assign(req->entity.base, req->entity.len);
+      if (ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, -1); i >= 0) {
+        w->web.cookie.assign(req->headers.entries[i].value.base, req->headers.entries[i].value.len);
+      }
+      if (ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1); i >= 0) {
+        w->web.content_type.assign(req->headers.entries[i].value.base,
+                                   req->headers.entries[i].value.len);
+      }
+      w->web.client = PeerIp(req);
+      w->answer = [](Work* work) {
+        work->web.now_ns =
+            static_cast<int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+        web::WebReply page = work->impl->deps.web->Handle(work->web);
+        Reply r;
+        r.status = page.status;
+        r.content_type = std::move(page.content_type);
+        r.body = std::move(page.body);
+        r.cache_control = std::move(page.cache_control);
+        r.headers = std::move(page.headers);
+        return r;
+      };
+      Queue(w);
+      return 0;
+    }
     const Route* found = nullptr;
     std::string allow;
     std::vector<std::string> params;
@@ -493,6 +539,21 @@ struct HttpServer::Impl {
     w->answer = [](Work* work) { return work->impl->Answer(work); };
     Queue(w);
     return 0;
+  }
+
+  // The client's IP address, as text ("" when the connection cannot say).
+  static std::string PeerIp(h2o_req_t* req) {
+    sockaddr_storage addr{};
+    const socklen_t len =
+        req->conn->callbacks->get_peername(req->conn, reinterpret_cast<sockaddr*>(&addr));
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (len == 0) return "";
+    if (addr.ss_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, ip, sizeof ip);
+    } else if (addr.ss_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, ip, sizeof ip);
+    }
+    return ip;
   }
 
   static HttpError NoToken() {
@@ -571,7 +632,7 @@ struct HttpServer::Impl {
     request.initIdentity().setToken(w->token);
     const std::string token = w->token;
     auto known_token = [this, &token] {
-      return deps.users->Identify(Presented{token, -1}).status.ok();
+      return deps.users->Identify(Presented{token, -1, {}, {}}).status.ok();
     };
     std::optional<HttpError> refused;
     w->call.whole_alert_id = [&](const std::string& given) -> Result<std::string> {
@@ -661,7 +722,7 @@ struct HttpServer::Impl {
       work->feed.reset();
       const std::string token = work->token;
       return ToReply(response.asReader(), [work, &token] {
-        return work->impl->deps.users->Identify(Presented{token, -1}).status.ok();
+        return work->impl->deps.users->Identify(Presented{token, -1, {}, {}}).status.ok();
       });
     };
     Queue(w);

@@ -40,6 +40,9 @@
 #include "projections/projector.h"
 
 namespace holdfast {
+namespace web {
+class WebApp;
+}
 
 struct HttpOptions {
   std::string listen;  // HOST:PORT (port 0: any free port, logged)
@@ -60,6 +63,9 @@ struct HttpDependencies {
   Projector* projector;
   EventStore* store;
   SyncControl* sync;  // may be null
+  // The web front end (daemon/web/web_app.h): every request outside /v1/, /healthz and
+  // /metrics. Null: those get 404.
+  web::WebApp* web = nullptr;
 };
 
 class HttpServer {

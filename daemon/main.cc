@@ -25,6 +25,7 @@
 #include "daemon/local_server.h"
 #include "daemon/peer_registry.h"
 #include "daemon/users.h"
+#include "daemon/web/web_app.h"
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 #include "sync/sync_manager.h"
@@ -47,6 +48,7 @@ struct Daemon {
   std::unique_ptr<Hooks> hooks;
   std::unique_ptr<RequestHandler> handler;
   std::unique_ptr<LocalServer> server;
+  std::unique_ptr<web::WebApp> web;  // the web front end, with the HTTPS server
   std::unique_ptr<HttpServer> http;  // null when [http] listen is empty
   uv_loop_t* loop = nullptr;
   uv_signal_t sigterm{}, sigint{}, sighup{};
@@ -349,10 +351,17 @@ int Run(const std::string& config_path) {
     http.client_timeout_seconds = d.config.http_client_timeout_seconds;
     http.node_id = d.config.node_id;
     http.agency = d.config.agency;
+    web::WebOptions web_options;
+    web_options.node_id = d.config.node_id;
+    web_options.agency = d.config.agency;
+    web_options.timezone = d.config.timezone;
+    web_options.session_idle_minutes = d.config.web_session_idle_minutes;
+    d.web = std::make_unique<web::WebApp>(d.handler.get(), d.users.get(), d.audit.get(),
+                                          std::move(web_options));
     d.http = std::make_unique<HttpServer>(
         d.loop,
         HttpDependencies{d.handler.get(), d.users.get(), d.projector.get(), d.store.get(),
-                         d.peers.get()},
+                         d.peers.get(), d.web.get()},
         std::move(http));
     if (Status s = d.http->Listen(); !s.ok()) {
       spdlog::error("{}", s.message());

@@ -116,7 +116,7 @@ Status GiveToDataDirectoryOwner(const std::string& staging) {
 Result<Caller> IdentifyOperator(EventStore* store, const RestoreRequest& request) {
   auto users = Users::Open(store);
   if (!users.ok()) return users.status();
-  const Identification who = (*users)->Identify(Presented{request.token, request.uid});
+  const Identification who = (*users)->Identify(Presented{request.token, request.uid, {}, {}});
   if (!who.status.ok()) return who.status;
   HOLDFAST_RETURN_IF_ERROR(CheckRight(who.caller.role, Right::kOperator, "store restore"));
   return who.caller;

@@ -214,7 +214,15 @@ Identification Users::Identify(const Presented& presented) const {
   Identification out;
   std::shared_lock lock(mu_);
   const Entry* entry = nullptr;
-  if (!presented.token.empty()) {
+  if (!presented.signed_in_user.empty()) {
+    out.caller.credential = std::string(presented.signed_in_credential);
+    auto it = by_id_.find(presented.signed_in_user);
+    if (it == by_id_.end()) {
+      out.status = Status::PermissionDenied("your session's user is no longer on this node");
+      return out;
+    }
+    entry = &it->second;
+  } else if (!presented.token.empty()) {
     out.caller.credential = TokenCredential(presented.token);
     auto it = by_token_hash_.find(Sha256({presented.token}));
     if (it == by_token_hash_.end()) {

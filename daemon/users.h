@@ -49,6 +49,11 @@ struct User {
 struct Presented {
   std::string_view token;
   int64_t uid = -1;
+  // A web session's user (daemon/web/sessions.h), set only by the daemon's own web front end
+  // after a password sign-in; never from anything a client sends. Its credential is what the
+  // audit log records ("session 3fa2c1d0").
+  std::string_view signed_in_user;
+  std::string_view signed_in_credential;
 };
 
 // The outcome of identifying a request. `credential` is set either way, for the audit log;
@@ -72,7 +77,8 @@ class Users {
   // cannot be read back, naming its key.
   static Result<std::unique_ptr<Users>> Open(EventStore* store);
 
-  // Who is asking: by token when one is given (the uid is then not used), else by uid.
+  // Who is asking: the signed-in web user when there is one, else by token when one is given
+  // (the uid is then not used), else by uid.
   Identification Identify(const Presented& presented) const;
 
   // Every user, by id.
