@@ -99,8 +99,8 @@ if(NOT EXISTS "${govuk_dir}/govuk-frontend.min.css" OR NOT EXISTS "${moj_dir}/mo
   message(FATAL_ERROR "No GOV.UK/MOJ Frontend in node_modules/: run ops/install-deps")
 endif()
 
-# URL path, a tab, file: one line each. MOJ Frontend's CSS looks for its images in /assets/images/,
-# beside GOV.UK Frontend's (the generator refuses two files at one path).
+# URL path, a tab, file: one line each. MOJ Frontend's CSS looks for its images in
+# /assets/images/, beside GOV.UK Frontend's (the generator refuses two files at one path).
 set(web_manifest "")
 set(web_inputs "")
 macro(holdfast_web_asset url_path file)
