@@ -1107,6 +1107,16 @@ Status HttpServer::Listen() {
   if (SSL_CTX_check_private_key(ssl) != 1) {
     return Status::InvalidArgument("http.key: " + o.key + " is not the key of " + o.cert);
   }
+  if (X509* cert = SSL_CTX_get0_certificate(ssl);
+      cert != nullptr && X509_get0_pubkey(cert) != nullptr &&
+      EVP_PKEY_id(X509_get0_pubkey(cert)) == EVP_PKEY_ED25519) {
+    // Nodes sign with Ed25519 between themselves; no browser takes it (docs/web.md).
+    spdlog::warn(
+        "http: {} is an Ed25519 certificate, which browsers refuse: the web front end needs "
+        "[http] cert and key of ECDSA or RSA (ops/make-web-cert makes one); API clients on "
+        "OpenSSL still connect",
+        o.cert);
+  }
   sockaddr_storage addr{};
   const int port = std::stoi(port_text);
   if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0 &&

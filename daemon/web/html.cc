@@ -4,6 +4,16 @@
 
 namespace holdfast::web {
 
+namespace {
+// An error message as a sentence starts with a capital (the daemon's one-line refusals start
+// in lower case, as command-line tools' do).
+std::string Sentence(std::string_view text) {
+  std::string out(text);
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 32);
+  return out;
+}
+}  // namespace
+
 std::string Escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -60,9 +70,9 @@ std::string ErrorSummary(const std::vector<FieldError>& errors) {
   for (const auto& e : errors) {
     h.Raw("<li>");
     if (e.field.empty()) {
-      h.Text(e.message);
+      h.Text(Sentence(e.message));
     } else {
-      h.Element("a", Attr("href", "#" + e.field), e.message);
+      h.Element("a", Attr("href", "#" + e.field), Sentence(e.message));
     }
     h.Raw("</li>");
   }
@@ -196,7 +206,7 @@ Described HintAndError(Html& h, const Field& f) {
   if (!f.error.empty()) {
     h.Raw("<p").Raw(Attr("id", f.name + "-error"));
     h.Raw(" class=\"govuk-error-message\"><span class=\"govuk-visually-hidden\">Error:</span> ");
-    h.Text(f.error).Raw("</p>");
+    h.Text(Sentence(f.error)).Raw("</p>");
     d.ids += (d.ids.empty() ? "" : " ") + f.name + "-error";
   }
   return d;
