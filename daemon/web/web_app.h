@@ -144,6 +144,7 @@ struct Page {
 // The pages, by theme (daemon/web/pages_*.cc).
 std::vector<Page> TodayPages();
 std::vector<Page> CasePages();
+std::vector<Page> CaseFormPages();
 std::vector<Page> RegisterPages();
 std::vector<Page> AlertPages();
 std::vector<Page> ReportPages();
