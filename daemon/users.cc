@@ -1,5 +1,6 @@
 #include "daemon/users.h"
 
+#include <argon2.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <openssl/crypto.h>
@@ -25,8 +26,16 @@ constexpr size_t kTokenBytes = 32;
 constexpr const char* kTokenPrefix = "hft_";
 constexpr size_t kMinPassword = 12;
 constexpr size_t kMaxPassword = 1024;
-// scrypt's cost: 2^15 x 128 x 8 bytes = 32 MiB and about 0.1 s a hash.
-constexpr uint64_t kScryptLogN = 15, kScryptR = 8, kScryptP = 1;
+// Argon2id's cost: OWASP's minimum for it (Password Storage Cheat Sheet: m=19 MiB, t=2,
+// p=1), a hash in some tens of milliseconds and 19 MiB while it runs. 16-byte salt from
+// RAND_bytes, 32-byte key, kept in the PHC string form libargon2 writes:
+// "$argon2id$v=19$m=19456,t=2,p=1$SALT$KEY" (base64, no padding).
+constexpr uint32_t kArgon2TimeCost = 2, kArgon2MemoryKiB = 19456, kArgon2Lanes = 1;
+constexpr size_t kArgon2SaltBytes = 16, kArgon2KeyBytes = 32;
+constexpr std::string_view kArgon2Prefix = "$argon2id$";
+// Stores made before Argon2id hold scrypt hashes, "scrypt$LOGN$R$P$SALT$KEY" (salt and key
+// in hex; OpenSSL's EVP_PBE_scrypt, N=2^15, r=8, p=1). They are still checked, so nobody is
+// locked out; new passwords are never hashed so.
 
 Result<std::string> RandomBytes(size_t n) {
   std::string out(n, '\0');
@@ -34,6 +43,33 @@ Result<std::string> RandomBytes(size_t n) {
     return Status::Unavailable("the system's random number generator failed");
   }
   return out;
+}
+
+Result<std::string> HashPassword(std::string_view password) {
+  auto salt = RandomBytes(kArgon2SaltBytes);
+  if (!salt.ok()) return salt.status();
+  std::string encoded(argon2_encodedlen(kArgon2TimeCost, kArgon2MemoryKiB, kArgon2Lanes,
+                                        kArgon2SaltBytes, kArgon2KeyBytes, Argon2_id),
+                      '\0');
+  const int rc = argon2id_hash_encoded(kArgon2TimeCost, kArgon2MemoryKiB, kArgon2Lanes,
+                                       password.data(), password.size(), salt->data(), salt->size(),
+                                       kArgon2KeyBytes, encoded.data(), encoded.size());
+  if (rc != ARGON2_OK) {
+    return Status::Unavailable(std::string("argon2id failed: ") + argon2_error_message(rc));
+  }
+  encoded.resize(strlen(encoded.c_str()));  // argon2_encodedlen counts the final NUL
+  return encoded;
+}
+
+// A stored Argon2id hash whose cost is not beyond what this node would ever have written
+// many times over: a damaged row must not make one check take gigabytes or minutes.
+bool Argon2CostIsSane(const std::string& stored) {
+  unsigned version = 0, memory = 0, time = 0, lanes = 0;
+  if (sscanf(stored.c_str(), "$argon2id$v=%u$m=%u,t=%u,p=%u$", &version, &memory, &time, &lanes) !=
+      4) {
+    return false;
+  }
+  return memory <= (1u << 20) && time <= 16 && lanes <= 8;
 }
 
 Result<std::string> Scrypt(std::string_view password, std::string_view salt, uint64_t log_n,
@@ -49,17 +85,8 @@ Result<std::string> Scrypt(std::string_view password, std::string_view salt, uin
   return key;
 }
 
-// "scrypt$LOGN$R$P$SALT$KEY", salt and key in hex.
-Result<std::string> HashPassword(std::string_view password) {
-  auto salt = RandomBytes(16);
-  if (!salt.ok()) return salt.status();
-  auto key = Scrypt(password, *salt, kScryptLogN, kScryptR, kScryptP);
-  if (!key.ok()) return key.status();
-  return "scrypt$" + std::to_string(kScryptLogN) + "$" + std::to_string(kScryptR) + "$" +
-         std::to_string(kScryptP) + "$" + Hex(*salt) + "$" + Hex(*key);
-}
-
-bool PasswordMatches(const std::string& stored, std::string_view password) {
+// An scrypt hash from a store made before Argon2id (verification only).
+bool ScryptMatches(const std::string& stored, std::string_view password) {
   std::vector<std::string> parts;
   size_t from = 0;
   for (;;) {
@@ -81,6 +108,27 @@ bool PasswordMatches(const std::string& stored, std::string_view password) {
   if (salt.empty() || want.size() != 32) return false;
   auto key = Scrypt(password, salt, log_n, r, p);
   return key.ok() && CRYPTO_memcmp(key->data(), want.data(), want.size()) == 0;
+}
+
+bool PasswordMatches(const std::string& stored, std::string_view password) {
+  if (stored.compare(0, kArgon2Prefix.size(), kArgon2Prefix) == 0) {
+    // argon2id_verify compares in constant time.
+    return Argon2CostIsSane(stored) &&
+           argon2id_verify(stored.c_str(), password.data(), password.size()) == ARGON2_OK;
+  }
+  return ScryptMatches(stored, password);
+}
+
+// What CheckPassword compares against when there is nothing to compare (no such user, a
+// disabled one, one with no password), so that a check takes as long as a real one and the
+// time it takes tells nobody which user ids exist. Made once, of a random password.
+const std::string& DummyHash() {
+  static const std::string hash = [] {
+    auto random = RandomBytes(kArgon2SaltBytes);
+    auto made = HashPassword(random.ok() ? Hex(*random) : "no such password");
+    return made.ok() ? *made : std::string();
+  }();
+  return hash;
 }
 
 std::string Encode(const User& user, const std::string& token_hash,
@@ -435,13 +483,20 @@ Status Users::SetPassword(std::string_view id, std::string_view password) {
 
 bool Users::CheckPassword(std::string_view id, std::string_view password) const {
   std::string stored;
+  bool may = false;
   {
     std::shared_lock lock(mu_);
     auto it = by_id_.find(id);
-    if (it == by_id_.end() || it->second.user.disabled) return false;
-    stored = it->second.password_hash;
+    if (it != by_id_.end()) {
+      stored = it->second.password_hash;
+      may = !it->second.user.disabled && !stored.empty();
+    }
   }
-  return !stored.empty() && PasswordMatches(stored, password);
+  if (!may) {
+    PasswordMatches(DummyHash(), password);  // the same work, so no id shows by its time
+    return false;
+  }
+  return PasswordMatches(stored, password);
 }
 
 Status Users::AdoptUsers(const Users& other) {

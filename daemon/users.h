@@ -11,7 +11,11 @@
 // memory, so what it answers is what a restart reads back. Thread-safe.
 //
 // Secrets: an API token is shown once, when it is made, and only its SHA-256 is kept; a
-// password only as an scrypt hash (OpenSSL's EVP_PBE_scrypt, N=2^15, r=8, p=1, 16-byte salt).
+// password only as an Argon2id hash (libargon2: t=2, m=19 MiB, p=1, OWASP's minimum;
+// 16-byte salt), in the PHC string form "$argon2id$v=19$m=19456,t=2,p=1$SALT$KEY". Stores
+// made before Argon2id hold scrypt hashes ("scrypt$15$8$1$SALT$KEY", OpenSSL's
+// EVP_PBE_scrypt); those are still checked, so nobody is locked out, and stay as they are
+// until the password is next set (docs/web-sign-in.md).
 #pragma once
 
 #include <sys/types.h>
@@ -104,7 +108,10 @@ class Users {
   Result<std::string> NewToken(std::string_view id);
   // Sets the user's password (for the web front end): 12 to 1024 bytes of UTF-8.
   Status SetPassword(std::string_view id, std::string_view password);
-  // True when `password` is the user's (and the user has one); constant-time compare.
+  // True when `password` is the user's, the user has one and is enabled; constant-time
+  // compare. Slow on purpose (a password hash: tens of milliseconds), and as slow when there
+  // is no such user, so the time it takes does not say which ids exist. Not for an event
+  // loop's thread.
   bool CheckPassword(std::string_view id, std::string_view password) const;
 
   // Replaces this store's users with `other`'s, in one write (store restore keeps the

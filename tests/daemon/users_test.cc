@@ -2,7 +2,12 @@
 // its Unix account (SO_PEERCRED) or by an API token, never by what the client says. These
 // tests make real Unix accounts (useradd), run the CLI as them, and remove them after; they
 // need root, as CI has (elsewhere they say so and check nothing).
+#include "daemon/users.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <grp.h>
+#include <openssl/evp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +17,11 @@
 #include <fstream>
 #include <random>
 
+#include "daemon/digest.h"
+#include "daemon/users.capnp.h"
+#include "eventstore/event_store.h"
+#include "eventstore/keys.h"
+#include "eventstore/side_table.h"
 #include "tests/daemon/harness.h"
 
 namespace holdfast::test {
@@ -279,7 +289,94 @@ TEST_CASE("a password is kept only hashed, and a short one is refused", "[users]
     if (entry.is_regular_file()) all += ReadFile(entry.path());
   }
   CHECK(!Contains(all, "correct horse battery staple"));
-  CHECK(Contains(all, "scrypt$15$8$1$"));
+  // Argon2id at OWASP's minimum cost, in the PHC string form (daemon/users.h).
+  CHECK(Contains(all, "$argon2id$v=19$m=19456,t=2,p=1$"));
+  CHECK(!Contains(all, "scrypt$"));
+  // The password from the pipe is the line without its newline (nor a \r before it).
+  StoreOptions options;
+  options.node_id = "probation-1";
+  options.reserved_bytes = 0;
+  auto store = EventStore::Open(n.node.data_dir() + "/store", options);
+  REQUIRE(store.ok());
+  auto users = Users::Open(store->get());
+  REQUIRE(users.ok());
+  CHECK((*users)->CheckPassword("po-1", "correct horse battery staple"));
+  CHECK(!(*users)->CheckPassword("po-1", "correct horse battery staple\n"));
+  CHECK(!(*users)->CheckPassword("po-1", "correct horse battery stapl"));
+  CHECK(!(*users)->CheckPassword("po-2", "correct horse battery staple"));
+}
+
+TEST_CASE("a password piped with a CRLF line end is the line without it", "[users][password]") {
+  StartedNode n;
+  Ok(n.node, {"users", "add", "--id", "po-1", "--role", "probation"}, "");
+  RunOptions crlf;
+  crlf.stdin_data = "a phrase from windows\r\n";
+  auto r = n.node.Cli({"users", "password", "--id", "po-1"}, "", Node::kDefaultUser, crlf);
+  INFO(r.Describe());
+  REQUIRE(r.exit == 0);
+  REQUIRE(n.node.Stop() == 0);
+  StoreOptions options;
+  options.node_id = "probation-1";
+  options.reserved_bytes = 0;
+  auto store = EventStore::Open(n.node.data_dir() + "/store", options);
+  REQUIRE(store.ok());
+  auto users = Users::Open(store->get());
+  REQUIRE(users.ok());
+  CHECK((*users)->CheckPassword("po-1", "a phrase from windows"));
+  CHECK(!(*users)->CheckPassword("po-1", "a phrase from windows\r"));
+}
+
+TEST_CASE("a password hashed with scrypt, before Argon2id, still signs in", "[users][password]") {
+  TempDir dir;
+  StoreOptions options;
+  options.node_id = "probation-1";
+  options.sync = false;
+  options.reserved_bytes = 0;
+  auto store = EventStore::Open(dir / "store", options);
+  REQUIRE(store.ok());
+  {
+    auto users = Users::Open(store->get());
+    REQUIRE(users.ok());
+    User user;
+    user.id = "po-1";
+    user.role = schema::Role::PROBATION;
+    REQUIRE((*users)->Add(user).ok());
+  }
+  // The row as holdfast wrote it before: "scrypt$LOGN$R$P$SALT$KEY" (hex), EVP_PBE_scrypt
+  // with N=2^15, r=8, p=1, a 16-byte salt and a 32-byte key.
+  const std::string password = "an old pass phrase";
+  const std::string salt = "0123456789abcdef";
+  std::string key(32, '\0');
+  REQUIRE(EVP_PBE_scrypt(password.data(), password.size(),
+                         reinterpret_cast<const unsigned char*>(salt.data()), salt.size(),
+                         uint64_t{1} << 15, 8, 1, 256u << 20,
+                         reinterpret_cast<unsigned char*>(key.data()), key.size()) == 1);
+  const std::string hash = "scrypt$15$8$1$" + Hex(salt) + "$" + Hex(key);
+  {
+    capnp::MallocMessageBuilder message;
+    auto r = message.initRoot<store::UserRecord>();
+    r.setId("po-1");
+    r.setRole(schema::Role::PROBATION);
+    r.setUnixUid(-1);
+    r.setPasswordHash(hash);
+    auto words = capnp::messageToFlatArray(message);
+    auto bytes = words.asBytes();
+    auto table = (*store)->Table(keys::kUsersFamily);
+    REQUIRE(table.ok());
+    SideBatch batch;
+    batch.Put(*table, "u/po-1",
+              std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size()));
+    REQUIRE((*store)->Write(batch, true).ok());
+  }
+  auto users = Users::Open(store->get());
+  REQUIRE(users.ok());
+  CHECK((*users)->Find("po-1")->has_password);
+  CHECK((*users)->CheckPassword("po-1", password));
+  CHECK(!(*users)->CheckPassword("po-1", "an old pass phrasE"));
+  // Setting the password again hashes it with Argon2id; the old one no longer works.
+  REQUIRE((*users)->SetPassword("po-1", "a new pass phrase").ok());
+  CHECK((*users)->CheckPassword("po-1", "a new pass phrase"));
+  CHECK(!(*users)->CheckPassword("po-1", password));
 }
 
 TEST_CASE("store restore by a Unix account the node does not know is refused", "[users][restore]") {
