@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/audit.h"
@@ -261,6 +262,28 @@ TEST_CASE("failed sign-ins for one id make it wait 1, 2, 4 seconds..., and a suc
     }
   }
   CHECK(waits == 6);
+}
+
+TEST_CASE("failed sign-ins made at once cannot slip past the count", "[web][sessions][lockout]") {
+  Signing s;
+  constexpr int kThreads = 8;
+  std::vector<SignInResult> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = s.sessions->SignIn("po-1", "not the password at all",
+                                      "198.51.100." + std::to_string(i), kT0);
+    });
+  }
+  for (auto& t : threads) t.join();
+  int checked = 0, waited = 0;
+  for (const auto& r : results) {
+    if (r.status.message() == kWrongIdOrPassword) ++checked;
+    if (r.retry_after_seconds > 0) ++waited;
+  }
+  // Each attempt counts from the moment its check begins: three are checked, the rest wait.
+  CHECK(checked == 3);
+  CHECK(waited == kThreads - 3);
 }
 
 TEST_CASE("the wait grows to at most 15 minutes, and an unknown id waits as a known one does",
