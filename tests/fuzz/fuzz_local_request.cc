@@ -117,7 +117,7 @@ bool NotCarriedOut(const kj::Array<capnp::word>& words) {
   try {
     capnp::FlatArrayMessageReader reader(words.asPtr(), ApiReaderOptions());
     auto request = reader.getRoot<api::Request>();
-    // A password is hashed with scrypt on purpose slowly: it would slow the fuzzer to a crawl.
+    // A password is hashed with Argon2id on purpose slowly: it would slow the fuzzer to a crawl.
     return request.isStoreBackup() || request.isRebuildProjections() || request.isUsersPassword();
   } catch (const kj::Exception&) {
     return false;  // not a request at all: AnswerRequestFrame says so
