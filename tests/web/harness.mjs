@@ -107,7 +107,8 @@ function setConfigKey(text, section, key, value) {
 
 // ---- a node ----
 
-// Starts a node (NAME-1 of agency probation-ce, kind probation) with the HTTPS server on
+// Starts a node (NAME-1 of agency probation-ce, kind probation; `config` sets more of its
+// holdfast.conf) with the HTTPS server on
 // 127.0.0.1 (a free port), one user per role, each with a password, and with `sample`, a
 // small generated county (holdfast-sample, 40 cases) imported. Resolves
 //   { url, ca, dir, users: {role: {id, password}}, cli(...args), cliAs(role, ...args),
@@ -115,7 +116,7 @@ function setConfigKey(text, section, key, value) {
 // cli runs `holdfast` as the node's operator (the Unix account node init mapped), cliAs as
 // the user of that role; each resolves holdfast's stdout, and rejects with its message on a
 // non-zero exit. stop() sends SIGTERM and rejects if holdfastd did not exit 0.
-export async function startNode({ sample = false, name = 'web' } = {}) {
+export async function startNode({ sample = false, name = 'web', config: settings = {} } = {}) {
   for (const program of [holdfastPath, holdfastdPath, ...(sample ? [samplePath] : [])]) {
     if (!existsSync(program)) {
       throw new Error(`no ${program}: build it (ninja -C ${buildDir} holdfast holdfastd ` +
@@ -139,6 +140,10 @@ export async function startNode({ sample = false, name = 'web' } = {}) {
   text = setConfigKey(text, 'http', 'listen', '127.0.0.1:0');
   text = setConfigKey(text, 'http', 'cert', join(pki, `${id}-web.crt`));
   text = setConfigKey(text, 'http', 'key', join(pki, `${id}-web.key`));
+  // More settings: { section: { key: value } }, each a line node init wrote.
+  for (const [section, keys] of Object.entries(settings)) {
+    for (const [key, value] of Object.entries(keys)) text = setConfigKey(text, section, key, String(value));
+  }
   writeFileSync(config, text);
 
   const logPath = join(dir, 'holdfastd.log');
