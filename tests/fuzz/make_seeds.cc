@@ -430,6 +430,38 @@ void HttpRequestSeeds() {
         "alerts?status=open&severity=high,medium&since=2025-01-01T00:00:00Z&limit=10&mine=true\n");
 }
 
+// The web front end: a flags byte (1: the session's cookie, 2: the real CSRF token for each
+// "CSRF"), the method, the path and query, the form body.
+void WebRequestSeeds() {
+  const std::string in = "\x03";
+  Write("fuzz_web_request", "today", in + "GET\n/\n");
+  Write("fuzz_web_request", "cases", in + "GET\n/cases?status=open&q=C-1&after=C-0&limit=5\n");
+  Write("fuzz_web_request", "case", in + "GET\n/cases/C-1?done=attendance\n");
+  Write("fuzz_web_request", "subject", in + "GET\n/subjects/P-1\n");
+  Write("fuzz_web_request", "alerts", in + "GET\n/alerts?status=all&severity=high&mine=1\n");
+  Write("fuzz_web_request", "alert", in + "GET\n/alerts/7f0c2a4e\n");
+  Write("fuzz_web_request", "ack-many",
+        in + "POST\n/alerts/acknowledge\ncsrf=CSRF&alert=7f0c2a4e&alert=x&note=called");
+  Write("fuzz_web_request", "attendance",
+        in + "POST\n/cases/C-1/attendance\ncsrf=CSRF&intervention=I-1&session=S-1&outcome="
+             "absent_unacceptable&reason=no+show&at=2026-12-07+10%3A00&concern=1");
+  Write("fuzz_web_request", "open-case",
+        in + "POST\n/cases/C-1/risk\ncsrf=CSRF&risk=high&reason=%E2%9C%93");
+  Write("fuzz_web_request", "void", in + "POST\n/cases/C-1/void?event=e1\ncsrf=CSRF&reason=wrong");
+  Write("fuzz_web_request", "register",
+        in + "GET\n/sessions/S-2026-12-07-grpA/register?group=grpA\n");
+  Write("fuzz_web_request", "register-post",
+        in + "POST\n/sessions/S-1/register?group=g\ncsrf=CSRF&module=M1&outcome-C-1=attended");
+  Write("fuzz_web_request", "indicators", in + "GET\n/indicators?from=2025-01-01&to=2026-01-01\n");
+  Write("fuzz_web_request", "quality", in + "GET\n/quality\n");
+  Write("fuzz_web_request", "operator", in + "GET\n/operator/audit?user=po&verb=case-show\n");
+  Write("fuzz_web_request", "sign-out", in + "POST\n/sign-out\ncsrf=CSRF");
+  Write("fuzz_web_request", "forged", "\x01POST\n/cases/C-1/breach\ncsrf=nope&detail=x");
+  Write("fuzz_web_request", "signed-out", std::string("\x00") + "GET\n/cases?x=%3Cscript%3E\n");
+  Write("fuzz_web_request", "asset", in + "GET\n/assets/govuk-frontend.min.css\n");
+  Write("fuzz_web_request", "sign-in-page", in + "GET\n/sign-in?next=//evil.example/\n");
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_make_seeds DIR (run from the repository's top)\n");
@@ -442,5 +474,6 @@ int main(int argc, char** argv) {
   SyncSeeds();
   RegisterCsvSeeds();
   HttpRequestSeeds();
+  WebRequestSeeds();
   return 0;
 }
