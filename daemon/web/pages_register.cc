@@ -93,6 +93,7 @@ struct RegisterRow {
   std::string subject, last_outcome;
   int64_t last_at = -1;
   uint32_t unacceptable = 0;
+  bool on_roster = true;  // false: the roster read after a refusal no longer lists it
 };
 
 struct RegisterForm {
@@ -121,8 +122,10 @@ Status RefuseUnlessFacilitator(const WebContext& ctx) {
 // The roster's facts for each row (subject, last outcome, absences), by case and intervention.
 void Decorate(const api::Roster::Reader& roster, std::vector<RegisterRow>* rows) {
   for (auto& row : *rows) {
+    row.on_roster = false;
     for (auto m : roster.getMembers()) {
       if (m.getCaseId() != row.case_id || m.getIntervention() != row.intervention) continue;
+      row.on_roster = true;
       row.subject = m.getSubject();
       row.last_outcome = m.getLastOutcome();
       row.last_at = m.getLastAt();
@@ -147,11 +150,16 @@ std::string RenderRow(const WebContext& ctx, const RegisterRow& row, size_t n,
   h.Text("Case " + row.case_id);
   if (!row.subject.empty()) h.Text(", subject " + row.subject);
   h.Raw("</legend>");
-  std::string about = "Intervention " + row.intervention + ". Last: ";
-  about += row.last_outcome.empty()
-               ? std::string("no attendance yet")
-               : OutcomeText(row.last_outcome) + " on " + ctx.Date(row.last_at);
-  about += ". Unacceptable absences so far: " + std::to_string(row.unacceptable) + ".";
+  std::string about = "Intervention " + row.intervention + ". ";
+  if (!row.on_roster) {
+    about += "No longer on the group's roster at this time.";
+  } else {
+    about += "Last: ";
+    about += row.last_outcome.empty()
+                 ? std::string("no attendance yet")
+                 : OutcomeText(row.last_outcome) + " on " + ctx.Date(row.last_at);
+    about += ". Unacceptable absences so far: " + std::to_string(row.unacceptable) + ".";
+  }
   h.Element("div", Attr("id", field + "-hint") + " class=\"govuk-hint\"", about);
   if (!error.empty()) {
     h.Raw("<p").Raw(Attr("id", field + "-error"));
@@ -282,6 +290,14 @@ WebReply ShowRegister(WebContext& ctx) {
   return reply;
 }
 
+// A daemon message as this form names things: "check --at" -> "check the date and time".
+std::string AsFormMessage(std::string m) {
+  for (size_t p = m.find("--at"); p != std::string::npos; p = m.find("--at", p)) {
+    m.replace(p, 4, "the date and time");
+  }
+  return m;
+}
+
 // The daemon's one-line refusal of a register ("nothing was written: 2 of 13 refused; the
 // session: --at: ...; attendee 3: ...") as errors on the fields and rows it names.
 std::vector<FieldError> ErrorsOf(const Status& status, const RegisterForm& f) {
@@ -308,7 +324,7 @@ std::vector<FieldError> ErrorsOf(const Status& status, const RegisterForm& f) {
     const std::string label = field == "at"       ? "Date and time"
                               : field == "module" ? "Module"
                                                   : "Facilitator";
-    add(field, label + ": " + (named ? text.substr(colon + 2) : text));
+    add(field, label + ": " + AsFormMessage(named ? text.substr(colon + 2) : text));
   };
   struct Mark {
     size_t at;
@@ -338,7 +354,7 @@ std::vector<FieldError> ErrorsOf(const Status& status, const RegisterForm& f) {
       session_error(text);  // a time in the future is the session's, not each row's
     } else {
       const RegisterRow& row = f.rows[marks[k].row - 1];
-      add(RowField(marks[k].row), "Case " + row.case_id + ": " + text);
+      add(RowField(marks[k].row), "Case " + row.case_id + ": " + AsFormMessage(text));
     }
   }
   return errors;

@@ -119,6 +119,7 @@ WebReply Today(WebContext& ctx) {
   if (open.items.empty()) {
     Nothing(h, "Nothing to do: no alert you can see is open.");
   } else {
+    h.Element("p", " class=\"govuk-hint\"", "Longest waiting first.");
     h.Raw(AlertTable(ctx, "", open.items));
     h.Raw("<p class=\"govuk-body\">")
         .Raw(Link("/alerts?status=open",
