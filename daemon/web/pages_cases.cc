@@ -23,6 +23,8 @@ using W = schema::Event::Which;
 
 // "community_order" -> "Community order"; "" stays "".
 std::string Words(std::string_view name) {
+  if (name == "dvpo") return "DVPO";
+  if (name == "marac") return "MARAC";
   std::string out(name);
   for (char& c : out) {
     if (c == '_') c = ' ';
@@ -254,13 +256,31 @@ WebReply RefusedToRead(WebContext& ctx, const Status& status, std::string_view w
   return ctx.Refused(status);
 }
 
+// A phrase of a view's `withheld` (daemon/read_scope.h) as a person reads it; a phrase not
+// known here is shown as the daemon put it.
+std::string WithheldWords(std::string_view phrase) {
+  static const std::pair<const char*, const char*> kWords[] = {
+      {"intervention.*", "Interventions: referrals, starts and endings"},
+      {"attendance.recorded", "Attendance details"},
+      {"breach.reported", "Breaches"},
+      {"breach.reported detail", "The details of breaches"},
+      {"case.risk_changed", "Risk changes"},
+      {"alert.raised reason of non_engagement, no_contact and dropout alerts",
+       "Why non-engagement, no-contact and dropout alerts were raised"},
+  };
+  for (const auto& [from, to] : kWords) {
+    if (phrase == from) return to;
+  }
+  return Words(phrase);
+}
+
 // "Not shown to police: ..." from a view's `withheld`; "" when nothing is withheld.
 std::string WithheldInset(WebContext& ctx, capnp::List<capnp::Text>::Reader withheld) {
   if (withheld.size() == 0) return "";
   Html h;
   h.Raw("<p class=\"govuk-body\">").Text("Not shown to " + RoleName(ctx.session.role) + ":");
   h.Raw("</p><ul class=\"govuk-list govuk-list--bullet\">");
-  for (auto w : withheld) h.Element("li", "", w.cStr());
+  for (auto w : withheld) h.Element("li", "", WithheldWords(w.cStr()));
   h.Raw("</ul>");
   return InsetText(h.str());
 }
@@ -622,10 +642,17 @@ WebReply CasePage(WebContext& ctx) {
     }
   }
   h.Raw(WithheldInset(ctx, v.getWithheld()));
+  bool interventions_withheld = false;  // police: the sections say so, not "none"
+  for (auto w : v.getWithheld()) {
+    interventions_withheld = interventions_withheld || w == "interventions and attendance counts";
+  }
+  const std::string role_name = RoleName(role);
 
   // Interventions.
   h.Raw(Section("interventions", "Interventions"));
-  if (v.getInterventions().size() == 0) {
+  if (interventions_withheld) {
+    h.Raw(Empty("Interventions are not shown to " + role_name + "."));
+  } else if (v.getInterventions().size() == 0) {
     h.Raw(Empty("No interventions to show."));
   } else {
     std::vector<std::vector<std::string>> table;
@@ -648,7 +675,9 @@ WebReply CasePage(WebContext& ctx) {
 
   // Attendance: standing records only (after corrections; voided records left out).
   h.Raw(Section("attendance", "Attendance"));
-  if (v.getAttendance().size() == 0) {
+  if (interventions_withheld) {
+    h.Raw(Empty("Attendance details are not shown to " + role_name + "."));
+  } else if (v.getAttendance().size() == 0) {
     h.Raw(Empty("No attendance to show."));
   } else {
     std::vector<std::vector<std::string>> table;

@@ -94,7 +94,7 @@ test('cases: probation sees every case, searches, filters and pages', async () =
   assert.equal(await page.locator('#q').inputValue(), 't-000', 'the search stays in the box');
   await open(page, '/cases?q=TS-2&status=all');
   assert.deepEqual(await caseIds(page), ['T-0002']);
-  assert.match(await page.locator('tbody').innerText(), /Dvpo[\s\S]*youth-ce[\s\S]*Closed/);
+  assert.match(await page.locator('tbody').innerText(), /DVPO[\s\S]*youth-ce[\s\S]*Closed/);
   await open(page, '/cases?q=nobody-like-this');
   assert.match(await page.locator('main').innerText(), /No cases match these filters/);
 
@@ -229,7 +229,9 @@ test('a case as police: no attendance, notes or reasons; what is withheld is sai
   const page = await pageAs('police');
   assert.equal(await open(page, '/cases/T-0001'), 200);
   const main = await page.locator('main').innerText();
-  assert.match(await page.locator('.govuk-inset-text').innerText(), /Not shown to police:/);
+  assert.match(await page.locator('.govuk-inset-text').innerText(),
+               /Not shown to police:[\s\S]*Attendance details/);
+  assert.match(main, /Attendance details are not shown to police\./);
   assert.doesNotMatch(main, /S-T-1|S-T-2|no contact from him|missed two appointments|I-T1/);
   assert.match(main, /Breach reported/);
   assert.match(main, /Failure to comply/);
