@@ -3,6 +3,8 @@
 // (/subjects/ID), for every role, with axe on every page.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { checkAxe, launchBrowser, roles, screenshot, signIn, startNode } from './harness.mjs';
@@ -308,4 +310,40 @@ test('analyst and operator may not see cases: 403 on every case page', async () 
     }
     await page.context().close();
   }
+});
+
+test('a case too long for one frame shows its whole timeline', async () => {
+  // 6,000 attendance records: the daemon sends the timeline in parts of about 1 MiB.
+  const author = { user: 'po-1', role: 'probation', agency: 'probation-ce' };
+  const at = (minutes) => new Date(Date.UTC(2024, 0, 1) + minutes * 60000).toISOString();
+  const lines = [
+    { type: 'case.opened', occurred_at: at(0),
+      data: { case: 'L-0001', subject: 'LS-1', order: 'licence', risk: 'medium',
+              lead_agency: 'probation-ce' } },
+    { type: 'intervention.referred', occurred_at: at(1),
+      data: { case: 'L-0001', intervention: 'I-L1', programme: 'one_to_one',
+              provider: 'probation-ce' } },
+    { type: 'intervention.started', occurred_at: at(2),
+      data: { case: 'L-0001', intervention: 'I-L1' } },
+  ];
+  const sessions = 6000;
+  for (let i = 1; i <= sessions; i++) {
+    lines.push({ type: 'attendance.recorded', occurred_at: at(10 + i),
+                 data: { case: 'L-0001', intervention: 'I-L1', session: `S-L-${i}`,
+                         outcome: 'attended' } });
+  }
+  const file = join(node.dir, 'long-case.jsonl');
+  writeFileSync(file, lines.map((e) => JSON.stringify({ id: randomUUID(), author, ...e }))
+    .join('\n') + '\n');
+  await node.cli('import', '--file', file);
+
+  const page = await pageAs('probation');
+  const response = await page.request.get(`${node.url}/cases/L-0001`);
+  assert.equal(response.status(), 200);
+  const html = await response.text();
+  const shown = html.match(/session S-L-\d+:/g) || [];
+  assert.equal(shown.length, sessions, 'every attendance record, from every frame');
+  assert.equal(new Set(shown).size, sessions);
+  assert.match(html, /I-L1<\/td><td class="govuk-table__cell govuk-table__cell--numeric">6000</);
+  await page.context().close();
 });
