@@ -136,6 +136,11 @@ test('cases: probation sees every case, searches, filters and pages', async () =
   assert.deepEqual(await caseIds(page), ['T-0002']);
   assert.equal(await page.getByRole('link', { name: 'Next page' }).count(), 0);
 
+  // What was typed comes back as text, never as markup.
+  assert.equal(await open(page, '/cases?q=%3Cb%3Ebold'), 200);
+  assert.equal(await page.locator('#q').inputValue(), '<b>bold');
+  assert.equal(await page.locator('main b').count(), 0);
+
   // Bad input: one line naming the field.
   assert.equal(await open(page, '/cases?limit=0'), 400);
   assert.match(await page.locator('main').innerText(), /limit: give a whole number/);
