@@ -494,8 +494,8 @@ WebApp::WebApp(RequestHandler* handler, Users* users, AuditLog* audit, WebOption
   } catch (const std::exception&) {
     zone_->tz = date::locate_zone("UTC");
   }
-  for (auto group :
-       {TodayPages, CasePages, RegisterPages, AlertPages, ReportPages, OperatorPages}) {
+  for (auto group : {TodayPages, CasePages, CaseFormPages, RegisterPages, AlertPages, ReportPages,
+                     OperatorPages}) {
     for (auto& page : group()) pages_.push_back(page);
   }
 }
