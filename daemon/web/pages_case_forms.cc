@@ -495,8 +495,8 @@ WebReply CloseForm(WebContext& ctx, const CaseData& c, const Problems& p) {
   }
   body.Raw(WarningText(
       "A closed case takes no new records, only voids and alert acknowledgements and "
-      "resolutions. An incident reported for this person within a year of closing still "
-      "raises a reoffending alert."));
+      "resolutions. An incident reported for this person after closing still raises a "
+      "reoffending alert for some time (365 days, unless this node's rules say otherwise)."));
   body.Raw(SubmitButton("Close case", "warning"));
   return FormPage(ctx, c, "Close the case", p,
                   PostForm(FormAction(c, "close"), ctx.csrf(), body.str()));

@@ -337,6 +337,33 @@ test('every role at every form: the form, or 403 and nothing of the case', async
   }
 });
 
+test('every role at the void form: the form, 403, or 404 for a record it cannot see', async () => {
+  const view = await caseShow();
+  const attendance = ofType(view, 'attendance.recorded').find((t) => !t.voided).event;
+  const opened = ofType(view, 'case.opened')[0].event;
+  // attendance.recorded: probation and facilitator record it; police are not shown attendance.
+  // case.opened: probation's alone.
+  const expected = {
+    probation: [200, 200], facilitator: [200, 403], police: [404, 403], analyst: [403, 403],
+    operator: [403, 403],
+  };
+  for (const role of roles) {
+    for (const [k, event] of [attendance, opened].entries()) {
+      const { page, response } = await open(role, `/cases/${caseId}/void?event=${event}`);
+      assert.equal(response.status(), expected[role][k], `${role} voiding ${k ? 'the opening' : 'attendance'}`);
+      if (response.status() === 200) {
+        assert.equal(await page.getByRole('button', { name: 'Void this record' }).count(), 1);
+      } else {
+        assert.equal(await page.locator('#reason').count(), 0);
+        assert.doesNotMatch(await page.content(), new RegExp(subject));
+      }
+      await checkAxe(page);
+      await page.close();
+    }
+    await closeContexts();
+  }
+});
+
 test('a facilitator gets nothing of a case outside its agency', async () => {
   const cases = JSON.parse(await node.cliAs('probation', 'case', 'list', '--format', 'json'));
   const list = Array.isArray(cases) ? cases : cases.cases;
