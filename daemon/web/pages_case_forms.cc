@@ -55,7 +55,7 @@ struct CaseData {
 std::optional<WebReply> LoadCase(WebContext& ctx, CaseData* out) {
   const std::string id = ctx.params[0];
   out->answer = ctx.Ask([&](api::Request::Builder r) { r.setCaseShow(id); });
-  if (!out->answer.ok()) return ctx.Refused(out->answer.status());
+  if (!out->answer.ok()) return ctx.RefusedCase(out->answer.status());
   if (!out->answer.response().isCaseView()) {
     return ctx.Refused(Status::IoError("the node answered the case's request with something else"));
   }

@@ -243,19 +243,6 @@ std::string EventDetail(schema::Event::Reader e) {
   return h.Take();
 }
 
-// The page for a case or subject the reader may not see. A facilitator is told no more for a
-// case its agency provides no intervention in than for one this node does not hold (the
-// daemon answers both as not known), and neither is shown.
-WebReply RefusedToRead(WebContext& ctx, const Status& status, std::string_view what) {
-  if (status.code() == Status::Code::kNotFound && ctx.session.role == schema::Role::FACILITATOR) {
-    return ctx.Refused(Status::PermissionDenied(
-        "Facilitators see only the " + std::string(what) +
-        " with an intervention their agency provides. If you need this one, ask the case's "
-        "probation officer."));
-  }
-  return ctx.Refused(status);
-}
-
 // A phrase of a view's `withheld` (daemon/read_scope.h) as a person reads it; a phrase not
 // known here is shown as the daemon put it.
 std::string WithheldWords(std::string_view phrase) {
@@ -580,7 +567,7 @@ std::string TimelineTable(WebContext& ctx, const std::string& case_id,
 WebReply CasePage(WebContext& ctx) {
   const std::string& case_id = ctx.params[0];
   Answer answer = ctx.Ask([&](api::Request::Builder r) { r.setCaseShow(case_id); });
-  if (!answer.ok()) return RefusedToRead(ctx, answer.status(), "cases");
+  if (!answer.ok()) return ctx.RefusedCase(answer.status(), "cases");
   // A long case comes in parts: the timeline's first parts in frames, then the rest and
   // every other section in the final response.
   std::vector<api::TimelineEntry::Reader> timeline;
@@ -723,7 +710,7 @@ WebReply CasePage(WebContext& ctx) {
 WebReply SubjectPage(WebContext& ctx) {
   const std::string& subject = ctx.params[0];
   Answer answer = ctx.Ask([&](api::Request::Builder r) { r.setSubjectShow(subject); });
-  if (!answer.ok()) return RefusedToRead(ctx, answer.status(), "subjects");
+  if (!answer.ok()) return ctx.RefusedCase(answer.status(), "subjects");
   if (!answer.response().isSubjectView()) {
     return ctx.Refused(Status::IoError("the node answered a subject with something else"));
   }

@@ -395,6 +395,16 @@ WebReply WebContext::Refused(const Status& status) const {
   return r;
 }
 
+WebReply WebContext::RefusedCase(const Status& status, std::string_view what) const {
+  if (status.code() == Status::Code::kNotFound && session.role == schema::Role::FACILITATOR) {
+    return Refused(Status::PermissionDenied(
+        "Facilitators see only the " + std::string(what) +
+        " with an intervention their agency provides. If you need this one, ask the case's "
+        "probation officer."));
+  }
+  return Refused(status);
+}
+
 WebReply WebContext::NotFound() const {
   return Refused(Status::NotFound("If you typed the web address, check it is correct."));
 }

@@ -118,6 +118,11 @@ struct WebContext {
   WebReply Refused(const Status& status) const;
   // 404: nothing here.
   WebReply NotFound() const;
+  // The page for a case (or subject) the reader may not see, `what` naming it ("cases"). A
+  // facilitator asking for a case its agency provides no intervention in gets 403, told no
+  // more than for one the node does not hold (the daemon answers both as not known), and
+  // sees nothing of either; other refusals as Refused.
+  WebReply RefusedCase(const Status& status, std::string_view what = "cases") const;
 
   // Unix nanoseconds as the node's local time: "7 Dec 2026, 18:05" ("" for -1 or 0).
   std::string Time(int64_t unix_ns) const;

@@ -375,13 +375,13 @@ test('every role at the void form: the form, 403, or 404 for a record it cannot 
   }
 });
 
-test('a facilitator gets nothing of a case outside its agency', async () => {
+test('a facilitator gets 403 and nothing of a case outside its agency', async () => {
   const cases = JSON.parse(await node.cliAs('probation', 'case', 'list', '--format', 'json'));
   const list = Array.isArray(cases) ? cases : cases.cases;
   const other = list.map((c) => c.case).find((c) => c && c.startsWith('C-') && !c.startsWith('C-WEB'));
   assert.ok(other, 'a sample case');
   const { page, response } = await open('facilitator', `/cases/${other}/attendance`);
-  assert.equal(response.status(), 404);
+  assert.equal(response.status(), 403);
   assert.equal(await page.locator('form #session').count(), 0);
   await page.close();
 });
