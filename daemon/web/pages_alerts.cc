@@ -304,10 +304,11 @@ WebReply RenderInbox(WebContext& ctx, const InboxForm& form, std::vector<FieldEr
               .Raw("</span></label></div></div>");
           row.push_back(box.Take());
         }
-        row.push_back(Link("/alerts/" + id, RuleName(a.getRule().cStr())));
+        row.push_back("<span class=\"hf-nowrap\">" +
+                      Link("/alerts/" + id, RuleName(a.getRule().cStr())) + "</span>");
         row.push_back(SeverityTag(a.getSeverity().cStr()));
         row.push_back(CaseLink(a));
-        row.push_back(Escape(a.getSubject().cStr()));
+        row.push_back("<span class=\"hf-nowrap\">" + Escape(a.getSubject().cStr()) + "</span>");
         row.push_back(Escape(ctx.Time(a.getRaisedAt())));
         row.push_back(StatusTag(a.getStatus().cStr()));
         row.push_back(a.getAssignedTo().size() ? Escape(a.getAssignedTo().cStr())
@@ -361,11 +362,13 @@ WebReply RenderInbox(WebContext& ctx, const InboxForm& form, std::vector<FieldEr
       note.hint = "Recorded on each alert you select, for example what you have done";
       body.Raw(Textarea(note, 3));
       body.Raw(Button("Acknowledge selected"));
+      h.Raw("<div class=\"hf-inbox\">");
       h.Raw(PostForm("/alerts/acknowledge?" + f.Query() +
                          (f.after.empty() ? "" : "&after=" + UrlEncode(f.after)),
                      ctx.csrf(), body.str()));
+      h.Raw("</div>");
     } else {
-      h.Raw(table);
+      h.Raw("<div class=\"hf-inbox\">").Raw(table).Raw("</div>");
     }
     // Paging: `after` is this page's cursor; `trail` the earlier pages' (previous).
     std::string previous, following;
@@ -500,7 +503,8 @@ std::string History(const WebContext& ctx, api::AlertInfo::Reader alert) {
   for (const auto& item : items) {
     h.Raw("<div class=\"moj-timeline__item\"><div class=\"moj-timeline__header\">");
     h.Element("h3", " class=\"moj-timeline__title\"", item.title);
-    if (!item.by.empty()) h.Element("p", " class=\"moj-timeline__byline\"", "by " + item.by);
+    if (!item.by.empty())
+      h.Raw(" ").Element("p", " class=\"moj-timeline__byline\"", "by " + item.by);
     h.Raw("</div><p class=\"moj-timeline__date\">").Text(item.time).Raw("</p>");
     if (!item.text.empty()) {
       h.Raw("<div class=\"moj-timeline__description\">")
@@ -566,7 +570,8 @@ std::string Details(const WebContext& ctx, api::AlertInfo::Reader a) {
   return SummaryList(rows);
 }
 
-std::string ActionForms(const WebContext& ctx, const std::string& id, const AlertForms& forms) {
+std::string ActionForms(const WebContext& ctx, const std::string& id, const std::string& status,
+                        const AlertForms& forms) {
   const schema::Role role = ctx.session.role;
   const auto errors_of = [&](const char* which) {
     return forms.which == which ? forms.errors : std::vector<FieldError>{};
@@ -581,7 +586,9 @@ std::string ActionForms(const WebContext& ctx, const std::string& id, const Aler
     body.Raw(Textarea(note, 3)).Raw(Button("Acknowledge alert"));
     h.Raw(PostForm("/alerts/" + id + "/acknowledge", ctx.csrf(), body.str()));
   }
-  if (MayAppend(role, EventType::ALERT_RESOLVED)) {
+  // Resolving a resolved alert again is not refused (it is another event), but it is not
+  // what a person means: the form is left out once the alert is resolved.
+  if (MayAppend(role, EventType::ALERT_RESOLVED) && status != "resolved") {
     const auto errors = errors_of("resolve");
     Html body;
     body.Raw("<h2 class=\"govuk-heading-m\" id=\"resolve\">Resolve</h2>");
@@ -637,7 +644,7 @@ WebReply RenderAlert(WebContext& ctx, const std::string& given, const AlertForms
       .Raw("</h1>");
   h.Raw(Details(ctx, a));
   h.Raw(History(ctx, a));
-  h.Raw(ActionForms(ctx, id, forms));
+  h.Raw(ActionForms(ctx, id, a.getStatus().cStr(), forms));
   h.Raw("</div></div>");
   const std::string title = RuleName(a.getRule().cStr()) + " alert " + id.substr(0, 8);
   return ctx.Page(title, h.str(), !forms.errors.empty());

@@ -248,10 +248,22 @@ test('an alert: every field police may read, a prefix redirects, ack/resolve/ass
   await page.waitForLoadState('load');
   assert.match(await page.locator('#action-error').innerText(), /Enter the action taken/);
   await checkAxe(page);
+  // What the daemon refuses (an action over 8 KiB) shows on the field too.
+  await page.locator('#action').fill('y'.repeat(9000));
+  posted = page.waitForResponse((r) => r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Resolve alert' }).click();
+  assert.equal((await posted).status(), 400);
+  await page.waitForLoadState('load');
+  assert.ok(await page.locator('#action-error').isVisible());
+  assert.equal(await page.locator('.govuk-error-summary a[href="#action"]').count(), 1);
+  assert.equal((await page.locator('#action').inputValue()).length, 9000, 'kept as typed');
   await page.locator('#action').fill('Home visit made');
   await page.getByRole('button', { name: 'Resolve alert' }).click();
   await page.waitForLoadState('load');
   assert.equal(new URL(page.url()).searchParams.get('done'), 'resolved');
+  assert.equal(await page.getByRole('button', { name: 'Resolve alert' }).count(), 0,
+               'no resolve form once resolved');
+  assert.match(await page.locator('.moj-timeline').innerText(), /Resolved\s+by police-1/);
   await checkAxe(page);
   const [after] = await listAlerts('probation', '--status', 'all', '--subject', alert.subject)
     .then((list) => list.filter((a) => a.alert === alert.alert));
