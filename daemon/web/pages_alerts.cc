@@ -704,13 +704,17 @@ WebReply AlertAction(WebContext& ctx, const char* which, const char* route, Even
     if (field == "note" || field == "action" || field == "to") return field;
     return first;
   };
-  const auto message_of = [](const Status& s) {
+  // The daemon's message after the field it names, under the label the person sees
+  // ("Assign to: not a valid identifier ..."), so the summary says which field it is.
+  const auto message_of = [&](const Status& s) {
     std::string m = s.message();
     if (!FieldOf(m).empty()) {
       m = m.substr(m.find(':') + 1);
       while (!m.empty() && m[0] == ' ') m.erase(0, 1);
     }
-    return m;
+    const std::string field = field_of(s);
+    const char* label = field == "to" ? "Assign to" : field == "action" ? "Action taken" : "Note";
+    return std::string(label) + ": " + m;
   };
   if (forms.errors.empty()) {
     capnp::MallocMessageBuilder message;

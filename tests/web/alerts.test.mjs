@@ -2,22 +2,30 @@
 // acknowledging several alerts at once, and an alert (/alerts/ID) with acknowledge, resolve and
 // assign; for every role, with axe on every page.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { checkAxe, launchBrowser, roles, screenshot, signIn, startNode } from './harness.mjs';
 
 let node;
 let browser;
-const pages = {};  // role -> a signed-in page (each in its own context)
+// One signed-in browser context at a time: holdfastd takes at most 16 connections from one
+// address, and each context keeps several open.
+let current = { role: null, context: null, page: null };
+async function as(role) {
+  if (current.role === role) return current.page;
+  await current.context?.close();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, node.url, node.users[role]);
+  current = { role, context, page };
+  return page;
+}
 
 before(async () => {
   node = await startNode({ sample: true });
   browser = await launchBrowser();
-  for (const role of roles) {
-    const context = await browser.newContext();
-    pages[role] = await context.newPage();
-    await signIn(pages[role], node.url, node.users[role]);
-  }
 });
 after(async () => {
   await browser?.close();
@@ -52,7 +60,7 @@ async function inboxRows(page) {
 
 test('the inbox: each role that reads cases sees its alerts, the others get 403', async () => {
   for (const role of roles) {
-    const page = pages[role];
+    const page = await as(role);
     const response = await goto(page, '/alerts');
     if (role === 'analyst' || role === 'operator') {
       assert.equal(response.status(), 403, role);
@@ -77,7 +85,7 @@ test('the inbox: each role that reads cases sees its alerts, the others get 403'
 });
 
 test('the inbox pages on with GOV.UK pagination, and back', async () => {
-  const page = pages.probation;
+  const page = await as('probation');
   const all = await listAlerts('probation', '--status', 'all');
   assert.ok(all.length > 25, `the sample has more than a page of alerts (${all.length})`);
   await goto(page, '/alerts?status=all');
@@ -94,7 +102,7 @@ test('the inbox pages on with GOV.UK pagination, and back', async () => {
 });
 
 test('the inbox filters by status, rule, severity, raised since and assigned to me', async () => {
-  const page = pages.police;
+  const page = await as('police');
   await goto(page, '/alerts');
   await page.locator('#status').selectOption('all');
   await page.locator('input[name="severity"][value="high"]').check();
@@ -135,7 +143,7 @@ test('the inbox filters by status, rule, severity, raised since and assigned to 
 });
 
 test('probation acknowledges three alerts at once; "select all" only with JavaScript', async () => {
-  const page = pages.probation;
+  const page = await as('probation');
   await goto(page, '/alerts?severity=high&severity=medium&severity=low');
   const selectAll = page.locator('#select-all');
   assert.ok(await selectAll.isVisible(), 'holdfast.js shows "select all"');
@@ -179,7 +187,7 @@ test('probation acknowledges three alerts at once; "select all" only with JavaSc
 });
 
 test('acknowledging with none selected shows the error on the form; nothing is written', async () => {
-  const page = pages.probation;
+  const page = await as('probation');
   const before = await listAlerts('probation', '--status', 'acknowledged');
   await goto(page, '/alerts');
   await page.locator('#note').fill('kept when refused');
@@ -197,8 +205,23 @@ test('acknowledging with none selected shows the error on the form; nothing is w
   assert.equal(after.length, before.length);
 });
 
+test('acknowledging several is all or nothing: one unknown alert, none written', async () => {
+  const page = await as('probation');
+  await goto(page, '/alerts');
+  const [a, b] = (await listAlerts('probation')).map((x) => x.alert);
+  const csrf = await page.locator('form[action="/sign-out"] input[name="csrf"]').inputValue();
+  const unknown = '00000000-0000-4000-8000-000000000000';
+  const response = await page.context().request.post(`${node.url}/alerts/acknowledge`, {
+    data: `csrf=${csrf}&alert=${a}&alert=${unknown}&alert=${b}&note=x`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' }, maxRedirects: 0 });
+  assert.equal(response.status(), 400);
+  assert.match(await response.text(), /not known on this node/);
+  const open = (await listAlerts('probation')).map((x) => x.alert);
+  assert.ok(open.includes(a) && open.includes(b), 'neither was acknowledged');
+});
+
 test('an alert: every field police may read, a prefix redirects, ack/resolve/assign', async () => {
-  const page = pages.police;
+  const page = await as('police');
   const alert = (await listAlerts('police'))[1];
   const response = await goto(page, `/alerts/${alert.alert.slice(0, 8)}`);
   assert.equal(response.status(), 200);
@@ -274,7 +297,7 @@ test('an alert: every field police may read, a prefix redirects, ack/resolve/ass
 });
 
 test('a note too long for the daemon is refused in the acknowledge form', async () => {
-  const page = pages.probation;
+  const page = await as('probation');
   const alert = (await listAlerts('probation'))[0];
   await goto(page, `/alerts/${alert.alert}`);
   await page.locator('#note').fill('x'.repeat(9000));
@@ -290,7 +313,7 @@ test('a note too long for the daemon is refused in the acknowledge form', async 
 });
 
 test('a form posted without the session\'s CSRF token is refused and writes nothing', async () => {
-  const page = pages.probation;
+  const page = await as('probation');
   const alert = (await listAlerts('probation'))[0];
   const forged = await page.context().request.post(`${node.url}/alerts/${alert.alert}/resolve`, {
     form: { csrf: 'forged', action: 'should not be written' }, maxRedirects: 0 });
@@ -304,7 +327,7 @@ test('a form posted without the session\'s CSRF token is refused and writes noth
 
 test('a facilitator sees no forms and gets 403 posting; an alert outside its scope shows nothing',
      async () => {
-  const page = pages.facilitator;
+  const page = await as('facilitator');
   const alert = (await listAlerts('probation'))[0];
   const visible = await listAlerts('facilitator', '--status', 'all');
   assert.ok(!visible.some((a) => a.alert === alert.alert), 'outside this facilitator\'s scope');
@@ -331,7 +354,7 @@ test('a facilitator sees no forms and gets 403 posting; an alert outside its sco
 test('analyst and operator get 403 for an alert, and see nothing of it', async () => {
   const alert = (await listAlerts('probation'))[0];
   for (const role of ['analyst', 'operator']) {
-    const page = pages[role];
+    const page = await as(role);
     const response = await goto(page, `/alerts/${alert.alert}`);
     assert.equal(response.status(), 403, role);
     const body = await page.locator('main').innerText();
@@ -341,7 +364,7 @@ test('analyst and operator get 403 for an alert, and see nothing of it', async (
 });
 
 test('an id too short or unknown is a clear refusal page', async () => {
-  const page = pages.probation;
+  const page = await as('probation');
   let response = await goto(page, '/alerts/abc');
   assert.equal(response.status(), 400);
   assert.match(await page.locator('main').innerText(), /8/);
@@ -349,4 +372,49 @@ test('an id too short or unknown is a clear refusal page', async () => {
   response = await goto(page, '/alerts/00000000-0000-4000-8000-000000000000');
   assert.equal(response.status(), 404);
   await checkAxe(page);
+});
+
+test('a facilitator reads the alerts on its agency\'s interventions, with no forms', async () => {
+  // A case whose intervention is referred to this node's agency, which the person left: a
+  // dropout alert on that intervention, which the node's facilitator may read.
+  const author = { user: 'po-9', role: 'probation', agency: 'probation-ce' };
+  const events = [
+    ['11111111-1111-4111-8111-000000000001', '2025-03-01T10:00:00Z', 'case.opened',
+     { case: 'C-09001', subject: 'P-09001', order: 'licence', risk: 'medium',
+       lead_agency: 'probation-ce' }],
+    ['11111111-1111-4111-8111-000000000002', '2025-03-02T10:00:00Z', 'intervention.referred',
+     { case: 'C-09001', intervention: 'I-09001-1', programme: 'building_choices',
+       provider: 'probation-ce' }],
+    ['11111111-1111-4111-8111-000000000003', '2025-03-09T18:00:00Z', 'intervention.started',
+     { case: 'C-09001', intervention: 'I-09001-1' }],
+    ['11111111-1111-4111-8111-000000000004', '2025-04-01T12:00:00Z', 'intervention.exited',
+     { case: 'C-09001', intervention: 'I-09001-1', reason: 'withdrew' }],
+  ].map(([id, at, type, data]) => JSON.stringify({ id, occurred_at: at, author, type, data }));
+  const file = join(node.dir, 'facilitator-case.jsonl');
+  writeFileSync(file, events.join('\n') + '\n');
+  await node.cli('import', '--file', file);
+  const visible = await listAlerts('facilitator', '--status', 'all');
+  const mine = visible.find((a) => a.case === 'C-09001');
+  assert.ok(mine, 'the dropout alert is the facilitator\'s to read');
+
+  const page = await as('facilitator');
+  await goto(page, '/alerts?status=all');
+  const rows = await inboxRows(page);
+  assert.deepEqual(rows.map((r) => r.id), visible.slice(0, 25).map((a) => a.alert));
+  assert.ok(rows.every((r) => !r.box), 'no checkboxes');
+  assert.equal(await page.locator('form[method="post"][action^="/alerts"]').count(), 0);
+  await checkAxe(page);
+
+  const response = await goto(page, `/alerts/${mine.alert}`);
+  assert.equal(response.status(), 200);
+  assert.match(await page.locator('.govuk-summary-list').innerText(), /I-09001-1/);
+  assert.equal(await page.locator('form[method="post"][action^="/alerts"]').count(), 0,
+               'no acknowledge, resolve or assign form');
+  await checkAxe(page);
+  const csrf = await page.locator('form[action="/sign-out"] input[name="csrf"]').inputValue();
+  const refused = await page.context().request.post(`${node.url}/alerts/${mine.alert}/acknowledge`,
+                                                    { form: { csrf, note: 'x' }, maxRedirects: 0 });
+  assert.equal(refused.status(), 403);
+  const [still] = (await listAlerts('probation', '--status', 'all', '--case', 'C-09001'));
+  assert.equal(still.status, 'open');
 });
