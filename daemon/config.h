@@ -44,7 +44,7 @@ struct NodeConfig {
   std::string http_cert;    // empty: [sync] cert
   std::string http_key;     // empty: [sync] key
   int http_max_body_bytes = 1 << 20;
-  int http_max_connections_per_client = 16;
+  int http_max_connections_per_client = 128;
   int http_max_connections = 1024;
   int http_client_timeout_seconds = 10;
   // [web]: the web front end (docs/web.md), served with the API on [http] listen

@@ -48,7 +48,7 @@ struct HttpOptions {
   std::string listen;  // HOST:PORT (port 0: any free port, logged)
   std::string cert, key;
   size_t max_body_bytes = 1u << 20;
-  int max_connections_per_client = 16;
+  int max_connections_per_client = 128;
   int max_connections = 1024;
   int client_timeout_seconds = 10;
   int keepalive_seconds = 15;  // the feed's comment heartbeat
