@@ -650,7 +650,9 @@ std::vector<std::string> AuditVerbs() {
   std::vector<std::string> verbs;
   for (const auto& kind : RequestKinds()) verbs.push_back(kind.verb);
   for (const char* v :
-       {kAuditVerbImportWithDerived, kAuditVerbStoreRestore, kAuditVerbEntriesLost, "unknown"}) {
+       {kAuditVerbImportWithDerived, kAuditVerbStoreRestore, kAuditVerbEntriesLost, "unknown",
+        // the web front end's own (daemon/web/sessions.cc)
+        "sign-in", "sign-out"}) {
     verbs.push_back(v);
   }
   return verbs;
