@@ -1,5 +1,6 @@
 // Operator pages (/operator/...): sync status per peer, users, hooks and an audit search.
-// Read-only: changing peers, users and hooks stays in the CLI (docs/web-reports.md). Every
+// Read-only but for disabling and enabling a user: the rest of changing peers, users and
+// hooks stays in the CLI (docs/web-reports.md). Every
 // figure comes from the request table as the signed-in operator (syncStatus, usersList,
 // hooksList + hooksStatus, auditList), which checks the role again and audits as it does
 // for the CLI.
@@ -94,30 +95,101 @@ WebReply SyncPage(WebContext& ctx) {
 
 // ---- users -------------------------------------------------------------------------------
 
-WebReply UsersPage(WebContext& ctx) {
+// A user's Disable or Enable button: a POST form of its own, named for the user (the
+// button's id is what an error summary links to).
+std::string UserChangeForm(const WebContext& ctx, const std::string& id, bool disabled,
+                           const std::string& error) {
+  const std::string action = disabled ? "enable" : "disable";
+  Html body;
+  if (!error.empty()) {
+    body.Raw("<p class=\"govuk-error-message\"")
+        .Raw(Attr("id", "user-" + id + "-error"))
+        .Raw("><span class=\"govuk-visually-hidden\">Error:</span> ")
+        .Text(error)
+        .Raw("</p>");
+  }
+  body.Raw(
+          "<button type=\"submit\" class=\"govuk-button govuk-button--secondary "
+          "govuk-!-margin-bottom-0\" data-module=\"govuk-button\"")
+      .Raw(Attr("id", "user-" + id));
+  if (!error.empty()) body.Raw(Attr("aria-describedby", "user-" + id + "-error"));
+  body.Raw(">")
+      .Text(disabled ? "Enable" : "Disable")
+      .Raw("<span class=\"govuk-visually-hidden\"> ")
+      .Text(id)
+      .Raw("</span></button>");
+  return PostForm("/operator/users/" + UrlEncode(id) + "/" + action, ctx.csrf(), body.Take());
+}
+
+// The users table, with each user's Disable/Enable form; `errors` from a refused change.
+WebReply UsersList(WebContext& ctx, const std::vector<FieldError>& errors) {
   Answer answer = ctx.Ask([](api::Request::Builder r) { r.setUsersList(); });
   if (!answer.ok()) return ctx.Refused(answer.status());
   std::vector<std::vector<std::string>> rows;
+  // A banner only for a user this node knows: nothing from the query is echoed as it is.
+  const std::string done = ctx.query.Get("done"), done_user = ctx.query.Get("user");
+  std::string banner;
   for (auto u : answer.response().getUsers()) {
-    rows.push_back({Escape(u.getId().cStr()), Escape(RoleName(u.getRole())),
-                    Escape(u.getName().cStr()),
+    const std::string id = u.getId();
+    if (id == done_user && (done == "disabled" || done == "enabled")) {
+      banner = NotificationBanner(
+          "Success",
+          "<p class=\"govuk-notification-banner__heading\">" + Escape(id) +
+              (done == "disabled" ? " is disabled: their sessions and tokens stopped working"
+                                  : " is enabled again") +
+              "</p>",
+          true);
+    }
+    rows.push_back({Escape(id), Escape(RoleName(u.getRole())), Escape(u.getName().cStr()),
                     Escape(u.getUnixUser().size() ? u.getUnixUser().cStr() : "none"),
                     u.getDisabled() ? Tag("Disabled", "grey") : Tag("Active", "green"),
                     Escape(YesNo(u.getHasPassword())), Escape(YesNo(u.getHasToken())),
-                    TimeOrNever(ctx, u.getChangedAt(), "")});
+                    Escape(ctx.Date(u.getChangedAt())),
+                    UserChangeForm(ctx, id, u.getDisabled(), ErrorFor(errors, "user-" + id))});
   }
   Html h;
   h.Raw(BackLink("/operator", "Operator"));
+  h.Raw(ErrorSummary(errors));
+  h.Raw(banner);
   h.Raw("<h1 class=\"govuk-heading-l\">Users</h1>");
-  h.Raw(Table(
-      "The users this node knows",
-      {"User ID", "Role", "Name", "Unix user", "Status", "Password", "API token", "Last changed"},
-      rows));
+  h.Raw(Table("The users this node knows",
+              {"User ID", "Role", "Name", "Unix user", "Status", "Password", "API token",
+               "Last changed", "Change"},
+              rows));
   h.Raw(
-      "<p class=\"govuk-body\">Users are changed with the CLI, which audits every change: "
-      "<code>holdfast users add|disable|enable|role|password|token</code>.</p>");
-  return ctx.Page("Users", h.Take());
+      "<p class=\"govuk-body\">Adding users, roles, passwords and API tokens stay with the "
+      "CLI: <code>holdfast users add|role|password|token</code>. Every change is audited.</p>");
+  return ctx.Page("Users", h.Take(), !errors.empty());
 }
+
+WebReply UsersPage(WebContext& ctx) { return UsersList(ctx, {}); }
+
+// POST /operator/users/{id}/disable|enable: the usersChange request, as `users disable|enable`.
+WebReply ChangeUser(WebContext& ctx, bool disable) {
+  const std::string id = ctx.params.at(0);
+  Answer answer = ctx.Ask([&](api::Request::Builder r) {
+    auto change = r.initUsersChange();
+    change.setId(id);
+    if (disable) {
+      change.setDisable();
+    } else {
+      change.setEnable();
+    }
+  });
+  if (!answer.ok()) {
+    // The daemon's refusal of the change itself (the last operator who can manage the node)
+    // shows at the user's button; anything else (no such user, not an operator) is a page.
+    if (answer.status().code() != Status::Code::kInvalidArgument) {
+      return ctx.Refused(answer.status());
+    }
+    return UsersList(ctx, {{"user-" + id, answer.status().message()}});
+  }
+  return ctx.Redirect("/operator/users?done=" + std::string(disable ? "disabled" : "enabled") +
+                      "&user=" + UrlEncode(id));
+}
+
+WebReply DisableUser(WebContext& ctx) { return ChangeUser(ctx, true); }
+WebReply EnableUser(WebContext& ctx) { return ChangeUser(ctx, false); }
 
 // ---- hooks -------------------------------------------------------------------------------
 
@@ -324,8 +396,8 @@ WebReply AuditPage(WebContext& ctx) {
   form.Raw(Button("Search the audit log", "secondary"));
 
   Html h;
-  h.Raw(ErrorSummary(errors));
   h.Raw(BackLink("/operator", "Operator"));
+  h.Raw(ErrorSummary(errors));
   h.Raw("<h1 class=\"govuk-heading-l\">Audit log</h1>");
   h.Raw(
       "<p class=\"govuk-body\">Who read or wrote case data, and every sign-in, newest first. "
@@ -409,6 +481,8 @@ std::vector<Page> OperatorPages() {
       {"GET", "/operator", Right::kOperator, "operator", OperatorPage},
       {"GET", "/operator/sync", Right::kOperator, "operator", SyncPage},
       {"GET", "/operator/users", Right::kOperator, "operator", UsersPage},
+      {"POST", "/operator/users/{id}/disable", Right::kOperator, "operator", DisableUser},
+      {"POST", "/operator/users/{id}/enable", Right::kOperator, "operator", EnableUser},
       {"GET", "/operator/hooks", Right::kOperator, "operator", HooksPage},
       {"GET", "/operator/audit", Right::kOperator, "operator", AuditPage},
   };

@@ -7,7 +7,9 @@ import { checkAxe, launchBrowser, roles, screenshot, signIn, startNode } from '.
 
 let node;
 let browser;
-const pages = {};  // role -> a signed-in page
+// One signed-in browser context at a time: holdfastd takes at most 16 connections from one
+// address, and each context keeps a few open.
+let current = null;  // { role, context, page }
 let caseId;
 
 const operatorPaths = ['/operator', '/operator/sync', '/operator/users', '/operator/hooks',
@@ -23,18 +25,25 @@ before(async () => {
   caseId = csv.split('\n')[1].split(',')[0];
   await node.cliAs('probation', 'case', 'show', '--case', caseId);
   browser = await launchBrowser();
-  for (const role of roles) {
-    pages[role] = await (await browser.newContext()).newPage();
-    await signIn(pages[role], node.url, node.users[role]);
-  }
 });
 after(async () => {
   await browser?.close();
   await node?.stop();
 });
 
+// A page signed in as `role` (the context of another role is closed first).
+async function pageFor(role) {
+  if (current?.role === role) return current.page;
+  await current?.context.close();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, node.url, node.users[role]);
+  current = { role, context, page };
+  return page;
+}
+
 async function open(role, path) {
-  const page = pages[role];
+  const page = await pageFor(role);
   const response = await page.goto(`${node.url}${path}`);
   return { page, status: response.status() };
 }
@@ -78,6 +87,7 @@ test('sync status, users and hooks are tables with their states', async () => {
 });
 
 test('the audit search finds a sign-in and a case read by probation', async () => {
+  await pageFor('probation');  // a sign-in of probation's, audited as sign-in
   const { page } = await open('operator', '/operator/audit');
   await page.locator('input[name="user"]').fill(node.users.probation.id);
   await page.locator('input[name="verb"]').fill('sign-in');
@@ -142,6 +152,62 @@ test('every operator page is 403 for every other role, showing nothing of it', a
       assert.equal(await page.locator('main table').count(), 0, `${role} ${path}`);
       assert.doesNotMatch(await page.locator('main').innerText(), /sign-in|\/bin\/true/, `${role} ${path}`);
     }
-    await checkAxe(pages[role]);
+    await checkAxe(await pageFor(role));
   }
+});
+
+test('an operator disables and enables a user from the users page; a refusal shows at its button',
+     async () => {
+  // The police user signed in, in a context of its own, to see its session end.
+  const policeContext = await browser.newContext();
+  const policePage = await policeContext.newPage();
+  await signIn(policePage, node.url, node.users.police);
+  const page = await pageFor('operator');
+  await page.goto(`${node.url}/operator/users`);
+  const police = node.users.police.id;
+  await page.getByRole('button', { name: `Disable ${police}` }).click();
+  await page.waitForLoadState('load');
+  assert.equal(new URL(page.url()).pathname, '/operator/users');
+  assert.match(await page.locator('.govuk-notification-banner--success').innerText(),
+               new RegExp(`${police} is disabled`));
+  const row = page.locator('main table tbody tr', { hasText: police });
+  assert.match(await row.locator('.govuk-tag').innerText(), /Disabled/);
+  assert.match(await node.cli('users', 'list'), new RegExp(`${police}.*disabled`));
+  // The police user's session stopped at once.
+  await policePage.goto(`${node.url}/quality`);
+  assert.equal(new URL(policePage.url()).pathname, '/sign-in');
+  await policeContext.close();
+  await checkAxe(page);
+
+  await page.getByRole('button', { name: `Enable ${police}` }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('.govuk-notification-banner--success').innerText(),
+               new RegExp(`${police} is enabled again`));
+  assert.match(await row.locator('.govuk-tag').innerText(), /Active/);
+
+  // The node's first operator (node init's, mapped to this Unix account) is the only one who
+  // can manage the node: disabling it is refused, shown at its button, and nothing changes.
+  const users = await node.cli('users', 'list', '--format', 'csv');
+  const first = users.split('\n').slice(1).map((l) => l.split(','))
+    .find((c) => c[1] === 'operator' && c[0] !== node.users.operator.id)[0];
+  const posted = page.waitForResponse((r) => r.request().method() === 'POST');
+  await page.getByRole('button', { name: `Disable ${first}` }).click();
+  assert.equal((await posted).status(), 400);
+  await page.waitForLoadState('load');
+  assert.match(await page.title(), /^Error: Users/);
+  assert.equal(await page.locator(`.govuk-error-summary a[href="#user-${first}"]`).count(), 1);
+  assert.match(await page.locator(`[id="user-${first}-error"]`).innerText(), /only enabled operator/);
+  await checkAxe(page);
+  await screenshot(page, 'users-refused');
+
+  // A forged CSRF token changes nothing.
+  const forged = await page.context().request.post(
+    `${node.url}/operator/users/${police}/disable`, { form: { csrf: 'forged' }, maxRedirects: 0 });
+  assert.equal(forged.status(), 403);
+  await page.goto(`${node.url}/operator/users`);
+  assert.match(await row.locator('.govuk-tag').innerText(), /Active/);
+  // And no other role may post it.
+  const refused = await (await pageFor('probation')).context().request.post(
+    `${node.url}/operator/users/${police}/disable`, { form: { csrf: 'x' }, maxRedirects: 0 });
+  assert.equal(refused.status(), 403);
 });

@@ -8,7 +8,9 @@ import { checkAxe, launchBrowser, roles, screenshot, signIn, startNode } from '.
 
 let node;
 let browser;
-const pages = {};  // role -> a signed-in page
+// One signed-in browser context at a time: holdfastd takes at most 16 connections from one
+// address, and each context keeps a few open.
+let current = null;  // { role, context, page }
 // A period with the sample county's events in every month.
 const from = '2025-04-01';
 const to = '2026-04-01';
@@ -19,10 +21,6 @@ before(async () => {
   // attendance for a case this node never opened.
   await node.cli('import', '--file', writeStrayAttendance());
   browser = await launchBrowser();
-  for (const role of roles) {
-    pages[role] = await (await browser.newContext()).newPage();
-    await signIn(pages[role], node.url, node.users[role]);
-  }
 });
 after(async () => {
   await browser?.close();
@@ -42,8 +40,19 @@ function writeStrayAttendance() {
   return file;
 }
 
+// A page signed in as `role` (the context of another role is closed first).
+async function pageFor(role) {
+  if (current?.role === role) return current.page;
+  await current?.context.close();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, node.url, node.users[role]);
+  current = { role, context, page };
+  return page;
+}
+
 async function open(role, path) {
-  const page = pages[role];
+  const page = await pageFor(role);
   const response = await page.goto(`${node.url}${path}`);
   return { page, status: response.status() };
 }
@@ -85,7 +94,7 @@ test('indicators for a period: three charts, each an accessible SVG with a table
 });
 
 test('the CSV download is exactly the CLI\'s CSV for the same period', async () => {
-  const page = pages.probation;
+  const page = (await pageFor('probation'));
   await page.goto(`${node.url}/indicators?from=${from}&to=${to}`);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -132,7 +141,7 @@ test('the period picker: the last 12 months by default, quick links, errors in t
   const long = await open('analyst', '/indicators?from=2020-01-01&to=2026-01-01');
   assert.equal(long.status, 400);
   assert.match(await long.page.locator('#to-error').innerText(), /24 months or less/);
-  const csv = await pages.analyst.context().request.get(`${node.url}/indicators.csv?from=x&to=y`);
+  const csv = await (await pageFor('analyst')).context().request.get(`${node.url}/indicators.csv?from=x&to=y`);
   assert.equal(csv.status(), 400);
 });
 
