@@ -101,6 +101,21 @@ struct RegisterForm {
   std::vector<RegisterRow> rows;
 };
 
+// The session's own fields, on the register and on the page that starts one: when, the
+// module, and who ran it.
+std::string SessionFields(const std::string& when, const std::string& module_name,
+                          const std::string& facilitator_id,
+                          const std::vector<FieldError>& errors) {
+  Field at("at", "Date and time", when, ErrorFor(errors, "at"));
+  at.hint = "For example, 2026-12-07 18:00";
+  at.width = "govuk-input--width-10";
+  Field module("module", "Module", module_name, ErrorFor(errors, "module"));
+  module.width = "govuk-input--width-20";
+  Field facilitator("facilitator", "Facilitator", facilitator_id, ErrorFor(errors, "facilitator"));
+  facilitator.width = "govuk-input--width-10";
+  return TextInput(at) + TextInput(module) + TextInput(facilitator);
+}
+
 std::string RowField(size_t n) { return "outcome-" + std::to_string(n); }
 
 std::string RegisterHref(const RegisterForm& f) {
@@ -213,16 +228,7 @@ WebReply RenderRegister(WebContext& ctx, const RegisterForm& f,
       .Raw(Attr("value", std::to_string(f.rows.size())))
       .Raw(">");
   body.Raw("<div class=\"hf-register-session\">");
-  Field at("at", "Date and time", f.at, ErrorFor(errors, "at"));
-  at.hint = "For example, 2026-12-07 18:00";
-  at.width = "govuk-input--width-10";
-  body.Raw(TextInput(at));
-  Field module("module", "Module", f.module, ErrorFor(errors, "module"));
-  module.width = "govuk-input--width-20";
-  body.Raw(TextInput(module));
-  Field facilitator("facilitator", "Facilitator", f.facilitator, ErrorFor(errors, "facilitator"));
-  facilitator.width = "govuk-input--width-10";
-  body.Raw(TextInput(facilitator));
+  body.Raw(SessionFields(f.at, f.module, f.facilitator, errors));
   body.Raw("</div>");
   body.Element("h2", " class=\"govuk-heading-m\"",
                "Attendees (" + std::to_string(f.rows.size()) + ")");
@@ -553,16 +559,7 @@ WebReply NewSession(WebContext& ctx) {
   group.hint = "The programme group meeting, as named when each person started, for example grpA";
   group.width = "govuk-input--width-10";
   body.Raw(TextInput(group));
-  Field at("at", "Date and time", f.at, ErrorFor(errors, "at"));
-  at.hint = "For example, 2026-12-07 18:00";
-  at.width = "govuk-input--width-10";
-  body.Raw(TextInput(at));
-  Field module("module", "Module", f.module, ErrorFor(errors, "module"));
-  module.width = "govuk-input--width-20";
-  body.Raw(TextInput(module));
-  Field facilitator("facilitator", "Facilitator", f.facilitator, ErrorFor(errors, "facilitator"));
-  facilitator.width = "govuk-input--width-10";
-  body.Raw(TextInput(facilitator));
+  body.Raw(SessionFields(f.at, f.module, f.facilitator, errors));
   Field session("session", "Session id (optional)", f.session, ErrorFor(errors, "session"));
   session.hint = "Leave blank for S-date-group, for example S-2026-12-07-grpA";
   session.width = "govuk-input--width-20";

@@ -495,7 +495,7 @@ Result<int64_t> WebContext::ParseTime(std::string_view text) const {
 // --- WebApp ------------------------------------------------------------------------------
 
 WebApp::WebApp(RequestHandler* handler, Users* users, AuditLog* audit, WebOptions options)
-    : handler_(handler), users_(users), options_(std::move(options)), zone_(new Zone()) {
+    : handler_(handler), options_(std::move(options)), zone_(new Zone()) {
   WebSessionOptions session_options;
   session_options.idle_timeout_ns = int64_t{options_.session_idle_minutes} * 60 * 1000000000;
   sessions_ = std::make_unique<WebSessions>(users, audit, session_options);

@@ -180,7 +180,6 @@ class WebApp {
   WebReply SignOut(const WebRequest& request);
 
   RequestHandler* handler_;
-  Users* users_;
   WebOptions options_;
   std::unique_ptr<WebSessions> sessions_;
   std::unique_ptr<Zone> zone_;
