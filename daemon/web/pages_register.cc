@@ -62,15 +62,17 @@ int64_t NowNanos() {
       .count();
 }
 
-// Unix nanoseconds as a person types a time in the node's zone: "2026-12-07 18:05".
+// Unix nanoseconds as a person types a time in the node's zone: "2026-12-07 18:05:09". To
+// the second, rounded up: a register opened in the minute (or the second) a person started
+// in the group must still list them, and the roster lists those started at or before it.
 std::string InputTime(const WebContext& ctx, int64_t unix_ns) {
-  const auto t = date::floor<std::chrono::minutes>(
+  const auto t = date::ceil<std::chrono::seconds>(
       date::sys_time<std::chrono::nanoseconds>(std::chrono::nanoseconds(unix_ns)));
   try {
     const auto zoned = date::make_zoned(ctx.app.options().timezone, t);
-    return date::format("%Y-%m-%d %H:%M", zoned.get_local_time());
+    return date::format("%Y-%m-%d %H:%M:%S", zoned.get_local_time());
   } catch (const std::exception&) {
-    return date::format("%Y-%m-%d %H:%M", t);
+    return date::format("%Y-%m-%d %H:%M:%S", t);
   }
 }
 
