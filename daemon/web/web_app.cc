@@ -462,7 +462,8 @@ Result<int64_t> WebContext::ParseTime(std::string_view text) const {
   }
   const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
                                  date::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 59 || y < 1970) return bad();
+  // Unix nanoseconds end in 2262: a year past 2200 is a typing mistake, never a time.
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 59 || y < 1970 || y > 2200) return bad();
   const auto wall = date::local_days{ymd} + hours{h} + minutes{mi} + seconds{sec};
   date::sys_seconds utc;
   if (rest == "Z" || rest == "z" || rest == "UTC") {
