@@ -8,7 +8,9 @@
 //                   of 100 new events, and the latency from an append on a provider node to
 //                   the alert on the police node (its `alerts watch`, and its web hook);
 //   D. delivery     GET of a case through the HTTPS API on A's node, and 1,000 alert changes a
-//                   second sustained to one web hook, with RSS and the outbox sampled.
+//                   second sustained to one web hook, with RSS and the outbox sampled;
+//   E. web          server time per page of the web front end (Today, a case, the inbox, the
+//                   session register) over HTTPS with a signed-in session (bench/web_section.cc).
 //
 // Each section reuses what the one before left: A's node (its store) serves B in-process
 // with the daemon stopped, then C as the sync source. Every rate is compared with raw
@@ -39,9 +41,10 @@ struct SystemOptions {
   int api_requests = 2000;              // D: GETs of a case through the HTTPS API
   double feed_seconds = 60;             // D: how long 1,000 alert changes a second are measured
   double feed_warm_up_seconds = 20;     // D: after this long at that rate
-  // Which of B, C and D run ("projections", "sync", "delivery"; A always runs: the others
-  // use its node). All by default.
-  std::vector<std::string> sections = {"projections", "sync", "delivery"};
+  int web_requests = 500;               // E: GETs of each page
+  // Which of B, C, D and E run ("projections", "sync", "delivery", "web"; A always runs: the
+  // others use its node). All by default.
+  std::vector<std::string> sections = {"projections", "sync", "delivery", "web"};
   bool Runs(const std::string& section) const;
 };
 
@@ -70,6 +73,7 @@ void RunDaemonSection(SystemBench* bench);      // A
 void RunProjectionSection(SystemBench* bench);  // B
 void RunSyncSection(SystemBench* bench);        // C
 void RunDeliverySection(SystemBench* bench);    // D
+void RunWebSection(SystemBench* bench);         // E
 
 // utime + stime of a process, in clock ticks (0 if it is gone), and in seconds.
 uint64_t CpuTicks(pid_t pid);

@@ -3,8 +3,8 @@
 //   holdfast_system_bench --dir=DIR --build=BUILD_DIR --ops=OPS_DIR [--quick]
 //                         [--events=N] [--small-events=N] [--cli-runs=N] [--fold-runs=N]
 //                         [--catch-up-rounds=N] [--alert-runs=N] [--api-requests=N]
-//                         [--feed-seconds=S] [--feed-warm-up-seconds=S]
-//                         [--sections=projections,sync,delivery]
+//                         [--feed-seconds=S] [--feed-warm-up-seconds=S] [--web-requests=N]
+//                         [--sections=projections,sync,delivery,web]
 //
 // The report is Markdown on stdout; progress on stderr. DIR must be empty; the nodes, the
 // county and the raw logs are left in it (bench/run removes it).
@@ -70,6 +70,7 @@ SystemOptions ParseOptions(int argc, char** argv) {
     o.api_requests = 300;
     o.feed_seconds = 10;
     o.feed_warm_up_seconds = 5;
+    o.web_requests = 100;
   }
   for (const auto& arg : args) {
     auto has = [&](const char* flag) { return arg.rfind(flag, 0) == 0; };
@@ -99,12 +100,14 @@ SystemOptions ParseOptions(int argc, char** argv) {
       o.feed_seconds = static_cast<double>(Number(arg, size("--feed-seconds=")));
     } else if (has("--feed-warm-up-seconds=")) {
       o.feed_warm_up_seconds = static_cast<double>(Number(arg, size("--feed-warm-up-seconds=")));
+    } else if (has("--web-requests=")) {
+      o.web_requests = static_cast<int>(Number(arg, size("--web-requests=")));
     } else if (has("--sections=")) {
       o.sections.clear();
       std::stringstream list(arg.substr(size("--sections=")));
       for (std::string s; std::getline(list, s, ',');) {
-        if (s != "projections" && s != "sync" && s != "delivery") {
-          Die("--sections: unknown section \"" + s + "\" (projections, sync, delivery)");
+        if (s != "projections" && s != "sync" && s != "delivery" && s != "web") {
+          Die("--sections: unknown section \"" + s + "\" (projections, sync, delivery, web)");
         }
         o.sections.push_back(s);
       }
@@ -112,15 +115,15 @@ SystemOptions ParseOptions(int argc, char** argv) {
       Die("usage: holdfast_system_bench --dir=DIR --build=BUILD_DIR --ops=OPS_DIR [--quick] "
           "[--events=N] [--small-events=N] [--cli-runs=N] [--fold-runs=N] "
           "[--catch-up-rounds=N] [--alert-runs=N] [--api-requests=N] [--feed-seconds=S] "
-          "[--feed-warm-up-seconds=S] "
-          "[--sections=projections,sync,delivery]");
+          "[--feed-warm-up-seconds=S] [--web-requests=N] "
+          "[--sections=projections,sync,delivery,web]");
     }
   }
   if (o.dir.empty() || o.build_dir.empty() || o.ops_dir.empty()) {
     Die("--dir, --build and --ops are required (bench/run gives them)");
   }
   if (o.county_events == 0 || o.cli_runs < 1 || o.fold_runs < 1 || o.catch_up_rounds < 1 ||
-      o.alert_runs < 1 || o.api_requests < 1 || o.feed_seconds < 1) {
+      o.alert_runs < 1 || o.api_requests < 1 || o.feed_seconds < 1 || o.web_requests < 1) {
     Die("sizes and run counts must be positive");
   }
   return o;
@@ -150,6 +153,7 @@ int Main(int argc, char** argv) {
   if (b.options.Runs("projections")) RunProjectionSection(&b);
   if (b.options.Runs("sync")) RunSyncSection(&b);
   if (b.options.Runs("delivery")) RunDeliverySection(&b);
+  if (b.options.Runs("web")) RunWebSection(&b);
 
   b.report.load += " before, " + LoadAverage() + " after";
   b.report.fsync += " before, " + Duration(FsyncMedianSeconds(b.options.dir)) + " after";
