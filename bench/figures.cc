@@ -31,7 +31,7 @@ std::string Duration(double seconds) {
 std::string Megabytes(double bytes) { return Grouped(bytes / 1e6) + " MB"; }
 
 void PrintSystemReport(const SystemReport& report) {
-  std::printf("### holdfast end to end: daemon, projections, sync, delivery\n\n");
+  std::printf("### holdfast end to end: daemon, projections, sync, delivery, web\n\n");
   std::printf(
       "%s; %s; load average %s; one 4 KB write + fdatasync on that disk: median %s; %s for "
       "this part, set-up included\n\n",
