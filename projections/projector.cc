@@ -4,6 +4,7 @@
 #include <set>
 
 #include "eventstore/keys.h"
+#include "projections/alert_filter.h"
 #include "projections/fold.h"
 #include "projections/rebuild.h"
 #include "projections/records.h"
@@ -538,6 +539,9 @@ Status Projector::ScanAlerts(const AlertFilter& filter, const std::optional<Aler
     if (!status) return std::nullopt;
     if (filter.status != "all" && *status != filter.status) return std::nullopt;
     if (!filter.rule.empty() && RuleName(a.rule) != filter.rule) return std::nullopt;
+    // The triage filters too, here in the first pass: a listing of the few alerts assigned
+    // to one person (Today's, the web's "assigned to me") must not read every alert twice.
+    if (!MatchesTriage(filter, a)) return std::nullopt;
     return status;
   };
   std::vector<AlertCursor> order;
