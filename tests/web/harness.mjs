@@ -235,7 +235,13 @@ export async function launchBrowser() {
   });
   // browser.newPage makes its context with browser.newContext, so this covers both.
   const newContext = browser.newContext.bind(browser);
-  browser.newContext = (options = {}) => newContext({ ignoreHTTPSErrors: true, ...options });
+  browser.newContext = async (options = {}) => {
+    const context = await newContext({ ignoreHTTPSErrors: true, ...options });
+    // An action or a wait that never ends fails the test within a minute, never at ctest's
+    // timeout with nothing said.
+    context.setDefaultTimeout(60_000);
+    return context;
+  };
   return browser;
 }
 
