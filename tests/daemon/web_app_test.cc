@@ -114,7 +114,7 @@ std::string HiddenCsrf(const std::string& body) {
 
 }  // namespace
 
-TEST_CASE("a form body decodes: +, %-escapes, repeated names; bad escapes and bytes refused",
+TEST_CASE("a form body decodes +, %-escapes and repeated names, and refuses bad escapes and bytes",
           "[web]") {
   auto p = Params::Parse("a=1+2&b=%C3%A9t%C3%A9&alert=x&alert=y&empty=&flag");
   REQUIRE(p.ok());
@@ -198,7 +198,7 @@ TEST_CASE("times are shown and read in the node's zone, and the clocks' changes 
   }
 }
 
-TEST_CASE("a page before sign-in leads to sign-in and back; never off the site", "[web]") {
+TEST_CASE("a page before sign-in leads to sign-in and back, never off the site", "[web]") {
   WebNode node;
   const WebReply away = node.Get("/cases?open=1");
   CHECK(away.status == 303);

@@ -374,7 +374,7 @@ TEST_CASE("idle sessions are swept when others sign in", "[web][sessions]") {
   CHECK(s.sessions->LiveSessions() == 1);
 }
 
-TEST_CASE("a disabled user's session stops working at once; one whose role changed ends",
+TEST_CASE("a disabled user's session stops working at once, and one whose role changed ends",
           "[web][sessions]") {
   Signing s;
   auto r = s.sessions->SignIn("po-1", kPassword, kIp, kT0);
