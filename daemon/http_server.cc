@@ -453,7 +453,9 @@ struct HttpServer::Impl {
       StartFeed(req, *token, *parsed, started);
       return 0;
     }
-    if (deps.web != nullptr && path.rfind("/v1/", 0) != 0 && path != "/v1") {
+    // Everything outside /v1/ is the web front end's, but for an API client (one that sends
+    // a bearer token): it gets the API's JSON 404, not a page or a redirect to sign in.
+    if (deps.web != nullptr && path.rfind("/v1/", 0) != 0 && path != "/v1" && !Token(req)) {
       if (req->entity.base != nullptr && req->entity.len > options.max_body_bytes) {
         SendError(req, "web", {413, "payload_too_large", "body", "the form is too large"});
         return 0;
