@@ -7,10 +7,10 @@
 // this file only checks first that the fields a person must fill in are filled in.
 #include <capnp/dynamic.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <optional>
-#include <regex>
 
 #include "daemon/rights.h"
 #include "daemon/safe_text.h"
@@ -140,9 +140,19 @@ int64_t WhenOf(WebContext& ctx, Problems* p) {
 // messages ("--at", "holdfast record void --event ID --reason TEXT") in the form's terms.
 std::string ForTheWeb(std::string m) {
   if (size_t in = m.find(" (in "); in != std::string::npos && m.back() == ')') m.erase(in);
-  static const std::regex void_hint(
-      R"(\(holdfast record void --event ([0-9a-f-]+) --reason TEXT\))");
-  m = std::regex_replace(m, void_hint, "(void record $1 from the case's timeline)");
+  // "(holdfast record void --event ID --reason TEXT)" -> "(void record ID from the case's
+  // timeline)", each time it occurs.
+  const std::string head = "(holdfast record void --event ", tail = " --reason TEXT)";
+  for (size_t at = m.find(head); at != std::string::npos; at = m.find(head, at + 1)) {
+    const size_t id = at + head.size();
+    size_t end = id;
+    while (end < m.size() && (std::isxdigit(static_cast<unsigned char>(m[end])) || m[end] == '-')) {
+      ++end;
+    }
+    if (end == id || m.compare(end, tail.size(), tail) != 0) continue;
+    m.replace(at, end + tail.size() - at,
+              "(void record " + m.substr(id, end - id) + " from the case's timeline)");
+  }
   static const std::pair<const char*, const char*> words[] = {
       {"give --unlisted-session for a one-to-one appointment",
        "tick \"One-to-one appointment\" if it was not a group session"},
