@@ -43,14 +43,6 @@ std::string Base64Url(std::string_view bytes) {
   return out;
 }
 
-Result<std::string> RandomToken(size_t n) {
-  std::string bytes(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
-    return Status::Unavailable("the system's random number generator failed; try again");
-  }
-  return Base64Url(bytes);
-}
-
 std::string SessionCredential(const std::string& key) { return "session " + Hex(key).substr(0, 8); }
 
 // As the request table writes it (daemon/handler.cc): "ok", or the code of the refusal.
@@ -270,6 +262,14 @@ std::string WebSessions::ClearCookieHeader() const {
 size_t WebSessions::LiveSessions() const {
   std::lock_guard lock(mu_);
   return sessions_.size();
+}
+
+Result<std::string> RandomToken(size_t n) {
+  std::string bytes(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
+    return Status::Unavailable("the system's random number generator failed; try again");
+  }
+  return Base64Url(bytes);
 }
 
 }  // namespace holdfast

@@ -77,6 +77,10 @@ struct SignInResult {
   int retry_after_seconds = 0;  // when refused for too many failures: when to try again
 };
 
+// `n` random bytes (OpenSSL's RAND_bytes) as base64url without padding: the session ids, the
+// CSRF tokens and the sign-in form's token. Unavailable when the generator fails.
+Result<std::string> RandomToken(size_t n);
+
 class WebSessions {
  public:
   static constexpr const char* kCookieName = "holdfast_session";

@@ -2,7 +2,6 @@
 
 #include <capnp/message.h>
 #include <date/tz.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -23,6 +22,8 @@ struct WebApp::Zone {
 namespace {
 
 constexpr const char* kSignInCookie = "holdfast_sign_in";
+constexpr size_t kSignInTokenBytes = 24;  // base64url: 32 characters
+constexpr size_t kSignInTokenChars = 32;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -65,18 +66,6 @@ std::string CookieValue(std::string_view header, std::string_view name) {
     if (part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
   }
   return "";
-}
-
-std::string RandomToken() {
-  unsigned char bytes[24];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
 }
 
 // A `next` address after sign-in: only a path on this site ("/cases?x"), never "//host".
@@ -634,8 +623,12 @@ WebReply WebApp::SignInPage(const WebRequest& request, const Params& form,
                             const std::vector<FieldError>& errors, int status) {
   const LayoutParts base{"", "", nullptr, "", options_.node_id, options_.agency};
   std::string token = CookieValue(request.cookie, kSignInCookie);
-  const bool fresh = token.size() != 48;
-  if (fresh) token = RandomToken();
+  const bool fresh = token.size() != kSignInTokenChars;
+  if (fresh) {
+    auto made = RandomToken(kSignInTokenBytes);
+    if (!made.ok()) throw std::runtime_error(made.status().message());
+    token = *made;
+  }
   Html h;
   h.Raw("<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\">");
   h.Raw(ErrorSummary(errors));
@@ -683,7 +676,7 @@ WebReply WebApp::SignIn(const WebRequest& request) {
     return SignInPage(request, Params(), {{"user", "Enter your user ID and password again"}}, 400);
   }
   const std::string token = CookieValue(request.cookie, kSignInCookie);
-  if (token.size() != 48 || token != form->Get("csrf")) {
+  if (token.size() != kSignInTokenChars || token != form->Get("csrf")) {
     return SignInPage(request, *form, {{"user", "This sign-in form has expired: sign in again"}},
                       403);
   }
