@@ -346,7 +346,9 @@ Status EventStore::UpgradeFormat(const std::string& dir) {
   // it opens (the first start after the upgrade takes as long as a rebuild). The audit
   // family is not rewritten: its older entries stay unchained, and the entries written from
   // now on are chained (daemon/audit.h reads both).
-  if (version < 3) {
+  // 4 -> 5: the projections family gains rows again (aidx/, the alerts' listing order), and
+  // they go the same way (one drop serves both steps).
+  if (version < 5) {
     for (auto* h : handles_) {
       if (h->GetName() != keys::kProjectionsFamily) continue;
       // Above every key of the family (projections/row_keys.h's kEndOfRows).

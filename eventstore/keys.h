@@ -47,6 +47,8 @@
 //      SHA-256 and it holds the chain's head (daemon/audit.h); an older store's entries stay as
 //      they are, unchained, and the chain begins with the first entry written after the upgrade
 //   4  the hooks family (daemon/hooks.h) is new: made on first use; nothing else changes
+//   5  the projections family gains aidx/ rows (the alerts' listing order); its rows are
+//      derived, so Open drops them all and the projector folds the log again, as for 3
 // A change to any layout here or in a module's family, or a new family or meta key, takes
 // the next version and a step in EventStore::Open that upgrades the one before.
 //
@@ -76,7 +78,7 @@ inline constexpr const char* kHooksFamily = "hooks";              // daemon/hook
 inline constexpr std::array<const char*, 5> kModuleFamilies = {
     kProjectionsFamily, kAuditFamily, kPeersFamily, kUsersFamily, kHooksFamily};
 
-inline constexpr uint64_t kStoreFormatVersion = 4;
+inline constexpr uint64_t kStoreFormatVersion = 5;
 
 inline constexpr std::string_view kNodeIdKey = "node_id";
 inline constexpr std::string_view kFormatVersionKey = "format_version";

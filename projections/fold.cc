@@ -1,6 +1,7 @@
 #include "projections/fold.h"
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 #include <unordered_map>
 
@@ -135,8 +136,28 @@ std::tuple<int64_t, uint64_t, const Uuid&> VoidOrder(const VoidRow& v) {
 
 struct AlertEntry {
   AlertState state;
-  std::vector<uint32_t> cases;  // the cases it has named while raised (calert/ rows)
+  std::vector<uint32_t> cases;          // the cases it has named while raised (calert/ rows)
+  std::vector<std::string> held_index;  // the aidx/ rows of the alert as it was held
 };
+
+// The aidx/ rows that file `s` (row_keys.h): none until it is raised.
+std::vector<std::string> AlertIndexKeys(const AlertState& s) {
+  std::vector<std::string> keys;
+  const auto filed_as = StatusAsOf(s, std::numeric_limits<int64_t>::max());
+  if (!filed_as) return keys;
+  std::string key(rows::kAlertsByRaisePrefix);
+  rows::AppendAlertOrder(&key, s.raised_at, s.alert);
+  keys.push_back(key);
+  key = rows::AlertsByStatusPrefix(*filed_as);
+  rows::AppendAlertOrder(&key, s.raised_at, s.alert);
+  keys.push_back(key);
+  if (!s.assigned_to.empty()) {
+    key = rows::AlertsByAssigneePrefix(s.assigned_to);
+    rows::AppendAlertOrder(&key, s.raised_at, s.alert);
+    keys.push_back(key);
+  }
+  return keys;
+}
 
 // What an alert shows its readers, as far as the feed tells of changes to it.
 struct AlertShows {
@@ -262,6 +283,9 @@ struct ProjectionFold::State {
   std::vector<Replaced> replaced;
   std::vector<uint32_t> by_case_id, case_rank;
   std::vector<std::pair<uint64_t, std::string>> feed;  // (position, feed/ row value)
+  // The latest occurred_at of an acknowledgement or resolution folded, with the held
+  // aidx/t after Settle (nullopt: none folded, so aidx/t stays as it is).
+  std::optional<int64_t> latest_alert_change;
   uint32_t last_case = Names::kNone, last_intervention = Names::kNone;
 
   // The held row under `key`, if any (none when the fold has no held rows).
@@ -378,12 +402,16 @@ struct ProjectionFold::State {
       auto bytes = Held(rows::AlertKey(id));
       if (bytes && !DecodeAlert(*bytes, &it->second.state)) it->second.state = AlertState{};
       it->second.state.alert = id;
+      if (bytes) it->second.held_index = AlertIndexKeys(it->second.state);
     }
     return it->second;
   }
 
   void AddAlertEvent(const Fact& f) {
     AlertEntry& a = Alert(f.alert);
+    if (f.type == EventType::ALERT_ACKNOWLEDGED || f.type == EventType::ALERT_RESOLVED) {
+      latest_alert_change = std::max(latest_alert_change.value_or(f.occurred_at), f.occurred_at);
+    }
     // Only an event with a log position makes a feed entry: a fold without positions (a
     // case's history read back) does not copy what the alert shows.
     if (f.position == 0) {
@@ -464,6 +492,13 @@ struct ProjectionFold::State {
 
   void Settle() {
     for (uint32_t c = 0; c < states.size(); ++c) SettleStanding(c);
+    if (latest_alert_change) {
+      auto held = Held(std::string(rows::kLatestAlertChangeKey));
+      if (held && held->size() == 8) {
+        const auto t = static_cast<int64_t>(keys::DecodeFixed64BE(held->data()));
+        latest_alert_change = std::max(*latest_alert_change, t);
+      }
+    }
     for (const auto& [id, entry] : alerts) {
       for (uint32_t c : entry.cases) states[c].alerts.push_back(id);
     }
@@ -519,6 +554,26 @@ Status ProjectionFold::EmitAlerts(RowSink* sink) const {
     HOLDFAST_RETURN_IF_ERROR(sink->Put(key, EncodeAlert(a->state)));
   }
   return Status::Ok();
+}
+
+Status ProjectionFold::EmitAlertIndex(RowSink* sink) const {
+  // Every row to write or delete, in key order (a key is never both: a row held and
+  // still standing is written again).
+  std::vector<std::pair<std::string, bool>> changes;  // (key, delete)
+  for (const auto& [id, entry] : s_->alerts) {
+    std::vector<std::string> now = AlertIndexKeys(entry.state);
+    for (const std::string& held : entry.held_index) {
+      if (std::find(now.begin(), now.end(), held) == now.end()) changes.emplace_back(held, true);
+    }
+    for (std::string& key : now) changes.emplace_back(std::move(key), false);
+  }
+  std::sort(changes.begin(), changes.end());
+  for (const auto& [key, deleted] : changes) {
+    HOLDFAST_RETURN_IF_ERROR(deleted ? sink->Delete(key) : sink->Put(key, ""));
+  }
+  if (!s_->latest_alert_change) return Status::Ok();
+  return sink->Put(rows::kLatestAlertChangeKey,
+                   keys::Fixed64BE(static_cast<uint64_t>(*s_->latest_alert_change)));
 }
 
 Status ProjectionFold::EmitStanding(RowSink* sink) const {
@@ -670,6 +725,7 @@ bool ProjectionFold::HasFeed() const { return !s_->feed.empty(); }
 uint64_t ProjectionFold::FeedEnd() const { return s_->feed.empty() ? 0 : s_->feed.back().first; }
 
 Status ProjectionFold::EmitRows(RowSink* sink) const {
+  HOLDFAST_RETURN_IF_ERROR(EmitAlertIndex(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitAlerts(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitStanding(sink));
   HOLDFAST_RETURN_IF_ERROR(EmitStandingByTime(sink));

@@ -96,6 +96,7 @@ class ProjectionFold {
 
   // The rows that changed, after Settle, by family, each in key order. Each only reads the
   // fold, so they may run at once on several threads.
+  Status EmitAlertIndex(RowSink* sink) const;      // aidx/
   Status EmitAlerts(RowSink* sink) const;          // alert/
   Status EmitStanding(RowSink* sink) const;        // att/
   Status EmitStandingByTime(RowSink* sink) const;  // attt/ (and the deletion of replaced ones)

@@ -527,10 +527,8 @@ Result<std::vector<ListedAlert>> Projector::ListAlerts(const AlertFilter& filter
 
 Status Projector::ScanAlerts(const AlertFilter& filter, const std::optional<AlertCursor>& after,
                              const std::function<bool(const ListedAlert&)>& fn) const {
-  // Two passes over one snapshot: the first keeps only the listing order of the selected
-  // alerts (24 bytes each), the second reads them again in that order, so a node with
-  // hundreds of thousands of alerts never holds them all.
   const SideTable at = table_.AtSnapshot();
+  // Whether the alert is listed, and as what.
   auto selected = [&](const AlertState& a) -> std::optional<std::string> {
     if (after && std::tie(a.raised_at, a.alert) <= std::tie(after->raised_at, after->alert)) {
       return std::nullopt;
@@ -539,43 +537,73 @@ Status Projector::ScanAlerts(const AlertFilter& filter, const std::optional<Aler
     if (!status) return std::nullopt;
     if (filter.status != "all" && *status != filter.status) return std::nullopt;
     if (!filter.rule.empty() && RuleName(a.rule) != filter.rule) return std::nullopt;
-    // The triage filters too, here in the first pass: a listing of the few alerts assigned
-    // to one person (Today's, the web's "assigned to me") must not read every alert twice.
     if (!MatchesTriage(filter, a)) return std::nullopt;
     return status;
   };
-  std::vector<AlertCursor> order;
-  auto consider = [&](std::string_view v) {
-    AlertState a;
-    if (DecodeAlert(v, &a) && selected(a)) order.push_back({a.raised_at, a.alert});
+  // Reads the alert and gives it to fn if it is listed; false once fn has had enough.
+  Status status;
+  ListedAlert listed;
+  auto offer = [&](const Uuid& id) {
+    auto bytes = at.Get(AlertKey(id));
+    if (!bytes.ok()) {
+      status = bytes.status();
+      return false;
+    }
+    if (!DecodeAlert(*bytes, &listed.state)) {
+      status = Status::Corruption("undecodable alert record");
+      return false;
+    }
+    auto as = selected(listed.state);
+    if (!as) return true;
+    listed.status = std::move(*as);
+    return fn(listed);
   };
+
   if (!filter.case_id.empty()) {
+    // A case's alerts are few: its calert/ rows, put in listing order here.
+    std::vector<AlertCursor> order;
     HOLDFAST_RETURN_IF_ERROR(
         at.Scan(rows::CaseAlertsPrefix(filter.case_id), [&](std::string_view k, std::string_view) {
           auto bytes = at.Get(AlertKey(rows::AlertOfCaseAlertKey(k)));
-          if (bytes.ok()) consider(*bytes);
+          AlertState a;
+          if (bytes.ok() && DecodeAlert(*bytes, &a) && selected(a)) {
+            order.push_back({a.raised_at, a.alert});
+          }
           return true;
         }));
-  } else {
-    HOLDFAST_RETURN_IF_ERROR(at.Scan(rows::kAlertPrefix, [&](std::string_view, std::string_view v) {
-      consider(v);
-      return true;
-    }));
+    std::sort(order.begin(), order.end(), [](const AlertCursor& a, const AlertCursor& b) {
+      return std::tie(a.raised_at, a.alert) < std::tie(b.raised_at, b.alert);
+    });
+    for (const auto& key : order) {
+      if (!offer(key.alert)) break;
+    }
+    return status;
   }
-  std::sort(order.begin(), order.end(), [](const AlertCursor& a, const AlertCursor& b) {
-    return std::tie(a.raised_at, a.alert) < std::tie(b.raised_at, b.alert);
-  });
-  for (const auto& key : order) {
-    auto bytes = at.Get(AlertKey(key.alert));
-    if (!bytes.ok()) return bytes.status();
-    ListedAlert listed;
-    if (!DecodeAlert(*bytes, &listed.state)) return Status::Corruption("undecodable alert record");
-    auto status = selected(listed.state);
-    if (!status) continue;
-    listed.status = *status;
-    if (!fn(listed)) break;
+
+  // Otherwise one of the listing-order indexes (aidx/, row_keys.h), read from where the
+  // listing starts, so a page reads its own alerts and not every alert the node holds:
+  // the assignee's alerts; or one status's, when every acknowledgement and resolution the
+  // node holds happened by `as_of` (so each alert is listed as the status it is filed
+  // under, or not at all); or else every raised alert.
+  std::string prefix(rows::kAlertsByRaisePrefix);
+  if (!filter.assigned_to.empty()) {
+    prefix = rows::AlertsByAssigneePrefix(filter.assigned_to);
+  } else if (filter.status != "all") {
+    auto latest = GetRow(at, std::string(rows::kLatestAlertChangeKey));
+    if (!latest.ok()) return latest.status();
+    if (!*latest || ((*latest)->size() == 8 && static_cast<int64_t>(keys::DecodeFixed64BE(
+                                                   (*latest)->data())) <= filter.as_of)) {
+      prefix = rows::AlertsByStatusPrefix(filter.status);
+    }
   }
-  return Status::Ok();
+  std::string start = prefix;
+  if (filter.since) start = std::max(start, rows::AlertOrderKey(prefix, *filter.since));
+  if (after)
+    start = std::max(start, rows::AlertOrderKeyAfter(prefix, after->raised_at, after->alert));
+  HOLDFAST_RETURN_IF_ERROR(at.Scan(
+      prefix, [&](std::string_view k, std::string_view) { return offer(rows::AlertOfIndexKey(k)); },
+      start));
+  return status;
 }
 
 Result<std::optional<AlertState>> Projector::GetAlert(const Uuid& alert) const {

@@ -126,8 +126,9 @@ class Projector {
   Result<uint64_t> FeedEnd() const;
   Result<std::vector<ListedAlert>> ListAlerts(const AlertFilter& filter) const;
   // The alerts ListAlerts gives, one at a time in the same order (raise time, then id),
-  // starting after `after`, until fn returns false. Reads one snapshot and holds 24 bytes
-  // per selected alert, not the alerts themselves.
+  // starting after `after`, until fn returns false. Reads one snapshot, from the listing
+  // order's index (aidx/ rows, docs/alert-listing.md): from where the listing starts, the
+  // alerts it meets, so a page of a few reads a few, whatever the node holds.
   Status ScanAlerts(const AlertFilter& filter, const std::optional<AlertCursor>& after,
                     const std::function<bool(const ListedAlert&)>& fn) const;
   Result<std::optional<AlertState>> GetAlert(const Uuid& alert) const;

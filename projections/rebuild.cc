@@ -223,7 +223,7 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
   // projections, then the new ones, never a mixture, and a crash leaves one or the other.
   // Four are written while the cases are evaluated (evaluation changes none of their
   // rows), the deadlines (and the checkpoint) after. The files start at these keys:
-  //   alert/ att/       the alerts and the standing attendance
+  //   aidx/ alert/ att/ the alerts, their listing order and the standing attendance
   //   attt/             the standing attendance by time
   //   calert/ case/     the cases and their alerts
   //   cdue/ ckpt due/   what evaluation sets (eval/ falls in here too: none is left), the
@@ -255,7 +255,8 @@ Status RebuildProjections(EventStore* store, const SideTable& table, const Rebui
     });
   };
   std::thread writers[] = {
-      emit(0, &ProjectionFold::EmitAlerts, &ProjectionFold::EmitStanding),
+      emit(0, &ProjectionFold::EmitAlertIndex, &ProjectionFold::EmitAlerts,
+           &ProjectionFold::EmitStanding),
       emit(1, &ProjectionFold::EmitStandingByTime),
       emit(2, &ProjectionFold::EmitCaseAlerts, &ProjectionFold::EmitCases),
       emit(4, &ProjectionFold::EmitIndicators, &ProjectionFold::EmitProviders,

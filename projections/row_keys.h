@@ -13,6 +13,11 @@
 //   attt/<occurred_at BE8><case> 0x00 <session>  outcome (1 byte)            fold
 //   ind/<occurred_at BE8><event id 16>           state.IndicatorFact         fold
 //   prov/<provider> 0x00 <case> 0x00 <interv.>   ""  (a provider's cases)     fold
+//   aidx/a/<assignee> 0x00 <raised BE8><alert>   ""  (alerts by assignee)     fold
+//   aidx/r/<raised BE8><alert id 16>             ""  (alerts by raise time)   fold
+//   aidx/s/<status> 0x00 <raised BE8><alert>     ""  (alerts by status)       fold
+//   aidx/t                                       latest acknowledgement or   fold
+//                                                resolution time (8 bytes BE)
 //   alert/<alert id 16>                          state.AlertRecord           fold
 //   calert/<case> 0x00 <alert id 16>             ""  (a case's alerts)        fold
 //   grp/<group> 0x00 <case> 0x00 <interv.>       ""  (a group's members)      fold
@@ -36,6 +41,15 @@
 //   attt/   the same records by the time they occurred (the indicators' range scans).
 //   ind/    the few fields the indicators read of referrals, starts, completions, exits and
 //           incidents, by the time they occurred.
+//   aidx/   the alerts' listing order (the standing raise time, then the id; the time with
+//           its sign bit flipped, so bytewise order is signed order) three ways: every
+//           raised alert (r), by the status it has once every acknowledgement and
+//           resolution held has happened (s), and by the user it is assigned to (a). A
+//           fold that changes an alert deletes the index rows of the alert as it was held
+//           and writes those of the alert as it is. aidx/t is the latest occurred_at of any
+//           alert.acknowledged or alert.resolved folded: a listing "as of" that time or
+//           later may read one status's rows, since then every alert's status is the one
+//           it is filed under (Projector::ScanAlerts); an earlier as-of reads r.
 //   calert/ every case an alert has named while raised.
 //   prov/   every (case, intervention) an intervention.referred has referred to the provider:
 //           what a facilitator of that agency may read (daemon/read_scope.h).
@@ -76,6 +90,11 @@ inline constexpr std::string_view kStandingPrefix = "att/";
 inline constexpr std::string_view kStandingTimePrefix = "attt/";
 inline constexpr std::string_view kIndicatorPrefix = "ind/";
 inline constexpr std::string_view kProviderPrefix = "prov/";
+inline constexpr std::string_view kAlertIndexPrefix = "aidx/";
+inline constexpr std::string_view kAlertsByAssigneePrefix = "aidx/a/";
+inline constexpr std::string_view kAlertsByRaisePrefix = "aidx/r/";
+inline constexpr std::string_view kAlertsByStatusPrefix = "aidx/s/";
+inline constexpr std::string_view kLatestAlertChangeKey = "aidx/t";
 inline constexpr std::string_view kAlertPrefix = "alert/";
 inline constexpr std::string_view kCaseAlertPrefix = "calert/";
 inline constexpr std::string_view kCaseDuePrefix = "cdue/";
@@ -124,6 +143,42 @@ inline void SetAlertKey(std::string* key, const Uuid& id) {
   keys::PutFixed64BE(key, id.hi);
   keys::PutFixed64BE(key, id.lo);
 }
+// The listing order's part of an aidx/ key: the raise time, sign bit flipped, and the id.
+inline void AppendAlertOrder(std::string* key, int64_t raised_at, const Uuid& id) {
+  keys::PutFixed64BE(key, static_cast<uint64_t>(raised_at) ^ (uint64_t{1} << 63));
+  keys::PutFixed64BE(key, id.hi);
+  keys::PutFixed64BE(key, id.lo);
+}
+// The first key of an aidx/ prefix (AlertsByStatusPrefix and the rest) whose alert is
+// listed at raise time t or later.
+inline std::string AlertOrderKey(std::string_view prefix, int64_t t) {
+  std::string key(prefix);
+  keys::PutFixed64BE(&key, static_cast<uint64_t>(t) ^ (uint64_t{1} << 63));
+  return key;
+}
+// The first key of an aidx/ prefix listed after (raised_at, id).
+inline std::string AlertOrderKeyAfter(std::string_view prefix, int64_t raised_at, const Uuid& id) {
+  std::string key(prefix);
+  AppendAlertOrder(&key, raised_at, id);
+  key.push_back('\0');
+  return key;
+}
+inline std::string AlertsByStatusPrefix(std::string_view status) {
+  std::string key(kAlertsByStatusPrefix);
+  AppendName(&key, status);
+  return key;
+}
+inline std::string AlertsByAssigneePrefix(std::string_view user) {
+  std::string key(kAlertsByAssigneePrefix);
+  AppendName(&key, user);
+  return key;
+}
+// The alert an aidx/ key (other than aidx/t) or a calert/ key files: its last 16 bytes.
+inline Uuid AlertOfIndexKey(std::string_view key) {
+  const char* id = key.data() + key.size() - 16;
+  return Uuid{keys::DecodeFixed64BE(id), keys::DecodeFixed64BE(id + 8)};
+}
+
 inline void SetCaseAlertKey(std::string* key, std::string_view c, const Uuid& id) {
   key->assign(kCaseAlertPrefix);
   AppendName(key, c);
@@ -303,10 +358,7 @@ inline std::string_view CaseOfPendingEvalKey(std::string_view key) {
 inline std::string_view CaseOfDueKey(std::string_view key) {
   return key.substr(kDuePrefix.size() + 8);
 }
-inline Uuid AlertOfCaseAlertKey(std::string_view key) {
-  const char* id = key.data() + key.size() - 16;
-  return Uuid{keys::DecodeFixed64BE(id), keys::DecodeFixed64BE(id + 8)};
-}
+inline Uuid AlertOfCaseAlertKey(std::string_view key) { return AlertOfIndexKey(key); }
 // The time of an attt/, ind/ or due/ key.
 inline int64_t TimeOfKey(std::string_view prefix, std::string_view key) {
   return static_cast<int64_t>(keys::DecodeFixed64BE(key.data() + prefix.size()));

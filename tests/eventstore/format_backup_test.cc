@@ -84,13 +84,16 @@ TEST_CASE("a store without a format version (version 1) opens and is stamped wit
 }
 
 TEST_CASE(
-    "a version 2 store opens with its projections dropped, to be folded again, and the rest "
-    "kept",
+    "a version 2 or 4 store opens with its projections dropped, to be folded again, and the "
+    "rest kept",
     "[store][format]") {
+  // Version 3 added prov/ rows to the projections, version 5 aidx/ rows.
+  const uint64_t version = GENERATE(uint64_t{2}, uint64_t{4});
+  CAPTURE(version);
   TempDir dir;
   const std::string path = dir.Sub("store");
   MakeStore(path, 3);
-  {  // Version 2: projection rows (without the prov/ rows version 3 added), an audit entry.
+  {  // Projection rows without those the next version added, an audit entry.
     auto store = OpenOk(path);
     auto projections = store->Table(keys::kProjectionsFamily);
     auto audit = store->Table(keys::kAuditFamily);
@@ -102,7 +105,7 @@ TEST_CASE(
     batch.Put(*audit, "entry", "kept");
     REQUIRE(store->Write(batch).ok());
     REQUIRE(EventStoreInternals::WriteRaw(*store, EventStoreInternals::kDefaultFamily,
-                                          keys::kFormatVersionKey, keys::Fixed64BE(2))
+                                          keys::kFormatVersionKey, keys::Fixed64BE(version))
                 .ok());
   }
   auto store = OpenOk(path);

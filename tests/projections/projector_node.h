@@ -126,6 +126,7 @@ class ProjectorNode {
   }
   const std::string& id() const { return id_; }
   Projector* projector() const { return projector_.get(); }
+  EventStore* store() const { return store_.get(); }
 
  private:
   void Open() {
