@@ -376,33 +376,30 @@ bool Match(const char* pattern, const std::vector<std::string>& path,
   return true;
 }
 
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes a query component ('+' stays '+'); nullopt when malformed.
-std::optional<std::string> Decode(std::string_view s) {
+std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
   std::string out;
+  out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
+    if (s[i] == '+' && plus_is_space) {
+      out += ' ';
+    } else if (s[i] != '%') {
       out += s[i];
-      continue;
+    } else {
+      const int hi = i + 2 < s.size() ? hex(s[i + 1]) : -1;
+      const int lo = i + 2 < s.size() ? hex(s[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
     }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
   }
   return out;
 }
-
-}  // namespace
 
 // Parses `query` (after '?') against the route's parameters.
 Result<std::map<std::string, std::string>> ParseQuery(std::string_view query,
@@ -417,8 +414,8 @@ Result<std::map<std::string, std::string>> ParseQuery(std::string_view query,
     i = end + 1;
     if (!pair.empty()) {
       size_t eq = pair.find('=');
-      auto name = Decode(pair.substr(0, eq));
-      auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+      auto name = PercentDecode(pair.substr(0, eq), false);
+      auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), false);
       if (!name) return Bad("query", "malformed percent-encoding");
       if (!value) return Bad(*name, "malformed percent-encoding");
       if (name->empty()) return Bad("query", "a parameter with no name (\"=...\")");

@@ -55,6 +55,10 @@ std::vector<std::string> Segments(std::string_view path);
 // a plain segment: letters, digits and ._-:@ only, so nothing is ever decoded or resolved.
 bool Match(const char* pattern, const std::vector<std::string>& path,
            std::vector<std::string>* params);
+// A query or form component %-decoded: nullopt for a '%' not followed by two hex digits. A
+// '+' is a space in a form (application/x-www-form-urlencoded, `plus_is_space`) and itself
+// in the API's query strings.
+std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);
 // The query string's parameters, %-decoded; InvalidArgument naming one `allowed` (comma
 // separated) does not list, one given twice, or one that does not decode.
 Result<std::map<std::string, std::string>> ParseQuery(std::string_view query,

@@ -25,33 +25,11 @@ constexpr const char* kSignInCookie = "holdfast_sign_in";
 constexpr size_t kSignInTokenBytes = 24;  // base64url: 32 characters
 constexpr size_t kSignInTokenChars = 32;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Result<std::string> FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%') {
-      const int hi = i + 2 < s.size() ? HexValue(s[i + 1]) : -1;
-      const int lo = i + 2 < s.size() ? HexValue(s[i + 2]) : -1;
-      if (hi < 0 || lo < 0) {
-        return Status::InvalidArgument("a form value has a % not followed by two hex digits");
-      }
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  if (!IsValidUtf8(out)) return Status::InvalidArgument("a form value is not UTF-8 text");
-  return out;
+  auto out = PercentDecode(s, true);
+  if (!out) return Status::InvalidArgument("a form value has a % not followed by two hex digits");
+  if (!IsValidUtf8(*out)) return Status::InvalidArgument("a form value is not UTF-8 text");
+  return std::move(*out);
 }
 
 // The value of cookie `name` in a Cookie header, or "".
