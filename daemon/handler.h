@@ -75,6 +75,11 @@ class RequestHandler {
               ResponseChannel* channel = nullptr, int64_t peer_uid = -1,
               const Presented* signed_in = nullptr);
 
+  // Whether the store holds event `id`. Nothing of it is shown or audited: the web's case
+  // forms ask after a refusal whether the form's own event (its id named by the form's
+  // token) was stored by an earlier send of the same form.
+  bool Holds(const Uuid& id) const { return store_->Get(id).ok(); }
+
   // The node's hooks (daemon/hooks.h), for the hooks verbs; without them (null) those
   // verbs are refused as unavailable. Set before the handler serves.
   void SetHooks(HookControl* hooks) { hooks_ = hooks; }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "daemon/handler.h"
 #include "daemon/rights.h"
 #include "daemon/safe_text.h"
 #include "daemon/web/web_app.h"
@@ -97,12 +98,40 @@ class Data {
   std::string json_;
 };
 
+// Each case form carries a token made when it is shown (and kept when it is shown again with
+// errors). The event's id is named by the token and the person, so a form sent twice (a
+// double click, a reload that sends it again) is one event: the same content is the same
+// event to the store, and a second send refused (its "now" fell in the next second, so the
+// store sees other content under that id; or the entry checks refuse what the first send
+// did, such as closing a closed case) finds the first send's event held, and is done.
+constexpr Uuid kWebCaseFormNamespace{0x3c8e5a1f7b2d4e90ULL, 0xa4f1c6d83e5b2a17ULL};
+
+// The token of the form being sent (POST) or a new one for a form being shown.
+std::string FormToken(const WebContext& ctx) {
+  if (ctx.request.method == "POST") {
+    if (auto token = ParseUuid(ctx.form.Get("token"))) return FormatUuid(*token);
+  }
+  return FormatUuid(RandomUuid());
+}
+
+// A case form: its CSRF token and its form token, then `html`.
+std::string CaseForm(const WebContext& ctx, const std::string& action, const std::string& html) {
+  return PostForm(
+      action, ctx.csrf(),
+      "<input type=\"hidden\" name=\"token\"" + Attr("value", FormToken(ctx)) + ">" + html);
+}
+
 // Appends one event of `type` with `data`, at `at` (unix nanoseconds), through the request
 // table; the refusal's status otherwise (nothing is written then). The author is the
-// daemon's to set (the signed-in user): what is here is a placeholder it replaces.
+// daemon's to set (the signed-in user): what is here is a placeholder it replaces. Ok when
+// this form was recorded by an earlier send.
 Status AppendEvent(WebContext& ctx, EventType type, const Data& data, int64_t at,
                    bool unlisted_session = false) {
-  const std::string json = "{\"id\":" + JsonString(FormatUuid(RandomUuid())) +
+  const auto token = ParseUuid(ctx.form.Get("token"));
+  const Uuid id =
+      token ? NameUuid(kWebCaseFormNamespace, JoinNameParts({FormatUuid(*token), ctx.session.user}))
+            : RandomUuid();
+  const std::string json = "{\"id\":" + JsonString(FormatUuid(id)) +
                            ",\"type\":" + JsonString(std::string(EventTypeName(type))) +
                            ",\"occurred_at\":" + JsonString(FormatRfc3339(at)) +
                            ",\"author\":{\"user\":\"-\",\"role\":\"probation\",\"agency\":\"-\"},"
@@ -115,6 +144,7 @@ Status AppendEvent(WebContext& ctx, EventType type, const Data& data, int64_t at
     append.initEvents(1).setWithCaveats(0, event->reader());
     if (type == EventType::ATTENDANCE_RECORDED) append.setUnlistedSession(unlisted_session);
   });
+  if (token && !answer.ok() && ctx.app.handler()->Holds(id)) return Status::Ok();
   return answer.status();
 }
 
@@ -331,7 +361,7 @@ WebReply AttendanceForm(WebContext& ctx, const CaseData& c, const Problems& p) {
   body.Raw(WhenField(ctx, p, "the session was"));
   body.Raw(SubmitButton("Record attendance"));
   return FormPage(ctx, c, "Record attendance", p,
-                  PostForm(FormAction(c, "attendance"), ctx.csrf(), body.str()));
+                  CaseForm(ctx, FormAction(c, "attendance"), body.str()));
 }
 
 WebReply ShowAttendance(WebContext& ctx) {
@@ -393,8 +423,7 @@ WebReply BreachForm(WebContext& ctx, const CaseData& c, const Problems& p) {
   body.Raw(WhenField(ctx, p, "it happened"));
   body.Raw(WarningText("Each breach reported raises a high alert, which police see."));
   body.Raw(SubmitButton("Report breach"));
-  return FormPage(ctx, c, "Report a breach", p,
-                  PostForm(FormAction(c, "breach"), ctx.csrf(), body.str()));
+  return FormPage(ctx, c, "Report a breach", p, CaseForm(ctx, FormAction(c, "breach"), body.str()));
 }
 
 WebReply ShowBreach(WebContext& ctx) {
@@ -447,7 +476,7 @@ WebReply RiskForm(WebContext& ctx, const CaseData& c, const Problems& p) {
   body.Raw(WhenField(ctx, p, "the risk changed"));
   body.Raw(SubmitButton("Record risk change"));
   return FormPage(ctx, c, "Record a risk change", p,
-                  PostForm(FormAction(c, "risk"), ctx.csrf(), body.str()));
+                  CaseForm(ctx, FormAction(c, "risk"), body.str()));
 }
 
 WebReply ShowRisk(WebContext& ctx) {
@@ -508,8 +537,7 @@ WebReply CloseForm(WebContext& ctx, const CaseData& c, const Problems& p) {
       "resolutions. An incident reported for this person after closing still raises a "
       "reoffending alert for some time (365 days, unless this node's rules say otherwise)."));
   body.Raw(SubmitButton("Close case", "warning"));
-  return FormPage(ctx, c, "Close the case", p,
-                  PostForm(FormAction(c, "close"), ctx.csrf(), body.str()));
+  return FormPage(ctx, c, "Close the case", p, CaseForm(ctx, FormAction(c, "close"), body.str()));
 }
 
 WebReply ShowClose(WebContext& ctx) {
@@ -616,7 +644,7 @@ WebReply VoidForm(WebContext& ctx, const CaseData& c, api::TimelineEntry::Reader
       "Voiding is final. The record stays in the log, struck through, but every rule, list "
       "and report then treats it as if it had never been made."));
   form.Raw(SubmitButton("Void this record", "warning"));
-  body.Raw(PostForm(FormAction(c, "void") + "?event=" + UrlEncode(event), ctx.csrf(), form.str()));
+  body.Raw(CaseForm(ctx, FormAction(c, "void") + "?event=" + UrlEncode(event), form.str()));
   return FormPage(ctx, c, "Void a record", p, body.str());
 }
 

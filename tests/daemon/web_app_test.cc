@@ -14,6 +14,7 @@
 #include "eventstore/event_store.h"
 #include "projections/projector.h"
 #include "tests/daemon/harness.h"
+#include "tests/eventstore/test_events.h"
 #include "tests/support/sync_not_configured.h"
 
 namespace holdfast::test {
@@ -104,12 +105,30 @@ std::string CookiePair(const std::string& set_cookie) {
   return set_cookie.substr(0, set_cookie.find(';'));
 }
 
-std::string HiddenCsrf(const std::string& body) {
-  const std::string marker = "name=\"csrf\" value=\"";
+// The value of the page's first hidden field `name`.
+std::string Hidden(const std::string& body, const std::string& name) {
+  const std::string marker = "name=\"" + name + "\" value=\"";
   const size_t at = body.find(marker);
   REQUIRE(at != std::string::npos);
   const size_t from = at + marker.size();
   return body.substr(from, body.find('"', from) - from);
+}
+std::string HiddenCsrf(const std::string& body) { return Hidden(body, "csrf"); }
+
+// How many events of `type` the store holds, and the occurred_at of the last.
+std::pair<int, int64_t> EventsOfType(const EventStore& store, EventType type) {
+  std::pair<int, int64_t> out{0, 0};
+  REQUIRE(store
+              .ScanLog(0,
+                       [&](uint64_t, schema::Event::Reader e) {
+                         if (e.which() == type) {
+                           ++out.first;
+                           out.second = e.getOccurredAt().getUnixNanos();
+                         }
+                         return true;
+                       })
+              .ok());
+  return out;
 }
 
 }  // namespace
@@ -284,6 +303,53 @@ TEST_CASE("signed in: pages answer, a POST needs the session's CSRF token, heade
   const WebReply after = node.Get("/", cookie);
   CHECK(after.status == 303);
   CHECK(Header(after, "Location").rfind("/sign-in?ended=1", 0) == 0);
+}
+
+TEST_CASE("a case form sent twice records once, also when the second send is refused", "[web]") {
+  WebNode node;
+  REQUIRE(node.store->Append(testing::Single(testing::MakeCaseOpened("C-1"))).ok());
+  auto signed_in = node.app->sessions().SignIn("po-1", kPassword, "127.0.0.1", kNow);
+  REQUIRE(signed_in.status.ok());
+  const std::string cookie = "holdfast_session=" + signed_in.cookie_value;
+  const std::string csrf = "csrf=" + signed_in.session.csrf;
+
+  const WebReply form = node.Get("/cases/C-1/breach", cookie);
+  REQUIRE(form.status == 200);
+  const std::string token = Hidden(form.body, "token");
+  const std::string breach = csrf + "&token=" + token + "&kind=order_breach&when=";
+  // A double click: the same form twice. Then a reload that sends it again a minute on (a
+  // form left empty for "now" does that): other content under the same id.
+  for (const char* when : {"2026-12-06+10%3A00", "2026-12-06+10%3A00", "2026-12-06+10%3A01"}) {
+    INFO(when);
+    const WebReply sent = node.Post("/cases/C-1/breach", breach + when, cookie);
+    CHECK(sent.status == 303);
+    CHECK(Header(sent, "Location") == "/cases/C-1?done=breach");
+  }
+  auto [breaches, at] = EventsOfType(*node.store, EventType::BREACH_REPORTED);
+  CHECK(breaches == 1);
+  CHECK(at == int64_t{1'796'551'200} * kSecond);  // 2026-12-06 10:00 in London (UTC)
+
+  // A form shown again is a new report.
+  const WebReply again = node.Get("/cases/C-1/breach", cookie);
+  CHECK(Hidden(again.body, "token") != token);
+  const WebReply second = node.Post(
+      "/cases/C-1/breach", csrf + "&token=" + Hidden(again.body, "token") + "&kind=recall", cookie);
+  CHECK(second.status == 303);
+  CHECK(EventsOfType(*node.store, EventType::BREACH_REPORTED).first == 2);
+
+  // Closing twice: the second send is refused by the checks at entry (the case is closed),
+  // and is done, the case closed once. A new close form on the closed case is refused.
+  const std::string close_token = Hidden(node.Get("/cases/C-1/close", cookie).body, "token");
+  const std::string close = csrf + "&token=" + close_token + "&reason=completed";
+  CHECK(node.Post("/cases/C-1/close", close, cookie).status == 303);
+  CHECK(node.Post("/cases/C-1/close", close, cookie).status == 303);
+  CHECK(EventsOfType(*node.store, EventType::CASE_CLOSED).first == 1);
+  const std::string other = Hidden(node.Get("/cases/C-1/close", cookie).body, "token");
+  const WebReply refused =
+      node.Post("/cases/C-1/close", csrf + "&token=" + other + "&reason=completed", cookie);
+  CHECK(refused.status == 400);  // the form again, with its errors
+  CHECK(refused.body.find("govuk-error-summary") != std::string::npos);
+  CHECK(EventsOfType(*node.store, EventType::CASE_CLOSED).first == 1);
 }
 
 }  // namespace holdfast::test
