@@ -161,20 +161,6 @@ std::vector<AlertFilter> Filters() {
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> Rows(const ProjectorNode& node) {
-  auto table = node.store()->Table("projections");
-  REQUIRE(table.ok());
-  std::vector<std::pair<std::string, std::string>> rows;
-  REQUIRE(table
-              ->Scan("",
-                     [&](std::string_view key, std::string_view value) {
-                       rows.emplace_back(key, value);
-                       return true;
-                     })
-              .ok());
-  return rows;
-}
-
 void CheckListings(const ProjectorNode& node) {
   const auto every = EveryAlert(*node.projector());
   REQUIRE(every.size() > 100);
@@ -218,9 +204,9 @@ TEST_CASE("alerts listed from the index are those a scan of every alert lists, p
   CheckListings(node);
 
   // A rebuild writes the same rows, the index's among them.
-  const auto incremental = Rows(node);
+  const auto incremental = testing::ProjectionRows(node.store());
   node.Rebuild();
-  CHECK(Rows(node) == incremental);
+  CHECK(testing::ProjectionRows(node.store()) == incremental);
 }
 
 TEST_CASE("an alert leaves its old places in the index when it moves, changes or is assigned",

@@ -17,6 +17,21 @@
 
 namespace holdfast::testing {
 
+// Every row of the store's projections column family, keys and values as stored.
+inline std::vector<std::pair<std::string, std::string>> ProjectionRows(EventStore* store) {
+  auto table = store->Table("projections");
+  REQUIRE(table.ok());
+  std::vector<std::pair<std::string, std::string>> rows;
+  REQUIRE(table
+              ->Scan("",
+                     [&](std::string_view key, std::string_view value) {
+                       rows.emplace_back(key, value);
+                       return true;
+                     })
+              .ok());
+  return rows;
+}
+
 class ProjectorNode {
  public:
   // `id` is the store's node id (its origin); `now` the projector's evaluation time.

@@ -16,6 +16,7 @@
 #include "projections/facts.h"
 #include "projections/projector.h"
 #include "tests/eventstore/test_events.h"
+#include "tests/projections/projector_node.h"
 
 using namespace holdfast;
 
@@ -242,20 +243,7 @@ TEST_CASE(
 
 namespace {
 
-// Every row of the projections column family, keys and values as stored.
-std::vector<std::pair<std::string, std::string>> ProjectionRows(EventStore* store) {
-  auto table = store->Table("projections");
-  REQUIRE(table.ok());
-  std::vector<std::pair<std::string, std::string>> rows;
-  REQUIRE(table
-              ->Scan("",
-                     [&](std::string_view key, std::string_view value) {
-                       rows.emplace_back(key, value);
-                       return true;
-                     })
-              .ok());
-  return rows;
-}
+using testing::ProjectionRows;
 
 std::vector<std::string> AlertLines(Projector* projector, int64_t as_of) {
   AlertFilter filter;
