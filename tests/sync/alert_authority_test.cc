@@ -31,7 +31,7 @@ std::string Attendance(uint64_t n, const std::string& session, const std::string
 // One batch, so no evaluation sees a part of it: unacceptable absences at S-2 and S-3
 // raise non_engagement at S-3 (2025-01-20T18:00:00Z); the attended sessions and the
 // completion keep no_contact quiet.
-std::string CaseLines() {
+std::string AbsencesThenCompletionLines() {
   return Line(1, "case.opened", "2025-01-02T09:00:00Z", "probation",
               "\"subject\":\"P-7\",\"order\":\"licence\",\"risk\":\"medium\","
               "\"lead_agency\":\"probation-ce\"") +
@@ -50,7 +50,7 @@ std::string CaseLines() {
 std::string CorrectionLine() { return Attendance(9, "S-3", "attended", "2025-01-20T18:00:00Z"); }
 
 // `alerts list --status all` as "alert=ID status=STATUS raised_at=TIME".
-std::vector<std::string> AlertStates(const SyncNode& node) {
+std::vector<std::string> AlertStatusLines(const SyncNode& node) {
   return AlertKeys(node.Alerts({"--status", "all"}), {"alert", "status", "raised_at"});
 }
 
@@ -76,38 +76,38 @@ TEST_CASE(
   a.Start();
   b.Start();
 
-  test::WriteFile(dir / "case.jsonl", CaseLines());
+  test::WriteFile(dir / "case.jsonl", AbsencesThenCompletionLines());
   a.Import(dir / "case.jsonl");
-  const auto on_a = AlertStates(a);
+  const auto on_a = AlertStatusLines(a);
   REQUIRE(on_a.size() == 1);
   const std::string alert = a.Alerts({"--status", "all"})[0].at("alert");
   REQUIRE(on_a[0] == "alert=" + alert + " status=open raised_at=2025-01-20T18:00:00Z");
 
   // B holds the case and the correction, in one batch: it never raises the alert.
-  test::WriteFile(dir / "corrected.jsonl", CaseLines() + CorrectionLine());
+  test::WriteFile(dir / "corrected.jsonl", AbsencesThenCompletionLines() + CorrectionLine());
   b.Import(dir / "corrected.jsonl");
-  REQUIRE(AlertStates(b).empty());
+  REQUIRE(AlertStatusLines(b).empty());
 
   // B pulls A's log; A receives nothing from B (B shares only case closures with it).
   a.AddPeerLive(b.id(), "", "all");
   b.AddPeerLive(a.id(), a.address(), "case.closed");
-  REQUIRE(WaitUntil(Scaled(milliseconds(30000)), [&] { return AlertStates(b).size() == 1; }));
+  REQUIRE(WaitUntil(Scaled(milliseconds(30000)), [&] { return AlertStatusLines(b).size() == 1; }));
   // An append returns once everything before it in B's log is folded and evaluated, with
   // the lifecycle events B derived from it: what B does with A's raise is done by then.
   test::Ok(b.node(),
            {"case", "open", "--case", "C-8", "--subject", "P-8", "--order", "licence", "--risk",
             "medium", "--lead-agency", "probation-ce"},
            "probation");
-  CHECK(AlertStates(b) == on_a);  // A's raise, open
+  CHECK(AlertStatusLines(b) == on_a);  // A's raise, open
   CHECK(LifecycleEventsBy(b, "partnership-1") == 0);
-  CHECK(AlertStates(a) == on_a);
+  CHECK(AlertStatusLines(a) == on_a);
 
   // B now shares everything with A: the correction reaches A, which withdraws its raise.
   b.AddPeerLive(a.id(), a.address(), "all");
   const std::vector<std::string> withdrawn = {"alert=" + alert +
                                               " status=withdrawn raised_at=2025-01-20T18:00:00Z"};
-  CHECK(WaitUntil(Scaled(milliseconds(30000)), [&] { return AlertStates(a) == withdrawn; }));
-  CHECK(WaitUntil(Scaled(milliseconds(30000)), [&] { return AlertStates(b) == withdrawn; }));
+  CHECK(WaitUntil(Scaled(milliseconds(30000)), [&] { return AlertStatusLines(a) == withdrawn; }));
+  CHECK(WaitUntil(Scaled(milliseconds(30000)), [&] { return AlertStatusLines(b) == withdrawn; }));
   CHECK(LifecycleEventsBy(a, "probation-1") == 2);  // its raise and its withdrawal
   CHECK(LifecycleEventsBy(b, "partnership-1") == 0);
   CheckSound({&a, &b});
