@@ -119,7 +119,7 @@ TEST_CASE(
   CHECK(Contains(refused.err, "is not a time in America/New_York"));
 }
 
-TEST_CASE("an unknown [node] timezone stops holdfastd and the CLI with one line naming the key",
+TEST_CASE("an unknown node timezone stops holdfastd and the CLI with one line naming the key",
           "[local-times]") {
   TempDir dir;
   Node node(dir / "n1");
