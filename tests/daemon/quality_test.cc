@@ -364,7 +364,8 @@ TEST_CASE("report quality shows each role what it may see of the anomalies",
   }
 }
 
-TEST_CASE("report quality reads the node section's max_future_seconds", "[daemon][quality][config]") {
+TEST_CASE("report quality reads the node section's max_future_seconds",
+          "[daemon][quality][config]") {
   // 2030-01-01 is some 4.6 years after 2025-06-01: within 5 years, not future dated.
   QualityNode n("max_future_seconds = 157680000\n");
   County county;

@@ -200,7 +200,8 @@ TEST_CASE("quality: ended_twice is every ending but the earliest", "[quality]") 
   CHECK(found[0].detail.find("intervention.exited") != std::string::npos);
 }
 
-TEST_CASE("quality: not_active is attendance before the start or at or after the ending", "[quality]") {
+TEST_CASE("quality: not_active is attendance before the start or at or after the ending",
+          "[quality]") {
   CleanCase c;
   SECTION("before the start") {
     const Fact early = c.t.Attendance("C-1", "I-1", "S-1", Outcome::ATTENDED, kT0 + Day(6));
